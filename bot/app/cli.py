@@ -1,0 +1,91 @@
+"""`python -m bot`: serve, migrate, verify-timeline (and more as capabilities land)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot.app.container import build_container
+from bot.app.logging import configure_logging
+from bot.app.settings import load_settings
+from bot.domain.timeline import verify
+from bot.policy.errors import ConfigError
+from storage import migrate
+from storage.database import DatabaseUrlError, create_engine_for, parse_database_url
+from storage.uow import SqlUnitOfWorkFactory
+
+log = logging.getLogger("bot")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot", description="The MHCLG Cyber Incident Response bot."
+    )
+    sub = parser.add_subparsers(dest="command", metavar="command", required=True)
+    sub.add_parser("serve", help="run the service (Slack, Teams, health) on $PORT")
+    sub.add_parser("migrate", help="bring the database schema up to date")
+    sub.add_parser("check-config", help="validate config/ and the environment, then exit")
+    sub.add_parser(
+        "verify-timeline", help="check every incident's hash-chained timeline for tampering"
+    )
+    return parser
+
+
+async def _verify_timeline() -> int:
+    settings = load_settings()
+    target = parse_database_url(settings.database_url)
+    migrate.require_current(target)
+    engine = create_engine_for(target)
+    try:
+        uow = SqlUnitOfWorkFactory(engine)()
+        async with uow:
+            ids = await uow.timeline.incident_ids()
+            broken = 0
+            events_checked = 0
+            for incident_id in ids:
+                events = list(await uow.timeline.for_incident(incident_id))
+                events_checked += len(events)
+                for problem in verify(events):
+                    broken += 1
+                    print(f"BROKEN {problem.incident_id} seq {problem.seq}: {problem.reason}")
+    finally:
+        await engine.dispose()
+    print(f"checked {len(ids)} incidents, {events_checked} events: ", end="")
+    print("timeline intact" if not broken else f"{broken} problem(s) found")
+    return 0 if not broken else 1
+
+
+def _run(command: str) -> int:
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    if command == "migrate":
+        target = parse_database_url(settings.database_url)
+        state = migrate.upgrade(target)
+        print(f"database {target.redacted()} at schema {state.current}")
+        return 0
+    if command == "check-config":
+        container = build_container(settings)
+        asyncio.run(container.close())
+        print(f"configuration OK ({len(container.ctx.policy.councils)} councils)")
+        return 0
+    if command == "verify-timeline":
+        return asyncio.run(_verify_timeline())
+    if command == "serve":
+        from bot.app.server import serve
+
+        container = build_container(settings)
+        asyncio.run(serve(container))
+        return 0
+    raise AssertionError(command)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _run(args.command)
+    except (ConfigError, DatabaseUrlError, migrate.SchemaError) as exc:
+        print(f"cir-bot: cannot start: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,66 @@
+"""The composition root: builds the engine, the unit of work, the policy and the clock, once,
+when the service starts (never at import time)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.app.settings import Settings
+from bot.domain.clock import Clock, SystemClock
+from bot.policy.load import load_policy
+from bot.usecases.context import CoreContext
+from storage import migrate
+from storage.database import DatabaseTarget, create_engine_for, parse_database_url
+from storage.uow import SqlUnitOfWorkFactory
+
+
+@dataclass
+class Container:
+    settings: Settings
+    target: DatabaseTarget
+    engine: AsyncEngine
+    uow: SqlUnitOfWorkFactory
+    ctx: CoreContext
+
+    async def readiness(self) -> dict[str, str]:
+        checks: dict[str, str] = {}
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"unreachable: {type(exc).__name__}"
+            return checks
+        try:
+            state = await asyncio.to_thread(migrate.status, self.target)
+            checks["schema"] = (
+                "ok" if state.is_current else f"at {state.current}, need {state.head}"
+            )
+        except Exception as exc:
+            checks["schema"] = f"unknown: {type(exc).__name__}"
+        return checks
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def build_container(settings: Settings, *, clock: Clock | None = None) -> Container:
+    """Validate everything first; raises ConfigError / DatabaseUrlError / SchemaError clearly."""
+    policy = load_policy(settings.config_dir, contact_deadline=settings.contact_deadline)
+    target = parse_database_url(settings.database_url)
+    if settings.auto_migrate:
+        migrate.upgrade(target)
+    else:
+        migrate.require_current(target)
+    engine = create_engine_for(target)
+    return Container(
+        settings=settings,
+        target=target,
+        engine=engine,
+        uow=SqlUnitOfWorkFactory(engine),
+        ctx=CoreContext(clock=clock or SystemClock(), policy=policy),
+    )

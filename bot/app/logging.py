@@ -1,0 +1,67 @@
+"""Structured logs with a request id; JSON when not on a terminal so a log pipeline can parse them.
+
+Incident content and secrets never go into a log record's message at INFO: handlers log
+references and ids only.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from contextvars import ContextVar
+from datetime import UTC, datetime
+
+request_id: ContextVar[str] = ContextVar("request_id", default="-")
+
+_SECRET_MARKERS = ("xoxb-", "xoxp-", "xapp-")
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        for marker in _SECRET_MARKERS:
+            if marker in message:
+                message = message.split(marker)[0] + marker + "[redacted]"
+        payload = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "msg": message,
+            "request_id": request_id.get(),
+        }
+        for key in ("incident", "event", "status", "path", "duration_ms"):
+            if hasattr(record, key):
+                payload[key] = getattr(record, key)
+        if record.exc_info:
+            payload["exc"] = self.formatException(record.exc_info)
+        return json.dumps(payload)
+
+
+class TextFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        record.request_id = request_id.get()
+        return super().format(record)
+
+
+def configure_logging(level: str = "INFO") -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    if sys.stderr.isatty():
+        handler.setFormatter(
+            TextFormatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
+        )
+    else:
+        handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # Library loggers print request bodies at DEBUG; keep them at WARNING unless asked.
+    for noisy in (
+        "slack_bolt",
+        "slack_sdk",
+        "aiohttp.access",
+        "apscheduler",
+        "sqlalchemy",
+        "alembic",
+    ):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))

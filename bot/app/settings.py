@@ -1,0 +1,77 @@
+"""Environment settings: secrets and endpoints come from the environment, policy from config/."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.policy.errors import ConfigError
+
+DEFAULT_CONFIG_DIR = Path(__file__).resolve().parents[2] / "config"
+
+
+@dataclass(frozen=True)
+class Settings:
+    port: int
+    host: str
+    database_url: str
+    config_dir: Path
+    auto_migrate: bool
+    contact_deadline: str | None
+    slack_bot_token: str
+    slack_signing_secret: str
+    slack_api_url: str
+    teams_app_id: str
+    teams_app_password: str
+    notify_api_key: str
+    notify_base_url: str
+    public_url: str
+    log_level: str
+
+    @property
+    def slack_enabled(self) -> bool:
+        return bool(self.slack_bot_token and self.slack_signing_secret)
+
+    @property
+    def teams_enabled(self) -> bool:
+        return bool(self.teams_app_id and self.teams_app_password)
+
+    def __repr__(self) -> str:  # never print secrets, even by accident
+        return f"Settings(port={self.port}, config_dir={self.config_dir!s})"
+
+
+def _bool(env: Mapping[str, str], key: str, default: bool) -> bool:
+    raw = env.get(key)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if raw.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError("(environment)", key, f"{raw!r} is not a yes/no value", "set it to 1 or 0")
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+    raw_port = env.get("PORT", "3000")
+    if not raw_port.isdigit() or not 0 < int(raw_port) < 65536:
+        raise ConfigError("(environment)", "PORT", f"{raw_port!r} is not a port", "set 1-65535")
+    return Settings(
+        port=int(raw_port),
+        host=env.get("HOST", "0.0.0.0"),  # noqa: S104 - a container listens on all interfaces
+        database_url=env.get("DATABASE_URL", ""),
+        config_dir=Path(env.get("CIR_CONFIG_DIR") or DEFAULT_CONFIG_DIR),
+        auto_migrate=_bool(env, "CIR_AUTO_MIGRATE", True),
+        contact_deadline=env.get("CIR_CONTACT_DEADLINE") or None,
+        slack_bot_token=env.get("SLACK_BOT_TOKEN", ""),
+        slack_signing_secret=env.get("SLACK_SIGNING_SECRET", ""),
+        slack_api_url=env.get("SLACK_API_URL", "https://slack.com/api/"),
+        teams_app_id=env.get("MICROSOFT_APP_ID", ""),
+        teams_app_password=env.get("MICROSOFT_APP_PASSWORD", ""),
+        notify_api_key=env.get("NOTIFY_API_KEY", ""),
+        notify_base_url=env.get("NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk"),
+        public_url=env.get("CIR_PUBLIC_URL", ""),
+        log_level=env.get("LOG_LEVEL", "INFO").upper(),
+    )

@@ -1,0 +1,171 @@
+"""Load and cross-check every policy file; any mistake stops start-up with file, key and fix."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from bot.policy.errors import ConfigError
+from bot.policy.model import (
+    Contact,
+    Council,
+    DutyShift,
+    Ladder,
+    LadderStep,
+    Mhclg,
+    Policy,
+    Provider,
+    RotaPeriod,
+)
+from bot.policy.reader import EMAIL, Node, load_yaml, parse_duration
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,60}$")
+NOTIFY_TARGETS = {"provider_channel", "provider_escalation", "duty_manager", "incident_channel"}
+
+
+def _node(directory: Path, name: str) -> Node:
+    path = directory / name
+    return Node(str(path), "", load_yaml(path))
+
+
+def _contact(node: Node) -> Contact:
+    email = node.child("email").str(default="")
+    if email and not EMAIL.match(email):
+        raise node.child("email").fail(f"{email!r} is not an email address", "fix the address")
+    return Contact(
+        name=node.child("name").str(),
+        email=email,
+        phone=node.child("phone").str(default=""),
+        slack_user=node.child("slack_user").str(default=""),
+    )
+
+
+def _councils(directory: Path) -> dict[str, Council]:
+    root = _node(directory, "councils.yml").child("councils")
+    councils: dict[str, Council] = {}
+    for item in root.items():
+        cid = item.child("id").str(pattern=SLUG)
+        if cid in councils:
+            raise item.child("id").fail(f"duplicate council id {cid!r}", "give each council one id")
+        councils[cid] = Council(
+            id=cid,
+            name=item.child("name").str(),
+            region=item.child("region").str(),
+            warp=item.child("warp").str(default=""),
+            contacts=tuple(_contact(c) for c in item.child("contacts").items()),
+            slack_connect=item.child("slack_connect").bool(default=False),
+            slack_team_id=item.child("slack_team_id").str(default=""),
+            teams_tenant_id=item.child("teams_tenant_id").str(default=""),
+        )
+    if not councils:
+        raise root.fail("no councils listed", "list at least one council")
+    return councils
+
+
+def _providers(directory: Path) -> tuple[dict[str, Provider], tuple[RotaPeriod, ...]]:
+    doc = _node(directory, "providers.yml")
+    providers: dict[str, Provider] = {}
+    for item in doc.child("providers").items():
+        pid = item.child("id").str(pattern=SLUG)
+        providers[pid] = Provider(
+            id=pid,
+            name=item.child("name").str(),
+            paging_channel=item.child("paging_channel").str(),
+            slack_team_ids=tuple(item.child("slack_team_ids").strs()),
+            users=tuple(item.child("users").strs()),
+            escalation_contacts=tuple(
+                _contact(c) for c in item.child("escalation_contacts").items()
+            ),
+        )
+    rota: list[RotaPeriod] = []
+    for item in doc.child("rota").items():
+        ids = tuple(item.child("providers").strs())
+        for i, pid in enumerate(ids):
+            if pid not in providers:
+                raise (
+                    item.child("providers")
+                    .child(i)
+                    .fail(
+                        f"unknown provider {pid!r}", f"use one of: {', '.join(sorted(providers))}"
+                    )
+                )
+        end = item.child("to").date() if item.has("to") and item.child("to").value else None
+        rota.append(RotaPeriod(start=item.child("from").date(), end=end, provider_ids=ids))
+    if not rota:
+        raise doc.child("rota").fail("no rota periods", "add at least one period with 'from'")
+    return providers, tuple(rota)
+
+
+def _mhclg(directory: Path) -> Mhclg:
+    doc = _node(directory, "mhclg.yml")
+    shifts = tuple(
+        DutyShift(start=s.child("from").date(), manager=_contact(s.child("manager")))
+        for s in doc.child("duty_rota").items()
+    )
+    return Mhclg(
+        slack_team_id=doc.child("slack_team_id").str(default=""),
+        assessors=tuple(doc.child("assessors").strs()),
+        team_users=tuple(doc.child("team_users").strs()),
+        team_usergroup=doc.child("team_usergroup").str(default=""),
+        triage_channel=doc.child("triage_channel").str(),
+        four_eyes=doc.child("four_eyes").bool(default=False),
+        review_reminder=doc.child("review_reminder").duration(default="24h"),
+        duty_rota=shifts,
+    )
+
+
+def _ladder(directory: Path, contact_deadline: str | None) -> Ladder:
+    doc = _node(directory, "escalation.yml")
+    deadline_node = doc.child("contact_deadline")
+    if contact_deadline:
+        try:
+            deadline = parse_duration(contact_deadline)
+        except ValueError as exc:
+            raise ConfigError(
+                "CIR_CONTACT_DEADLINE", "(environment)", str(exc), "set it like 30m or 90s"
+            ) from None
+    else:
+        deadline = deadline_node.duration(default="30m")
+    configured = deadline_node.duration(default="30m")
+    scale = deadline / configured
+    steps: list[LadderStep] = []
+    for item in doc.child("steps").items():
+        kind = item.child("kind").str()
+        if kind not in {"reminder", "escalation"}:
+            raise item.child("kind").fail(f"unknown kind {kind!r}", "use reminder or escalation")
+        raw_offset = item.child("after_notification").duration()
+        notify = tuple(item.child("notify").strs())
+        for i, target in enumerate(notify):
+            if target not in NOTIFY_TARGETS:
+                raise (
+                    item.child("notify")
+                    .child(i)
+                    .fail(
+                        f"unknown target {target!r}",
+                        f"use any of {', '.join(sorted(NOTIFY_TARGETS))}",
+                    )
+                )
+        steps.append(
+            LadderStep(
+                offset=raw_offset * scale,
+                kind=kind,
+                level=int(item.child("level").str(default="0")),
+                notify=notify,
+            )
+        )
+    if not any(s.kind == "escalation" for s in steps):
+        raise doc.child("steps").fail("no escalation step", "add a step with kind: escalation")
+    return Ladder(contact_deadline=deadline, steps=tuple(sorted(steps, key=lambda s: s.offset)))
+
+
+def load_policy(directory: Path, *, contact_deadline: str | None = None) -> Policy:
+    if not directory.is_dir():
+        raise ConfigError(str(directory), "(directory)", "does not exist", "set CIR_CONFIG_DIR")
+    providers, rota = _providers(directory)
+    return Policy(
+        councils=_councils(directory),
+        providers=providers,
+        rota=rota,
+        mhclg=_mhclg(directory),
+        ladder=_ladder(directory, contact_deadline),
+    )

@@ -1,0 +1,100 @@
+"""The policy as typed, validated objects the use cases consult."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str
+    email: str = ""
+    phone: str = ""
+    slack_user: str = ""
+
+
+@dataclass(frozen=True)
+class Council:
+    id: str
+    name: str
+    region: str
+    warp: str
+    contacts: tuple[Contact, ...] = ()
+    slack_connect: bool = False
+    slack_team_id: str = ""
+    teams_tenant_id: str = ""
+
+
+@dataclass(frozen=True)
+class Provider:
+    id: str
+    name: str
+    paging_channel: str
+    slack_team_ids: tuple[str, ...] = ()
+    users: tuple[str, ...] = ()
+    escalation_contacts: tuple[Contact, ...] = ()
+
+
+@dataclass(frozen=True)
+class RotaPeriod:
+    start: date
+    end: date | None
+    provider_ids: tuple[str, ...]
+
+    def covers(self, day: date) -> bool:
+        return self.start <= day and (self.end is None or day <= self.end)
+
+
+@dataclass(frozen=True)
+class DutyShift:
+    start: date
+    manager: Contact
+
+
+@dataclass(frozen=True)
+class Mhclg:
+    slack_team_id: str
+    assessors: tuple[str, ...]
+    team_users: tuple[str, ...]
+    team_usergroup: str
+    triage_channel: str
+    four_eyes: bool
+    review_reminder: timedelta
+    duty_rota: tuple[DutyShift, ...]
+
+    def duty_manager(self, day: date) -> Contact | None:
+        current = [s for s in self.duty_rota if s.start <= day]
+        return max(current, key=lambda s: s.start).manager if current else None
+
+
+@dataclass(frozen=True)
+class LadderStep:
+    """A step relative to the contact deadline: negative offsets are reminders before it."""
+
+    offset: timedelta
+    kind: str  # "reminder" | "escalation"
+    level: int
+    notify: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Ladder:
+    contact_deadline: timedelta
+    steps: tuple[LadderStep, ...]
+
+
+@dataclass(frozen=True)
+class Policy:
+    councils: dict[str, Council]
+    providers: dict[str, Provider]
+    rota: tuple[RotaPeriod, ...]
+    mhclg: Mhclg
+    ladder: Ladder
+    extra: dict[str, object] = field(default_factory=dict)
+
+    def providers_on_duty(self, day: date) -> tuple[Provider, ...]:
+        for period in sorted(self.rota, key=lambda p: p.start, reverse=True):
+            if period.covers(day):
+                return tuple(self.providers[p] for p in period.provider_ids)
+        return ()

@@ -1,0 +1,86 @@
+"""Log a referral: the first record of an incident, stored before any slow platform work."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.domain.actors import Actor, OrgKind
+from bot.domain.errors import NotAuthorised
+from bot.domain.incident import AttackerActive, Incident, Referral
+from bot.ports import UnitOfWork
+from bot.usecases.context import CoreContext
+from bot.usecases.validation import FieldErrors
+
+KNOWN_BODIES = {"ncsc", "ico", "action_fraud", "warp"}
+
+
+@dataclass(frozen=True)
+class OpenReferral:
+    actor: Actor
+    council_id: str
+    description: str
+    detected_at: datetime | None
+    services_affected: str
+    attacker_active: str
+    contact_name: str
+    contact_email: str
+    contact_phone: str
+    ncsc_reference: str = ""
+    bodies_told: tuple[str, ...] = ()
+    personal_data_involved: bool = False
+
+
+def validate_referral(cmd: OpenReferral, ctx: CoreContext) -> Referral:
+    errors = FieldErrors()
+    if cmd.council_id not in ctx.policy.councils:
+        errors.errors["council_id"] = "Choose a council from the register."
+    description = errors.text("description", cmd.description, label="What happened")
+    services = errors.text("services_affected", cmd.services_affected, label="Services affected")
+    name = errors.text("contact_name", cmd.contact_name, label="Contact name")
+    email = errors.email("contact_email", cmd.contact_email, label="Contact email")
+    phone = errors.text("contact_phone", cmd.contact_phone, label="Contact phone")
+    ncsc = errors.text("ncsc_reference", cmd.ncsc_reference, label="NCSC reference", required=False)
+    if cmd.detected_at is None:
+        errors.errors["detected_at"] = "Say when the incident was detected."
+    elif cmd.detected_at > ctx.clock.now():
+        errors.errors["detected_at"] = "The detection time is in the future."
+    try:
+        attacker = AttackerActive(cmd.attacker_active)
+    except ValueError:
+        errors.errors["attacker_active"] = (
+            "Say whether the attacker is still active (yes/no/unknown)."
+        )
+        attacker = AttackerActive.UNKNOWN
+    unknown = set(cmd.bodies_told) - KNOWN_BODIES
+    if unknown:
+        errors.errors["bodies_told"] = f"Unknown bodies: {', '.join(sorted(unknown))}."
+    errors.raise_if_any()
+    assert cmd.detected_at is not None
+    return Referral(
+        council_id=cmd.council_id,
+        description=description,
+        detected_at=cmd.detected_at,
+        services_affected=services,
+        attacker_active=attacker,
+        contact_name=name,
+        contact_email=email,
+        contact_phone=phone,
+        ncsc_reference=ncsc,
+        bodies_told=tuple(sorted(set(cmd.bodies_told))),
+        personal_data_involved=cmd.personal_data_involved,
+    )
+
+
+async def open_referral(cmd: OpenReferral, uow: UnitOfWork, ctx: CoreContext) -> Incident:
+    """MHCLG logs referrals (it monitors NCSC's feed 24/7); other organisations may not."""
+    if cmd.actor.org_kind not in {OrgKind.MHCLG, OrgKind.SYSTEM}:
+        raise NotAuthorised("Only MHCLG's CIR team can log a referral.")
+    referral = validate_referral(cmd, ctx)
+    now = ctx.clock.now()
+    async with uow:
+        reference = await uow.incidents.next_reference(now.year)
+        incident = Incident.open(ctx.new_id(), reference, referral, cmd.actor, now)
+        await uow.incidents.add(incident)
+        await uow.commit()
+    return incident

@@ -1,0 +1,92 @@
+"""Database URLs as people paste them, turned into the drivers this service uses.
+
+Operators paste `postgresql://user:pw@host/db` or `sqlite:///path/cir.db`; we pick psycopg 3
+(sync for migrations, async for the service) and aiosqlite ourselves so nobody has to know
+SQLAlchemy's driver syntax.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
+
+DEFAULT_SQLITE_PATH = "var/cir.db"
+
+
+class DatabaseUrlError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class DatabaseTarget:
+    sync_url: URL
+    async_url: URL
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.sync_url.get_backend_name() == "sqlite"
+
+    def redacted(self) -> str:
+        return self.sync_url.render_as_string(hide_password=True)
+
+
+_POSTGRES_SCHEMES = {"postgres", "postgresql"}
+
+
+def parse_database_url(raw: str | None) -> DatabaseTarget:
+    if raw is None or not raw.strip():
+        raw = f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    raw = raw.strip()
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        raise DatabaseUrlError(
+            f"DATABASE_URL is not a database URL: expected e.g. "
+            f"'postgresql://user:password@host:5432/cir' or 'sqlite:///var/cir.db' "
+            f"(got something starting {raw[:12]!r})."
+        ) from None
+    backend, _, _driver = url.drivername.partition("+")
+    if backend in _POSTGRES_SCHEMES:
+        if not url.host and not url.query.get("host"):
+            raise DatabaseUrlError("DATABASE_URL names PostgreSQL but no host: add '@host/dbname'.")
+        if not url.database:
+            raise DatabaseUrlError("DATABASE_URL names PostgreSQL but no database: add '/dbname'.")
+        sync = url.set(drivername="postgresql+psycopg")
+        return DatabaseTarget(sync_url=sync, async_url=sync)
+    if backend == "sqlite":
+        database = url.database or ""
+        if database and database != ":memory:":
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        return DatabaseTarget(
+            sync_url=url.set(drivername="sqlite"), async_url=url.set(drivername="sqlite+aiosqlite")
+        )
+    raise DatabaseUrlError(
+        f"DATABASE_URL uses '{backend}', which this service does not support: "
+        "use postgresql://… or sqlite:///…"
+    )
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def create_engine_for(target: DatabaseTarget, *, pool_size: int = 10) -> AsyncEngine:
+    """Create the service's async engine; called by the composition root, never at import."""
+    if target.is_sqlite:
+        engine = create_async_engine(target.async_url, poolclass=NullPool)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_async_engine(
+        target.async_url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+    )

@@ -1,0 +1,85 @@
+"""Schema migrations: the service migrates on start, or refuses to start on a schema it does not
+know, so it never half-works against an old or newer database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine
+from sqlalchemy.pool import NullPool
+
+from storage.database import DatabaseTarget
+
+_MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class SchemaError(RuntimeError):
+    pass
+
+
+def _config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    return config
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+@dataclass(frozen=True)
+class SchemaStatus:
+    current: str | None
+    head: str
+
+    @property
+    def is_current(self) -> bool:
+        return self.current == self.head
+
+
+def status(target: DatabaseTarget) -> SchemaStatus:
+    engine = create_engine(target.sync_url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+    finally:
+        engine.dispose()
+    return SchemaStatus(current=current, head=head_revision())
+
+
+def upgrade(target: DatabaseTarget) -> SchemaStatus:
+    before = status(target)
+    known = {s.revision for s in ScriptDirectory.from_config(_config()).walk_revisions()}
+    if before.current is not None and before.current not in known:
+        raise SchemaError(
+            f"The database is at schema revision {before.current}, which this version of the "
+            "service does not know (it is newer). Deploy the newer service or restore a backup; "
+            "refusing to start."
+        )
+    engine = create_engine(target.sync_url, poolclass=NullPool)
+    try:
+        with engine.begin() as conn:
+            config = _config()
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+    finally:
+        engine.dispose()
+    return status(target)
+
+
+def require_current(target: DatabaseTarget) -> SchemaStatus:
+    current = status(target)
+    if not current.is_current:
+        raise SchemaError(
+            f"The database schema is at {current.current or 'nothing (empty database)'} but this "
+            f"service needs {current.head}. Run `python -m bot migrate` (or start with "
+            "CIR_AUTO_MIGRATE=1); refusing to start on an old schema."
+        )
+    return current

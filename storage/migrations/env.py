@@ -1,0 +1,19 @@
+"""Alembic environment: always run with a connection handed in by storage.migrate."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from storage.models import Base
+
+connection = context.config.attributes.get("connection")
+if connection is None:  # pragma: no cover - guarded by storage.migrate
+    raise RuntimeError("Run migrations with `python -m bot migrate`, which supplies a connection.")
+
+context.configure(
+    connection=connection,
+    target_metadata=Base.metadata,
+    render_as_batch=connection.dialect.name == "sqlite",
+)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,104 @@
+"""SQLAlchemy repositories behind the core's ports."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.incident import Incident
+from bot.domain.reference import Reference
+from bot.domain.states import OPEN_STATES
+from bot.domain.timeline import TimelineEvent
+from storage.mapping import event_from_row, incident_from_row
+from storage.models import IncidentRow, ReferenceCounterRow, TimelineEventRow
+
+
+class SqlIncidentRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+        self.seen: dict[str, Incident] = {}
+        self.new: set[str] = set()
+
+    def _track(self, incident: Incident) -> Incident:
+        existing = self.seen.get(incident.id)
+        if existing is not None:
+            return existing
+        self.seen[incident.id] = incident
+        return incident
+
+    async def add(self, incident: Incident) -> None:
+        self.seen[incident.id] = incident
+        self.new.add(incident.id)
+
+    async def get(self, incident_id: str) -> Incident | None:
+        if incident_id in self.seen:
+            return self.seen[incident_id]
+        row = await self._session.get(IncidentRow, incident_id)
+        return self._track(incident_from_row(row)) if row else None
+
+    async def get_by_reference(self, reference: Reference) -> Incident | None:
+        row = (
+            await self._session.execute(
+                select(IncidentRow).where(IncidentRow.reference == str(reference))
+            )
+        ).scalar_one_or_none()
+        return self._track(incident_from_row(row)) if row else None
+
+    async def list_open(self) -> Sequence[Incident]:
+        rows = (
+            await self._session.execute(
+                select(IncidentRow)
+                .where(IncidentRow.state.in_([s.value for s in OPEN_STATES]))
+                .order_by(IncidentRow.opened_at)
+            )
+        ).scalars()
+        return [self._track(incident_from_row(r)) for r in rows]
+
+    async def next_reference(self, year: int) -> Reference:
+        """An upsert that increments the year's counter and holds its row lock until commit.
+
+        Two referrals at once serialise on that row; a rolled-back referral rolls its number back
+        too, so numbers stay gap-free.
+        """
+        dialect = self._session.bind.dialect.name if self._session.bind else "sqlite"
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        stmt = insert(ReferenceCounterRow).values(year=year, last=1)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[ReferenceCounterRow.year],
+            set_={"last": ReferenceCounterRow.last + 1},
+        ).returning(ReferenceCounterRow.last)
+        number = (await self._session.execute(stmt)).scalar_one()
+        return Reference(year, number)
+
+
+class SqlTimelineRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def for_incident(self, incident_id: str) -> Sequence[TimelineEvent]:
+        rows = (
+            await self._session.execute(
+                select(TimelineEventRow)
+                .where(TimelineEventRow.incident_id == incident_id)
+                .order_by(TimelineEventRow.seq)
+            )
+        ).scalars()
+        return [event_from_row(r) for r in rows]
+
+    async def incident_ids(self) -> Sequence[str]:
+        rows = await self._session.execute(select(IncidentRow.id).order_by(IncidentRow.opened_at))
+        return list(rows.scalars())
+
+    async def last_link(self, incident_id: str) -> tuple[int, str] | None:
+        row = (
+            await self._session.execute(
+                select(TimelineEventRow.seq, TimelineEventRow.hash)
+                .where(TimelineEventRow.incident_id == incident_id)
+                .order_by(TimelineEventRow.seq.desc())
+                .limit(1)
+            )
+        ).first()
+        return (row[0], row[1]) if row else None

@@ -1,0 +1,128 @@
+"""The SQLAlchemy unit of work: one transaction per command, the state change and its timeline
+events committed together or not at all."""
+
+from __future__ import annotations
+
+import json
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import insert, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.domain.errors import ConcurrencyConflict
+from bot.domain.incident import Incident
+from bot.domain.timeline import GENESIS_HASH, chain
+from storage.mapping import incident_values
+from storage.models import IncidentRow, TimelineEventRow
+from storage.repositories import SqlIncidentRepository, SqlTimelineRepository
+
+
+def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = json.loads(json.dumps(data, default=str))
+    return result
+
+
+class SqlUnitOfWork:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def __aenter__(self) -> SqlUnitOfWork:
+        self.session = self._sessions()
+        self.incidents = SqlIncidentRepository(self.session)
+        self.timeline = SqlTimelineRepository(self.session)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            await self.session.rollback()
+        finally:
+            await self.session.close()
+
+    async def commit(self) -> None:
+        try:
+            for incident in list(self.incidents.seen.values()):
+                await self._persist(incident)
+            await self.session.commit()
+        except IntegrityError as exc:
+            await self.session.rollback()
+            raise ConcurrencyConflict(
+                "Someone else changed this incident at the same moment; try again."
+            ) from exc
+        for incident in self.incidents.seen.values():
+            incident.pending_events.clear()
+        self.incidents.new.clear()
+
+    async def _persist(self, incident: Incident) -> None:
+        if incident.id in self.incidents.new:
+            await self.session.execute(
+                insert(IncidentRow).values(
+                    id=incident.id,
+                    reference=str(incident.reference),
+                    year=incident.reference.year,
+                    number=incident.reference.number,
+                    opened_at=incident.opened_at,
+                    version=1,
+                    **incident_values(incident),
+                )
+            )
+            incident.version = 1
+        elif incident.pending_events:
+            result = await self.session.execute(
+                update(IncidentRow)
+                .where(IncidentRow.id == incident.id, IncidentRow.version == incident.version)
+                .values(version=incident.version + 1, **incident_values(incident))
+            )
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                raise ConcurrencyConflict(
+                    f"{incident.reference} was changed by someone else at the same moment; "
+                    "try again."
+                )
+            incident.version += 1
+        if not incident.pending_events:
+            return
+        link = await self.timeline.last_link(incident.id)
+        seq, prev = link if link else (0, GENESIS_HASH)
+        rows = []
+        for pending in incident.pending_events:
+            seq += 1
+            safe = type(pending)(
+                kind=pending.kind,
+                actor_id=pending.actor_id,
+                actor_name=pending.actor_name,
+                organisation=pending.organisation,
+                at=pending.at,
+                data=_json_safe(pending.data),
+            )
+            event = chain(incident.id, seq, safe, prev)
+            prev = event.hash
+            rows.append(
+                {
+                    "incident_id": event.incident_id,
+                    "seq": event.seq,
+                    "kind": event.kind,
+                    "actor_id": event.actor_id,
+                    "actor_name": event.actor_name,
+                    "organisation": event.organisation,
+                    "at": event.at,
+                    "data": event.data,
+                    "prev_hash": event.prev_hash,
+                    "hash": event.hash,
+                }
+            )
+        await self.session.execute(insert(TimelineEventRow), rows)
+
+
+class SqlUnitOfWorkFactory:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    def __call__(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self._sessions)
