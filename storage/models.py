@@ -72,3 +72,87 @@ class TimelineEventRow(Base):
         UniqueConstraint("incident_id", "seq", name="uq_timeline_incident_seq"),
         Index("ix_timeline_incident_at", "incident_id", "at"),
     )
+
+
+class IncidentChannelRow(Base):
+    __tablename__ = "incident_channels"
+
+    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(64))
+    channel_name: Mapped[str] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(16))
+    error: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime]
+
+
+class ExternalInviteRow(Base):
+    __tablename__ = "external_invites"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"))
+    platform: Mapped[str] = mapped_column(String(16))
+    email: Mapped[str] = mapped_column(String(254))
+    org_kind: Mapped[str] = mapped_column(String(16))
+    org_id: Mapped[str] = mapped_column(String(80))
+    status: Mapped[str] = mapped_column(String(16))
+    invite_id: Mapped[str] = mapped_column(String(64), default="")
+    error: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime]
+
+
+class PostedMessageRow(Base):
+    __tablename__ = "posted_messages"
+
+    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(32), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(64))
+    message_ts: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime]
+
+
+class ProcessedRequestRow(Base):
+    __tablename__ = "processed_requests"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    created_at: Mapped[datetime]
+    result: Mapped[dict[str, Any]]
+
+
+class AssessmentRow(Base):
+    __tablename__ = "assessments"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"), index=True)
+    assessor_id: Mapped[str] = mapped_column(String(200))
+    answers: Mapped[dict[str, Any]]
+    recommendation: Mapped[str] = mapped_column(String(16))
+    reasons: Mapped[list[Any]]
+    decision: Mapped[str] = mapped_column(String(16), default="")
+    rationale: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(24))
+    confirmed_by: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+
+
+class DeadlineRow(Base):
+    __tablename__ = "deadlines"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    level: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    fired_at: Mapped[datetime | None]
+    claimed_by: Mapped[str] = mapped_column(String(120), default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (
+        Index("ix_deadlines_state_due", "state", "due_at"),
+        Index("ix_deadlines_incident", "incident_id", "state"),
+    )

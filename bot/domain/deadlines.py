@@ -1,0 +1,44 @@
+"""Deadlines are rows: the database, not the scheduler, is the source of truth for what is due.
+
+A deadline fires exactly once: a conditional claim (`state = 'pending'`) wins it, and the firing
+happens inside the transaction that holds the incident's lock, so a concurrent "contact made"
+either cancels it first or waits until it has fired.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class DeadlineKind(StrEnum):
+    CONTACT_REMINDER = "contact_reminder"
+    CONTACT_ESCALATION = "contact_escalation"
+    REVIEW_REMINDER = "review_reminder"
+    INFO_REMINDER = "info_reminder"
+    ICO_REMINDER = "ico_reminder"
+    UPDATE_PROMPT = "update_prompt"
+    LESSONS_REMINDER = "lessons_reminder"
+
+
+class DeadlineState(StrEnum):
+    PENDING = "pending"
+    FIRED = "fired"
+    CANCELLED = "cancelled"
+
+
+@dataclass
+class Deadline:
+    id: str
+    incident_id: str
+    kind: DeadlineKind
+    due_at: datetime
+    level: int = 0
+    state: DeadlineState = DeadlineState.PENDING
+    payload: dict[str, Any] = field(default_factory=dict)
+    created_at: datetime | None = None
+    fired_at: datetime | None = None
+    claimed_by: str = ""
+    attempts: int = 0
