@@ -1,0 +1,82 @@
+"""The contact ladder as data: which deadlines a notification creates, and what the card shows.
+
+Pure functions of the notification time and the configured ladder, so the same answer comes out
+at creation, on the incident card and in tests; the rows they produce are the source of truth
+the scheduler fires from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.domain.deadlines import Deadline, DeadlineKind
+from bot.policy.model import Ladder
+
+STEP_KINDS = {
+    "reminder": DeadlineKind.CONTACT_REMINDER,
+    "escalation": DeadlineKind.CONTACT_ESCALATION,
+}
+
+
+def contact_deadline_at(notified_at: datetime, ladder: Ladder) -> datetime:
+    return notified_at + ladder.contact_deadline
+
+
+def contact_ladder(
+    incident_id: str, notified_at: datetime, ladder: Ladder, new_id: Callable[[], str]
+) -> list[Deadline]:
+    """One deadline per step; the payload carries what the firing needs without re-reading
+    the policy, so a policy edit after notification does not change a running ladder."""
+    deadline_at = contact_deadline_at(notified_at, ladder).isoformat()
+    return [
+        Deadline(
+            id=new_id(),
+            incident_id=incident_id,
+            kind=STEP_KINDS[step.kind],
+            due_at=notified_at + step.offset,
+            level=step.level,
+            payload={"notify": list(step.notify), "deadline_at": deadline_at, "step": index},
+            created_at=notified_at,
+        )
+        for index, step in enumerate(ladder.steps)
+    ]
+
+
+@dataclass(frozen=True)
+class Countdown:
+    """What the incident card shows about the 30-minute contact.
+
+    Once contact is recorded the countdown stops at that moment: the card then says whether
+    contact was made in time, and how far the ladder had climbed when it was. Contact at the
+    deadline instant is in time; without contact, that instant is when escalation fires, so the
+    card already shows it overdue.
+    """
+
+    deadline_at: datetime
+    remaining: timedelta
+    overdue: bool
+    overdue_by: timedelta
+    level: int
+    contact_made: bool
+
+
+def countdown(
+    now: datetime, notified_at: datetime, ladder: Ladder, contact_at: datetime | None = None
+) -> Countdown:
+    deadline_at = contact_deadline_at(notified_at, ladder)
+    at = contact_at if contact_at is not None else now
+    elapsed = at - notified_at
+    reached = [
+        step.level for step in ladder.steps if step.kind == "escalation" and step.offset <= elapsed
+    ]
+    late = at - deadline_at
+    return Countdown(
+        deadline_at=deadline_at,
+        remaining=max(deadline_at - at, timedelta(0)),
+        overdue=late > timedelta(0) if contact_at is not None else late >= timedelta(0),
+        overdue_by=max(late, timedelta(0)),
+        level=max(reached, default=0),
+        contact_made=contact_at is not None,
+    )
