@@ -5,10 +5,20 @@ Use cases take a UnitOfWork so they run the same against the real database and a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from datetime import datetime
 from types import TracebackType
-from typing import Protocol
+from typing import Any, Protocol
 
+from bot.domain.assessment import Assessment
+from bot.domain.bindings import (
+    ChannelBinding,
+    Invite,
+    MessagePurpose,
+    Platform,
+    PostedMessage,
+)
+from bot.domain.deadlines import Deadline, DeadlineKind
 from bot.domain.incident import Incident
 from bot.domain.reference import Reference
 from bot.domain.timeline import TimelineEvent
@@ -18,6 +28,8 @@ class IncidentRepository(Protocol):
     async def add(self, incident: Incident) -> None: ...
 
     async def get(self, incident_id: str) -> Incident | None: ...
+
+    async def get_for_update(self, incident_id: str) -> Incident | None: ...
 
     async def get_by_reference(self, reference: Reference) -> Incident | None: ...
 
@@ -34,9 +46,65 @@ class TimelineRepository(Protocol):
     async def incident_ids(self) -> Sequence[str]: ...
 
 
+class ChannelRepository(Protocol):
+    async def save(self, binding: ChannelBinding) -> None: ...
+
+    async def for_incident(self, incident_id: str, platform: Platform) -> ChannelBinding | None: ...
+
+    async def by_channel(self, platform: Platform, channel_id: str) -> ChannelBinding | None: ...
+
+    async def names_in_use(self, platform: Platform, prefix: str) -> set[str]: ...
+
+
+class InviteRepository(Protocol):
+    async def save(self, invite: Invite) -> None: ...
+
+    async def for_incident(self, incident_id: str) -> Sequence[Invite]: ...
+
+    async def by_invite_id(self, platform: Platform, invite_id: str) -> Invite | None: ...
+
+
+class MessageRepository(Protocol):
+    async def save(self, message: PostedMessage, now: datetime) -> None: ...
+
+    async def get(
+        self, incident_id: str, platform: Platform, purpose: MessagePurpose
+    ) -> PostedMessage | None: ...
+
+
+class RequestLog(Protocol):
+    async def get(self, key: str) -> dict[str, Any] | None: ...
+
+    async def remember(self, key: str, now: datetime, result: dict[str, Any]) -> None: ...
+
+
+class AssessmentRepository(Protocol):
+    async def save(self, assessment: Assessment) -> None: ...
+
+    async def get(self, assessment_id: str) -> Assessment | None: ...
+
+    async def for_incident(self, incident_id: str) -> Sequence[Assessment]: ...
+
+
+class DeadlineRepository(Protocol):
+    async def add(self, deadline: Deadline) -> None: ...
+
+    async def cancel_pending(
+        self, incident_id: str, kinds: Collection[DeadlineKind] | None = None
+    ) -> int: ...
+
+    async def pending_for(self, incident_id: str) -> list[Deadline]: ...
+
+
 class UnitOfWork(Protocol):
     incidents: IncidentRepository
     timeline: TimelineRepository
+    channels: ChannelRepository
+    invites: InviteRepository
+    messages: MessageRepository
+    requests: RequestLog
+    assessments: AssessmentRepository
+    deadlines: DeadlineRepository
 
     async def __aenter__(self) -> UnitOfWork: ...
 

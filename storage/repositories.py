@@ -39,6 +39,20 @@ class SqlIncidentRepository:
         row = await self._session.get(IncidentRow, incident_id)
         return self._track(incident_from_row(row)) if row else None
 
+    async def get_for_update(self, incident_id: str) -> Incident | None:
+        """Load and lock the incident row until commit, so racing commands (contact made vs an
+        escalation firing) take turns instead of both acting on stale state."""
+        stmt = select(IncidentRow).where(IncidentRow.id == incident_id).with_for_update()
+        row = (await self._session.execute(stmt)).scalar_one_or_none()
+        if row is None:
+            return None
+        incident = incident_from_row(row)
+        current = self.seen.get(incident_id)
+        if current is not None and current.version == incident.version:
+            return current
+        self.seen[incident_id] = incident
+        return incident
+
     async def get_by_reference(self, reference: Reference) -> Incident | None:
         row = (
             await self._session.execute(

@@ -14,6 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.domain.errors import ConcurrencyConflict
 from bot.domain.incident import Incident
 from bot.domain.timeline import GENESIS_HASH, chain
+from storage.assessments import SqlAssessmentRepository, SqlRequestLog
+from storage.bindings import SqlChannelRepository, SqlInviteRepository, SqlMessageRepository
+from storage.deadlines import SqlDeadlineRepository
 from storage.mapping import incident_values
 from storage.models import IncidentRow, TimelineEventRow
 from storage.repositories import SqlIncidentRepository, SqlTimelineRepository
@@ -32,6 +35,12 @@ class SqlUnitOfWork:
         self.session = self._sessions()
         self.incidents = SqlIncidentRepository(self.session)
         self.timeline = SqlTimelineRepository(self.session)
+        self.channels = SqlChannelRepository(self.session)
+        self.invites = SqlInviteRepository(self.session)
+        self.messages = SqlMessageRepository(self.session)
+        self.requests = SqlRequestLog(self.session)
+        self.assessments = SqlAssessmentRepository(self.session)
+        self.deadlines = SqlDeadlineRepository(self.session)
         return self
 
     async def __aexit__(

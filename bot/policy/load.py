@@ -17,9 +17,14 @@ from bot.policy.model import (
     Provider,
     RotaPeriod,
 )
+from bot.policy.questionnaire import load_questionnaire
 from bot.policy.reader import EMAIL, Node, load_yaml, parse_duration
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,60}$")
+DEFAULT_GUIDANCE = (
+    "MHCLG has assessed this incident as below the threshold for CIR support for now. "
+    "Keep MHCLG informed of any change; the incident will be reviewed."
+)
 NOTIFY_TARGETS = {"provider_channel", "provider_escalation", "duty_manager", "incident_channel"}
 
 
@@ -110,6 +115,8 @@ def _mhclg(directory: Path) -> Mhclg:
         triage_channel=doc.child("triage_channel").str(),
         four_eyes=doc.child("four_eyes").bool(default=False),
         review_reminder=doc.child("review_reminder").duration(default="24h"),
+        info_reminder=doc.child("info_reminder").duration(default="4h"),
+        monitor_guidance=doc.child("monitor_guidance").str(default=DEFAULT_GUIDANCE),
         duty_rota=shifts,
     )
 
@@ -168,4 +175,5 @@ def load_policy(directory: Path, *, contact_deadline: str | None = None) -> Poli
         rota=rota,
         mhclg=_mhclg(directory),
         ladder=_ladder(directory, contact_deadline),
+        questionnaire=load_questionnaire(directory),
     )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
+
+from bot.policy.questionnaire import Questionnaire
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,8 @@ class Mhclg:
     triage_channel: str
     four_eyes: bool
     review_reminder: timedelta
+    info_reminder: timedelta
+    monitor_guidance: str
     duty_rota: tuple[DutyShift, ...]
 
     def duty_manager(self, day: date) -> Contact | None:
@@ -91,7 +95,7 @@ class Policy:
     rota: tuple[RotaPeriod, ...]
     mhclg: Mhclg
     ladder: Ladder
-    extra: dict[str, object] = field(default_factory=dict)
+    questionnaire: Questionnaire
 
     def providers_on_duty(self, day: date) -> tuple[Provider, ...]:
         for period in sorted(self.rota, key=lambda p: p.start, reverse=True):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.actors import Actor, OrgKind
-from bot.domain.errors import NotAuthorised
+from bot.domain.errors import ConcurrencyConflict, NotAuthorised
 from bot.domain.incident import AttackerActive, Incident, Referral
 from bot.ports import UnitOfWork
 from bot.usecases.context import CoreContext
@@ -29,6 +29,7 @@ class OpenReferral:
     ncsc_reference: str = ""
     bodies_told: tuple[str, ...] = ()
     personal_data_involved: bool = False
+    idempotency_key: str = ""
 
 
 def validate_referral(cmd: OpenReferral, ctx: CoreContext) -> Referral:
@@ -73,14 +74,51 @@ def validate_referral(cmd: OpenReferral, ctx: CoreContext) -> Referral:
 
 
 async def open_referral(cmd: OpenReferral, uow: UnitOfWork, ctx: CoreContext) -> Incident:
-    """MHCLG logs referrals (it monitors NCSC's feed 24/7); other organisations may not."""
+    incident, _created = await open_referral_once(cmd, uow, ctx)
+    return incident
+
+
+async def open_referral_once(
+    cmd: OpenReferral, uow: UnitOfWork, ctx: CoreContext
+) -> tuple[Incident, bool]:
+    """MHCLG logs referrals (it monitors NCSC's feed 24/7); other organisations may not.
+
+    With an idempotency key (the modal's nonce) a repeated submission returns the incident the
+    first one created instead of opening a second.
+    """
     if cmd.actor.org_kind not in {OrgKind.MHCLG, OrgKind.SYSTEM}:
         raise NotAuthorised("Only MHCLG's CIR team can log a referral.")
     referral = validate_referral(cmd, ctx)
     now = ctx.clock.now()
+    key = f"referral:{cmd.idempotency_key}" if cmd.idempotency_key else ""
     async with uow:
+        if key and (seen := await uow.requests.get(key)):
+            return await _existing(uow, seen["incident_id"]), False
         reference = await uow.incidents.next_reference(now.year)
         incident = Incident.open(ctx.new_id(), reference, referral, cmd.actor, now)
         await uow.incidents.add(incident)
-        await uow.commit()
+        if key:
+            await uow.requests.remember(key, now, {"incident_id": incident.id})
+        try:
+            await uow.commit()
+        except ConcurrencyConflict:
+            if not key:
+                raise
+            duplicate = True
+        else:
+            duplicate = False
+    if duplicate:
+        async with uow:
+            seen = await uow.requests.get(key)
+            if seen is None:
+                raise ConcurrencyConflict("The referral could not be saved; please submit again.")
+            return await _existing(uow, seen["incident_id"]), False
+    return incident, True
+
+
+async def _existing(uow: UnitOfWork, incident_id: str) -> Incident:
+    incident = await uow.incidents.get(incident_id)
+    if incident is None:
+        raise ConcurrencyConflict("The referral could not be saved; please submit again.")
+    incident.pending_events.clear()
     return incident

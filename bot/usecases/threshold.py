@@ -1,0 +1,222 @@
+"""The threshold check: answers in, recommendation out, a person's decision on record.
+
+The bot recommends; an assessor decides with a rationale. Only configured MHCLG assessors may
+assess or decide, and a refused attempt lands on the timeline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from bot.domain.actors import Actor
+from bot.domain.assessment import Assessment, AssessmentStatus, Decision
+from bot.domain.deadlines import Deadline, DeadlineKind
+from bot.domain.errors import DomainError, NotFound
+from bot.domain.incident import Incident
+from bot.domain.states import State
+from bot.domain.threshold import Recommendation, recommend, summarise, validate_answers
+from bot.ports import UnitOfWork
+from bot.usecases.authz import is_assessor, refuse
+from bot.usecases.context import CoreContext
+from bot.usecases.loading import load_incident
+from bot.usecases.validation import FieldErrors
+
+ASSESSORS_ONLY = "Only MHCLG's configured CIR assessors can run the threshold check or decide."
+
+
+@dataclass(frozen=True)
+class StartThresholdCheck:
+    actor: Actor
+    incident: str  # id or CIR reference
+
+
+async def start_threshold_check(
+    cmd: StartThresholdCheck, uow: UnitOfWork, ctx: CoreContext
+) -> Incident:
+    async with uow:
+        incident = await load_incident(uow, cmd.incident)
+        if not is_assessor(cmd.actor, ctx):
+            raise await refuse(
+                uow, incident, cmd.actor, "start_threshold_check", ASSESSORS_ONLY, ctx
+            )
+        if incident.state in {State.REFERRAL_RECEIVED, State.MONITORING}:
+            incident.move_to(State.THRESHOLD_CHECK, cmd.actor, ctx.clock.now())
+            await uow.commit()
+        elif incident.state is not State.THRESHOLD_CHECK:
+            raise DomainError(
+                f"{incident.reference} is {incident.state.label.lower()}: the threshold check "
+                "is only run on a new referral or to re-assess a monitored incident."
+            )
+    return incident
+
+
+@dataclass(frozen=True)
+class SubmitAnswers:
+    actor: Actor
+    incident_id: str
+    answers: Mapping[str, str | Sequence[str]]
+
+
+async def submit_answers(
+    cmd: SubmitAnswers, uow: UnitOfWork, ctx: CoreContext
+) -> tuple[Assessment, Recommendation]:
+    questionnaire = ctx.policy.questionnaire
+    async with uow:
+        incident = await load_incident(uow, cmd.incident_id)
+        if not is_assessor(cmd.actor, ctx):
+            raise await refuse(uow, incident, cmd.actor, "submit_answers", ASSESSORS_ONLY, ctx)
+        if incident.state is not State.THRESHOLD_CHECK:
+            raise DomainError(f"{incident.reference} is not in the threshold check any more.")
+        answers = validate_answers(questionnaire, cmd.answers)
+        rec = recommend(questionnaire, answers)
+        now = ctx.clock.now()
+        reasons = [
+            {"question": r.question, "answer": r.answer, "pushes": r.pushes.value, "why": r.why}
+            for r in rec.reasons
+        ]
+        assessment = Assessment(
+            id=ctx.new_id(),
+            incident_id=incident.id,
+            assessor_id=cmd.actor.user_id,
+            answers={k: list(v) for k, v in answers.items()},
+            recommendation=rec.outcome.value,
+            reasons=reasons,
+            status=AssessmentStatus.RECOMMENDED,
+            created_at=now,
+        )
+        await uow.assessments.save(assessment)
+        incident.note(
+            "ThresholdAssessed",
+            cmd.actor,
+            now,
+            assessment_id=assessment.id,
+            answers=assessment.answers,
+            recommendation=rec.outcome.value,
+            summary=summarise(rec),
+            missing=list(rec.missing),
+        )
+        await uow.commit()
+    return assessment, rec
+
+
+@dataclass(frozen=True)
+class RecordDecision:
+    actor: Actor
+    assessment_id: str
+    decision: str
+    rationale: str
+    missing_info: str = ""
+
+
+@dataclass
+class DecisionResult:
+    incident: Incident
+    assessment: Assessment
+    decision: Decision
+    awaiting_confirmation: bool = False
+    deadlines: list[Deadline] = field(default_factory=list)
+
+
+async def record_decision(cmd: RecordDecision, uow: UnitOfWork, ctx: CoreContext) -> DecisionResult:
+    errors = FieldErrors()
+    rationale = errors.text("rationale", cmd.rationale, label="Rationale")
+    try:
+        decision = Decision(cmd.decision)
+    except ValueError:
+        errors.errors["decision"] = "Choose activate, monitor or need more information."
+        decision = Decision.NEED_MORE_INFO
+    missing = errors.text(
+        "missing_info",
+        cmd.missing_info,
+        label="What is missing",
+        required=decision is Decision.NEED_MORE_INFO,
+    )
+    errors.raise_if_any()
+    async with uow:
+        assessment = await _assessment(uow, cmd.assessment_id)
+        incident = await load_incident(uow, assessment.incident_id, for_update=True)
+        if not is_assessor(cmd.actor, ctx):
+            raise await refuse(uow, incident, cmd.actor, "record_decision", ASSESSORS_ONLY, ctx)
+        if assessment.status is not AssessmentStatus.RECOMMENDED:
+            raise DomainError(f"This assessment of {incident.reference} already has a decision.")
+        if incident.state is not State.THRESHOLD_CHECK:
+            raise DomainError(f"{incident.reference} is not in the threshold check any more.")
+        now = ctx.clock.now()
+        assessment.decision, assessment.rationale = decision.value, rationale
+        result = DecisionResult(incident=incident, assessment=assessment, decision=decision)
+        data = {
+            "assessment_id": assessment.id,
+            "decision": decision.value,
+            "recommendation": assessment.recommendation,
+            "rationale": rationale,
+            "differs_from_recommendation": decision.value != assessment.recommendation,
+        }
+        if decision is Decision.ACTIVATE and ctx.policy.mhclg.four_eyes:
+            assessment.status = AssessmentStatus.AWAITING_CONFIRMATION
+            incident.note("ActivationProposed", cmd.actor, now, **data)
+            result.awaiting_confirmation = True
+        else:
+            assessment.status, assessment.decided_at = AssessmentStatus.DECIDED, now
+            incident.note("ThresholdDecisionRecorded", cmd.actor, now, **data)
+            result.deadlines = _apply(incident, decision, cmd.actor, missing, ctx)
+        await uow.assessments.save(assessment)
+        for deadline in result.deadlines:
+            await uow.deadlines.add(deadline)
+        await uow.commit()
+    return result
+
+
+def _apply(
+    incident: Incident, decision: Decision, actor: Actor, missing: str, ctx: CoreContext
+) -> list[Deadline]:
+    now = ctx.clock.now()
+    mhclg = ctx.policy.mhclg
+    if decision is Decision.ACTIVATE:
+        incident.move_to(State.AWAITING_MOU, actor, now)
+        return []
+    if decision is Decision.MONITOR:
+        incident.move_to(State.MONITORING, actor, now)
+        kind, due = DeadlineKind.REVIEW_REMINDER, now + mhclg.review_reminder
+    else:
+        incident.note("InformationRequested", actor, now, missing=missing)
+        kind, due = DeadlineKind.INFO_REMINDER, now + mhclg.info_reminder
+    payload = {"assessor": actor.user_id, "missing": missing}
+    return [Deadline(ctx.new_id(), incident.id, kind, due, payload=payload, created_at=now)]
+
+
+@dataclass(frozen=True)
+class ConfirmActivation:
+    actor: Actor
+    assessment_id: str
+
+
+async def confirm_activation(
+    cmd: ConfirmActivation, uow: UnitOfWork, ctx: CoreContext
+) -> DecisionResult:
+    async with uow:
+        assessment = await _assessment(uow, cmd.assessment_id)
+        incident = await load_incident(uow, assessment.incident_id, for_update=True)
+        if not is_assessor(cmd.actor, ctx):
+            raise await refuse(uow, incident, cmd.actor, "confirm_activation", ASSESSORS_ONLY, ctx)
+        if assessment.status is not AssessmentStatus.AWAITING_CONFIRMATION:
+            raise DomainError(
+                f"The activation of {incident.reference} is not awaiting confirmation."
+            )
+        if cmd.actor.user_id == assessment.assessor_id:
+            raise DomainError("A second assessor must confirm: you proposed this activation.")
+        now = ctx.clock.now()
+        assessment.status, assessment.decided_at = AssessmentStatus.DECIDED, now
+        assessment.confirmed_by = cmd.actor.user_id
+        incident.note("ActivationConfirmed", cmd.actor, now, assessment_id=assessment.id)
+        incident.move_to(State.AWAITING_MOU, cmd.actor, now)
+        await uow.assessments.save(assessment)
+        await uow.commit()
+    return DecisionResult(incident=incident, assessment=assessment, decision=Decision.ACTIVATE)
+
+
+async def _assessment(uow: UnitOfWork, assessment_id: str) -> Assessment:
+    assessment = await uow.assessments.get(assessment_id)
+    if assessment is None:
+        raise NotFound("That threshold assessment was not found.")
+    return assessment

@@ -1,0 +1,170 @@
+"""Repositories for an incident's platform presence: channels, invites, posted messages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.bindings import (
+    ChannelBinding,
+    ChannelStatus,
+    Invite,
+    InviteStatus,
+    MessagePurpose,
+    Platform,
+    PostedMessage,
+)
+from storage.models import ExternalInviteRow, IncidentChannelRow, PostedMessageRow
+
+
+class SqlChannelRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def save(self, binding: ChannelBinding) -> None:
+        row = await self._session.get(
+            IncidentChannelRow, (binding.incident_id, binding.platform.value)
+        )
+        if row is None:
+            row = IncidentChannelRow(
+                incident_id=binding.incident_id, platform=binding.platform.value
+            )
+            self._session.add(row)
+        row.channel_id = binding.channel_id
+        row.channel_name = binding.channel_name
+        row.status = binding.status.value
+        row.error = binding.error
+        row.updated_at = binding.updated_at
+        await self._session.flush()
+
+    async def for_incident(self, incident_id: str, platform: Platform) -> ChannelBinding | None:
+        row = await self._session.get(IncidentChannelRow, (incident_id, platform.value))
+        return _binding(row) if row else None
+
+    async def by_channel(self, platform: Platform, channel_id: str) -> ChannelBinding | None:
+        row = (
+            await self._session.execute(
+                select(IncidentChannelRow).where(
+                    IncidentChannelRow.platform == platform.value,
+                    IncidentChannelRow.channel_id == channel_id,
+                )
+            )
+        ).scalar_one_or_none()
+        return _binding(row) if row else None
+
+    async def names_in_use(self, platform: Platform, prefix: str) -> set[str]:
+        rows = await self._session.execute(
+            select(IncidentChannelRow.channel_name).where(
+                IncidentChannelRow.platform == platform.value,
+                IncidentChannelRow.channel_name.startswith(prefix),
+            )
+        )
+        return set(rows.scalars())
+
+
+def _binding(row: IncidentChannelRow) -> ChannelBinding:
+    return ChannelBinding(
+        incident_id=row.incident_id,
+        platform=Platform(row.platform),
+        channel_id=row.channel_id,
+        channel_name=row.channel_name,
+        status=ChannelStatus(row.status),
+        error=row.error,
+        updated_at=row.updated_at,
+    )
+
+
+class SqlInviteRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def save(self, invite: Invite) -> None:
+        row = await self._session.get(ExternalInviteRow, invite.id)
+        if row is None:
+            row = ExternalInviteRow(id=invite.id)
+            self._session.add(row)
+        row.incident_id = invite.incident_id
+        row.platform = invite.platform.value
+        row.email = invite.email
+        row.org_kind = invite.org_kind
+        row.org_id = invite.org_id
+        row.status = invite.status.value
+        row.invite_id = invite.invite_id
+        row.error = invite.error
+        row.updated_at = invite.updated_at
+        await self._session.flush()
+
+    async def for_incident(self, incident_id: str) -> Sequence[Invite]:
+        rows = (
+            await self._session.execute(
+                select(ExternalInviteRow)
+                .where(ExternalInviteRow.incident_id == incident_id)
+                .order_by(ExternalInviteRow.updated_at)
+            )
+        ).scalars()
+        return [_invite(r) for r in rows]
+
+    async def by_invite_id(self, platform: Platform, invite_id: str) -> Invite | None:
+        row = (
+            await self._session.execute(
+                select(ExternalInviteRow).where(
+                    ExternalInviteRow.platform == platform.value,
+                    ExternalInviteRow.invite_id == invite_id,
+                )
+            )
+        ).scalar_one_or_none()
+        return _invite(row) if row else None
+
+
+def _invite(row: ExternalInviteRow) -> Invite:
+    return Invite(
+        id=row.id,
+        incident_id=row.incident_id,
+        platform=Platform(row.platform),
+        email=row.email,
+        org_kind=row.org_kind,
+        org_id=row.org_id,
+        status=InviteStatus(row.status),
+        invite_id=row.invite_id,
+        error=row.error,
+        updated_at=row.updated_at,
+    )
+
+
+class SqlMessageRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def save(self, message: PostedMessage, now: datetime) -> None:
+        key = (message.incident_id, message.platform.value, message.purpose.value)
+        row = await self._session.get(PostedMessageRow, key)
+        if row is None:
+            row = PostedMessageRow(
+                incident_id=message.incident_id,
+                platform=message.platform.value,
+                purpose=message.purpose.value,
+            )
+            self._session.add(row)
+        row.channel_id = message.channel_id
+        row.message_ts = message.message_ts
+        row.updated_at = now
+        await self._session.flush()
+
+    async def get(
+        self, incident_id: str, platform: Platform, purpose: MessagePurpose
+    ) -> PostedMessage | None:
+        row = await self._session.get(
+            PostedMessageRow, (incident_id, platform.value, purpose.value)
+        )
+        if row is None:
+            return None
+        return PostedMessage(
+            incident_id=row.incident_id,
+            platform=Platform(row.platform),
+            purpose=MessagePurpose(row.purpose),
+            channel_id=row.channel_id,
+            message_ts=row.message_ts,
+        )
