@@ -259,6 +259,10 @@ class FakeNotifyApi:
             raise _Refusal(
                 400, "BadRequestError", f"{template.kind} template is not suitable for {route}"
             )
+        placeholders = _PLACEHOLDER.findall(template.subject + template.body)
+        missing = [n for n in dict.fromkeys(placeholders) if n.strip() not in personalisation]
+        if missing:
+            raise _Refusal(400, "BadRequestError", f"Missing personalisation: {', '.join(missing)}")
         body = self._render(template.body, personalisation)
         notification_id = str(uuid.uuid4())
         content: dict[str, Any] = {"body": body}
@@ -293,7 +297,4 @@ class FakeNotifyApi:
 
     @staticmethod
     def _render(text: str, personalisation: dict[str, Any]) -> str:
-        missing = [n for n in _PLACEHOLDER.findall(text) if n.strip() not in personalisation]
-        if missing:
-            raise _Refusal(400, "BadRequestError", f"Missing personalisation: {', '.join(missing)}")
         return _PLACEHOLDER.sub(lambda m: str(personalisation[m.group(1).strip()]), text)

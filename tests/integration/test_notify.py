@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import time
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
+import aiohttp
+import jwt
 import pytest
 
 from bot.notify_port import Delivery
@@ -236,3 +239,61 @@ def test_a_malformed_key_or_missing_template_fails_at_start_up_without_echoing_i
     key = f"test_key-{uuid.uuid4()}-{uuid.uuid4()}"
     with pytest.raises(ValueError, match="NOTIFY_SMS_TEMPLATE_ID"):
         build_notifier(key, "https://example.invalid", "a", "")
+
+
+def _token(api: FakeNotifyApi, *, iat_offset: int = 0, secret: str = "") -> str:
+    claims = {"iss": api.service_id, "iat": int(time.time()) + iat_offset}
+    return jwt.encode(claims, secret or api.api_key[-36:], algorithm="HS256")
+
+
+@pytest.mark.parametrize(
+    ("headers", "status", "message"),
+    [
+        ({}, 401, "Unauthorized: authentication token must be provided"),
+        ("stale", 403, "Error: Your system clock must be accurate to within 30 seconds"),
+        ("forged", 403, "Invalid token: API key not found"),
+        ("garbage", 403, "Invalid token: signature"),
+    ],
+)
+async def test_the_stand_in_checks_the_token_as_notify_does(
+    api: FakeNotifyApi, headers: Any, status: int, message: str
+) -> None:
+    tokens = {
+        "stale": _token(api, iat_offset=-120),
+        "forged": _token(api, secret=str(uuid.uuid4())),
+        "garbage": "not.a.jwt",
+    }
+    if isinstance(headers, str):
+        headers = {"Authorization": f"Bearer {tokens[headers]}"}
+    payload = {"phone_number": MOBILE, "template_id": api.sms_template_id}
+    async with aiohttp.ClientSession() as http:
+        async with http.post(
+            f"{api.base_url}/v2/notifications/sms", json=payload, headers=headers
+        ) as answer:
+            body = await answer.json()
+    assert answer.status == status
+    assert body == {"errors": [{"error": "AuthError", "message": message}], "status_code": status}
+    assert api.sent == []
+
+
+async def test_the_stand_in_requires_the_template_personalisation(api: FakeNotifyApi) -> None:
+    headers = {"Authorization": f"Bearer {_token(api)}"}
+    async with aiohttp.ClientSession() as http:
+        async with http.post(
+            f"{api.base_url}/v2/notifications/email",
+            json={"email_address": DUTY_MANAGER, "template_id": api.email_template_id},
+            headers=headers,
+        ) as missing_personalisation:
+            first = await missing_personalisation.json()
+        async with http.post(
+            f"{api.base_url}/v2/notifications/email",
+            json={"template_id": api.email_template_id},
+            headers=headers,
+        ) as missing_address:
+            second = await missing_address.json()
+    assert missing_personalisation.status == 400
+    assert first["errors"] == [
+        {"error": "BadRequestError", "message": "Missing personalisation: subject, body"}
+    ]
+    assert missing_address.status == 400
+    assert second["errors"][0]["message"] == "email_address is a required property"
