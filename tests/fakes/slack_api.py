@@ -108,6 +108,7 @@ class FakeSlackApi:
         self._usergroups: dict[str, list[str]] = {}
         self._views: dict[str, Answer] = {}
         self._posted: set[tuple[str, str]] = set()
+        self._delivered: list[Answer] = []
         self._pins: set[tuple[str, str]] = set()
         self._pending_uploads: dict[str, Upload] = {}
         self._runner: web.AppRunner | None = None
@@ -216,11 +217,15 @@ class FakeSlackApi:
         return [c.args for c in self.calls if c.method == method]
 
     def clear(self) -> None:
+        """Forget what was recorded so far; channels, users, views and posted messages remain."""
         self.calls.clear()
+        self.uploads.clear()
+        self._delivered.clear()
 
     def messages(self, channel: str | None = None) -> list[dict[str, Any]]:
-        posted = self.calls_to("chat.postMessage")
-        return [m for m in posted if channel is None or m.get("channel") == channel]
+        """chat.postMessage args that Slack accepted: a rate-limited or failed attempt is in
+        `calls` but never reached anyone, so it is not here."""
+        return [m for m in self._delivered if channel is None or m.get("channel") == channel]
 
     message_text = staticmethod(message_text)
 
@@ -371,6 +376,7 @@ class FakeSlackApi:
             return _error("no_text")
         ts = self._next_ts()
         self._posted.add((channel, ts))
+        self._delivered.append(args)
         return {"channel": channel, "ts": ts, "message": self._message_json(args, ts)}
 
     def _chat_update(self, args: Answer) -> Answer:

@@ -141,6 +141,7 @@ async def test_rate_limit_is_retried_by_the_sdk_handler(slack: FakeSlackApi) -> 
     assert answer["ok"] is True
     calls = [c for c in slack.calls if c.method == "chat.postMessage"]
     assert len(calls) == 2 and calls[1].at - calls[0].at >= 1.0
+    assert [m["text"] for m in slack.messages("C1")] == ["hello"]
 
 
 async def test_faults_are_consumed_in_order(slack: FakeSlackApi, client: AsyncWebClient) -> None:
@@ -152,6 +153,8 @@ async def test_faults_are_consumed_in_order(slack: FakeSlackApi, client: AsyncWe
         await client.chat_postMessage(channel="C1", text="b")
     assert failed.value.response.status_code == 500
     assert (await client.chat_postMessage(channel="C1", text="c"))["ok"] is True
+    assert len(slack.calls_to("chat.postMessage")) == 3
+    assert [m["text"] for m in slack.messages()] == ["c"]
 
     slack.server_error_next("auth.test", status=503)
     retrying = AsyncWebClient(
@@ -185,11 +188,23 @@ async def test_files_upload_v2_records_the_bytes(
     assert "CIR-2026-0001" in text
 
 
-async def test_signed_requests_pass_bolt_verification(slack: FakeSlackApi) -> None:
+def _bolt(slack: FakeSlackApi) -> tuple[AsyncApp, web.Application]:
     bolt = AsyncApp(
         signing_secret=SECRET,
         client=AsyncWebClient(token="xoxb-test", base_url=slack.base_url),
+        process_before_response=True,  # listeners finish before the answer: no race in asserts
     )
+
+    async def endpoint(request: web.Request) -> web.Response:
+        return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
+
+    web_app = web.Application()
+    web_app.router.add_post("/slack/events", endpoint)
+    return bolt, web_app
+
+
+async def test_signed_requests_pass_bolt_verification(slack: FakeSlackApi) -> None:
+    bolt, web_app = _bolt(slack)
     seen: list[dict[str, str]] = []
 
     @bolt.command("/cir")
@@ -197,11 +212,6 @@ async def test_signed_requests_pass_bolt_verification(slack: FakeSlackApi) -> No
         seen.append(command)
         await ack(text=f"got {command['text']}")
 
-    async def endpoint(request: web.Request) -> web.Response:
-        return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
-
-    web_app = web.Application()
-    web_app.router.add_post("/slack/events", endpoint)
     async with TestServer(web_app) as server, aiohttp.ClientSession() as session:
         url = str(server.make_url("/slack/events"))
         body = sr.slash_command(text="new Leeds ransomware")
@@ -213,6 +223,56 @@ async def test_signed_requests_pass_bolt_verification(slack: FakeSlackApi) -> No
         stale = int(time.time()) - 600
         assert (await sr.post(session, url, body, SECRET, timestamp=stale))[0] == 401
     assert len(seen) == 1
+
+
+async def test_every_payload_kind_reaches_its_bolt_listener(slack: FakeSlackApi) -> None:
+    bolt, web_app = _bolt(slack)
+    got: dict[str, Any] = {}
+
+    @bolt.action("acknowledge")
+    async def on_action(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        got["action"] = (body["actions"][0]["value"], body["user"]["team_id"], body["team"]["id"])
+
+    @bolt.view("triage")
+    async def on_view(ack: AsyncAck, view: dict[str, Any]) -> None:
+        await ack()
+        got["view"] = view["state"]["values"]["b_org"]["org"]["value"]
+
+    @bolt.shortcut("new_referral")
+    async def on_shortcut(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        got[body["type"]] = body["callback_id"]
+
+    @bolt.shortcut("log_message")
+    async def on_message_action(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        got[body["type"]] = body["message"]["text"]
+
+    @bolt.event("app_home_opened")
+    async def on_home(event: dict[str, Any]) -> None:
+        got["event"] = event["user"]
+
+    values = {"b_org": {"org": {"type": "plain_text_input", "value": "Leeds City Council"}}}
+    bodies = [
+        sr.block_actions("acknowledge", "inc-7", channel_id="C1", user_team_id="T0COUNCIL"),
+        sr.view_submission("triage", values),
+        sr.shortcut("new_referral"),
+        sr.message_action("log_message", "we are hit", "C1", "1700000000.000100"),
+        sr.event_callback({"type": "app_home_opened", "user": "U0ASSESSOR1", "tab": "home"}),
+    ]
+    async with TestServer(web_app) as server, aiohttp.ClientSession() as session:
+        url = str(server.make_url("/slack/events"))
+        statuses = [(await sr.post(session, url, body, SECRET))[0] for body in bodies]
+        retried = await sr.post(session, url, bodies[-1], SECRET, retry_num=1)
+    assert statuses == [200] * 5 and retried[0] == 200
+    assert got == {
+        "action": ("inc-7", "T0COUNCIL", "T0MHCLG"),
+        "view": "Leeds City Council",
+        "shortcut": "new_referral",
+        "message_action": "we are hit",
+        "event": "U0ASSESSOR1",
+    }
 
 
 def test_payload_shapes_match_slack() -> None:
