@@ -1,0 +1,182 @@
+"""Deadline rows: every state change is a conditional update, so "exactly once" holds in the
+database rather than in any one process's memory.
+
+Claiming locks both the deadline and its incident without waiting (`FOR UPDATE ... SKIP LOCKED`
+on PostgreSQL): a firing never queues behind "contact made", so the two can never deadlock, and
+whichever commits first wins. SQLite ignores row locks; there the claim is the transaction's
+first write, so SQLite's single writer lock serialises firings and cancellations instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, Table, func, insert, select, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.deadlines import Deadline, DeadlineKind, DeadlineState
+from storage.models import DeadlineRow, IncidentRow
+
+_TABLE = cast(Table, DeadlineRow.__table__)
+_PENDING = DeadlineState.PENDING.value
+
+
+class DeadlineNotPending(RuntimeError):
+    """The deadline was settled (fired or cancelled) before this change could apply."""
+
+
+def _from_row(row: RowMapping) -> Deadline:
+    return Deadline(
+        id=row["id"],
+        incident_id=row["incident_id"],
+        kind=DeadlineKind(row["kind"]),
+        due_at=row["due_at"],
+        level=row["level"],
+        state=DeadlineState(row["state"]),
+        payload=dict(row["payload"] or {}),
+        created_at=row["created_at"],
+        fired_at=row["fired_at"],
+        claimed_by=row["claimed_by"],
+        attempts=row["attempts"],
+    )
+
+
+def _values(deadline: Deadline) -> dict[str, Any]:
+    if deadline.created_at is None:
+        raise ValueError(f"deadline {deadline.id} has no created_at; set it to the clock's now")
+    return {
+        "id": deadline.id,
+        "incident_id": deadline.incident_id,
+        "kind": deadline.kind.value,
+        "level": deadline.level,
+        "due_at": deadline.due_at,
+        "state": deadline.state.value,
+        "payload": deadline.payload,
+        "created_at": deadline.created_at,
+        "fired_at": deadline.fired_at,
+        "claimed_by": deadline.claimed_by,
+        "attempts": deadline.attempts,
+    }
+
+
+def _rowcount(result: Any) -> int:
+    assert isinstance(result, CursorResult)
+    return result.rowcount
+
+
+class SqlDeadlineRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, deadline: Deadline) -> None:
+        await self.add_all([deadline])
+
+    async def add_all(self, deadlines: Iterable[Deadline]) -> None:
+        rows = [_values(d) for d in deadlines]
+        if rows:
+            await self._session.execute(insert(_TABLE), rows)
+
+    async def cancel_pending(
+        self, incident_id: str, kinds: Collection[DeadlineKind] | None = None
+    ) -> int:
+        """On PostgreSQL this waits for a firing that holds a claim, then skips what it fired."""
+        stmt = update(_TABLE).where(_TABLE.c.incident_id == incident_id, _TABLE.c.state == _PENDING)
+        if kinds is not None:
+            stmt = stmt.where(_TABLE.c.kind.in_([k.value for k in kinds]))
+        result = await self._session.execute(stmt.values(state=DeadlineState.CANCELLED.value))
+        return _rowcount(result)
+
+    async def claim_next_due(
+        self, now: datetime, worker_id: str, *, exclude: Collection[str] = ()
+    ) -> Deadline | None:
+        """Claim the earliest due deadline whose row and incident nobody else holds.
+
+        Must be the first statement of the caller's transaction (see the module docstring). The
+        claim is not a state change: if the transaction rolls back the deadline is pending again,
+        so a crash mid-firing loses nothing. `exclude` lets one sweep step past deadlines whose
+        handler just failed instead of retrying them in a tight loop.
+        """
+        found = _TABLE.alias("candidate")
+        candidate = (
+            select(found.c.id)
+            .join(IncidentRow, IncidentRow.id == found.c.incident_id)
+            .where(found.c.state == _PENDING, found.c.due_at <= now)
+            .order_by(found.c.due_at, found.c.id)
+            .limit(1)
+            .with_for_update(skip_locked=True, of=[found, IncidentRow.__table__])
+        )
+        if exclude:
+            candidate = candidate.where(found.c.id.not_in(list(exclude)))
+        stmt = (
+            update(_TABLE)
+            .where(_TABLE.c.id == candidate.scalar_subquery(), _TABLE.c.state == _PENDING)
+            .values(claimed_by=worker_id, attempts=_TABLE.c.attempts + 1)
+            .returning(*_TABLE.c)
+        )
+        row = (await self._session.execute(stmt)).mappings().first()
+        return _from_row(row) if row else None
+
+    async def mark_fired(self, deadline: Deadline, now: datetime) -> None:
+        result = await self._session.execute(
+            update(_TABLE)
+            .where(_TABLE.c.id == deadline.id, _TABLE.c.state == _PENDING)
+            .values(state=DeadlineState.FIRED.value, fired_at=now)
+        )
+        if _rowcount(result) != 1:
+            raise DeadlineNotPending(f"deadline {deadline.id} is no longer pending")
+        deadline.state = DeadlineState.FIRED
+        deadline.fired_at = now
+
+    async def mark_cancelled(self, deadline: Deadline, now: datetime) -> bool:
+        """A handler's decision not to send; the time it decided is kept as evidence."""
+        payload = {**deadline.payload, "cancelled_at": now.isoformat()}
+        result = await self._session.execute(
+            update(_TABLE)
+            .where(_TABLE.c.id == deadline.id, _TABLE.c.state == _PENDING)
+            .values(state=DeadlineState.CANCELLED.value, payload=payload)
+        )
+        if _rowcount(result) != 1:
+            return False
+        deadline.state = DeadlineState.CANCELLED
+        deadline.payload = payload
+        return True
+
+    async def record_failed_attempt(self, deadline_id: str, worker_id: str) -> None:
+        """Run in its own transaction after a failed firing rolled back, so a deadline whose
+        handler keeps failing shows a growing `attempts` count instead of looking untouched."""
+        await self._session.execute(
+            update(_TABLE)
+            .where(_TABLE.c.id == deadline_id, _TABLE.c.state == _PENDING)
+            .values(claimed_by=worker_id, attempts=_TABLE.c.attempts + 1)
+        )
+
+    async def get(self, deadline_id: str) -> Deadline | None:
+        rows = await self._session.execute(select(_TABLE).where(_TABLE.c.id == deadline_id))
+        row = rows.mappings().first()
+        return _from_row(row) if row else None
+
+    async def pending_for(self, incident_id: str) -> list[Deadline]:
+        rows = await self._session.execute(
+            select(_TABLE)
+            .where(_TABLE.c.incident_id == incident_id, _TABLE.c.state == _PENDING)
+            .order_by(_TABLE.c.due_at, _TABLE.c.id)
+        )
+        return [_from_row(r) for r in rows.mappings()]
+
+    async def next_due_at(self) -> datetime | None:
+        due: datetime | None = await self._session.scalar(
+            select(_TABLE.c.due_at)
+            .where(_TABLE.c.state == _PENDING)
+            .order_by(_TABLE.c.due_at)
+            .limit(1)
+        )
+        return due
+
+    async def count(self, state: DeadlineState | None = None) -> int:
+        stmt = select(func.count()).select_from(_TABLE)
+        if state is not None:
+            stmt = stmt.where(_TABLE.c.state == state.value)
+        return int(await self._session.scalar(stmt) or 0)

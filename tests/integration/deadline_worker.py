@@ -1,0 +1,55 @@
+"""One deadline worker in its own OS process, for the tests that run several replicas at once.
+
+Its handler writes the fired deadline's id into `fired_log` inside the firing transaction, so the
+log holds exactly what committed: a duplicate firing would show up as a second row.
+
+Usage: DATABASE_URL=postgresql://... WORKER_ID=a python tests/integration/deadline_worker.py
+Prints "ready" once its first sweep is done; stops cleanly on SIGTERM.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from sqlalchemy import text
+
+from bot.app.scheduler import DeadlineScheduler
+from bot.domain.clock import SystemClock
+from bot.domain.deadlines import Deadline
+from storage.database import create_engine_for, parse_database_url
+from storage.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
+
+LOG_FIRING = text("INSERT INTO fired_log (deadline_id, worker_id) VALUES (:deadline, :worker)")
+
+
+async def main() -> None:
+    worker_id = os.environ.get("WORKER_ID", f"pid-{os.getpid()}")
+    engine = create_engine_for(parse_database_url(os.environ["DATABASE_URL"]), pool_size=2)
+
+    async def log_firing(deadline: Deadline, uow: SqlUnitOfWork) -> None:
+        await uow.session.execute(LOG_FIRING, {"deadline": deadline.id, "worker": worker_id})
+
+    scheduler = DeadlineScheduler(
+        SqlUnitOfWorkFactory(engine),
+        SystemClock(),
+        log_firing,
+        worker_id=worker_id,
+        sweep_seconds=float(os.environ.get("SWEEP_SECONDS", "0.5")),
+    )
+    stopping = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopping.set)
+    await scheduler.start()
+    print("ready", flush=True)
+    await stopping.wait()
+    await scheduler.stop()
+    await engine.dispose()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
