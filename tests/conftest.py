@@ -22,6 +22,8 @@ from storage.uow import SqlUnitOfWorkFactory
 
 PG_URL = os.environ.get("TEST_POSTGRES_URL", "")
 
+pytest_plugins = ["tests.integration.slack_harness"]
+
 
 @pytest.fixture
 def clock() -> FakeClock:

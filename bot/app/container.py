@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -25,6 +26,7 @@ class Container:
     engine: AsyncEngine
     uow: SqlUnitOfWorkFactory
     ctx: CoreContext
+    slack: Any = None  # the Slack edge's dependencies, once mounted
 
     async def readiness(self) -> dict[str, str]:
         checks: dict[str, str] = {}

@@ -1,0 +1,133 @@
+"""An incident's presence on a chat platform: its channel, invitations and kept-up-to-date
+messages. Platform edges call these so every fact about the presence is stored, and the ones
+that matter to the record (channel opened, invitation sent or failed) land on the timeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.domain.actors import SYSTEM
+from bot.domain.bindings import (
+    ChannelBinding,
+    ChannelStatus,
+    Invite,
+    InviteStatus,
+    MessagePurpose,
+    Platform,
+    PostedMessage,
+)
+from bot.domain.deadlines import Deadline
+from bot.domain.incident import Incident
+from bot.policy.model import Council
+from bot.ports import UnitOfWork
+from bot.usecases.context import CoreContext
+from bot.usecases.loading import load_incident
+from bot.views.card import IncidentCard, build_card
+
+
+@dataclass
+class IncidentPresence:
+    incident: Incident
+    council: Council | None
+    channel: ChannelBinding | None
+    invites: list[Invite] = field(default_factory=list)
+    deadlines: list[Deadline] = field(default_factory=list)
+    card_message: PostedMessage | None = None
+    triage_message: PostedMessage | None = None
+
+    def card(self) -> IncidentCard:
+        return build_card(
+            self.incident,
+            self.council,
+            channel=self.channel,
+            invites=self.invites,
+            deadlines=self.deadlines,
+        )
+
+
+async def presence(
+    uow: UnitOfWork, ctx: CoreContext, key: str, platform: Platform
+) -> IncidentPresence:
+    async with uow:
+        incident = await load_incident(uow, key)
+        return IncidentPresence(
+            incident=incident,
+            council=ctx.policy.councils.get(incident.council_id),
+            channel=await uow.channels.for_incident(incident.id, platform),
+            invites=[
+                i for i in await uow.invites.for_incident(incident.id) if i.platform is platform
+            ],
+            deadlines=await uow.deadlines.pending_for(incident.id),
+            card_message=await uow.messages.get(incident.id, platform, MessagePurpose.CARD),
+            triage_message=await uow.messages.get(
+                incident.id, platform, MessagePurpose.TRIAGE_CARD
+            ),
+        )
+
+
+async def incident_for_channel(
+    uow: UnitOfWork, platform: Platform, channel_id: str
+) -> Incident | None:
+    async with uow:
+        binding = await uow.channels.by_channel(platform, channel_id)
+        return await uow.incidents.get(binding.incident_id) if binding else None
+
+
+async def record_channel(uow: UnitOfWork, ctx: CoreContext, binding: ChannelBinding) -> None:
+    """Store the channel's state; creation and failure are on the timeline as evidence."""
+    async with uow:
+        incident = await load_incident(uow, binding.incident_id)
+        await uow.channels.save(binding)
+        now = ctx.clock.now()
+        if binding.status is ChannelStatus.CREATED:
+            incident.note(
+                "ChannelOpened",
+                SYSTEM,
+                now,
+                platform=binding.platform.value,
+                channel=binding.channel_name,
+            )
+        elif binding.status is ChannelStatus.FAILED:
+            incident.note(
+                "ChannelCreationFailed",
+                SYSTEM,
+                now,
+                platform=binding.platform.value,
+                error=binding.error,
+            )
+        await uow.commit()
+
+
+async def record_invite(uow: UnitOfWork, ctx: CoreContext, invite: Invite) -> None:
+    async with uow:
+        incident = await load_incident(uow, invite.incident_id)
+        await uow.invites.save(invite)
+        incident.note(
+            "InvitationUpdated",
+            SYSTEM,
+            ctx.clock.now(),
+            platform=invite.platform.value,
+            organisation=f"{invite.org_kind}:{invite.org_id}",
+            status=invite.status.value,
+            error=invite.error,
+        )
+        await uow.commit()
+
+
+async def update_invite_status(
+    uow: UnitOfWork, ctx: CoreContext, platform: Platform, invite_id: str, status: InviteStatus
+) -> Invite | None:
+    """A Slack Connect invitation completes later (accepted, maybe approved by an admin)."""
+    async with uow:
+        invite = await uow.invites.by_invite_id(platform, invite_id)
+        if invite is None or invite.status is status:
+            return None
+        invite.status, invite.updated_at = status, ctx.clock.now()
+    await record_invite(uow, ctx, invite)
+    return invite
+
+
+async def remember_message(uow: UnitOfWork, ctx: CoreContext, message: PostedMessage) -> None:
+    async with uow:
+        await uow.messages.save(message, ctx.clock.now())
+        await uow.commit()

@@ -1,0 +1,48 @@
+"""The open-incidents overview (Slack App Home, and the Teams equivalent later)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.ports import UnitOfWork
+from bot.usecases.context import CoreContext
+from bot.views.card import DEADLINE_LABELS, next_deadline
+
+
+@dataclass(frozen=True)
+class HomeRow:
+    reference: str
+    council: str
+    state: str
+    age: str
+    next_deadline: tuple[str, datetime] | None
+    marking: str
+
+
+def _age(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours = minutes // 60
+    return f"{hours} h" if hours < 48 else f"{hours // 24} days"
+
+
+async def open_incidents(uow: UnitOfWork, ctx: CoreContext) -> list[HomeRow]:
+    now = ctx.clock.now()
+    rows: list[HomeRow] = []
+    async with uow:
+        for incident in await uow.incidents.list_open():
+            council = ctx.policy.councils.get(incident.council_id)
+            nxt = next_deadline(await uow.deadlines.pending_for(incident.id))
+            rows.append(
+                HomeRow(
+                    reference=str(incident.reference),
+                    council=council.name if council else incident.council_id,
+                    state=incident.state.label,
+                    age=_age(now - incident.opened_at),
+                    next_deadline=(DEADLINE_LABELS[nxt.kind], nxt.due_at) if nxt else None,
+                    marking=incident.marking.value,
+                )
+            )
+    return rows

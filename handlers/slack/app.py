@@ -1,0 +1,80 @@
+"""Build the Bolt app: a verified HTTP endpoint, a Web API client on SLACK_API_URL that retries
+rate limits and server errors, and the listeners grouped by kind."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.app.tasks import BackgroundTasks
+from bot.ports import UnitOfWorkFactory
+from bot.usecases.context import CoreContext
+from handlers.slack.context import SlackDeps
+from handlers.slack.identity import Identity
+from handlers.slack.listeners import buttons, commands, events, forms, options
+from handlers.slack.room import SlackRoom
+
+log = logging.getLogger(__name__)
+PATH = "/slack/events"
+
+
+def web_client(token: str, api_url: str) -> AsyncWebClient:
+    base = api_url if api_url.endswith("/") else api_url + "/"
+    return AsyncWebClient(
+        token=token,
+        base_url=base,
+        timeout=10,
+        retry_handlers=[
+            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+            AsyncServerErrorRetryHandler(max_retry_count=3),
+            AsyncConnectionErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def build_slack(
+    *,
+    token: str,
+    signing_secret: str,
+    api_url: str,
+    uow: UnitOfWorkFactory,
+    ctx: CoreContext,
+    tasks: BackgroundTasks,
+) -> tuple[AsyncApp, SlackDeps]:
+    client = web_client(token, api_url)
+    # process_before_response: the listener decides when to answer (ack), and everything slow is
+    # spawned as a background task, so the HTTP response never waits for the Web API.
+    app = AsyncApp(
+        client=client,
+        signing_secret=signing_secret,
+        process_before_response=True,
+        logger=logging.getLogger("slack_bolt"),
+    )
+    deps = SlackDeps(
+        client=client,
+        uow=uow,
+        ctx=ctx,
+        identity=Identity(client, ctx.policy),
+        room=SlackRoom(client, uow, ctx),
+        tasks=tasks,
+    )
+    for group in (commands, forms, buttons, events, options):
+        group.register(app, deps)
+    return app, deps
+
+
+def mount(web_app: web.Application, bolt: AsyncApp) -> None:
+    async def endpoint(request: web.Request) -> web.Response:
+        bolt_response = await bolt.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(bolt_response)
+
+    web_app.router.add_post(PATH, endpoint)

@@ -1,0 +1,26 @@
+"""What every Slack listener needs, built once by the composition root."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.app.tasks import BackgroundTasks
+from bot.ports import UnitOfWorkFactory
+from bot.usecases.context import CoreContext
+from handlers.slack.identity import Identity
+from handlers.slack.room import SlackRoom
+
+
+@dataclass
+class SlackDeps:
+    client: AsyncWebClient
+    uow: UnitOfWorkFactory
+    ctx: CoreContext
+    identity: Identity
+    room: SlackRoom
+    tasks: BackgroundTasks
+    wake: Callable[[datetime], None] | None = None  # tell the deadline scheduler of a new due time

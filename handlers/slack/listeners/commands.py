@@ -1,0 +1,50 @@
+"""`/cir` and the "Report a cyber incident" shortcut: acknowledge, then open forms."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+
+from handlers.slack.context import SlackDeps
+from handlers.slack.ids import Command, Shortcut
+from handlers.slack.listeners import flows
+from handlers.slack.render.messages import HELP
+from handlers.slack.render.referral import referral_modal
+
+
+def register(app: AsyncApp, deps: SlackDeps) -> None:
+    async def open_referral_form(trigger_id: str, origin: str) -> None:
+        await deps.client.views_open(
+            trigger_id=trigger_id, view=referral_modal(uuid.uuid4().hex, origin)
+        )
+
+    @app.command(Command.CIR.value)
+    async def cir(ack: AsyncAck, command: dict[str, Any]) -> None:
+        words = (command.get("text") or "").split()
+        sub, args = (words[0].lower(), words[1:]) if words else ("help", [])
+        user, channel, trigger = (
+            command["user_id"],
+            command.get("channel_id", ""),
+            command["trigger_id"],
+        )
+        if sub == "report":
+            await ack()
+            deps.tasks.spawn(open_referral_form(trigger, channel))
+        elif sub == "assess":
+            await ack()
+            target = args[0] if args else ""
+            deps.tasks.spawn(flows.start_assessment(deps, user, "", channel, target, trigger))
+        elif sub == "retry" and args:
+            await ack()
+            deps.tasks.spawn(flows.retry_channel(deps, user, "", channel, args[0]))
+        elif sub == "duty":
+            await ack(text=flows.duty_text(deps))
+        else:
+            await ack(text=HELP)
+
+    @app.shortcut(Shortcut.REPORT_INCIDENT.value)
+    async def report_shortcut(ack: AsyncAck, shortcut: dict[str, Any]) -> None:
+        await ack()
+        deps.tasks.spawn(open_referral_form(shortcut["trigger_id"], ""))

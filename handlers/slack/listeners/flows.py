@@ -1,0 +1,114 @@
+"""The slow halves of the Slack listeners: run after the acknowledgement, report back in-channel
+or ephemerally. Each calls one use case and renders its result."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk.errors import SlackApiError
+
+from bot.domain.bindings import Platform
+from bot.domain.errors import DomainError
+from bot.usecases.authz import is_mhclg
+from bot.usecases.presence import incident_for_channel
+from bot.usecases.threshold import (
+    ConfirmActivation,
+    DecisionResult,
+    StartThresholdCheck,
+    confirm_activation,
+    start_threshold_check,
+)
+from handlers.slack.context import SlackDeps
+from handlers.slack.escape import user_text
+from handlers.slack.render.messages import decision_blocks
+from handlers.slack.render.threshold import questionnaire_modal
+
+log = logging.getLogger(__name__)
+
+
+async def tell(deps: SlackDeps, user: str, channel: str, text: str) -> None:
+    """An ephemeral answer to one person; falls back to a direct message."""
+    try:
+        if channel:
+            await deps.client.chat_postEphemeral(channel=channel, user=user, text=text)
+            return
+    except SlackApiError:
+        pass
+    try:
+        await deps.client.chat_postMessage(channel=user, text=text)
+    except SlackApiError as exc:
+        log.warning("could not tell user", extra={"status": exc.response.get("error")})
+
+
+async def _resolve(deps: SlackDeps, target: str, channel: str) -> str:
+    if target:
+        return target
+    incident = await incident_for_channel(deps.uow(), Platform.SLACK, channel) if channel else None
+    if incident is None:
+        raise DomainError(
+            "Say which incident, e.g. `/cir assess CIR-2026-0001`, or run it in its channel."
+        )
+    return incident.id
+
+
+async def start_assessment(
+    deps: SlackDeps, user: str, user_team: str, channel: str, target: str, trigger_id: str
+) -> None:
+    try:
+        actor = await deps.identity.actor(user, user_team)
+        key = await _resolve(deps, target, channel)
+        incident = await start_threshold_check(
+            StartThresholdCheck(actor, key), deps.uow(), deps.ctx
+        )
+    except DomainError as exc:
+        await tell(deps, user, channel, str(exc))
+        return
+    view = questionnaire_modal(deps.ctx.policy.questionnaire, incident.id, str(incident.reference))
+    await deps.client.views_open(trigger_id=trigger_id, view=view)
+    deps.tasks.spawn(deps.room.refresh(incident.id))
+
+
+async def after_decision(deps: SlackDeps, result: DecisionResult, actor_name: str) -> None:
+    guidance = deps.ctx.policy.mhclg.monitor_guidance
+    text, blocks = decision_blocks(result, actor_name, guidance)
+    await deps.room.post(result.incident.id, text, blocks)
+    await deps.room.refresh(result.incident.id)
+    if deps.wake is not None:
+        for deadline in result.deadlines:
+            deps.wake(deadline.due_at)
+
+
+async def confirm(
+    deps: SlackDeps, user: str, user_team: str, channel: str, assessment_id: str
+) -> None:
+    try:
+        actor = await deps.identity.actor(user, user_team)
+        result = await confirm_activation(
+            ConfirmActivation(actor, assessment_id), deps.uow(), deps.ctx
+        )
+    except DomainError as exc:
+        await tell(deps, user, channel, str(exc))
+        return
+    await after_decision(deps, result, actor.name)
+
+
+async def retry_channel(
+    deps: SlackDeps, user: str, user_team: str, channel: str, target: str
+) -> None:
+    actor = await deps.identity.actor(user, user_team)
+    if not is_mhclg(actor):
+        await tell(deps, user, channel, "Only MHCLG's CIR team can retry creating a channel.")
+        return
+    try:
+        p_key = await _resolve(deps, target, "")
+        await deps.room.open(p_key, reporter=user, origin_channel=channel)
+    except DomainError as exc:
+        await tell(deps, user, channel, str(exc))
+
+
+def duty_text(deps: SlackDeps) -> str:
+    manager = deps.ctx.policy.mhclg.duty_manager(deps.ctx.clock.now().date())
+    if manager is None:
+        return "No MHCLG duty manager is configured for today (config/mhclg.yml duty_rota)."
+    mention = f"<@{manager.slack_user}>" if manager.slack_user else user_text(manager.name)
+    return f"MHCLG duty manager now: {mention} ({user_text(manager.phone or manager.email)})"

@@ -1,0 +1,52 @@
+"""Short messages the bot posts: decisions, refusals, help."""
+
+from __future__ import annotations
+
+from bot.domain.assessment import Decision
+from bot.usecases.threshold import DecisionResult
+from bot.views.actions import Action, Style
+from bot.views.card import Button
+from handlers.slack.escape import user_text
+from handlers.slack.render.common import Block, button, mrkdwn
+
+HELP = """*CIR bot commands*
+• `/cir report`: log a referral (opens a form)
+• `/cir assess [CIR-2026-0001]`: run the threshold check (reference optional in its channel)
+• `/cir retry CIR-2026-0001`: retry creating an incident's channel
+• `/cir duty`: who is MHCLG's duty manager now
+• `/cir help`: this list"""
+
+
+def decision_blocks(
+    result: DecisionResult, actor_name: str, guidance: str
+) -> tuple[str, list[Block]]:
+    ref = result.incident.reference
+    rationale = user_text(result.assessment.rationale)
+    who = user_text(actor_name)
+    if result.awaiting_confirmation:
+        text = f"{ref}: {who} proposes to activate CIR support. A second assessor must confirm."
+        confirm = Button(
+            Action.CONFIRM_ACTIVATION, "Confirm activation", result.assessment.id, Style.PRIMARY
+        )
+        blocks: list[Block] = [
+            {"type": "section", "text": mrkdwn(f"*{text}*\n>{rationale}")},
+            {"type": "actions", "block_id": "confirm", "elements": [button(confirm)]},
+        ]
+        return text, blocks
+    text = f"{ref}: threshold decision by {who}: {result.decision.label}."
+    blocks = [{"type": "section", "text": mrkdwn(f"*{text}*\n>{rationale}")}]
+    if result.decision is Decision.MONITOR:
+        blocks.append(
+            {
+                "type": "section",
+                "text": mrkdwn(f"*Guidance for the council*\n{user_text(guidance)}"),
+            }
+        )
+    if result.decision is Decision.ACTIVATE:
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [mrkdwn("Next: the Memorandum of Understanding, then activation.")],
+            }
+        )
+    return text, blocks

@@ -1,0 +1,242 @@
+"""The incident's room in Slack: the private channel, its pinned card, the triage card and the
+Slack Connect invitation. All of it runs after Slack has been acknowledged; the referral is
+already stored, so a failure here never loses it: the failure is stored, shown, and retryable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import uuid
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.domain.bindings import (
+    ChannelBinding,
+    ChannelStatus,
+    Invite,
+    InviteStatus,
+    MessagePurpose,
+    Platform,
+    PostedMessage,
+)
+from bot.ports import UnitOfWorkFactory
+from bot.usecases import presence as uc
+from bot.usecases.context import CoreContext
+from handlers.slack.render.card import card_blocks, card_fallback
+
+log = logging.getLogger(__name__)
+SLACK = Platform.SLACK
+MAX_NAME = 80
+
+
+def channel_name(prefix: str, council_slug: str, attempt: int) -> str:
+    """`cir-2026-0042-<council>`: lowercase, Slack's allowed characters, at most 80 long."""
+    suffix = f"-{attempt}" if attempt > 1 else ""
+    slug = re.sub(r"[^a-z0-9-]+", "-", council_slug.lower()).strip("-")
+    room = MAX_NAME - len(prefix) - len(suffix) - 1
+    return f"{prefix}-{slug[:room].rstrip('-')}{suffix}" if slug else f"{prefix}{suffix}"
+
+
+class SlackRoom:
+    def __init__(self, client: AsyncWebClient, uow: UnitOfWorkFactory, ctx: CoreContext) -> None:
+        self.client, self.uow, self.ctx = client, uow, ctx
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def open(self, incident_id: str, reporter: str = "", origin_channel: str = "") -> None:
+        async with self._lock(incident_id):
+            await self._open(incident_id, reporter, origin_channel)
+
+    def _lock(self, key: str) -> asyncio.Lock:
+        return self._locks.setdefault(key, asyncio.Lock())
+
+    async def _open(self, incident_id: str, reporter: str, origin_channel: str) -> None:
+        p = await uc.presence(self.uow(), self.ctx, incident_id, SLACK)
+        incident_id = p.incident.id  # the key may have been a CIR reference
+        if p.channel is not None and p.channel.status is ChannelStatus.CREATED:
+            return  # a retry or a duplicate delivery: the room exists already
+        binding = await self._create_channel(
+            incident_id, str(p.incident.reference), p.incident.council_id
+        )
+        if binding.status is ChannelStatus.FAILED:
+            await self._post_triage(incident_id)
+            await self._tell_reporter_of_failure(
+                incident_id, reporter, origin_channel, binding.error
+            )
+            return
+        channel = binding.channel_id
+        await self._safe("conversations_setTopic", channel=channel, topic=self._topic(p))
+        await self._invite_team(channel, reporter)
+        await self._post_card(incident_id)
+        await self._post_triage(incident_id)
+        await self._invite_council(incident_id, channel)
+        log.info("incident room ready", extra={"incident": str(p.incident.reference)})
+
+    def _topic(self, p: uc.IncidentPresence) -> str:
+        council = p.council.name if p.council else p.incident.council_id
+        i = p.incident
+        return f"[{i.marking.value}] {i.reference} · {council} · {i.state.label}"
+
+    async def _create_channel(
+        self, incident_id: str, reference: str, council_id: str
+    ) -> ChannelBinding:
+        prefix = reference.lower()
+        now = self.ctx.clock.now
+        pending = ChannelBinding(incident_id, SLACK, "", "", ChannelStatus.CREATING, "", now())
+        await uc.record_channel(self.uow(), self.ctx, pending)
+        error = ""
+        for attempt in range(1, 11):
+            name = channel_name(prefix, council_id, attempt)
+            try:
+                response = await self.client.conversations_create(name=name, is_private=True)
+            except SlackApiError as exc:
+                error = str(exc.response.get("error", "unknown_error"))
+                if error == "name_taken":
+                    continue
+                break
+            except Exception as exc:
+                error = f"{type(exc).__name__}"
+                break
+            channel = response["channel"]
+            done = ChannelBinding(
+                incident_id, SLACK, channel["id"], channel["name"], ChannelStatus.CREATED, "", now()
+            )
+            await uc.record_channel(self.uow(), self.ctx, done)
+            return done
+        failed = ChannelBinding(incident_id, SLACK, "", "", ChannelStatus.FAILED, error, now())
+        await uc.record_channel(self.uow(), self.ctx, failed)
+        log.warning("channel creation failed", extra={"status": error})
+        return failed
+
+    async def _invite_team(self, channel: str, reporter: str) -> None:
+        mhclg = self.ctx.policy.mhclg
+        users = set(mhclg.team_users)
+        if reporter:
+            users.add(reporter)
+        if mhclg.team_usergroup:
+            group = await self._safe("usergroups_users_list", usergroup=mhclg.team_usergroup)
+            users.update(group.get("users", []) if group else [])
+        if users:
+            await self._safe("conversations_invite", channel=channel, users=",".join(sorted(users)))
+
+    async def _post_card(self, incident_id: str) -> None:
+        p = await uc.presence(self.uow(), self.ctx, incident_id, SLACK)
+        if p.channel is None or p.channel.status is not ChannelStatus.CREATED:
+            return
+        card = p.card()
+        posted = await self._safe(
+            "chat_postMessage",
+            channel=p.channel.channel_id,
+            text=card_fallback(card),
+            blocks=card_blocks(card),
+        )
+        if posted:
+            await self._safe("pins_add", channel=posted["channel"], timestamp=posted["ts"])
+            message = PostedMessage(
+                incident_id, SLACK, MessagePurpose.CARD, posted["channel"], posted["ts"]
+            )
+            await uc.remember_message(self.uow(), self.ctx, message)
+
+    async def _post_triage(self, incident_id: str) -> None:
+        p = await uc.presence(self.uow(), self.ctx, incident_id, SLACK)
+        card = p.card()
+        triage = self.ctx.policy.mhclg.triage_channel
+        if p.triage_message is not None:
+            await self._safe(
+                "chat_update",
+                channel=p.triage_message.channel_id,
+                ts=p.triage_message.message_ts,
+                text=card_fallback(card),
+                blocks=card_blocks(card),
+            )
+            return
+        posted = await self._safe(
+            "chat_postMessage", channel=triage, text=card_fallback(card), blocks=card_blocks(card)
+        )
+        if posted:
+            message = PostedMessage(
+                incident_id, SLACK, MessagePurpose.TRIAGE_CARD, posted["channel"], posted["ts"]
+            )
+            await uc.remember_message(self.uow(), self.ctx, message)
+
+    async def _invite_council(self, incident_id: str, channel: str) -> None:
+        p = await uc.presence(self.uow(), self.ctx, incident_id, SLACK)
+        if p.council is None or not p.council.slack_connect:
+            return
+        email = p.incident.referral.contact_email
+        if any(i.email == email for i in p.invites):
+            return
+        status, invite_id, error = InviteStatus.SENT, "", ""
+        try:
+            response = await self.client.conversations_inviteShared(channel=channel, emails=[email])
+            invite_id = str(response.get("invite_id", ""))
+        except SlackApiError as exc:
+            status, error = InviteStatus.FAILED, str(exc.response.get("error", "unknown_error"))
+        except Exception as exc:
+            status, error = InviteStatus.FAILED, type(exc).__name__
+        invite = Invite(
+            uuid.uuid4().hex,
+            incident_id,
+            SLACK,
+            email,
+            "council",
+            p.council.id,
+            status,
+            invite_id,
+            error,
+            self.ctx.clock.now(),
+        )
+        await uc.record_invite(self.uow(), self.ctx, invite)
+        await self.refresh(incident_id)
+
+    async def refresh(self, incident_id: str) -> None:
+        """Bring the pinned card and the triage card up to date with the stored state."""
+        p = await uc.presence(self.uow(), self.ctx, incident_id, SLACK)
+        card = p.card()
+        for message in (p.card_message, p.triage_message):
+            if message is not None:
+                await self._safe(
+                    "chat_update",
+                    channel=message.channel_id,
+                    ts=message.message_ts,
+                    text=card_fallback(card),
+                    blocks=card_blocks(card),
+                )
+        if p.channel is not None and p.channel.status is ChannelStatus.CREATED:
+            await self._safe(
+                "conversations_setTopic", channel=p.channel.channel_id, topic=self._topic(p)
+            )
+
+    async def post(self, incident_id: str, text: str, blocks: list[dict] | None = None) -> None:
+        p = await uc.presence(self.uow(), self.ctx, incident_id, SLACK)
+        if p.channel is not None and p.channel.status is ChannelStatus.CREATED:
+            await self._safe(
+                "chat_postMessage", channel=p.channel.channel_id, text=text, blocks=blocks
+            )
+
+    async def _tell_reporter_of_failure(
+        self, incident_id: str, reporter: str, origin_channel: str, error: str
+    ) -> None:
+        p = await uc.presence(self.uow(), self.ctx, incident_id, SLACK)
+        text = (
+            f"{p.incident.reference} is saved, but its channel could not be created ({error}). "
+            "Use “Retry creating the channel” on the triage card, or `/cir retry "
+            f"{p.incident.reference}`."
+        )
+        if reporter:
+            await self._safe("chat_postMessage", channel=reporter, text=text)
+
+    async def _safe(self, method: str, **kwargs: object) -> dict | None:
+        """Call the Web API; a failure is logged (no content) and reported as None."""
+        try:
+            response = await getattr(self.client, method)(**kwargs)
+            return dict(response.data) if isinstance(response.data, dict) else None
+        except SlackApiError as exc:
+            log.warning(
+                "slack call failed", extra={"event": method, "status": exc.response.get("error")}
+            )
+        except Exception as exc:
+            log.warning("slack call failed", extra={"event": method, "status": type(exc).__name__})
+        return None

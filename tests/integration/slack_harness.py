@@ -1,0 +1,141 @@
+"""The whole service with Slack mounted, driven through real signed HTTP requests, its Web API
+client pointed at the local stand-in."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
+
+from bot.app.container import Container, build_container
+from bot.app.server import build_web_app
+from bot.app.settings import load_settings
+from bot.app.tasks import BackgroundTasks
+from bot.domain.clock import FakeClock
+from bot.domain.incident import Incident
+from bot.domain.timeline import TimelineEvent
+from bot.usecases.context import CoreContext
+from handlers.slack.ids import ReferralInput
+from tests.fakes import slack_requests as sr
+from tests.fakes.slack_api import FakeSlackApi
+
+SECRET = "test-signing-secret"
+ASSESSOR, ASSESSOR_2, INTERN = "U0ASSESSOR1", "U0ASSESSOR2", "U0INTERN"
+
+
+@dataclass
+class SlackEnv:
+    slack: FakeSlackApi
+    container: Container
+    server: TestServer
+    session: aiohttp.ClientSession
+    tasks: BackgroundTasks
+    clock: FakeClock
+
+    @property
+    def url(self) -> str:
+        return str(self.server.make_url("/slack/events"))
+
+    async def send(self, body: str, **kwargs: Any) -> tuple[int, str]:
+        status, text = await sr.post(self.session, self.url, body, SECRET, **kwargs)
+        await self.tasks.drain(within=15)
+        return status, text
+
+    async def incidents(self) -> list[Incident]:
+        async with self.container.uow() as uow:
+            return list(await uow.incidents.list_open())
+
+    async def only_incident(self) -> Incident:
+        [incident] = await self.incidents()
+        return incident
+
+    async def timeline(self, incident_id: str) -> list[TimelineEvent]:
+        async with self.container.uow() as uow:
+            return list(await uow.timeline.for_incident(incident_id))
+
+    def texts(self, channel: str | None = None) -> list[str]:
+        from tests.fakes.slack_api import message_text
+
+        return [message_text(m) for m in self.slack.messages(channel)]
+
+
+def referral_values(**override: Any) -> dict[str, dict[str, dict[str, Any]]]:
+    fields: dict[str, Any] = {
+        ReferralInput.COUNCIL: {"type": "external_select", "selected_option": {"value": "hackney"}},
+        ReferralInput.NCSC_REFERENCE: {"type": "plain_text_input", "value": "NCSC-2026-123"},
+        ReferralInput.DESCRIPTION: {
+            "type": "plain_text_input",
+            "value": "Ransomware on file servers.",
+        },
+        ReferralInput.DETECTED_AT: {
+            "type": "datetimepicker",
+            "selected_date_time": int((datetime.now(UTC) - timedelta(hours=3)).timestamp()),
+        },
+        ReferralInput.SERVICES: {"type": "plain_text_input", "value": "Benefits and payments"},
+        ReferralInput.ATTACKER_ACTIVE: {
+            "type": "radio_buttons",
+            "selected_option": {"value": "unknown"},
+        },
+        ReferralInput.PERSONAL_DATA: {"type": "radio_buttons", "selected_option": {"value": "yes"}},
+        ReferralInput.CONTACT_NAME: {"type": "plain_text_input", "value": "Hana Council"},
+        ReferralInput.CONTACT_EMAIL: {"type": "plain_text_input", "value": "hana@hackney.example"},
+        ReferralInput.CONTACT_PHONE: {"type": "plain_text_input", "value": "07700 900555"},
+        ReferralInput.BODIES_TOLD: {"type": "checkboxes", "selected_options": [{"value": "ncsc"}]},
+    }
+    for key, value in override.items():
+        fields[ReferralInput(key)] = value
+    return {block.value: {"value": element} for block, element in fields.items()}
+
+
+def referral_submission(
+    nonce: str | None = None, user: str = ASSESSOR, team: str = "T0MHCLG", **override: Any
+) -> str:
+    meta = json.dumps({"nonce": nonce or uuid.uuid4().hex, "origin": "C0TRIAGE"})
+    return sr.view_submission(
+        "referral_form",
+        referral_values(**override),
+        user_id=user,
+        team_id=team,
+        private_metadata=meta,
+    )
+
+
+@pytest.fixture
+def four_eyes() -> bool:
+    return False
+
+
+@pytest.fixture
+async def slack_env(database_url: str, four_eyes: bool) -> AsyncIterator[SlackEnv]:
+    async with FakeSlackApi() as slack:
+        slack.add_user(ASSESSOR, "T0MHCLG", "Ada Assessor", "ada@mhclg.example")
+        slack.add_user(ASSESSOR_2, "T0MHCLG", "Bea Assessor", "bea@mhclg.example")
+        slack.add_user(INTERN, "T0MHCLG", "Ian Intern", "ian@mhclg.example")
+        slack.add_user("U0KPMG1", "T0KPMG", "Kim Responder", "kim@kpmg.example")
+        settings = load_settings(
+            {
+                "DATABASE_URL": database_url,
+                "SLACK_BOT_TOKEN": "xoxb-test-token",
+                "SLACK_SIGNING_SECRET": SECRET,
+                "SLACK_API_URL": slack.base_url,
+            }
+        )
+        clock = FakeClock(datetime.now(UTC))
+        container = build_container(settings, clock=clock)
+        policy = container.ctx.policy
+        if four_eyes:
+            policy = replace(policy, mhclg=replace(policy.mhclg, four_eyes=True))
+        container.ctx = CoreContext(clock=clock, policy=policy)
+        tasks = BackgroundTasks()
+        server = TestServer(build_web_app(container, tasks))
+        await server.start_server()
+        async with aiohttp.ClientSession() as session:
+            yield SlackEnv(slack, container, server, session, tasks, clock)
+        await server.close()
