@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import signal
+import sys
 import time
 import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
+from subprocess import PIPE, Popen, TimeoutExpired
 
-from sqlalchemy import text
+import pytest
+from sqlalchemy import select, text, update
 
 from bot.app.scheduler import DeadlineScheduler
 from bot.domain.clock import SystemClock
@@ -18,7 +24,10 @@ from bot.domain.deadlines import Deadline, DeadlineKind, DeadlineState
 from bot.domain.ladder import contact_ladder
 from bot.usecases.context import CoreContext
 from bot.usecases.referral import open_referral
+from storage import migrate
+from storage.database import create_engine_for, parse_database_url
 from storage.deadlines import SqlDeadlineRepository
+from storage.models import IncidentRow
 from storage.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
 from tests.factories import referral_cmd
 
@@ -142,7 +151,8 @@ async def test_a_failing_handler_leaves_the_deadline_for_the_next_sweep(
 
 async def test_a_handler_can_cancel_instead_of_sending(uow_factory, ctx, clock) -> None:
     incident_id = await new_incident(uow_factory, ctx)
-    first, second = (deadline(incident_id, clock.now(), clock.now()) for _ in range(2))
+    first = deadline(incident_id, clock.now() - timedelta(minutes=1), clock.now())
+    second = deadline(incident_id, clock.now(), clock.now())
     await store(uow_factory, [first, second])
 
     async def contact_already_made(due: Deadline, uow: SqlUnitOfWork) -> None:
@@ -174,7 +184,7 @@ async def test_a_deadline_missed_while_down_fires_on_start(uow_factory, ctx, clo
     assert (await load(uow_factory, later.id)).state is DeadlineState.PENDING
 
 
-async def wait_for(condition, seconds: float) -> bool:  # type: ignore[no-untyped-def]
+async def wait_for(condition: Callable[[], Awaitable[bool]], seconds: float) -> bool:
     deadline_at = time.monotonic() + seconds
     while time.monotonic() < deadline_at:
         if await condition():
@@ -210,3 +220,215 @@ async def test_wake_ups_fire_on_time_even_when_late(uow_factory, ctx) -> None:
 
 async def _fired(handler: Recorder, n: int) -> bool:
     return len(handler.calls) >= n
+
+
+# --- PostgreSQL: several engines, several processes, and the race with "contact made" ---------
+
+
+@pytest.fixture
+async def pg_uows(pg_database_url: str) -> AsyncIterator[SqlUnitOfWorkFactory]:
+    """A migrated PostgreSQL database with a `fired_log` that has no unique constraint, so a
+    deadline fired twice would show up as two rows."""
+    target = parse_database_url(pg_database_url)
+    migrate.upgrade(target)
+    engine = create_engine_for(target)
+    async with engine.begin() as conn:
+        await conn.execute(
+            text("CREATE TABLE fired_log (deadline_id VARCHAR(36) NOT NULL, worker_id TEXT)")
+        )
+    yield SqlUnitOfWorkFactory(engine)
+    await engine.dispose()
+
+
+@pytest.fixture
+async def other_uows(pg_database_url: str) -> AsyncIterator[SqlUnitOfWorkFactory]:
+    """A second, independent engine on the same database: another replica's connection pool."""
+    engine = create_engine_for(parse_database_url(pg_database_url))
+    yield SqlUnitOfWorkFactory(engine)
+    await engine.dispose()
+
+
+def log_as(worker: str) -> Callable[[Deadline, SqlUnitOfWork], Awaitable[None]]:
+    async def handler(due: Deadline, uow: SqlUnitOfWork) -> None:
+        await uow.session.execute(LOG_FIRING, {"deadline": due.id, "worker": worker})
+
+    return handler
+
+
+async def fired_log(uows: SqlUnitOfWorkFactory) -> list[tuple[str, str]]:
+    async with uows() as uow:
+        rows = await uow.session.execute(text("SELECT deadline_id, worker_id FROM fired_log"))
+        return [(r[0], r[1]) for r in rows]
+
+
+async def seed(
+    uows: SqlUnitOfWorkFactory, ctx: CoreContext, due: list[datetime], incidents: int = 10
+) -> list[str]:
+    """Spread the deadlines over several incidents, as a busy day would."""
+    owners = [await new_incident(uows, ctx) for _ in range(incidents)]
+    now = ctx.clock.now()
+    rows = [deadline(owners[i % incidents], at, now) for i, at in enumerate(due)]
+    await store(uows, rows)
+    return [r.id for r in rows]
+
+
+async def test_two_engines_fire_1000_deadlines_exactly_once(pg_uows, other_uows, ctx, clock):
+    ids = await seed(pg_uows, ctx, [clock.now() + timedelta(seconds=i % 90) for i in range(1000)])
+    clock.advance(minutes=2)
+    replicas = [
+        DeadlineScheduler(uows, clock, log_as(name), worker_id=name, batch=2000)
+        for name, uows in (("a", pg_uows), ("b", other_uows))
+    ]
+    for _ in range(10):  # a pass ends early when every due row is held by the other replica
+        await asyncio.gather(*(r.fire_due() for r in replicas))
+        if await count(pg_uows, DeadlineState.PENDING) == 0:
+            break
+    log = await fired_log(pg_uows)
+    assert sorted(d for d, _ in log) == sorted(ids)
+    assert {w for _, w in log} == {"a", "b"}
+    assert await count(pg_uows, DeadlineState.FIRED) == 1000
+
+
+@pytest.fixture
+def workers(
+    pg_database_url: str, tmp_path: Path
+) -> Iterator[Callable[[str], Awaitable[Popen[str]]]]:
+    started: list[Popen[str]] = []
+
+    def spawn(name: str) -> Popen[str]:
+        env = {**os.environ, "DATABASE_URL": pg_database_url, "WORKER_ID": name}
+        with (tmp_path / f"{name}.log").open("w") as errors:
+            argv = [sys.executable, str(WORKER)]  # our own script, no outside input
+            return Popen(argv, env=env, stdout=PIPE, stderr=errors, text=True)  # noqa: S603
+
+    async def start(name: str) -> Popen[str]:
+        proc = spawn(name)
+        started.append(proc)
+        assert proc.stdout is not None
+        line = await asyncio.to_thread(proc.stdout.readline)
+        assert line.strip() == "ready", (tmp_path / f"{name}.log").read_text()
+        return proc
+
+    yield start
+    for proc in started:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=5)
+            except TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+async def wait_for_log(uows: SqlUnitOfWorkFactory, n: int, seconds: float) -> list[tuple[str, str]]:
+    async def enough() -> bool:
+        return len(await fired_log(uows)) >= n
+
+    await wait_for(enough, seconds)
+    return await fired_log(uows)
+
+
+async def test_two_processes_fire_1000_deadlines_exactly_once(pg_uows, policy, workers):
+    real = CoreContext(clock=SystemClock(), policy=policy)
+    await workers("a")
+    await workers("b")
+    start = real.clock.now()
+    ids = await seed(pg_uows, real, [start + timedelta(seconds=i / 100) for i in range(1000)])
+    log = await wait_for_log(pg_uows, 1000, 40)
+    assert sorted(d for d, _ in log) == sorted(ids)
+    assert {w for _, w in log} == {"a", "b"}
+    async with pg_uows() as uow:
+        late = await uow.session.scalar(
+            text("SELECT max(fired_at - due_at) FROM deadlines WHERE state = 'fired'")
+        )
+    assert late < timedelta(seconds=5)
+
+
+async def test_a_killed_worker_loses_nothing_and_its_successor_fires_the_rest(
+    pg_uows, policy, workers
+):
+    real = CoreContext(clock=SystemClock(), policy=policy)
+    first = await workers("a")
+    start = real.clock.now()
+    ids = await seed(pg_uows, real, [start + timedelta(seconds=i / 100) for i in range(300)])
+    await wait_for_log(pg_uows, 30, 10)
+    first.send_signal(signal.SIGKILL)
+    await asyncio.to_thread(first.wait)
+    await asyncio.sleep(1)  # more fall due while nobody runs
+    async with pg_uows() as uow:
+        overdue = await uow.session.scalar(
+            text("SELECT count(*) FROM deadlines WHERE state = 'pending' AND due_at <= now()")
+        )
+    assert overdue > 0
+    await workers("b")
+    log = await wait_for_log(pg_uows, 300, 20)
+    assert sorted(d for d, _ in log) == sorted(ids)
+    assert {w for _, w in log} == {"a", "b"}
+
+
+async def record_contact(uows: SqlUnitOfWorkFactory, incident_id: str) -> int:
+    """What "contact made" does to the rows: lock the incident, cancel the ladder, update the
+    incident, commit, all in one transaction. Returns the deadlines it cancelled."""
+    async with uows() as uow:
+        await uow.session.execute(
+            select(IncidentRow.id).where(IncidentRow.id == incident_id).with_for_update()
+        )
+        cancelled = await SqlDeadlineRepository(uow.session).cancel_pending(incident_id)
+        await uow.session.execute(
+            update(IncidentRow)
+            .where(IncidentRow.id == incident_id)
+            .values(version=IncidentRow.version + 1)
+        )
+        await uow.commit()
+    return cancelled
+
+
+async def test_contact_made_during_an_escalation_waits_and_cancels_nothing(
+    pg_uows, other_uows, ctx, clock
+):
+    incident_id = await new_incident(pg_uows, ctx)
+    escalation = deadline(incident_id, clock.now(), clock.now())
+    await store(pg_uows, [escalation])
+    claimed, release, sent = asyncio.Event(), asyncio.Event(), []
+
+    async def slow_send(due: Deadline, uow: SqlUnitOfWork) -> None:
+        claimed.set()
+        await release.wait()
+        sent.append(due.id)
+
+    firing = asyncio.create_task(
+        DeadlineScheduler(pg_uows, clock, slow_send, worker_id="w1").fire_due()
+    )
+    await claimed.wait()
+    contact = asyncio.create_task(record_contact(other_uows, incident_id))
+    await asyncio.sleep(0.3)
+    assert not contact.done(), "contact must queue behind the escalation that holds the claim"
+    release.set()
+    assert await firing == 1 and sent == [escalation.id]
+    assert await contact == 0
+    assert (await load(pg_uows, escalation.id)).state is DeadlineState.FIRED
+
+
+async def test_contact_stored_first_means_the_escalation_is_never_sent(pg_uows, ctx, clock):
+    incident_id = await new_incident(pg_uows, ctx)
+    escalation = deadline(incident_id, clock.now(), clock.now())
+    await store(pg_uows, [escalation])
+    assert await record_contact(pg_uows, incident_id) == 1
+    handler = Recorder()
+    assert await DeadlineScheduler(pg_uows, clock, handler, worker_id="w1").fire_due() == 0
+    assert handler.calls == []
+
+
+async def test_contact_and_escalation_racing_never_both_happen(pg_uows, other_uows, ctx, clock):
+    incidents = [await new_incident(pg_uows, ctx) for _ in range(20)]
+    rows = [deadline(i, clock.now(), clock.now()) for i in incidents]
+    await store(pg_uows, rows)
+    scheduler = DeadlineScheduler(pg_uows, clock, log_as("w1"), worker_id="w1")
+    _, *cancelled = await asyncio.gather(
+        scheduler.fire_due(), *(record_contact(other_uows, i) for i in incidents)
+    )
+    sent = {d for d, _ in await fired_log(pg_uows)}
+    for row, cancels in zip(rows, cancelled, strict=True):
+        assert (row.id in sent) != (cancels == 1), f"escalation sent and cancelled: {row.id}"
+        state = (await load(pg_uows, row.id)).state
+        assert state is (DeadlineState.FIRED if row.id in sent else DeadlineState.CANCELLED)
