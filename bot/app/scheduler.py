@@ -52,6 +52,7 @@ class DeadlineScheduler:
         self._sweep_seconds = sweep_seconds
         self._batch = batch
         self._lock = asyncio.Lock()
+        self._stopped = False
         self._scheduler = AsyncIOScheduler(timezone=UTC, job_defaults=dict(_JOB_OPTIONS))
 
     async def fire_due(self) -> int:
@@ -110,13 +111,19 @@ class DeadlineScheduler:
             )
 
     def wake_at(self, when: datetime) -> None:
-        """Ask for a firing at `when`; call it after the transaction creating deadlines commits
-        (before, a wake-up could find no row yet). A wake-up for a time already past runs at
-        once: missing one only costs the sweep interval."""
+        """Ask for a firing at `when` (by the injected clock); call it after the transaction
+        creating deadlines commits (before, a wake-up could find no row yet). A wake-up for a
+        time already past runs at once: missing one only costs the sweep interval.
+
+        APScheduler waits by wall time, so `when` becomes "this long from now": with a fake
+        clock a wake-up for the clock's future must not land in the wall clock's past, where it
+        would run at once and re-arm itself in a loop.
+        """
+        run_date = datetime.now(UTC) + (when - self._clock.now())
         self._scheduler.add_job(
             self._run,
             trigger="date",
-            run_date=when,
+            run_date=run_date,
             id=f"deadline-wake-{when.timestamp()}",
             replace_existing=True,
             **_JOB_OPTIONS,
@@ -138,6 +145,7 @@ class DeadlineScheduler:
     async def stop(self) -> None:
         """Stop after any firing in progress has committed or rolled back."""
         async with self._lock:
+            self._stopped = True
             if self._scheduler.running:
                 self._scheduler.shutdown(wait=False)
         await asyncio.sleep(0)  # AsyncIOScheduler shuts down on the loop's next turn
@@ -145,6 +153,8 @@ class DeadlineScheduler:
     async def _run(self) -> None:
         """The scheduled job: a failure (say the database is unreachable) is logged, and the next
         sweep tries again."""
+        if self._stopped:
+            return
         try:
             await self.fire_due()
             async with self._uow_factory() as uow:
