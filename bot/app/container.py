@@ -12,8 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app.settings import Settings
 from bot.domain.clock import Clock, SystemClock
+from bot.notify_port import Notifier
 from bot.policy.load import load_policy
 from bot.usecases.context import CoreContext
+from handlers.notify import build_notifier
 from storage import migrate
 from storage.database import DatabaseTarget, create_engine_for, parse_database_url
 from storage.uow import SqlUnitOfWorkFactory
@@ -26,6 +28,7 @@ class Container:
     engine: AsyncEngine
     uow: SqlUnitOfWorkFactory
     ctx: CoreContext
+    notifier: Notifier
     slack: Any = None  # the Slack edge's dependencies, once mounted
 
     async def readiness(self) -> dict[str, str]:
@@ -65,4 +68,10 @@ def build_container(settings: Settings, *, clock: Clock | None = None) -> Contai
         engine=engine,
         uow=SqlUnitOfWorkFactory(engine),
         ctx=CoreContext(clock=clock or SystemClock(), policy=policy),
+        notifier=build_notifier(
+            settings.notify_api_key,
+            settings.notify_base_url,
+            settings.notify_email_template_id,
+            settings.notify_sms_template_id,
+        ),
     )

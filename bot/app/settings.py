@@ -27,6 +27,8 @@ class Settings:
     teams_app_password: str
     notify_api_key: str
     notify_base_url: str
+    notify_email_template_id: str
+    notify_sms_template_id: str
     public_url: str
     log_level: str
 
@@ -55,6 +57,16 @@ def _bool(env: Mapping[str, str], key: str, default: bool) -> bool:
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
+    if env.get("NOTIFY_API_KEY") and not (
+        env.get("NOTIFY_EMAIL_TEMPLATE_ID") and env.get("NOTIFY_SMS_TEMPLATE_ID")
+    ):
+        raise ConfigError(
+            "(environment)",
+            "NOTIFY_EMAIL_TEMPLATE_ID / NOTIFY_SMS_TEMPLATE_ID",
+            "NOTIFY_API_KEY is set but a template id is missing",
+            "create the generic email ((subject)) ((body)) and SMS ((body)) templates in Notify "
+            "and set both ids",
+        )
     raw_port = env.get("PORT", "3000")
     if not raw_port.isdigit() or not 0 < int(raw_port) < 65536:
         raise ConfigError("(environment)", "PORT", f"{raw_port!r} is not a port", "set 1-65535")
@@ -72,6 +84,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         teams_app_password=env.get("MICROSOFT_APP_PASSWORD", ""),
         notify_api_key=env.get("NOTIFY_API_KEY", ""),
         notify_base_url=env.get("NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk"),
+        notify_email_template_id=env.get("NOTIFY_EMAIL_TEMPLATE_ID", ""),
+        notify_sms_template_id=env.get("NOTIFY_SMS_TEMPLATE_ID", ""),
         public_url=env.get("CIR_PUBLIC_URL", ""),
         log_level=env.get("LOG_LEVEL", "INFO").upper(),
     )
