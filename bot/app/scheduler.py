@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -151,19 +151,27 @@ class DeadlineScheduler:
         await asyncio.sleep(0)  # AsyncIOScheduler shuts down on the loop's next turn
 
     async def _run(self) -> None:
-        """The scheduled job: a failure (say the database is unreachable) is logged, and the next
-        sweep tries again."""
-        if self._stopped:
-            return
-        try:
-            await self.fire_due()
-            async with self._uow_factory() as uow:
-                next_due = await SqlDeadlineRepository(uow.session).next_due_at()
-        except Exception as exc:
-            log.warning(
-                "deadline sweep failed with %s; retrying at the next sweep", type(exc).__name__
-            )
-            return
-        if next_due is not None and next_due - self._clock.now() > timedelta(0):
-            if self._scheduler.running:
-                self.wake_at(next_due)
+        """The scheduled job. It keeps firing while it makes progress (more fell due during a
+        long pass) and then arms a wake-up for the next deadline. What is due but cannot be
+        fired now (held by another replica, or its handler keeps failing) waits for the sweep
+        rather than spinning. A failure, say the database is unreachable, is logged and the
+        next sweep tries again."""
+        while not self._stopped:
+            try:
+                settled = await self.fire_due()
+                async with self._uow_factory() as uow:
+                    next_due = await SqlDeadlineRepository(uow.session).next_due_at()
+            except Exception as exc:
+                log.warning(
+                    "deadline sweep failed with %s; retrying at the next sweep",
+                    type(exc).__name__,
+                )
+                return
+            if next_due is None:
+                return
+            if next_due > self._clock.now():
+                if self._scheduler.running:
+                    self.wake_at(next_due)
+                return
+            if settled == 0:
+                return
