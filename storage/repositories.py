@@ -79,11 +79,15 @@ class SqlIncidentRepository:
         """
         dialect = self._session.bind.dialect.name if self._session.bind else "sqlite"
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        stmt = insert(ReferenceCounterRow).values(year=year, last=1)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[ReferenceCounterRow.year],
-            set_={"last": ReferenceCounterRow.last + 1},
-        ).returning(ReferenceCounterRow.last)
+        stmt = (
+            insert(ReferenceCounterRow)
+            .values(year=year, last=1)
+            .on_conflict_do_update(
+                index_elements=[ReferenceCounterRow.year],
+                set_={"last": ReferenceCounterRow.last + 1},
+            )
+            .returning(ReferenceCounterRow.last)
+        )
         number = (await self._session.execute(stmt)).scalar_one()
         return Reference(year, number)
 

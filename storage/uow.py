@@ -28,6 +28,16 @@ def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
 
 
 class SqlUnitOfWork:
+    session: AsyncSession
+    incidents: SqlIncidentRepository
+    timeline: SqlTimelineRepository
+    channels: SqlChannelRepository
+    invites: SqlInviteRepository
+    messages: SqlMessageRepository
+    requests: SqlRequestLog
+    assessments: SqlAssessmentRepository
+    deadlines: SqlDeadlineRepository
+
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import builtins
 import re
-from datetime import date, timedelta
+from datetime import date as _date
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -49,10 +51,10 @@ class Node:
     def __init__(self, file: str, key: str, value: Any) -> None:
         self.file, self.key, self.value = file, key, value
 
-    def fail(self, problem: str, fix: str) -> ConfigError:
+    def fail(self, problem: builtins.str, fix: builtins.str) -> ConfigError:
         return ConfigError(self.file, self.key, problem, fix)
 
-    def child(self, name: str | int) -> Node:
+    def child(self, name: builtins.str | int) -> Node:
         key = (
             f"{self.key}[{name}]"
             if isinstance(name, int)
@@ -62,25 +64,30 @@ class Node:
             return Node(self.file, key, self.list()[name])
         return Node(self.file, key, self.mapping().get(name))
 
-    def has(self, name: str) -> bool:
+    def has(self, name: builtins.str) -> bool:
         return name in self.mapping()
 
-    def mapping(self) -> dict[str, Any]:
+    def mapping(self) -> dict[builtins.str, Any]:
         if not isinstance(self.value, dict):
             raise self.fail("expected a mapping (key: value lines)", "indent the entries under it")
         return self.value
 
-    def list(self) -> list[Any]:
+    def list(self) -> builtins.list[Any]:
         if self.value is None:
             return []
         if not isinstance(self.value, list):
             raise self.fail("expected a list", "write each entry on its own line starting '- '")
         return self.value
 
-    def items(self) -> list[Node]:
+    def items(self) -> builtins.list[Node]:
         return [self.child(i) for i in range(len(self.list()))]
 
-    def str(self, *, default: str | None = None, pattern: re.Pattern[str] | None = None) -> str:
+    def str(
+        self,
+        *,
+        default: builtins.str | None = None,
+        pattern: re.Pattern[builtins.str] | None = None,
+    ) -> builtins.str:
         if self.value is None:
             if default is not None:
                 return default
@@ -92,22 +99,22 @@ class Node:
             raise self.fail(f"{text!r} is not in the expected form", f"match {pattern.pattern}")
         return text
 
-    def strs(self) -> list[str]:
+    def strs(self) -> builtins.list[builtins.str]:
         return [n.str() for n in self.items()]
 
-    def bool(self, *, default: bool) -> bool:
+    def bool(self, *, default: builtins.bool) -> builtins.bool:
         if self.value is None:
             return default
         if not isinstance(self.value, bool):
             raise self.fail(f"expected true or false, got {self.value!r}", "write true or false")
         return self.value
 
-    def date(self) -> date:
-        if isinstance(self.value, date):
+    def date(self) -> _date:
+        if isinstance(self.value, _date):
             return self.value
         raise self.fail(f"expected a date, got {self.value!r}", "write a date as YYYY-MM-DD")
 
-    def duration(self, *, default: str | None = None) -> timedelta:
+    def duration(self, *, default: builtins.str | None = None) -> timedelta:
         raw = self.value if self.value is not None else default
         if raw is None:
             raise self.fail("is required", "give a duration like 30m, 90s, 4h or 2d")
