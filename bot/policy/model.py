@@ -74,7 +74,7 @@ class Mhclg:
 
 @dataclass(frozen=True)
 class LadderStep:
-    """A step relative to the contact deadline: negative offsets are reminders before it."""
+    """A step relative to when the provider was notified (scaled with the contact deadline)."""
 
     offset: timedelta
     kind: str  # "reminder" | "escalation"
