@@ -1,0 +1,449 @@
+"""The post-incident report as plain data, built from one incident's hash-chained timeline.
+
+Building it from the record rather than from live tables means the report says exactly what the
+audit trail says: anything in the report can be traced to an attributable, tamper-evident event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.domain.incident import Incident
+from bot.domain.states import State
+from bot.domain.timeline import TimelineEvent
+from bot.policy.model import Council
+from bot.policy.questionnaire import Questionnaire
+from bot.reporting.sentences import (
+    NOTIFICATION_LABELS,
+    OrgNames,
+    describe,
+    escalation_routes,
+    parse_time,
+    state_label,
+    text,
+)
+
+LESSON_QUESTIONS = {
+    "what_happened": "What happened, and when",
+    "went_well": "What went well",
+    "hindered": "What hindered the response or recovery",
+    "info_sooner": "What information was needed sooner",
+    "differently": "What we would do differently",
+}
+
+
+class ForeignRecordError(ValueError):
+    """An event of another incident reached the report; refusing keeps councils' data apart."""
+
+
+@dataclass(frozen=True)
+class Header:
+    reference: str
+    council_id: str
+    council_name: str
+    marking: str
+    generated_at: datetime
+    state: str
+    opened_at: datetime
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class NatureAndImpact:
+    description: str
+    detected_at: datetime | None
+    referred_at: datetime
+    services_affected: str
+    attacker_active: str
+    personal_data_involved: bool
+    ncsc_reference: str
+    bodies_told: tuple[str, ...]
+    assessment_summary: str
+    answers: tuple[Answer, ...]
+
+
+@dataclass(frozen=True)
+class Threshold:
+    recommendation: str
+    decision: str
+    rationale: str
+    differs_from_recommendation: bool
+    decided_by: str
+    decided_at: datetime | None
+    four_eyes: bool
+    confirmed_by: str
+    confirmed_at: datetime | None
+    mou_status: str
+    mou_override_reason: str
+
+
+@dataclass(frozen=True)
+class LadderStep:
+    at: datetime
+    kind: str  # "reminder" | "escalation"
+    level: int
+    detail: str
+
+
+@dataclass(frozen=True)
+class Contact:
+    providers: tuple[str, ...]
+    notified_at: datetime | None
+    deadline_at: datetime | None
+    contact_at: datetime | None
+    contact_by: str
+    method: str
+    minutes_to_contact: float | None
+    met_deadline: bool | None  # None: nobody was paged, or the deadline has not yet passed
+    reminders: tuple[LadderStep, ...]
+    escalations: tuple[LadderStep, ...]
+
+
+@dataclass(frozen=True)
+class Phase:
+    state: str
+    label: str
+    start: datetime
+    end: datetime | None
+    duration: timedelta | None
+    entered_by: str
+    reason: str
+    summary: str  # what was done in the phase, given when it ended
+
+
+@dataclass(frozen=True)
+class Notification:
+    item: str
+    label: str
+    status: str
+    reference: str
+    done_at: datetime | None
+    reason: str
+    updated_by: str
+    updated_at: datetime | None
+
+
+@dataclass(frozen=True)
+class TimelineRow:
+    seq: int
+    at: datetime
+    who: str
+    organisation: str
+    what: str
+
+
+@dataclass(frozen=True)
+class Lessons:
+    organisation: str
+    submitted_by: str
+    at: datetime
+    answers: tuple[Answer, ...]
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    text: str
+    owner: str
+    organisation: str
+
+
+@dataclass(frozen=True)
+class Share:
+    at: datetime
+    recipient: str
+    route: str
+    by: str
+
+
+@dataclass(frozen=True)
+class Report:
+    header: Header
+    nature_and_impact: NatureAndImpact
+    threshold: Threshold
+    contact: Contact
+    phases: tuple[Phase, ...]
+    notifications: tuple[Notification, ...]
+    timeline: tuple[TimelineRow, ...]
+    lessons: tuple[Lessons, ...]
+    recommendations: tuple[Recommendation, ...]
+    shares: tuple[Share, ...]
+
+
+def build_report(
+    incident: Incident,
+    council: Council,
+    events: Sequence[TimelineEvent],
+    *,
+    generated_at: datetime,
+    questionnaire: Questionnaire | None = None,
+    provider_names: Mapping[str, str] | None = None,
+) -> Report:
+    """`events` must be this incident's timeline in seq order; anything else is refused."""
+    if council.id != incident.council_id:
+        raise ForeignRecordError(
+            f"{incident.reference} belongs to {incident.council_id}, not {council.id}."
+        )
+    for event in events:
+        if event.incident_id != incident.id:
+            raise ForeignRecordError(
+                f"Event {event.seq} ({event.kind}) belongs to another incident; "
+                f"the report for {incident.reference} takes only its own record."
+            )
+    events = sorted(events, key=lambda e: e.seq)
+    names = OrgNames(council, provider_names or {})
+    by_kind: dict[str, list[TimelineEvent]] = {}
+    for event in events:
+        by_kind.setdefault(event.kind, []).append(event)
+    return Report(
+        header=Header(
+            reference=str(incident.reference),
+            council_id=council.id,
+            council_name=council.name,
+            marking=incident.marking.value,
+            generated_at=generated_at,
+            state=incident.state.label,
+            opened_at=incident.opened_at,
+        ),
+        nature_and_impact=_nature(incident, by_kind, questionnaire),
+        threshold=_threshold(incident, by_kind),
+        contact=_contact(by_kind, names, generated_at),
+        phases=_phases(incident, events, by_kind),
+        notifications=_notifications(by_kind),
+        timeline=tuple(
+            TimelineRow(e.seq, e.at, e.actor_name, names(e.organisation), describe(e, names))
+            for e in events
+        ),
+        lessons=_lessons(by_kind, names),
+        recommendations=tuple(
+            Recommendation(text(r, "text"), text(r, "owner"), names(e.organisation))
+            for e in _latest_lessons(by_kind)
+            for r in e.data.get("recommendations") or ()
+            if isinstance(r, dict) and text(r, "text")
+        ),
+        shares=tuple(
+            Share(e.at, text(e.data, "recipient").upper(), text(e.data, "route"), _by(e))
+            for e in by_kind.get("ReportShared", ())
+        ),
+    )
+
+
+Events = Mapping[str, list[TimelineEvent]]
+
+
+def _last(by_kind: Events, *kinds: str) -> TimelineEvent | None:
+    found = [e for k in kinds for e in by_kind.get(k, ())]
+    return max(found, key=lambda e: e.seq) if found else None
+
+
+def _by(event: TimelineEvent) -> str:
+    return text(event.data, "by") or event.actor_name
+
+
+def _nature(
+    incident: Incident, by_kind: Events, questionnaire: Questionnaire | None
+) -> NatureAndImpact:
+    referral = incident.referral
+    opened = _last(by_kind, "ReferralReceived")
+    data = opened.data if opened else referral.as_dict()
+    assessed = _last(by_kind, "ThresholdAssessed")
+    answers = assessed.data.get("answers") or {} if assessed else {}
+    return NatureAndImpact(
+        description=text(data, "description"),
+        detected_at=parse_time(data.get("detected_at")),
+        referred_at=opened.at if opened else incident.opened_at,
+        services_affected=text(data, "services_affected"),
+        attacker_active=text(data, "attacker_active"),
+        personal_data_involved=bool(data.get("personal_data_involved")),
+        ncsc_reference=text(data, "ncsc_reference"),
+        bodies_told=tuple(str(b) for b in data.get("bodies_told") or ()),
+        assessment_summary=text(assessed.data, "summary") if assessed else "",
+        answers=tuple(_answer(q, chosen, questionnaire) for q, chosen in answers.items()),
+    )
+
+
+def _answer(question_id: str, chosen: Any, questionnaire: Questionnaire | None) -> Answer:
+    ids = [str(c) for c in chosen] if isinstance(chosen, list | tuple) else [str(chosen)]
+    if questionnaire is None or not questionnaire.has_question(question_id):
+        return Answer(question_id, ", ".join(ids))
+    question = questionnaire.question(question_id)
+    labels = [question.option(i).label if question.has_option(i) else i for i in ids]
+    return Answer(question.label, ", ".join(labels))
+
+
+def _threshold(incident: Incident, by_kind: Events) -> Threshold:
+    decided = _last(by_kind, "ThresholdDecisionRecorded", "ActivationProposed")
+    assessed = _last(by_kind, "ThresholdAssessed")
+    four_eyes = decided is not None and decided.kind == "ActivationProposed"
+    confirmed = None
+    if decided is not None and four_eyes:
+        wanted = decided.data.get("assessment_id")
+        confirmed = next(
+            (
+                e
+                for e in by_kind.get("ActivationConfirmed", ())
+                if e.seq > decided.seq and e.data.get("assessment_id") == wanted
+            ),
+            None,
+        )
+    source = decided.data if decided else (assessed.data if assessed else {})
+    mou = _last(by_kind, "MouStatusRecorded")
+    override = _last(by_kind, "MouOverridden")
+    return Threshold(
+        recommendation=text(source, "recommendation"),
+        decision=text(decided.data, "decision") if decided else "",
+        rationale=text(decided.data, "rationale") if decided else "",
+        differs_from_recommendation=bool(
+            decided and decided.data.get("differs_from_recommendation")
+        ),
+        decided_by=decided.actor_name if decided else "",
+        decided_at=decided.at if decided else None,
+        four_eyes=four_eyes,
+        confirmed_by=confirmed.actor_name if confirmed else "",
+        confirmed_at=confirmed.at if confirmed else None,
+        mou_status=text(mou.data, "status") if mou else incident.mou_status.value,
+        mou_override_reason=text(override.data, "reason") if override else "",
+    )
+
+
+def _contact(by_kind: Events, names: OrgNames, now: datetime) -> Contact:
+    """The contract's clock runs from the first page; the first contact recorded stops it."""
+    pages = by_kind.get("ProviderPaged", [])
+    first = pages[0] if pages else None
+    notified = parse_time(first.data.get("notified_at")) or first.at if first else None
+    deadline = parse_time(first.data.get("deadline_at")) if first else None
+    contacts = [
+        (parse_time(e.data.get("contact_at")) or e.at, e)
+        for e in by_kind.get("ContactRecorded", [])
+    ]
+    made = min(contacts, key=lambda c: c[0]) if contacts else None
+    contact_at = made[0] if made else None
+    minutes = (contact_at - notified).total_seconds() / 60 if contact_at and notified else None
+    met: bool | None = None
+    if deadline is not None:
+        if contact_at is not None:
+            met = contact_at <= deadline
+        elif now > deadline:
+            met = False
+    providers = tuple(
+        dict.fromkeys(str(p) for e in pages for p in e.data.get("provider_ids") or ())
+    )
+    return Contact(
+        providers=tuple(names.provider(p) for p in providers),
+        notified_at=notified,
+        deadline_at=deadline,
+        contact_at=contact_at,
+        contact_by=_by(made[1]) if made else "",
+        method=text(made[1].data, "method").replace("_", " ") if made else "",
+        minutes_to_contact=round(minutes, 1) if minutes is not None else None,
+        met_deadline=met,
+        reminders=tuple(
+            _step(e, "reminder", names) for e in by_kind.get("ContactReminderSent", [])
+        ),
+        escalations=tuple(_step(e, "escalation", names) for e in by_kind.get("EscalationSent", [])),
+    )
+
+
+def _step(event: TimelineEvent, kind: str, names: OrgNames) -> LadderStep:
+    level = event.data.get("level")
+    detail = escalation_routes(event.data) if kind == "escalation" else "the paged provider"
+    return LadderStep(event.at, kind, level if isinstance(level, int) else 0, detail)
+
+
+def _phases(
+    incident: Incident, events: Sequence[TimelineEvent], by_kind: Events
+) -> tuple[Phase, ...]:
+    """Each state the incident entered, until the next change; terminal states have no end."""
+    opened = _last(by_kind, "ReferralReceived")
+    starts: list[tuple[str, datetime, str, str]] = [
+        (
+            State.REFERRAL_RECEIVED.value,
+            opened.at if opened else incident.opened_at,
+            opened.actor_name if opened else "",
+            "",
+        )
+    ]
+    summaries: list[str] = []
+    for event in events:
+        if event.kind != "StateChanged":
+            continue
+        summaries.append(text(event.data, "summary"))
+        starts.append(
+            (text(event.data, "to_state"), event.at, event.actor_name, text(event.data, "reason"))
+        )
+    summaries.append("")
+    phases = []
+    for i, (state, start, who, reason) in enumerate(starts):
+        end = starts[i + 1][1] if i + 1 < len(starts) else None
+        phases.append(
+            Phase(
+                state=state,
+                label=state_label(state),
+                start=start,
+                end=end,
+                duration=end - start if end else None,
+                entered_by=who,
+                reason=reason,
+                summary=summaries[i],
+            )
+        )
+    return tuple(phases)
+
+
+def _notifications(by_kind: Events) -> tuple[Notification, ...]:
+    latest: dict[str, TimelineEvent] = {}
+    for event in by_kind.get("NotificationItemUpdated", []):
+        latest[text(event.data, "item")] = event
+    items = list(NOTIFICATION_LABELS) + [i for i in latest if i not in NOTIFICATION_LABELS]
+    rows = []
+    for item in items:
+        found = latest.get(item)
+        data = found.data if found else {}
+        rows.append(
+            Notification(
+                item=item,
+                label=NOTIFICATION_LABELS.get(item, item),
+                status=text(data, "status").replace("_", " ") or "outstanding",
+                reference=text(data, "reference"),
+                done_at=parse_time(data.get("done_at")),
+                reason=text(data, "reason"),
+                updated_by=found.actor_name if found else "",
+                updated_at=found.at if found else None,
+            )
+        )
+    return tuple(rows)
+
+
+def _latest_lessons(by_kind: Events) -> list[TimelineEvent]:
+    """A resubmission replaces the organisation's earlier answers; order of first submission."""
+    latest: dict[str, TimelineEvent] = {}
+    for event in by_kind.get("LessonsSubmitted", []):
+        key = text(event.data, "organisation") or event.organisation
+        latest[key] = event
+    return list(latest.values())
+
+
+def _lessons(by_kind: Events, names: OrgNames) -> tuple[Lessons, ...]:
+    result = []
+    for event in _latest_lessons(by_kind):
+        answers = event.data.get("answers") or {}
+        result.append(
+            Lessons(
+                organisation=names(text(event.data, "organisation") or event.organisation),
+                submitted_by=event.actor_name,
+                at=event.at,
+                answers=tuple(
+                    Answer(LESSON_QUESTIONS.get(k, k), str(v))
+                    for k, v in answers.items()
+                    if str(v).strip()
+                ),
+            )
+        )
+    return tuple(result)

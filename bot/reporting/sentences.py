@@ -1,0 +1,188 @@
+"""Each timeline event said as a sentence, and the small readers the report uses on event data.
+
+Event data is whatever the code of the day wrote; these readers tolerate missing or odd fields so a
+report can always be produced from an old record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bot.domain.states import State
+from bot.domain.timeline import TimelineEvent
+from bot.policy.model import Council
+
+NOTIFICATION_LABELS = {
+    "ico": "ICO (personal data breach, within 72 hours)",
+    "action_fraud": "Action Fraud / NCA (0300 123 2040)",
+    "warp": "Regional WARP",
+    "ncsc": "NCSC",
+}
+_ORG_KINDS = {"mhclg": "MHCLG", "system": "CIR bot", "ncsc": "NCSC", "gc3": "GC3"}
+
+
+def text(data: Mapping[str, Any], key: str) -> str:
+    """Events written by older code may lack a field; the report shows a gap, never crashes."""
+    value = data.get(key)
+    return "" if value is None else str(value).strip()
+
+
+def parse_time(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def format_time(value: datetime | None) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if value else "-"
+
+
+def format_duration(value: timedelta | None) -> str:
+    if value is None:
+        return "-"
+    minutes = int(value.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    parts = [f"{days} d"] if days else []
+    if days or hours:
+        parts.append(f"{hours} h")
+    parts.append(f"{mins:02d} min" if parts else f"{mins} min")
+    return " ".join(parts)
+
+
+def state_label(state: str) -> str:
+    try:
+        return State(state).label
+    except ValueError:
+        return state or "(unknown)"
+
+
+def words(value: str) -> str:
+    return value.replace("_", " ")
+
+
+class OrgNames:
+    """Shows `provider:kpmg` as KPMG and the incident's council by its name."""
+
+    def __init__(self, council: Council, providers: Mapping[str, str]) -> None:
+        self._council = council
+        self._providers = providers
+
+    def __call__(self, organisation: str) -> str:
+        kind, _, org_id = organisation.partition(":")
+        if kind == "council" and org_id == self._council.id:
+            return self._council.name
+        if kind == "provider":
+            return self._providers.get(org_id, org_id)
+        return _ORG_KINDS.get(kind, organisation)
+
+    def provider(self, provider_id: Any) -> str:
+        return self(f"provider:{provider_id}")
+
+
+def _state_change(d: Mapping[str, Any], _names: OrgNames) -> str:
+    sentence = (
+        f"Moved from {state_label(text(d, 'from_state'))} to {state_label(text(d, 'to_state'))}"
+    )
+    if text(d, "summary"):
+        sentence += f". Done: {text(d, 'summary')}"
+    return sentence + (f". Reason: {text(d, 'reason')}" if text(d, "reason") else "")
+
+
+def _decision(d: Mapping[str, Any], _names: OrgNames) -> str:
+    against = ", against the recommendation" if d.get("differs_from_recommendation") else ""
+    return (
+        f"Threshold decision: {words(text(d, 'decision'))} (recommended "
+        f"{words(text(d, 'recommendation'))}{against}). Rationale: {text(d, 'rationale')}"
+    )
+
+
+def escalation_routes(d: Mapping[str, Any]) -> str:
+    """Who an escalation went to and how, with each failed route and its error."""
+    routes = []
+    for r in d.get("routes") or ():
+        if isinstance(r, dict):
+            failed = "" if r.get("ok", True) else f" (failed: {text(r, 'error') or 'unknown'})"
+            routes.append(f"{words(text(r, 'recipient_kind'))} by {text(r, 'route')}{failed}")
+    return "; ".join(routes) or "nobody"
+
+
+def _escalation(d: Mapping[str, Any], _names: OrgNames) -> str:
+    return f"Escalation level {text(d, 'level')} sent to {escalation_routes(d)}"
+
+
+def _notification(d: Mapping[str, Any], _names: OrgNames) -> str:
+    item = text(d, "item")
+    sentence = f"{NOTIFICATION_LABELS.get(item, item)}: {words(text(d, 'status'))}"
+    if text(d, "reference"):
+        sentence += f", reference {text(d, 'reference')}"
+    return sentence + (f". {text(d, 'reason')}" if text(d, "reason") else "")
+
+
+_SENTENCES = {
+    "ReferralReceived": lambda d, n: (
+        f"Referral logged as {text(d, 'reference')}; detected "
+        f"{format_time(parse_time(d.get('detected_at')))}"
+    ),
+    "StateChanged": _state_change,
+    "ThresholdAssessed": lambda d, n: (
+        f"Threshold check recorded: recommends {words(text(d, 'recommendation'))}. "
+        f"{text(d, 'summary')}"
+    ),
+    "ThresholdDecisionRecorded": _decision,
+    "ActivationProposed": lambda d, n: (
+        "Activation proposed for a second assessor. " + _decision(d, n)
+    ),
+    "ActivationConfirmed": lambda d, n: "Activation confirmed by a second assessor",
+    "MouStatusRecorded": lambda d, n: f"MoU status recorded: {words(text(d, 'status'))}",
+    "MouOverridden": lambda d, n: f"MoU requirement overridden. Reason: {text(d, 'reason')}",
+    "RecoveryOptInRecorded": lambda d, n: "The council opted in to recovery (council-funded)",
+    "ProviderPaged": lambda d, n: (
+        f"Paged {', '.join(n.provider(p) for p in d.get('provider_ids') or ()) or 'no provider'}; "
+        f"contact due by {format_time(parse_time(d.get('deadline_at')))}"
+    ),
+    "PageAcknowledged": lambda d, n: f"Page acknowledged for {n.provider(text(d, 'provider_id'))}",
+    "ContactRecorded": lambda d, n: (
+        f"{n.provider(text(d, 'provider_id'))} made contact with the council at "
+        f"{format_time(parse_time(d.get('contact_at')))} ({words(text(d, 'method'))}, by "
+        f"{text(d, 'by')})"
+    ),
+    "ContactReminderSent": lambda d, n: f"Contact reminder (level {text(d, 'level')}) sent",
+    "EscalationSent": _escalation,
+    "StatusUpdatePosted": lambda d, n: (
+        f"Status update. Changed: {text(d, 'what_changed')}. Impact: {text(d, 'impact')}. "
+        f"Next steps: {text(d, 'next_steps')}"
+    ),
+    "NotificationItemUpdated": _notification,
+    "NoteAdded": lambda d, n: f"Note: {text(d, 'text')}",
+    "LessonsSubmitted": lambda d, n: (
+        f"Lessons learned submitted for {n(text(d, 'organisation'))}, with "
+        f"{len(d.get('recommendations') or ())} recommendation(s)"
+    ),
+    "LessonsCollectionClosed": lambda d, n: "Lessons-learned collection closed",
+    "ReportGenerated": lambda d, n: (
+        f"Post-incident report version {text(d, 'version')} generated "
+        f"(SHA-256 {text(d, 'sha256')[:16]}...)"
+    ),
+    "ReportShared": lambda d, n: (
+        f"Report shared with {text(d, 'recipient').upper()} by {text(d, 'route')}"
+    ),
+}
+
+
+def describe(event: TimelineEvent, names: OrgNames) -> str:
+    """A sentence a reader understands; kinds this code does not know are listed, not dropped."""
+    sentence = _SENTENCES.get(event.kind)
+    data = event.data if isinstance(event.data, dict) else {}
+    if sentence is not None:
+        return sentence(data, names)
+    details = "; ".join(f"{k}: {str(v)[:80]}" for k, v in sorted(data.items()))
+    return f"{event.kind}" + (f" ({details[:300]})" if details else "")
