@@ -1,4 +1,4 @@
-"""`python -m bot`: serve, migrate, verify-timeline (and more as capabilities land)."""
+"""`python -m bot`: serve, migrate, verify-timeline, export (and more as capabilities land)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from bot.app.container import build_container
+from bot.app.export import run_export
 from bot.app.logging import configure_logging
 from bot.app.settings import load_settings
 from bot.domain.timeline import verify
@@ -31,6 +32,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "verify-timeline", help="check every incident's hash-chained timeline for tampering"
     )
+    export = sub.add_parser("export", help="write one incident's full record as JSON (audit)")
+    export.add_argument("reference", help="the incident, e.g. CIR-2026-0001")
+    export.add_argument("--output", metavar="FILE", help="write to FILE instead of stdout")
     return parser
 
 
@@ -85,6 +89,8 @@ def _run(command: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        if args.command == "export":
+            return run_export(load_settings(), args.reference, args.output)
         return _run(args.command)
     except (ConfigError, DatabaseUrlError, migrate.SchemaError) as exc:
         print(f"cir-bot: cannot start: {exc}", file=sys.stderr)
