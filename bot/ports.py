@@ -18,8 +18,11 @@ from bot.domain.bindings import (
     Platform,
     PostedMessage,
 )
+from bot.domain.checklist import ChecklistItem
 from bot.domain.deadlines import Deadline, DeadlineKind
+from bot.domain.engagement import Engagement
 from bot.domain.incident import Incident
+from bot.domain.lessons import LessonsCollection, LessonsSubmission
 from bot.domain.reference import Reference
 from bot.domain.timeline import TimelineEvent
 
@@ -95,6 +98,34 @@ class DeadlineRepository(Protocol):
 
     async def pending_for(self, incident_id: str) -> list[Deadline]: ...
 
+    async def mark_cancelled(self, deadline: Deadline, now: datetime) -> bool:
+        """A firing's decision not to send (the incident moved on); False if already settled."""
+        ...
+
+
+class EngagementRepository(Protocol):
+    async def save(self, engagement: Engagement) -> None: ...
+
+    async def get(self, incident_id: str, provider_id: str) -> Engagement | None: ...
+
+    async def for_incident(self, incident_id: str) -> Sequence[Engagement]: ...
+
+
+class ChecklistRepository(Protocol):
+    async def for_incident(self, incident_id: str) -> list[ChecklistItem]: ...
+
+    async def save(self, item: ChecklistItem) -> None: ...
+
+
+class LessonsRepository(Protocol):
+    async def collection(self, incident_id: str) -> LessonsCollection | None: ...
+
+    async def save_collection(self, collection: LessonsCollection) -> None: ...
+
+    async def submissions(self, incident_id: str) -> list[LessonsSubmission]: ...
+
+    async def add_submission(self, submission: LessonsSubmission) -> None: ...
+
 
 class UnitOfWork(Protocol):
     incidents: IncidentRepository
@@ -105,6 +136,9 @@ class UnitOfWork(Protocol):
     requests: RequestLog
     assessments: AssessmentRepository
     deadlines: DeadlineRepository
+    checklist: ChecklistRepository
+    lessons: LessonsRepository
+    engagements: EngagementRepository
 
     async def __aenter__(self) -> UnitOfWork: ...
 

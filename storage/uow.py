@@ -17,6 +17,8 @@ from bot.domain.timeline import GENESIS_HASH, chain
 from storage.assessments import SqlAssessmentRepository, SqlRequestLog
 from storage.bindings import SqlChannelRepository, SqlInviteRepository, SqlMessageRepository
 from storage.deadlines import SqlDeadlineRepository
+from storage.engagements import SqlEngagementRepository
+from storage.followups import SqlChecklistRepository, SqlLessonsRepository
 from storage.mapping import incident_values
 from storage.models import IncidentRow, TimelineEventRow
 from storage.repositories import SqlIncidentRepository, SqlTimelineRepository
@@ -51,6 +53,9 @@ class SqlUnitOfWork:
         self.requests = SqlRequestLog(self.session)
         self.assessments = SqlAssessmentRepository(self.session)
         self.deadlines = SqlDeadlineRepository(self.session)
+        self.checklist = SqlChecklistRepository(self.session)
+        self.lessons = SqlLessonsRepository(self.session)
+        self.engagements = SqlEngagementRepository(self.session)
         return self
 
     async def __aexit__(

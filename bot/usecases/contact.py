@@ -1,0 +1,142 @@
+"""The provider's side of the 30-minute contact: acknowledge the page, then record contact made.
+
+Only people of an assigned provider may do either: a page is a promise between MHCLG and that
+provider. Recording contact stops the ladder in the same transaction that stores it, under the
+incident's lock, so an escalation firing at that moment either went out before (and is on the
+timeline before the contact) or sees the incident in containment and stays silent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.domain.actors import Actor, OrgKind
+from bot.domain.deadlines import DeadlineKind
+from bot.domain.engagement import Engagement, parse_method
+from bot.domain.errors import DomainError, NotFound
+from bot.domain.incident import Incident
+from bot.domain.states import State
+from bot.ports import UnitOfWork
+from bot.usecases.authz import refuse
+from bot.usecases.context import CoreContext
+from bot.usecases.mou import lock_incident
+from bot.views.page import clock_time
+
+LADDER = frozenset({DeadlineKind.CONTACT_REMINDER, DeadlineKind.CONTACT_ESCALATION})
+
+
+def is_assigned_provider(actor: Actor, incident: Incident) -> bool:
+    return actor.org_kind is OrgKind.PROVIDER and actor.org_id in incident.provider_ids
+
+
+def _not_assigned(incident: Incident) -> str:
+    names = ", ".join(incident.provider_ids) or "no provider yet"
+    return (
+        f"Only people from the provider assigned to {incident.reference} ({names}) can "
+        "acknowledge its page or record contact."
+    )
+
+
+async def _engagement(uow: UnitOfWork, incident: Incident, provider_id: str) -> Engagement:
+    engagement = await uow.engagements.get(incident.id, provider_id)
+    if engagement is None:
+        raise NotFound(f"{provider_id} was not paged for {incident.reference}.")
+    return engagement
+
+
+async def _contact_already(uow: UnitOfWork, incident: Incident) -> str:
+    made = [e for e in await uow.engagements.for_incident(incident.id) if e.contact_at]
+    if made:
+        e = made[0]
+        assert e.contact_at is not None
+        return (
+            f"Contact with the council was already recorded at {clock_time(e.contact_at)} by "
+            f"{e.contact_by_name} ({e.provider_id}); nothing changed."
+        )
+    if not incident.is_open:
+        return f"{incident.reference} is {incident.state.label.lower()}; nothing can change."
+    return (
+        f"{incident.reference} is {incident.state.label.lower()}: contact is recorded only "
+        "while the incident is activated and awaiting provider contact."
+    )
+
+
+@dataclass(frozen=True)
+class AcknowledgePage:
+    actor: Actor
+    incident: str
+
+
+async def acknowledge_page(cmd: AcknowledgePage, uow: UnitOfWork, ctx: CoreContext) -> Engagement:
+    async with uow:
+        incident = await lock_incident(uow, cmd.incident)
+        if not is_assigned_provider(cmd.actor, incident):
+            raise await refuse(
+                uow, incident, cmd.actor, "acknowledge_page", _not_assigned(incident), ctx
+            )
+        if incident.state is not State.ACTIVATED:
+            raise DomainError(await _contact_already(uow, incident))
+        engagement = await _engagement(uow, incident, cmd.actor.org_id)
+        now = ctx.clock.now()
+        engagement.acknowledge(cmd.actor, now)
+        await uow.engagements.save(engagement)
+        incident.note(
+            "PageAcknowledged",
+            cmd.actor,
+            now,
+            provider_id=engagement.provider_id,
+            minutes_since_page=round((now - engagement.notified_at).total_seconds() / 60, 1),
+        )
+        await uow.commit()
+    return engagement
+
+
+@dataclass(frozen=True)
+class RecordContact:
+    actor: Actor
+    incident: str
+    contact_at: datetime
+    method: str  # phone | video | on_site | email
+    notes: str = ""
+
+
+@dataclass
+class ContactResult:
+    incident: Incident
+    engagement: Engagement
+    cancelled_deadlines: int
+
+
+async def record_contact(cmd: RecordContact, uow: UnitOfWork, ctx: CoreContext) -> ContactResult:
+    method = parse_method(cmd.method)
+    async with uow:
+        incident = await lock_incident(uow, cmd.incident)
+        if not is_assigned_provider(cmd.actor, incident):
+            raise await refuse(
+                uow, incident, cmd.actor, "record_contact", _not_assigned(incident), ctx
+            )
+        if incident.state is not State.ACTIVATED:
+            raise DomainError(await _contact_already(uow, incident))
+        engagement = await _engagement(uow, incident, cmd.actor.org_id)
+        now = ctx.clock.now()
+        engagement.record_contact(cmd.actor, cmd.contact_at, method, now)
+        cancelled = await uow.deadlines.cancel_pending(incident.id, LADDER)
+        await uow.engagements.save(engagement)
+        incident.note(
+            "ContactRecorded",
+            cmd.actor,
+            now,
+            provider_id=engagement.provider_id,
+            contact_at=cmd.contact_at.isoformat(),
+            method=method.value,
+            by=cmd.actor.name,
+            notes=cmd.notes.strip(),
+            minutes_to_contact=engagement.minutes_to_contact,
+            met_deadline=engagement.met_deadline,
+            deadline_at=engagement.deadline_at.isoformat(),
+            cancelled_deadlines=cancelled,
+        )
+        incident.move_to(State.CONTAINMENT, cmd.actor, now, summary="Provider contact made")
+        await uow.commit()
+    return ContactResult(incident, engagement, cancelled)

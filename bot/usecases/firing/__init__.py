@@ -1,0 +1,52 @@
+"""What happens when a deadline row falls due, one handler per deadline kind.
+
+`fire` is the DeadlineScheduler's handler (bound to its dependencies by the composition root):
+it runs inside the transaction that claimed the deadline, so a handler's re-check of the
+incident, its messages' outcomes on the timeline and `state = 'fired'` commit together. A
+handler that raises rolls all of that back and the deadline is retried at the next sweep.
+
+Each handler module exports `HANDLERS`; to add one, import the module below and add it to
+`_MODULES`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bot.chat_port import ChatPort
+from bot.domain.deadlines import Deadline, DeadlineKind
+from bot.notify_port import Notifier
+from bot.ports import UnitOfWork
+from bot.usecases.context import CoreContext
+from bot.usecases.firing import contact, followups, reviews
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FiringDeps:
+    ctx: CoreContext
+    chat: ChatPort
+    notifier: Notifier
+
+
+FireFn = Callable[[Deadline, UnitOfWork, FiringDeps], Awaitable[None]]
+
+_MODULES = (contact, reviews, followups)
+HANDLERS: dict[DeadlineKind, FireFn] = {
+    kind: handler for module in _MODULES for kind, handler in module.HANDLERS.items()
+}
+
+
+async def fire(deadline: Deadline, uow: UnitOfWork, deps: FiringDeps) -> None:
+    handler = HANDLERS.get(deadline.kind)
+    if handler is None:
+        # Retrying cannot help a kind nobody handles; cancelling keeps it visible in the table.
+        log.warning(
+            "no handler for deadline %s of kind %s; cancelled", deadline.id, deadline.kind.value
+        )
+        await uow.deadlines.mark_cancelled(deadline, deps.ctx.clock.now())
+        return
+    await handler(deadline, uow, deps)

@@ -1,0 +1,191 @@
+"""What the bot says when it reaches people on its own: the page to a provider, the reminder
+before the contact deadline, the escalation after it, the activation email to the council, and
+the assessors' review and information reminders.
+
+Times are given as clock times in UTC and in London time, because a deadline read at 02:00 by
+someone half awake must not need arithmetic. Anything a person typed goes in a `Fact` marked
+`user_text`, never in `text` or `title`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from bot.chat_port import OutboundMessage
+from bot.domain.incident import Incident
+from bot.policy.model import Council, Provider
+from bot.views.actions import Action, Style
+from bot.views.card import Button, Fact, build_card
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def clock_time(at: datetime) -> str:
+    """'09:30 UTC (10:30 BST, London)': both clocks, named, so nobody converts in their head."""
+    utc, local = at.astimezone(UTC), at.astimezone(LONDON)
+    return f"{utc:%H:%M} UTC ({local:%H:%M} {local:%Z}, London)"
+
+
+def _place(incident: Incident, council: Council | None) -> str:
+    return f"{incident.reference} · {council.name if council else incident.council_id}"
+
+
+def _names(providers: Sequence[Provider]) -> str:
+    return " and ".join(p.name for p in providers)
+
+
+def contact_buttons(incident: Incident) -> tuple[Button, ...]:
+    return (
+        Button(Action.ACKNOWLEDGE_PAGE, "Acknowledge", incident.id, Style.PRIMARY),
+        Button(Action.CONTACT_MADE, "Contact made", incident.id),
+    )
+
+
+def page_message(
+    incident: Incident,
+    council: Council | None,
+    provider: Provider,
+    providers: Sequence[Provider],
+    deadline_at: datetime,
+) -> OutboundMessage:
+    text = (
+        f"MHCLG has activated Cyber Incident Response and assigned {provider.name}. "
+        f"Contact the council by {clock_time(deadline_at)}. Press Acknowledge now, and "
+        "Contact made once you have spoken to the council (you can give an earlier time)."
+    )
+    facts = list(build_card(incident, council).facts)
+    others = [p for p in providers if p.id != provider.id]
+    if others:
+        facts.append(Fact("Also assigned", _names(others)))
+    facts.append(Fact("Contact deadline", clock_time(deadline_at)))
+    return OutboundMessage(
+        text=text,
+        title=f"CIR activation: {_place(incident, council)}",
+        marking=incident.marking.value,
+        facts=tuple(facts),
+        buttons=contact_buttons(incident),
+        urgent=True,
+    )
+
+
+def reminder_message(
+    incident: Incident, council: Council | None, provider_name: str, deadline_at: datetime
+) -> OutboundMessage:
+    return OutboundMessage(
+        text=(
+            f"Reminder: {provider_name} has not recorded contact with the council yet. "
+            f"The contact deadline is {clock_time(deadline_at)}; at that time MHCLG's duty "
+            "manager and your escalation contact are alerted."
+        ),
+        title=f"Contact due: {_place(incident, council)}",
+        marking=incident.marking.value,
+        buttons=contact_buttons(incident),
+        urgent=True,
+    )
+
+
+def escalation_text(
+    incident: Incident,
+    council: Council | None,
+    providers: Sequence[Provider],
+    deadline_at: datetime,
+    level: int,
+    now: datetime,
+) -> str:
+    late = max(int((now - deadline_at).total_seconds() // 60), 0)
+    return (
+        f"Escalation level {level}: {_names(providers) or 'The provider'} has not recorded "
+        f"contact with {council.name if council else incident.council_id} for "
+        f"{incident.reference}. The contact deadline was {clock_time(deadline_at)}, "
+        f"{late} minutes ago."
+    )
+
+
+def escalation_message(
+    incident: Incident,
+    council: Council | None,
+    providers: Sequence[Provider],
+    deadline_at: datetime,
+    level: int,
+    now: datetime,
+    *,
+    with_buttons: bool = False,
+) -> OutboundMessage:
+    return OutboundMessage(
+        text=escalation_text(incident, council, providers, deadline_at, level, now)
+        + " Please chase the provider now.",
+        title=f"Contact deadline missed: {_place(incident, council)}",
+        marking=incident.marking.value,
+        buttons=contact_buttons(incident) if with_buttons else (),
+        urgent=True,
+    )
+
+
+def escalation_sms(text: str, incident: Incident) -> str:
+    return f"[{incident.marking.value}] CIR {text} See the incident channel in Slack."
+
+
+def escalation_email(text: str, incident: Incident) -> tuple[str, str]:
+    subject = f"[{incident.marking.value}] {incident.reference}: provider contact deadline missed"
+    body = (
+        f"{text}\n\nPlease chase the provider and record what you did in the incident "
+        "channel. Further escalations follow every 15 minutes until contact is recorded.\n\n"
+        "Sent by the CIR bot for MHCLG's Cyber Incident Response service."
+    )
+    return subject, body
+
+
+def activation_email(
+    incident: Incident,
+    council: Council | None,
+    providers: Sequence[Provider],
+    deadline_at: datetime,
+) -> tuple[str, str]:
+    name = council.name if council else incident.council_id
+    subject = f"[{incident.marking.value}] {incident.reference}: Cyber Incident Response activated"
+    body = (
+        f"Dear {name},\n\n"
+        f"MHCLG has activated Cyber Incident Response support for incident "
+        f"{incident.reference}. The assigned provider is {_names(providers)}.\n\n"
+        "What happens next:\n"
+        f"- {_names(providers)} will contact you by {clock_time(deadline_at)}, using the "
+        "contact details you gave MHCLG (not your own systems, in case they are compromised).\n"
+        "- Containment and eradication are funded by MHCLG. Recovery is optional and funded by "
+        "the council.\n"
+        "- If you have not been contacted by then, MHCLG's duty manager is alerted "
+        "automatically; you do not need to chase.\n"
+        "- Please also consider the ICO (within 72 hours of a personal data breach), Action "
+        "Fraud / the NCA (0300 123 2040) and your regional WARP.\n\n"
+        f"Please quote {incident.reference} in any correspondence.\n\n"
+        "MHCLG Cyber Incident Response"
+    )
+    return subject, body
+
+
+def review_reminder(incident: Incident, council: Council | None) -> OutboundMessage:
+    return OutboundMessage(
+        text=(
+            f"{incident.reference} has been monitored below the threshold since the last "
+            "decision and is due for review. Re-assess it if circumstances have changed."
+        ),
+        title=f"Monitoring review due: {_place(incident, council)}",
+        marking=incident.marking.value,
+        buttons=(Button(Action.REASSESS, "Re-assess", incident.id, Style.PRIMARY),),
+    )
+
+
+def info_reminder(
+    incident: Incident, council: Council | None, missing: str, asked_at: datetime | None
+) -> OutboundMessage:
+    asked = f" at {clock_time(asked_at)}" if asked_at else ""
+    return OutboundMessage(
+        text=(
+            f"More information was requested{asked} to finish the threshold check of "
+            f"{incident.reference}. Chase the council, then submit the answers again."
+        ),
+        title=f"More information due: {_place(incident, council)}",
+        marking=incident.marking.value,
+        facts=(Fact("What is missing", missing or "not stated", user_text=True),),
+    )
