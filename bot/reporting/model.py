@@ -202,6 +202,7 @@ def build_report(
     by_kind: dict[str, list[TimelineEvent]] = {}
     for event in events:
         by_kind.setdefault(event.kind, []).append(event)
+    lessons = _latest_lessons(by_kind)
     return Report(
         header=Header(
             reference=str(incident.reference),
@@ -221,10 +222,10 @@ def build_report(
             TimelineRow(e.seq, e.at, e.actor_name, names(e.organisation), describe(e, names))
             for e in events
         ),
-        lessons=_lessons(by_kind, names),
+        lessons=tuple(_lessons(e, names) for e in lessons),
         recommendations=tuple(
-            Recommendation(text(r, "text"), text(r, "owner"), names(e.organisation))
-            for e in _latest_lessons(by_kind)
+            Recommendation(text(r, "text"), text(r, "owner"), names(_lesson_org(e)))
+            for e in lessons
             for r in e.data.get("recommendations") or ()
             if isinstance(r, dict) and text(r, "text")
         ),
@@ -254,7 +255,7 @@ def _nature(
     opened = _last(by_kind, "ReferralReceived")
     data = opened.data if opened else referral.as_dict()
     assessed = _last(by_kind, "ThresholdAssessed")
-    answers = assessed.data.get("answers") or {} if assessed else {}
+    answers = (assessed.data.get("answers") if assessed else None) or {}
     return NatureAndImpact(
         description=text(data, "description"),
         detected_at=parse_time(data.get("detected_at")),
@@ -265,7 +266,10 @@ def _nature(
         ncsc_reference=text(data, "ncsc_reference"),
         bodies_told=tuple(str(b) for b in data.get("bodies_told") or ()),
         assessment_summary=text(assessed.data, "summary") if assessed else "",
-        answers=tuple(_answer(q, chosen, questionnaire) for q, chosen in answers.items()),
+        answers=tuple(
+            _answer(str(q), chosen, questionnaire)
+            for q, chosen in (answers.items() if isinstance(answers, dict) else ())
+        ),
     )
 
 
@@ -421,29 +425,27 @@ def _notifications(by_kind: Events) -> tuple[Notification, ...]:
     return tuple(rows)
 
 
+def _lesson_org(event: TimelineEvent) -> str:
+    return text(event.data, "organisation") or event.organisation
+
+
 def _latest_lessons(by_kind: Events) -> list[TimelineEvent]:
     """A resubmission replaces the organisation's earlier answers; order of first submission."""
     latest: dict[str, TimelineEvent] = {}
     for event in by_kind.get("LessonsSubmitted", []):
-        key = text(event.data, "organisation") or event.organisation
-        latest[key] = event
+        latest[_lesson_org(event)] = event
     return list(latest.values())
 
 
-def _lessons(by_kind: Events, names: OrgNames) -> tuple[Lessons, ...]:
-    result = []
-    for event in _latest_lessons(by_kind):
-        answers = event.data.get("answers") or {}
-        result.append(
-            Lessons(
-                organisation=names(text(event.data, "organisation") or event.organisation),
-                submitted_by=event.actor_name,
-                at=event.at,
-                answers=tuple(
-                    Answer(LESSON_QUESTIONS.get(k, k), str(v))
-                    for k, v in answers.items()
-                    if str(v).strip()
-                ),
-            )
-        )
-    return tuple(result)
+def _lessons(event: TimelineEvent, names: OrgNames) -> Lessons:
+    answers = event.data.get("answers")
+    return Lessons(
+        organisation=names(_lesson_org(event)),
+        submitted_by=event.actor_name,
+        at=event.at,
+        answers=tuple(
+            Answer(LESSON_QUESTIONS.get(str(k), str(k)), str(v))
+            for k, v in (answers.items() if isinstance(answers, dict) else ())
+            if str(v).strip()
+        ),
+    )

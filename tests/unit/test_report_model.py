@@ -350,3 +350,41 @@ def test_markdown_user_text_cannot_inject_headings_links_or_html(policy: Policy)
     assert "[click](http" not in markdown and "\\[click\\](http" in markdown
     assert "<script>" not in markdown and "&lt;script&gt;" in markdown
     assert "![x]" not in markdown
+
+
+def test_a_resubmission_replaces_the_organisations_earlier_lessons(policy: Policy) -> None:
+    record = full_record(new_incident())
+    record.add(
+        2020,
+        KPMG_RESPONDER,
+        "LessonsSubmitted",
+        organisation="provider:kpmg",
+        answers={"went_well": "Revised"},
+        recommendations=[{"text": "New", "owner": "KPMG"}],
+    )
+    report = report_for(record, policy)
+    assert [lesson.organisation for lesson in report.lessons].count("KPMG") == 1
+    kpmg = [r.text for r in report.recommendations if r.organisation == "KPMG"]
+    assert kpmg == ["New"]
+
+
+def test_odd_or_missing_event_data_never_breaks_the_report(policy: Policy) -> None:
+    record = full_record(new_incident())
+    record.add(2100, BOT, "ThresholdAssessed", answers=["not", "a", "mapping"])
+    record.add(2101, BOT, "EscalationSent", routes=["sms"], level="2")
+    record.add(
+        2102,
+        BOT,
+        "LessonsSubmitted",
+        organisation="mhclg:mhclg",
+        answers="text",
+        recommendations=["no owner"],
+    )
+    record.add(2103, BOT, "ContactRecorded", contact_at="yesterday")
+    record.add(2104, BOT, "StateChanged")
+    report = report_for(record, policy)
+    assert report.nature_and_impact.answers == ()
+    assert report.contact.escalations[-1].detail == "nobody"
+    assert report.contact.contact_at == at(52)  # the earlier, well-formed contact still counts
+    assert report.phases[-1].label == "(unknown)"
+    assert "## Timeline of actions" in render_markdown(report)
