@@ -1,0 +1,346 @@
+"""The contact ladder firing through the real scheduler, a real database, the real Notify client
+against the local Notify stand-in, and an in-memory chat: reminder, escalations, failures, the
+race with "contact made", and the assessors' reminders."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+
+from bot.app.scheduler import DeadlineScheduler
+from bot.app.settings import DEFAULT_CONFIG_DIR
+from bot.domain.deadlines import Deadline, DeadlineKind, DeadlineState
+from bot.policy.load import load_policy
+from bot.usecases.activation import ActivationResult
+from bot.usecases.contact import RecordContact, record_contact
+from bot.usecases.context import CoreContext
+from bot.usecases.firing import HANDLERS, FiringDeps, fire
+from bot.usecases.firing.contact import MAX_ATTEMPTS
+from bot.usecases.threshold import StartThresholdCheck, start_threshold_check
+from bot.views.actions import Action
+from handlers.notify import NotifyNotifier
+from storage import migrate
+from storage.database import create_engine_for, parse_database_url
+from storage.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
+from tests.factories import ASSESSOR, KPMG_RESPONDER
+from tests.fakes.chat import RecordingChat
+from tests.fakes.notify_api import FakeNotifyApi
+from tests.integration.test_activation import activated, assessed, timeline
+
+KPMG_ESCALATION = ("U0KPMGESC", "07700 900002", "cir-escalation@kpmg.example")
+DUTY_MANAGER = ("U0DUTYMGR", "07700 900100", "cir-duty@mhclg.example")
+
+
+@dataclass
+class Rig:
+    api: FakeNotifyApi
+    chat: RecordingChat
+    deps: FiringDeps
+    scheduler: DeadlineScheduler | None = None
+
+    async def fire_due(self) -> int:
+        assert self.scheduler is not None
+        return await self.scheduler.fire_due()
+
+    async def handler(self, deadline: Deadline, uow: SqlUnitOfWork) -> None:
+        await fire(deadline, uow, self.deps)
+
+    def sms_to(self, phone: str) -> list[str]:
+        return [m["content"]["body"] for m in self.api.sent if m["to"] == phone]
+
+    def emails_to(self, address: str) -> list[str]:
+        return [m["content"]["subject"] for m in self.api.sent if m["to"] == address]
+
+
+def rig_for(api: FakeNotifyApi, uows: SqlUnitOfWorkFactory, ctx: CoreContext) -> Rig:
+    notifier = NotifyNotifier(
+        api.api_key,
+        api.base_url,
+        api.email_template_id,
+        api.sms_template_id,
+        max_attempts=2,
+        base_delay=0.001,
+    )
+    chat = RecordingChat()
+    rig = Rig(api, chat, FiringDeps(ctx, chat, notifier))
+    rig.scheduler = DeadlineScheduler(uows, ctx.clock, rig.handler, worker_id="w1")
+    return rig
+
+
+@pytest.fixture
+async def rig(uow_factory, ctx) -> AsyncIterator[Rig]:
+    async with FakeNotifyApi() as api:
+        yield rig_for(api, uow_factory, ctx)
+
+
+async def events_of(uows: SqlUnitOfWorkFactory, incident_id: str, kind: str) -> list[dict]:
+    return [e.data for e in await timeline(uows, incident_id) if e.kind == kind]
+
+
+async def deadlines(uows: SqlUnitOfWorkFactory, result: ActivationResult) -> list[Deadline]:
+    async with uows() as uow:
+        found = [await uow.deadlines.get(d.id) for d in result.deadlines]  # type: ignore[attr-defined]
+    return [d for d in found if d is not None]
+
+
+async def test_reminder_at_20_minutes_then_escalation_on_every_route_at_30_and_45(
+    uow_factory, ctx, clock, rig
+):
+    result = await activated(uow_factory, ctx)
+    incident_id = result.incident.id
+    clock.advance(minutes=19, seconds=59)
+    assert await rig.fire_due() == 0 and rig.chat.sent == []
+
+    clock.advance(seconds=1)
+    assert await rig.fire_due() == 1
+    [reminder] = rig.chat.to("C0KPMGPAGING")
+    assert "The contact deadline is 09:30 UTC (09:30 GMT, London)" in reminder.text
+    assert {b.action for b in reminder.buttons} == {Action.ACKNOWLEDGE_PAGE, Action.CONTACT_MADE}
+    [sent] = await events_of(uow_factory, incident_id, "ContactReminderSent")
+    assert sent["level"] == 0 and [d["ok"] for d in sent["deliveries"]] == [True]
+    assert rig.api.sent == []
+
+    clock.advance(minutes=10)
+    assert await rig.fire_due() == 1
+    for user, phone, email in (KPMG_ESCALATION, DUTY_MANAGER):
+        [dm] = rig.chat.to(user)
+        assert "Escalation level 1" in dm.text and "09:30 UTC" in dm.text
+        [sms] = rig.sms_to(phone)
+        assert str(result.incident.reference) in sms and "KPMG" in sms
+        assert len(rig.emails_to(email)) == 1
+    [in_channel] = rig.chat.to(f"incident:{incident_id}")
+    assert Action.CONTACT_MADE in {b.action for b in in_channel.buttons}
+    [level1] = await events_of(uow_factory, incident_id, "EscalationSent")
+    assert level1["level"] == 1 and all(r["ok"] for r in level1["routes"])
+    assert sorted({r["recipient_kind"] for r in level1["routes"]}) == [
+        "duty_manager",
+        "incident_channel",
+        "provider_escalation",
+    ]
+    assert len(level1["routes"]) == 7  # 2 people x (chat, SMS, email) + the incident channel
+
+    clock.advance(minutes=15)
+    assert await rig.fire_due() == 1
+    levels = [e["level"] for e in await events_of(uow_factory, incident_id, "EscalationSent")]
+    assert levels == [1, 2] and len(rig.sms_to(DUTY_MANAGER[1])) == 2
+
+    await record_contact(
+        RecordContact(KPMG_RESPONDER, incident_id, clock.now(), "phone"), uow_factory(), ctx
+    )
+    clock.advance(hours=3)
+    assert await rig.fire_due() == 0
+    assert len(rig.sms_to(DUTY_MANAGER[1])) == 2
+    states = [d.state for d in await deadlines(uow_factory, result)]
+    assert states == [DeadlineState.FIRED] * 3 + [DeadlineState.CANCELLED] * 2
+
+
+async def test_with_notify_down_the_chat_routes_still_escalate_and_the_failure_is_recorded(
+    uow_factory, ctx, clock, rig
+):
+    result = await activated(uow_factory, ctx)
+    rig.api.fail_next("sms", times=100)
+    rig.api.fail_next("email", times=100)
+    clock.advance(minutes=30)
+    assert await rig.fire_due() == 2  # the reminder and level 1
+
+    assert len(rig.chat.to(KPMG_ESCALATION[0])) == 1 and len(rig.chat.to(DUTY_MANAGER[0])) == 1
+    [level1] = await events_of(uow_factory, result.incident.id, "EscalationSent")
+    by_route = {(r["recipient_kind"], r["route"]): r for r in level1["routes"]}
+    for kind in ("provider_escalation", "duty_manager"):
+        assert by_route[(kind, "sms")]["ok"] is False
+        assert by_route[(kind, "sms")]["error"].startswith("500")
+        assert by_route[(kind, "email")]["ok"] is False
+    assert [r["ok"] for r in level1["routes"] if r["route"].startswith("fake:")] == [True] * 3
+    assert rig.api.requests_to("sms") == 4  # two people, two attempts each (backoff retry)
+
+
+async def test_an_escalation_nobody_received_is_retried_then_given_up_on_record(
+    uow_factory, ctx, clock, rig
+):
+    result = await activated(uow_factory, ctx)
+    incident_id = result.incident.id
+    clock.advance(minutes=20)
+    await rig.fire_due()  # the reminder gets through
+    for target in (KPMG_ESCALATION[0], DUTY_MANAGER[0], f"incident:{incident_id}"):
+        rig.chat.fail(target, error="ratelimited")
+    rig.api.fail_next("sms", times=1000)
+    rig.api.fail_next("email", times=1000)
+    clock.advance(minutes=10)
+
+    assert await rig.fire_due() == 0
+    [level1] = [d for d in await deadlines(uow_factory, result) if d.level == 1]
+    assert level1.state is DeadlineState.PENDING and level1.attempts == 1
+    assert await events_of(uow_factory, incident_id, "EscalationSent") == []
+
+    for _ in range(MAX_ATTEMPTS - 2):
+        assert await rig.fire_due() == 0
+    assert await rig.fire_due() == 1
+    [level1] = [d for d in await deadlines(uow_factory, result) if d.level == 1]
+    assert level1.state is DeadlineState.FIRED and level1.attempts == MAX_ATTEMPTS
+    [event] = await events_of(uow_factory, incident_id, "EscalationSent")
+    assert event["gave_up"] is True and event["attempt"] == MAX_ATTEMPTS
+    assert not any(r["ok"] for r in event["routes"])
+    assert {r["error"] for r in event["routes"] if r["route"].startswith("fake:")} == {
+        "ratelimited"
+    }
+
+
+async def test_a_delivery_that_recovers_is_sent_once_on_a_later_attempt(
+    uow_factory, ctx, clock, rig
+):
+    result = await activated(uow_factory, ctx)
+    clock.advance(minutes=20)
+    rig.chat.fail("C0KPMGPAGING", times=1, error="channel_not_found")
+    assert await rig.fire_due() == 0
+    assert await rig.fire_due() == 1
+    assert len(rig.chat.to("C0KPMGPAGING")) == 1
+    [sent] = await events_of(uow_factory, result.incident.id, "ContactReminderSent")
+    assert sent["attempt"] == 2 and sent["gave_up"] is False
+
+
+async def test_contact_stored_before_the_deadline_means_no_escalation(uow_factory, ctx, clock, rig):
+    result = await activated(uow_factory, ctx)
+    clock.advance(minutes=20)
+    assert await rig.fire_due() == 1
+    clock.advance(minutes=9, seconds=59)
+    await record_contact(
+        RecordContact(KPMG_RESPONDER, result.incident.id, clock.now(), "video"), uow_factory(), ctx
+    )
+    clock.advance(hours=2)
+    assert await rig.fire_due() == 0
+    assert [s.target for s in rig.chat.sent] == ["C0KPMGPAGING"] and rig.api.sent == []
+    [recorded] = await events_of(uow_factory, result.incident.id, "ContactRecorded")
+    assert recorded["met_deadline"] is True and recorded["cancelled_deadlines"] == 4
+
+
+async def test_a_short_contact_deadline_scales_every_step(uow_factory, clock, rig):
+    short = CoreContext(clock=clock, policy=load_policy(DEFAULT_CONFIG_DIR, contact_deadline="90s"))
+    rig.deps = FiringDeps(short, rig.chat, rig.deps.notifier)
+    result = await activated(uow_factory, short)
+    start = clock.now()
+    assert result.deadline_at == start + timedelta(seconds=90)
+    assert [d.due_at - start for d in result.deadlines] == [
+        timedelta(seconds=s) for s in (60, 90, 135, 180, 225)
+    ]
+    clock.advance(seconds=60)
+    assert await rig.fire_due() == 1 and len(rig.chat.to("C0KPMGPAGING")) == 1
+    clock.advance(seconds=30)
+    assert await rig.fire_due() == 1 and len(rig.chat.to(DUTY_MANAGER[0])) == 1
+    assert "09:01 UTC" in rig.chat.to(DUTY_MANAGER[0])[0].text
+
+
+# --- the race with "contact made" (PostgreSQL) -------------------------------------------------
+
+
+@pytest.fixture
+async def pg_uows(pg_database_url: str) -> AsyncIterator[SqlUnitOfWorkFactory]:
+    target = parse_database_url(pg_database_url)
+    migrate.upgrade(target)
+    engine = create_engine_for(target)
+    yield SqlUnitOfWorkFactory(engine)
+    await engine.dispose()
+
+
+async def test_contact_made_while_an_escalation_fires_waits_and_nothing_is_sent_after(
+    pg_uows, ctx, clock
+):
+    async with FakeNotifyApi() as api:
+        rig = rig_for(api, pg_uows, ctx)
+        result = await activated(pg_uows, ctx)
+        incident_id = result.incident.id
+        clock.advance(minutes=20)
+        await rig.fire_due()
+        clock.advance(minutes=10)
+        inside, release = asyncio.Event(), asyncio.Event()
+
+        async def held(deadline: Deadline, uow: SqlUnitOfWork) -> None:
+            inside.set()
+            await release.wait()
+            await fire(deadline, uow, rig.deps)
+
+        firing = asyncio.create_task(
+            DeadlineScheduler(pg_uows, clock, held, worker_id="w2").fire_due()
+        )
+        await asyncio.wait_for(inside.wait(), 5)
+        contact = asyncio.create_task(
+            record_contact(
+                RecordContact(KPMG_RESPONDER, incident_id, clock.now(), "phone"), pg_uows(), ctx
+            )
+        )
+        await asyncio.sleep(0.3)
+        assert not contact.done()  # it waits for the incident's lock
+        release.set()
+        assert await firing == 1
+        done = await asyncio.wait_for(contact, 5)
+        messages_at_contact = len(rig.chat.sent) + len(api.sent)
+
+        assert done.cancelled_deadlines == 3
+        events = await timeline(pg_uows, incident_id)
+        order = [e.kind for e in events if e.kind in {"EscalationSent", "ContactRecorded"}]
+        assert order == ["EscalationSent", "ContactRecorded"]
+        clock.advance(hours=2)
+        assert await rig.fire_due() == 0
+        assert len(rig.chat.sent) + len(api.sent) == messages_at_contact
+
+
+# --- the assessors' reminders ------------------------------------------------------------------
+
+
+async def test_a_monitored_incident_reminds_the_assessor_with_a_reassess_button(
+    uow_factory, ctx, clock, rig
+):
+    incident_id, _ = await assessed(uow_factory, ctx, "monitor")
+    clock.advance(hours=24)
+    assert await rig.fire_due() == 1
+
+    [dm] = rig.chat.to("U0ASSESSOR1")
+    assert [(b.action, b.value) for b in dm.buttons] == [(Action.REASSESS, incident_id)]
+    assert rig.chat.to(f"incident:{incident_id}") == [dm]
+    [sent] = await events_of(uow_factory, incident_id, "ReviewReminderSent")
+    assert sent["assessor"] == ASSESSOR.user_id and all(d["ok"] for d in sent["deliveries"])
+
+
+async def test_a_reassessed_incident_gets_no_stale_review_reminder(uow_factory, ctx, clock, rig):
+    incident_id, _ = await assessed(uow_factory, ctx, "monitor")
+    await start_threshold_check(StartThresholdCheck(ASSESSOR, incident_id), uow_factory(), ctx)
+    clock.advance(hours=24)
+    assert await rig.fire_due() == 1
+    assert rig.chat.sent == []
+    async with uow_factory() as uow:
+        assert await uow.deadlines.pending_for(incident_id) == []
+    assert await events_of(uow_factory, incident_id, "ReviewReminderSent") == []
+
+
+async def test_need_more_information_reminds_what_was_missing(uow_factory, ctx, clock, rig):
+    incident_id, _ = await assessed(uow_factory, ctx, "need_more_info")
+    clock.advance(hours=3, minutes=59)
+    assert await rig.fire_due() == 0
+    clock.advance(minutes=1)
+    assert await rig.fire_due() == 1
+
+    [dm] = rig.chat.to("U0ASSESSOR1")
+    assert {f.label: f.value for f in dm.facts} == {"What is missing": "Whether backups survived"}
+    assert all(f.user_text for f in dm.facts)
+    assert "requested at 09:00 UTC (09:00 GMT, London)" in dm.text
+    assert len(rig.chat.to(f"incident:{incident_id}")) == 1
+    [sent] = await events_of(uow_factory, incident_id, "InformationReminderSent")
+    assert sent["missing"] == "Whether backups survived"
+
+
+async def test_a_deadline_kind_without_a_handler_is_cancelled_not_crashed(
+    uow_factory, ctx, clock, rig, monkeypatch, caplog
+):
+    monkeypatch.delitem(HANDLERS, DeadlineKind.REVIEW_REMINDER)
+    incident_id, _ = await assessed(uow_factory, ctx, "monitor")
+    async with uow_factory() as uow:
+        [review] = await uow.deadlines.pending_for(incident_id)
+    clock.advance(hours=24)
+    assert await rig.fire_due() == 1
+    async with uow_factory() as uow:
+        row = await uow.deadlines.get(review.id)
+    assert row is not None and row.state is DeadlineState.CANCELLED and rig.chat.sent == []
+    assert "no handler" in caplog.text and "review_reminder" in caplog.text
