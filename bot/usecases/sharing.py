@@ -1,0 +1,113 @@
+"""Sharing the post-incident report with MHCLG, the NCSC and GC3, and who may see it.
+
+Only MHCLG shares, only to the configured recipients (never to another council), by GOV.UK
+Notify email carrying the file's link. Every attempt is logged with its outcome, a failure as
+much as a success: "we sent it" must be provable, and "we tried and it bounced" must be visible.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+from bot.domain.actors import Actor
+from bot.domain.errors import DomainError, InvalidInput
+from bot.domain.incident import Incident
+from bot.domain.states import State
+from bot.notify_port import Delivery, Notifier
+from bot.policy.followups import Followups
+from bot.ports import UnitOfWork
+from bot.usecases.authz import is_mhclg, refuse
+from bot.usecases.context import CoreContext
+from bot.usecases.loading import load_incident
+from bot.usecases.participants import can_view
+
+MHCLG_ONLY = "Only MHCLG can share the post-incident report."
+NOT_YOURS = "This report is about another organisation's incident; it cannot be shown to you."
+ROUTE = "notify_email_link"
+REPORT_STATES = frozenset({State.CLOSED, State.REPORT_ISSUED})
+
+
+class Recipient(StrEnum):
+    MHCLG = "mhclg"
+    NCSC = "ncsc"
+    GC3 = "gc3"
+
+
+class SharingDeps(Protocol):
+    """What sharing needs from outside; the firing deps (FiringDeps) fit this shape."""
+
+    @property
+    def notifier(self) -> Notifier: ...
+
+
+@dataclass(frozen=True)
+class ShareReport:
+    actor: Actor
+    incident: str  # id or CIR reference
+    recipient: str
+    report_url: str
+
+
+async def share_report(
+    cmd: ShareReport,
+    uow: UnitOfWork,
+    ctx: CoreContext,
+    followups: Followups,
+    deps: SharingDeps,
+) -> Delivery:
+    try:
+        recipient = Recipient(cmd.recipient)
+    except ValueError:
+        raise InvalidInput(
+            f"The report is shared with mhclg, ncsc or gc3, not {cmd.recipient!r}.",
+            {"recipient": "Choose MHCLG, NCSC or GC3."},
+        ) from None
+    url = cmd.report_url.strip()
+    if not url.startswith("https://"):
+        raise InvalidInput("The report link must be an https:// address.", {"report_url": url})
+    async with uow:
+        incident = await load_incident(uow, cmd.incident)
+        if not is_mhclg(cmd.actor):
+            raise await refuse(uow, incident, cmd.actor, "share_report", MHCLG_ONLY, ctx)
+        if incident.state not in REPORT_STATES:
+            raise DomainError(
+                f"{incident.reference} is {incident.state.label.lower()}: the post-incident "
+                "report is shared after closure."
+            )
+        reference = str(incident.reference)
+    to = followups.report_recipients[recipient.value]
+    delivery = await deps.notifier.send_email(
+        to.email,
+        f"[{incident.marking.value}] Post-incident report {reference}",
+        f"The post-incident report for {reference} is ready.\n\n"
+        f"Download it here: {url}\n\n"
+        f"Shared by {cmd.actor.name}, MHCLG Cyber Incident Response.",
+        reference=reference,
+    )
+    async with uow:
+        incident = await load_incident(uow, incident.id, for_update=True)
+        incident.note(
+            "ReportShared",
+            cmd.actor,
+            ctx.clock.now(),
+            recipient=recipient.value,
+            route=ROUTE,
+            by=cmd.actor.user_id,
+            ok=delivery.ok,
+            error=delivery.error,
+        )
+        await uow.commit()
+    return delivery
+
+
+async def authorise_report_view(
+    actor: Actor, key: str, uow: UnitOfWork, ctx: CoreContext
+) -> Incident:
+    """A council sees its own incident's report only; a refused look is on the record."""
+    async with uow:
+        incident = await load_incident(uow, key)
+        if not can_view(actor, incident):
+            raise await refuse(uow, incident, actor, "view_report", NOT_YOURS, ctx)
+    return incident
