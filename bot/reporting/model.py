@@ -88,7 +88,6 @@ class Threshold:
 @dataclass(frozen=True)
 class LadderStep:
     at: datetime
-    kind: str  # "reminder" | "escalation"
     level: int
     detail: str
 
@@ -216,7 +215,7 @@ def build_report(
         nature_and_impact=_nature(incident, by_kind, questionnaire),
         threshold=_threshold(incident, by_kind),
         contact=_contact(by_kind, names, generated_at),
-        phases=_phases(incident, events, by_kind),
+        phases=_phases(incident, by_kind),
         notifications=_notifications(by_kind),
         timeline=tuple(
             TimelineRow(e.seq, e.at, e.actor_name, names(e.organisation), describe(e, names))
@@ -321,7 +320,7 @@ def _contact(by_kind: Events, names: OrgNames, now: datetime) -> Contact:
     """The contract's clock runs from the first page; the first contact recorded stops it."""
     pages = by_kind.get("ProviderPaged", [])
     first = pages[0] if pages else None
-    notified = parse_time(first.data.get("notified_at")) or first.at if first else None
+    notified = (parse_time(first.data.get("notified_at")) or first.at) if first else None
     deadline = parse_time(first.data.get("deadline_at")) if first else None
     contacts = [
         (parse_time(e.data.get("contact_at")) or e.at, e)
@@ -348,57 +347,35 @@ def _contact(by_kind: Events, names: OrgNames, now: datetime) -> Contact:
         method=text(made[1].data, "method").replace("_", " ") if made else "",
         minutes_to_contact=round(minutes, 1) if minutes is not None else None,
         met_deadline=met,
-        reminders=tuple(
-            _step(e, "reminder", names) for e in by_kind.get("ContactReminderSent", [])
-        ),
-        escalations=tuple(_step(e, "escalation", names) for e in by_kind.get("EscalationSent", [])),
+        reminders=tuple(_step(e) for e in by_kind.get("ContactReminderSent", [])),
+        escalations=tuple(_step(e) for e in by_kind.get("EscalationSent", [])),
     )
 
 
-def _step(event: TimelineEvent, kind: str, names: OrgNames) -> LadderStep:
+def _step(event: TimelineEvent) -> LadderStep:
     level = event.data.get("level")
-    detail = escalation_routes(event.data) if kind == "escalation" else "the paged provider"
-    return LadderStep(event.at, kind, level if isinstance(level, int) else 0, detail)
+    detail = escalation_routes(event.data) if event.kind == "EscalationSent" else "the provider"
+    return LadderStep(event.at, level if isinstance(level, int) else 0, detail)
 
 
-def _phases(
-    incident: Incident, events: Sequence[TimelineEvent], by_kind: Events
-) -> tuple[Phase, ...]:
-    """Each state the incident entered, until the next change; terminal states have no end."""
+def _phases(incident: Incident, by_kind: Events) -> tuple[Phase, ...]:
+    """Each state the incident entered, until the next change; the last one has no end yet."""
     opened = _last(by_kind, "ReferralReceived")
-    starts: list[tuple[str, datetime, str, str]] = [
+    changes = by_kind.get("StateChanged", [])
+    entered = [
         (
             State.REFERRAL_RECEIVED.value,
             opened.at if opened else incident.opened_at,
             opened.actor_name if opened else "",
             "",
         )
-    ]
-    summaries: list[str] = []
-    for event in events:
-        if event.kind != "StateChanged":
-            continue
-        summaries.append(text(event.data, "summary"))
-        starts.append(
-            (text(event.data, "to_state"), event.at, event.actor_name, text(event.data, "reason"))
-        )
-    summaries.append("")
-    phases = []
-    for i, (state, start, who, reason) in enumerate(starts):
-        end = starts[i + 1][1] if i + 1 < len(starts) else None
-        phases.append(
-            Phase(
-                state=state,
-                label=state_label(state),
-                start=start,
-                end=end,
-                duration=end - start if end else None,
-                entered_by=who,
-                reason=reason,
-                summary=summaries[i],
-            )
-        )
-    return tuple(phases)
+    ] + [(text(e.data, "to_state"), e.at, e.actor_name, text(e.data, "reason")) for e in changes]
+    ends: list[datetime | None] = [e.at for e in changes] + [None]
+    done = [text(e.data, "summary") for e in changes] + [""]
+    return tuple(
+        Phase(state, state_label(state), start, end, end - start if end else None, who, why, what)
+        for (state, start, who, why), end, what in zip(entered, ends, done, strict=True)
+    )
 
 
 def _notifications(by_kind: Events) -> tuple[Notification, ...]:
