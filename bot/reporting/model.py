@@ -160,6 +160,8 @@ class Share:
     recipient: str
     route: str
     by: str
+    delivered: bool
+    error: str
 
 
 @dataclass(frozen=True)
@@ -229,7 +231,14 @@ def build_report(
             if isinstance(r, dict) and text(r, "text")
         ),
         shares=tuple(
-            Share(e.at, text(e.data, "recipient").upper(), text(e.data, "route"), _by(e))
+            Share(
+                e.at,
+                text(e.data, "recipient").upper(),
+                text(e.data, "route"),
+                e.actor_name,
+                delivered=bool(e.data.get("ok", True)),
+                error=text(e.data, "error"),
+            )
             for e in by_kind.get("ReportShared", ())
         ),
     )

@@ -165,9 +165,12 @@ def outline(report: Report) -> tuple[Section, ...]:
         tuple((r.text, r.owner, r.organisation) for r in report.recommendations),
     )
     shares = Table(
-        ("When", "Shared with", "Route", "By"),
-        (3, 2, 2, 3),
-        tuple((format_time(s.at), s.recipient, s.route, s.by) for s in report.shares),
+        ("When", "Shared with", "Route", "By", "Delivered"),
+        (3, 2, 2, 3, 3),
+        tuple(
+            (format_time(s.at), s.recipient, s.route, s.by, "yes" if s.delivered else s.error)
+            for s in report.shares
+        ),
     )
     timeline = Table(
         ("When", "Who", "Organisation", "What"),

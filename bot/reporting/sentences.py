@@ -111,7 +111,9 @@ def escalation_routes(d: Mapping[str, Any]) -> str:
     for r in d.get("routes") or ():
         if isinstance(r, dict):
             failed = "" if r.get("ok", True) else f" (failed: {text(r, 'error') or 'unknown'})"
-            routes.append(f"{words(text(r, 'recipient_kind'))} by {text(r, 'route')}{failed}")
+            who = words(text(r, "recipient_kind"))
+            who += f" ({text(r, 'recipient')})" if text(r, "recipient") else ""
+            routes.append(f"{who} by {text(r, 'route')}{failed}")
     return "; ".join(routes) or "nobody"
 
 
@@ -174,6 +176,7 @@ _SENTENCES = {
     ),
     "ReportShared": lambda d, n: (
         f"Report shared with {text(d, 'recipient').upper()} by {text(d, 'route')}"
+        + ("" if d.get("ok", True) else f" FAILED: {text(d, 'error') or 'not delivered'}")
     ),
 }
 

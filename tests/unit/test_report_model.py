@@ -108,7 +108,13 @@ def full_record(incident: Incident, *, contact_minutes: float = 22) -> Record:
     r.add(45, BOT, "ContactReminderSent", level=1, step=1)
     if contact_minutes > 30:
         routes = [
-            {"route": "slack", "recipient_kind": "provider_escalation", "ok": True, "error": ""},
+            {
+                "route": "slack",
+                "recipient_kind": "provider_escalation",
+                "recipient": "KPMG escalation",
+                "ok": True,
+                "error": "",
+            },
             {"route": "sms", "recipient_kind": "duty_manager", "ok": False, "error": "timeout"},
         ]
         r.add(60, BOT, "EscalationSent", level=1, routes=routes)
@@ -194,7 +200,20 @@ def full_record(incident: Incident, *, contact_minutes: float = 22) -> Record:
             },
         )
     r.add(2010, ASSESSOR, "LessonsCollectionClosed")
-    r.add(2011, ASSESSOR, "ReportShared", recipient="ncsc", route="email", by="Ada Assessor")
+    for minutes, recipient, ok, error in (
+        (2011, "ncsc", True, ""),
+        (2012, "gc3", False, "bounced"),
+    ):
+        r.add(
+            minutes,
+            ASSESSOR,
+            "ReportShared",
+            recipient=recipient,
+            route="email",
+            by=ASSESSOR.user_id,
+            ok=ok,
+            error=error,
+        )
     incident.state = State.CLOSED
     return r
 
@@ -230,7 +249,7 @@ def test_contact_at_41_minutes_misses_the_deadline_and_lists_the_escalation(
     assert contact.met_deadline is False
     [escalation] = contact.escalations
     assert escalation.at == at(60) and escalation.level == 1
-    assert "provider escalation by slack" in escalation.detail
+    assert "provider escalation (KPMG escalation) by slack" in escalation.detail
     assert "duty manager by sms (failed: timeout)" in escalation.detail
 
 
@@ -309,7 +328,11 @@ def test_timeline_says_what_happened_and_lists_unknown_kinds(policy: Policy) -> 
     )
     assert whats[-1].startswith("SomethingNew (detail: xxx") and len(whats[-1]) < 400
     assert report.timeline[0].organisation == "MHCLG"
-    assert [s.recipient for s in report.shares] == ["NCSC"]
+    assert [(s.recipient, s.by, s.delivered, s.error) for s in report.shares] == [
+        ("NCSC", "Ada Assessor", True, ""),
+        ("GC3", "Ada Assessor", False, "bounced"),
+    ]
+    assert "Report shared with GC3 by email FAILED: bounced" in whats
 
 
 def test_the_report_never_includes_another_councils_data(policy: Policy) -> None:
