@@ -256,7 +256,7 @@ async def test_only_mhclg_shares_only_after_closure_only_to_known_recipients(
             uow_factory(),
             ctx,
             FOLLOWUPS,
-            notifier,
+            via(ctx, notifier),
         )
     with pytest.raises(InvalidInput, match="mhclg, ncsc or gc3"):
         await share_report(
@@ -264,7 +264,7 @@ async def test_only_mhclg_shares_only_after_closure_only_to_known_recipients(
             uow_factory(),
             ctx,
             FOLLOWUPS,
-            notifier,
+            via(ctx, notifier),
         )
     assert notifier.sent == []
     assert await events(uow_factory, incident.id, "ReportShared") == []
