@@ -95,11 +95,11 @@ def escalation_text(
     now: datetime,
 ) -> str:
     late = max(int((now - deadline_at).total_seconds() // 60), 0)
+    passed = "has just passed" if late == 0 else f"passed {late} minutes ago"
     return (
         f"Escalation level {level}: {_names(providers) or 'The provider'} has not recorded "
         f"contact with {council.name if council else incident.council_id} for "
-        f"{incident.reference}. The contact deadline was {clock_time(deadline_at)}, "
-        f"{late} minutes ago."
+        f"{incident.reference}. The contact deadline, {clock_time(deadline_at)}, {passed}."
     )
 
 

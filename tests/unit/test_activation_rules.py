@@ -147,8 +147,12 @@ def test_an_escalation_says_how_late_and_which_level(policy: Policy):
         deadline_at + timedelta(minutes=15),
     )
     assert message.text.startswith("Escalation level 2: KPMG has not recorded contact")
-    assert "09:30 UTC (09:30 GMT, London), 15 minutes ago" in message.text
+    assert "deadline, 09:30 UTC (09:30 GMT, London), passed 15 minutes ago." in message.text
     assert message.buttons == ()
+    at_once = escalation_message(
+        incident(), policy.councils["hackney"], (kpmg,), deadline_at, 1, deadline_at
+    )
+    assert "London), has just passed." in at_once.text
 
 
 def test_mou_roles_follow_the_rota_before_assignment_and_the_council_is_its_own(policy: Policy):
