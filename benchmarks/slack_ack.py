@@ -1,0 +1,260 @@
+"""How fast does the service acknowledge `/cir report`? Slack gives an app 3 seconds to answer;
+everything else goes in the background. This measures send-to-HTTP-response latency over real
+HTTP on localhost for the whole service and for a bare Bolt app that only calls `ack()`, in the
+same run, so the ratio shows what our own layers (middleware, container, listeners, background
+task spawning) add on top of Bolt.
+
+    .venv/bin/python -m benchmarks.slack_ack [--requests 500] [--concurrency 10] [--batch 50]
+
+Writes benchmarks/results/slack_ack.json. Target: our p95 at most 1.5 x the bare p95.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing as mp
+import os
+import platform
+import statistics
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncAck, AsyncApp
+
+from bot.app.container import build_container
+from bot.app.server import build_web_app
+from bot.app.settings import load_settings
+from bot.app.tasks import BackgroundTasks
+from handlers.slack.app import PATH, web_client
+from tests.fakes import slack_requests as sr
+from tests.fakes.slack_api import FakeSlackApi
+
+SECRET = "bench-signing-secret"
+TOKEN = "xoxb-bench-token"
+OURS, BARE = "ours", "bare"
+TARGET_RATIO = 1.5
+WARMUP = 50
+RESULTS = Path(__file__).resolve().parent / "results" / "slack_ack.json"
+
+# --- servers: one spawned process each ------------------------------------------------------
+#
+# Each server runs in its own process (multiprocessing, spawn) with its own interpreter, GIL and
+# event loop. Serving from the client's loop would make the client's timing wait behind server
+# work; a thread would still share the GIL with the client. A process per server means the two
+# servers never share state or warm caches either, and the fake Web API runs inside the server's
+# process and loop, so the views.open that `/cir report` spawns after its ack costs the server
+# what a real Web API call would cost its HTTP client (plus the fake's own handling: a slightly
+# pessimistic figure for us).
+
+
+async def _our_app(slack: FakeSlackApi, tmp: str) -> web.Application:
+    """Built as tests/integration/slack_harness.py builds it."""
+    settings = load_settings(
+        {
+            "DATABASE_URL": f"sqlite:///{Path(tmp) / 'cir.db'}",
+            "SLACK_BOT_TOKEN": TOKEN,
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": slack.base_url,
+        }
+    )
+    return build_web_app(build_container(settings), BackgroundTasks())
+
+
+async def _bare_app(slack: FakeSlackApi, tmp: str) -> web.Application:
+    """Bolt with the same signing secret, Web API client and process_before_response as ours, one
+    listener that only acks, served through slack_bolt.adapter.aiohttp."""
+    bolt = AsyncApp(
+        client=web_client(TOKEN, slack.base_url),
+        signing_secret=SECRET,
+        process_before_response=True,
+    )
+
+    @bolt.command("/cir")
+    async def cir(ack: AsyncAck) -> None:
+        await ack()
+
+    async def endpoint(request: web.Request) -> web.Response:
+        return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
+
+    app = web.Application()
+    app.router.add_post(PATH, endpoint)
+    return app
+
+
+BUILDERS: dict[str, Callable[[FakeSlackApi, str], Awaitable[web.Application]]] = {
+    OURS: _our_app,
+    BARE: _bare_app,
+}
+
+
+async def _serve_async(kind: str, out: Any, stop: Any) -> None:
+    async with FakeSlackApi() as slack:
+        with tempfile.TemporaryDirectory() as tmp:
+            runner = web.AppRunner(await BUILDERS[kind](slack, tmp))
+            await runner.setup()
+            await web.TCPSite(runner, "127.0.0.1", 0).start()
+            out.put(("port", kind, runner.addresses[0][1]))
+            cpu = time.process_time()
+            await asyncio.get_running_loop().run_in_executor(None, stop.wait)
+            await runner.cleanup()  # ours drains its background tasks here
+            stats = {m: len(slack.calls_to(m)) for m in ("auth.test", "views.open")}
+            stats["cpu_s"] = time.process_time() - cpu  # noise-proof: CPU, not wall time
+            out.put(("stats", kind, stats))
+
+
+def _serve(kind: str, out: Any, stop: Any) -> None:
+    asyncio.run(_serve_async(kind, out, stop))
+
+
+# --- client ---------------------------------------------------------------------------------
+
+
+class Target:
+    def __init__(self, kind: str, port: int) -> None:
+        self.kind, self.url = kind, f"http://127.0.0.1:{port}{PATH}"
+        self.latencies_ms: list[float] = []
+        self.errors = 0
+
+
+async def _batch(session: aiohttp.ClientSession, target: Target, n: int, workers: int) -> None:
+    """`workers` clients pull from a queue of n requests; each request is signed before its
+    clock starts, so signing is not counted."""
+    queue: asyncio.Queue[None] = asyncio.Queue()
+    for _ in range(n):
+        queue.put_nowait(None)
+
+    async def client() -> None:
+        while not queue.empty():
+            queue.get_nowait()
+            body = sr.slash_command(text="report")
+            headers = {**sr.sign(SECRET, body), "Content-Type": sr.FORM}
+            started = time.perf_counter()
+            async with session.post(target.url, data=body.encode(), headers=headers) as response:
+                answer = await response.read()
+            target.latencies_ms.append((time.perf_counter() - started) * 1000)
+            if response.status != 200 or answer:
+                target.errors += 1
+
+    await asyncio.gather(*(client() for _ in range(workers)))
+
+
+async def _drive(
+    ports: dict[str, int], requests: int, concurrency: int, batch: int
+) -> list[Target]:
+    targets = [Target(OURS, ports[OURS]), Target(BARE, ports[BARE])]
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        for target in targets:  # Bolt's auth.test, SQLite pool, code paths, TCP connections
+            await _batch(session, target, WARMUP, concurrency)
+            target.latencies_ms.clear()
+            target.errors = 0
+        sent, round_no = 0, 0
+        while sent < requests:
+            n = min(batch, requests - sent)
+            order = targets if round_no % 2 == 0 else targets[::-1]  # neither always goes first
+            for target in order:
+                await _batch(session, target, n, concurrency)
+                await asyncio.sleep(0.2)  # let ours finish its spawned views.open before the next
+            sent, round_no = sent + n, round_no + 1
+    return targets
+
+
+def _summary(target: Target) -> dict[str, float | int]:
+    data = sorted(target.latencies_ms)
+    cuts = statistics.quantiles(data, n=100, method="inclusive")
+    return {
+        "n": len(data),
+        "errors": target.errors,
+        "p50_ms": round(cuts[49], 2),
+        "p95_ms": round(cuts[94], 2),
+        "p99_ms": round(cuts[98], 2),
+        "max_ms": round(data[-1], 2),
+        "mean_ms": round(statistics.fmean(data), 2),
+    }
+
+
+def run(requests: int, concurrency: int, batch: int) -> dict[str, Any]:
+    ctx = mp.get_context("spawn")
+    out, stops = ctx.Queue(), {k: ctx.Event() for k in (OURS, BARE)}
+    procs = [ctx.Process(target=_serve, args=(k, out, stops[k]), daemon=True) for k in stops]
+    for p in procs:
+        p.start()
+    try:
+        ports: dict[str, int] = {}
+        while len(ports) < len(procs):
+            _, kind, port = out.get(timeout=60)
+            ports[kind] = port
+        targets = asyncio.run(_drive(ports, requests, concurrency, batch))
+    finally:
+        for stop in stops.values():
+            stop.set()
+    server: dict[str, dict[str, Any]] = {}
+    for _ in procs:
+        _, kind, stats = out.get(timeout=60)
+        server[kind] = stats
+    for p in procs:
+        p.join(timeout=30)
+    ours, bare = (_summary(t) for t in targets)
+    for kind, summary in ((OURS, ours), (BARE, bare)):
+        cpu_s = server[kind].pop("cpu_s")
+        summary["server_cpu_ms_per_request"] = round(cpu_s * 1000 / (WARMUP + requests), 3)
+    ratio = round(float(ours["p95_ms"]) / float(bare["p95_ms"]), 2)
+    return {
+        "benchmark": "slack_ack",
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
+        "requests_each": requests,
+        "concurrency": concurrency,
+        "batch": batch,
+        "warmup_each": WARMUP,
+        "ours": ours,
+        "bare": bare,
+        "p95_ratio": ratio,
+        "target_p95_ratio": TARGET_RATIO,
+        "meets_target": ratio <= TARGET_RATIO,
+        "fake_web_api_calls": server,  # ours must show one views.open per /cir report sent
+    }
+
+
+def _table(result: dict[str, Any]) -> str:
+    head = ("p50", "p95", "p99", "max", "cpu/req")
+    rows = [f"{'':6}" + "".join(f"{h:>9}" for h in head) + f"{'errors':>8}  (ms)"]
+    for kind in (OURS, BARE):
+        s = result[kind]
+        figures = (s["p50_ms"], s["p95_ms"], s["p99_ms"], s["max_ms"])
+        cpu = s["server_cpu_ms_per_request"]
+        rows.append(
+            f"{kind:6}" + "".join(f"{f:9.2f}" for f in figures) + f"{cpu:9.3f}{s['errors']:8d}"
+        )
+    verdict = "meets" if result["meets_target"] else "MISSES"
+    rows.append(
+        f"p95 ours/bare = {result['p95_ratio']:.2f} ({verdict} the {TARGET_RATIO}x target); "
+        f"{result['requests_each']} requests each, {result['concurrency']} concurrent clients"
+    )
+    return "\n".join(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--requests", type=int, default=500, help="measured requests per server")
+    parser.add_argument("--concurrency", type=int, default=10, help="concurrent clients")
+    parser.add_argument("--batch", type=int, default=50, help="requests per alternating batch")
+    args = parser.parse_args()
+    result = run(args.requests, args.concurrency, args.batch)
+    print(_table(result))
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(f"written to {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()
