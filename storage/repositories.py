@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,7 +12,7 @@ from bot.domain.incident import Incident
 from bot.domain.reference import Reference
 from bot.domain.states import OPEN_STATES
 from bot.domain.timeline import TimelineEvent
-from storage.mapping import event_from_row, incident_from_row
+from storage.mapping import event_from_row, incident_from_row, incident_values
 from storage.models import IncidentRow, ReferenceCounterRow, TimelineEventRow
 
 
@@ -30,6 +30,20 @@ class SqlIncidentRepository:
         return incident
 
     async def add(self, incident: Incident) -> None:
+        """Insert the row at once, so rows that reference the incident (its checklist, its
+        deadlines) can be added in the same transaction; its events are chained at commit."""
+        await self._session.execute(
+            insert(IncidentRow).values(
+                id=incident.id,
+                reference=str(incident.reference),
+                year=incident.reference.year,
+                number=incident.reference.number,
+                opened_at=incident.opened_at,
+                version=1,
+                **incident_values(incident),
+            )
+        )
+        incident.version = 1
         self.seen[incident.id] = incident
         self.new.add(incident.id)
 

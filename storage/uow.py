@@ -85,18 +85,12 @@ class SqlUnitOfWork:
 
     async def _persist(self, incident: Incident) -> None:
         if incident.id in self.incidents.new:
+            # inserted by the repository; bring the row up to date with changes made since
             await self.session.execute(
-                insert(IncidentRow).values(
-                    id=incident.id,
-                    reference=str(incident.reference),
-                    year=incident.reference.year,
-                    number=incident.reference.number,
-                    opened_at=incident.opened_at,
-                    version=1,
-                    **incident_values(incident),
-                )
+                update(IncidentRow)
+                .where(IncidentRow.id == incident.id)
+                .values(**incident_values(incident))
             )
-            incident.version = 1
         elif incident.pending_events:
             result = await self.session.execute(
                 update(IncidentRow)

@@ -10,23 +10,33 @@ from aiohttp import web
 
 from bot.app.container import Container
 from bot.app.tasks import BackgroundTasks
+from bot.app.wiring import Runtime, build_runtime
 from handlers import http
 
 log = logging.getLogger(__name__)
 
 CONTAINER = web.AppKey("container", Container)
 TASKS = web.AppKey("tasks", BackgroundTasks)
+RUNTIME = web.AppKey("runtime", Runtime)
 
 
-def build_web_app(container: Container, tasks: BackgroundTasks | None = None) -> web.Application:
-    """Mount every enabled platform. Without Slack credentials the service still starts (health
-    and the database work), so an operator can check a deployment before wiring Slack."""
+def build_web_app(
+    container: Container,
+    tasks: BackgroundTasks | None = None,
+    *,
+    start_scheduler: bool = True,
+    sweep_seconds: float = 2.0,
+) -> web.Application:
+    """Mount every enabled platform and the deadline scheduler. Without Slack credentials the
+    service still starts (health, the database and deadlines work), so an operator can check a
+    deployment before wiring Slack."""
     tasks = BackgroundTasks() if tasks is None else tasks
     app = web.Application(middlewares=[http.request_id_middleware], client_max_size=2 * 1024**2)
     app[CONTAINER] = container
     app[TASKS] = tasks
     http.register(app, container.readiness)
     settings = container.settings
+    chat = None
     if settings.slack_enabled:
         from handlers.slack.app import build_slack, mount
 
@@ -39,14 +49,26 @@ def build_web_app(container: Container, tasks: BackgroundTasks | None = None) ->
             tasks=tasks,
         )
         container.slack = deps
+        chat = deps.chat
         mount(app, bolt)
     else:
         log.warning("Slack is not configured (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET): not mounted")
+    runtime = build_runtime(container, chat, sweep_seconds=sweep_seconds)
+    app[RUNTIME] = runtime
+    if container.slack is not None:
+        container.slack.firing = runtime.firing
+        container.slack.wake = runtime.scheduler.wake_at
+
+    async def on_startup(_app: web.Application) -> None:
+        if start_scheduler:
+            await runtime.scheduler.start()
 
     async def on_cleanup(_app: web.Application) -> None:
+        await runtime.scheduler.stop()
         await tasks.drain(within=10)
         await container.close()
 
+    app.on_startup.append(on_startup)
     app.on_cleanup.append(on_cleanup)
     return app
 

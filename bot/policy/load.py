@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from bot.policy.errors import ConfigError
+from bot.policy.followups import load_followups
 from bot.policy.model import (
     Contact,
     Council,
@@ -176,4 +177,5 @@ def load_policy(directory: Path, *, contact_deadline: str | None = None) -> Poli
         mhclg=_mhclg(directory),
         ladder=_ladder(directory, contact_deadline),
         questionnaire=load_questionnaire(directory),
+        followups=load_followups(directory),
     )

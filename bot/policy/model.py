@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from bot.policy.followups import Followups
 from bot.policy.questionnaire import Questionnaire
 
 
@@ -96,6 +97,7 @@ class Policy:
     mhclg: Mhclg
     ladder: Ladder
     questionnaire: Questionnaire
+    followups: Followups
 
     def providers_on_duty(self, day: date) -> tuple[Provider, ...]:
         for period in sorted(self.rota, key=lambda p: p.start, reverse=True):

@@ -9,6 +9,7 @@ from bot.domain.actors import Actor, OrgKind
 from bot.domain.errors import ConcurrencyConflict, NotAuthorised
 from bot.domain.incident import AttackerActive, Incident, Referral
 from bot.ports import UnitOfWork
+from bot.usecases.checklist import init_checklist
 from bot.usecases.context import CoreContext
 from bot.usecases.validation import FieldErrors
 
@@ -97,6 +98,8 @@ async def open_referral_once(
         reference = await uow.incidents.next_reference(now.year)
         incident = Incident.open(ctx.new_id(), reference, referral, cmd.actor, now)
         await uow.incidents.add(incident)
+        # The ICO's 72 hours run from when the council became aware, whatever MHCLG decides.
+        await init_checklist(incident, uow, ctx, ctx.policy.followups)
         if key:
             await uow.requests.remember(key, now, {"incident_id": incident.id})
         try:

@@ -18,6 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.app.tasks import BackgroundTasks
 from bot.ports import UnitOfWorkFactory
 from bot.usecases.context import CoreContext
+from handlers.slack.chat import SlackChat
 from handlers.slack.context import SlackDeps
 from handlers.slack.identity import Identity
 from handlers.slack.listeners import buttons, commands, events, forms, options
@@ -59,13 +60,15 @@ def build_slack(
         process_before_response=True,
         logger=logging.getLogger("slack_bolt"),
     )
+    room = SlackRoom(client, uow, ctx)
     deps = SlackDeps(
         client=client,
         uow=uow,
         ctx=ctx,
         identity=Identity(client, ctx.policy),
-        room=SlackRoom(client, uow, ctx),
+        room=room,
         tasks=tasks,
+        chat=SlackChat(client, uow, ctx, room),
     )
     for group in (commands, forms, buttons, events, options):
         group.register(app, deps)

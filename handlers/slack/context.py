@@ -11,6 +11,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.app.tasks import BackgroundTasks
 from bot.ports import UnitOfWorkFactory
 from bot.usecases.context import CoreContext
+from bot.usecases.firing import FiringDeps
+from handlers.slack.chat import SlackChat
 from handlers.slack.identity import Identity
 from handlers.slack.room import SlackRoom
 
@@ -23,4 +25,6 @@ class SlackDeps:
     identity: Identity
     room: SlackRoom
     tasks: BackgroundTasks
+    chat: SlackChat
     wake: Callable[[datetime], None] | None = None  # tell the deadline scheduler of a new due time
+    firing: FiringDeps | None = None  # chat + Notify, for announcements after a commit

@@ -15,9 +15,10 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from bot.app.container import Container, build_container
-from bot.app.server import build_web_app
+from bot.app.server import RUNTIME, build_web_app
 from bot.app.settings import load_settings
 from bot.app.tasks import BackgroundTasks
+from bot.app.wiring import Runtime
 from bot.domain.clock import FakeClock
 from bot.domain.incident import Incident
 from bot.domain.timeline import TimelineEvent
@@ -38,6 +39,15 @@ class SlackEnv:
     session: aiohttp.ClientSession
     tasks: BackgroundTasks
     clock: FakeClock
+    runtime: Runtime
+
+    async def fire_due(self, **advance: float) -> int:
+        """Move the fake clock on and fire what is due, as the scheduler's sweep would."""
+        if advance:
+            self.clock.advance(**advance)
+        fired = await self.runtime.scheduler.fire_due()
+        await self.tasks.drain(within=15)
+        return fired
 
     @property
     def url(self) -> str:
@@ -134,8 +144,9 @@ async def slack_env(database_url: str, four_eyes: bool) -> AsyncIterator[SlackEn
             policy = replace(policy, mhclg=replace(policy.mhclg, four_eyes=True))
         container.ctx = CoreContext(clock=clock, policy=policy)
         tasks = BackgroundTasks()
-        server = TestServer(build_web_app(container, tasks))
+        web_app = build_web_app(container, tasks, start_scheduler=False)
+        server = TestServer(web_app)
         await server.start_server()
         async with aiohttp.ClientSession() as session:
-            yield SlackEnv(slack, container, server, session, tasks, clock)
+            yield SlackEnv(slack, container, server, session, tasks, clock, web_app[RUNTIME])
         await server.close()

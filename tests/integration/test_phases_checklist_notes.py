@@ -392,12 +392,17 @@ async def test_the_provider_is_prompted_when_no_update_came_within_four_hours(
 async def checklist_ready(
     uows: SqlUnitOfWorkFactory, ctx: CoreContext, incident_id: str
 ) -> list[Deadline]:
+    """The checklist is created with the referral (the ICO clock runs from detection); a second
+    init changes nothing. Returns the ICO reminders it scheduled."""
     async with uows() as uow:
         incident = await uow.incidents.get_for_update(incident_id)
         assert incident is not None
-        deadlines = await init_checklist(incident, uow, ctx, FOLLOWUPS)
+        assert await init_checklist(incident, uow, ctx, FOLLOWUPS) == []
         await uow.commit()
-    return deadlines
+    async with uows() as uow:
+        pending = await uow.deadlines.pending_for(incident_id)
+    ico = [d for d in pending if d.kind is DeadlineKind.ICO_REMINDER]
+    return sorted(ico, key=lambda d: d.due_at)
 
 
 async def test_the_checklist_starts_outstanding_and_shows_the_ico_deadline(

@@ -1,0 +1,62 @@
+"""Runtime wiring: the chat platforms the core can reach, the deadline scheduler and its firing
+handler. Kept apart from the HTTP server so tests and benchmarks can build the same runtime."""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+
+from bot.app.container import Container
+from bot.app.scheduler import DeadlineScheduler
+from bot.chat_port import ChatDelivery, ChatPort, OutboundMessage
+from bot.domain.deadlines import Deadline
+from bot.usecases.firing import FiringDeps, fire
+from storage.uow import SqlUnitOfWork
+
+
+class NoChat:
+    """No chat platform is configured: every delivery reports that, honestly, so the timeline
+    says an escalation could not be posted rather than pretending it was."""
+
+    async def _none(self, route: str) -> ChatDelivery:
+        return ChatDelivery(False, route, "no chat platform is configured")
+
+    async def to_incident(self, incident_id: str, message: OutboundMessage) -> ChatDelivery:
+        return await self._none("chat:incident")
+
+    async def to_channel(self, channel: str, message: OutboundMessage) -> ChatDelivery:
+        return await self._none(f"chat:{channel}")
+
+    async def to_person(self, user: str, message: OutboundMessage) -> ChatDelivery:
+        return await self._none(f"chat:dm:{user}")
+
+    async def invite_provider(self, incident_id: str, provider_id: str) -> ChatDelivery:
+        return await self._none(f"chat:invite:{provider_id}")
+
+    async def refresh_incident(self, incident_id: str) -> None:
+        return None
+
+
+@dataclass
+class Runtime:
+    firing: FiringDeps
+    scheduler: DeadlineScheduler
+
+
+def build_runtime(
+    container: Container, chat: ChatPort | None, *, sweep_seconds: float = 2.0
+) -> Runtime:
+    deps = FiringDeps(ctx=container.ctx, chat=chat or NoChat(), notifier=container.notifier)
+
+    async def handler(deadline: Deadline, uow: SqlUnitOfWork) -> None:
+        await fire(deadline, uow, deps)  # type: ignore[arg-type]
+
+    scheduler = DeadlineScheduler(
+        container.uow,
+        container.ctx.clock,
+        handler,
+        worker_id=f"{socket.gethostname()}:{os.getpid()}",
+        sweep_seconds=sweep_seconds,
+    )
+    return Runtime(firing=deps, scheduler=scheduler)
