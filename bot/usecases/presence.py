@@ -5,6 +5,7 @@ that matter to the record (channel opened, invitation sent or failed) land on th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from bot.domain.actors import SYSTEM
 from bot.domain.bindings import (
@@ -17,6 +18,7 @@ from bot.domain.bindings import (
     PostedMessage,
 )
 from bot.domain.deadlines import Deadline
+from bot.domain.engagement import Engagement
 from bot.domain.incident import Incident
 from bot.policy.model import Council
 from bot.ports import UnitOfWork
@@ -34,6 +36,10 @@ class IncidentPresence:
     deadlines: list[Deadline] = field(default_factory=list)
     card_message: PostedMessage | None = None
     triage_message: PostedMessage | None = None
+    engagements: list[Engagement] = field(default_factory=list)
+    checklist: list[str] = field(default_factory=list)
+    provider_names: dict[str, str] = field(default_factory=dict)
+    now: datetime | None = None
 
     def card(self) -> IncidentCard:
         return build_card(
@@ -42,6 +48,10 @@ class IncidentPresence:
             channel=self.channel,
             invites=self.invites,
             deadlines=self.deadlines,
+            engagements=self.engagements,
+            provider_names=self.provider_names,
+            checklist=self.checklist,
+            now=self.now,
         )
 
 

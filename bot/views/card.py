@@ -1,6 +1,8 @@
 """The incident card: what everyone in an incident sees first, as a platform-neutral view model.
 
-User-typed text is carried as-is; each renderer escapes it for its own platform.
+User-typed text is carried as-is in facts flagged `user_text`; each renderer escapes it for its
+own platform. The buttons follow the incident's state; who may press them is checked by the use
+cases, not here.
 """
 
 from __future__ import annotations
@@ -10,10 +12,12 @@ from datetime import datetime
 
 from bot.domain.bindings import ChannelBinding, ChannelStatus, Invite
 from bot.domain.deadlines import Deadline, DeadlineKind, DeadlineState
+from bot.domain.engagement import Engagement
 from bot.domain.incident import Incident
 from bot.domain.states import State
 from bot.policy.model import Council
 from bot.views.actions import Action, Style
+from bot.views.card_sections import response_lines
 
 DEADLINE_LABELS = {
     DeadlineKind.CONTACT_REMINDER: "Provider contact reminder",
@@ -42,6 +46,12 @@ class Fact:
 
 
 @dataclass(frozen=True)
+class Section:
+    title: str
+    lines: tuple[str, ...]  # written by the bot from stored values; renderers still escape
+
+
+@dataclass(frozen=True)
 class IncidentCard:
     reference: str
     title: str
@@ -52,11 +62,61 @@ class IncidentCard:
     invites: tuple[tuple[str, str], ...]
     channel_note: str
     buttons: tuple[Button, ...] = field(default=())
+    sections: tuple[Section, ...] = field(default=())
 
 
 def next_deadline(deadlines: list[Deadline]) -> Deadline | None:
     pending = [d for d in deadlines if d.state is DeadlineState.PENDING]
     return min(pending, key=lambda d: d.due_at) if pending else None
+
+
+_STATE_BUTTONS: dict[State, tuple[tuple[Action, str, Style], ...]] = {
+    State.REFERRAL_RECEIVED: (
+        (Action.START_THRESHOLD_CHECK, "Start threshold check", Style.PRIMARY),
+    ),
+    State.THRESHOLD_CHECK: (
+        (Action.START_THRESHOLD_CHECK, "Start threshold check", Style.PRIMARY),
+    ),
+    State.MONITORING: ((Action.REASSESS, "Re-assess", Style.DEFAULT),),
+    State.AWAITING_MOU: (
+        (Action.MOU_SENT, "MoU sent", Style.DEFAULT),
+        (Action.MOU_SIGNED, "MoU signed", Style.DEFAULT),
+        (Action.OVERRIDE_MOU, "Override MoU", Style.DANGER),
+        (Action.ACTIVATE, "Activate", Style.PRIMARY),
+    ),
+    State.ACTIVATED: (
+        (Action.ACKNOWLEDGE_PAGE, "Acknowledge", Style.DEFAULT),
+        (Action.CONTACT_MADE, "Contact made", Style.PRIMARY),
+    ),
+    State.CONTAINMENT: (
+        (Action.CHANGE_PHASE, "Change phase", Style.PRIMARY),
+        (Action.POST_UPDATE, "Post update", Style.DEFAULT),
+    ),
+    State.ERADICATION: (
+        (Action.CHANGE_PHASE, "Change phase", Style.PRIMARY),
+        (Action.POST_UPDATE, "Post update", Style.DEFAULT),
+        (Action.RECOVERY_OPT_IN, "Council opts in to recovery", Style.DEFAULT),
+    ),
+    State.RECOVERY: (
+        (Action.CHANGE_PHASE, "Change phase", Style.PRIMARY),
+        (Action.POST_UPDATE, "Post update", Style.DEFAULT),
+    ),
+    State.CLOSED: (
+        (Action.GIVE_LESSONS, "Give lessons learned", Style.PRIMARY),
+        (Action.CLOSE_LESSONS, "Close lessons collection", Style.DEFAULT),
+        (Action.GENERATE_REPORT, "Generate report", Style.DEFAULT),
+    ),
+}
+
+
+def buttons_for(incident: Incident) -> list[Button]:
+    buttons = [
+        Button(action, label, incident.id, style)
+        for action, label, style in _STATE_BUTTONS.get(incident.state, ())
+    ]
+    if incident.is_open or incident.state is State.CLOSED:
+        buttons.append(Button(Action.UPDATE_CHECKLIST, "Update checklist", incident.id))
+    return buttons
 
 
 def build_card(
@@ -66,6 +126,10 @@ def build_card(
     channel: ChannelBinding | None = None,
     invites: list[Invite] | None = None,
     deadlines: list[Deadline] | None = None,
+    engagements: list[Engagement] | None = None,
+    provider_names: dict[str, str] | None = None,
+    checklist: list[str] | None = None,
+    now: datetime | None = None,
 ) -> IncidentCard:
     r = incident.referral
     facts = [
@@ -82,21 +146,19 @@ def build_card(
         facts.append(Fact("NCSC reference", r.ncsc_reference, user_text=True))
     if r.bodies_told:
         facts.append(Fact("Already told", ", ".join(r.bodies_told)))
-    buttons: list[Button] = []
-    if incident.state in {State.REFERRAL_RECEIVED, State.THRESHOLD_CHECK}:
-        buttons.append(
-            Button(
-                Action.START_THRESHOLD_CHECK, "Start threshold check", incident.id, Style.PRIMARY
-            )
-        )
-    if incident.state is State.MONITORING:
-        buttons.append(Button(Action.REASSESS, "Re-assess", incident.id))
+    buttons = buttons_for(incident)
     note = ""
     if channel is not None and channel.status is ChannelStatus.FAILED:
         note = f"Incident channel could not be created: {channel.error}"
         buttons.append(Button(Action.RETRY_CHANNEL, "Retry creating the channel", incident.id))
     elif channel is not None and channel.status is ChannelStatus.CREATED:
         note = f"Incident channel: #{channel.channel_name}"
+    sections = []
+    response = response_lines(incident, engagements or [], provider_names or {}, now)
+    if response:
+        sections.append(Section("Response", tuple(response)))
+    if checklist:
+        sections.append(Section("Notifications checklist", tuple(checklist)))
     pending = sorted(
         (d for d in deadlines or [] if d.state is DeadlineState.PENDING), key=lambda d: d.due_at
     )
@@ -110,4 +172,5 @@ def build_card(
         invites=tuple((i.email, i.status.value) for i in invites or []),
         channel_note=note,
         buttons=tuple(buttons),
+        sections=tuple(sections),
     )

@@ -19,6 +19,9 @@ def card_blocks(card: IncidentCard) -> list[Block]:
         fields.append(mrkdwn(f"*{fact.label}*\n{value or '—'}"))
     for start in range(0, len(fields), 10):  # Slack allows 10 fields per section
         blocks.append({"type": "section", "fields": fields[start : start + 10]})
+    for section in card.sections:
+        lines = "\n".join(f"• {user_text(line)}" for line in section.lines)
+        blocks.append({"type": "section", "text": mrkdwn(f"*{section.title}*\n{lines}")})
     if card.deadlines:
         lines = "\n".join(f"• {label}: {slack_time(due)}" for label, due in card.deadlines)
         blocks.append({"type": "section", "text": mrkdwn(f"*Next deadlines*\n{lines}")})
