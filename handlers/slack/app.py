@@ -4,6 +4,7 @@ rate limits and server errors, and the listeners grouped by kind."""
 from __future__ import annotations
 
 import logging
+from types import ModuleType
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -22,10 +23,13 @@ from handlers.slack.chat import SlackChat
 from handlers.slack.context import SlackDeps
 from handlers.slack.identity import Identity
 from handlers.slack.listeners import buttons, commands, events, forms, options
+from handlers.slack.listeners.subcommands import Subcommand
 from handlers.slack.room import SlackRoom
 
 log = logging.getLogger(__name__)
 PATH = "/slack/events"
+# Listener modules by kind; each has register(app, deps) and may offer SUBCOMMANDS for /cir.
+GROUPS: tuple[ModuleType, ...] = (forms, buttons, events, options)
 
 
 def web_client(token: str, api_url: str) -> AsyncWebClient:
@@ -70,8 +74,11 @@ def build_slack(
         tasks=tasks,
         chat=SlackChat(client, uow, ctx, room),
     )
-    for group in (commands, forms, buttons, events, options):
+    extra: dict[str, Subcommand] = {}
+    for group in GROUPS:
         group.register(app, deps)
+        extra.update(getattr(group, "SUBCOMMANDS", {}))
+    commands.register(app, deps, extra)
     return app, deps
 
 

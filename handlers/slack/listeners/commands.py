@@ -10,11 +10,23 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from handlers.slack.context import SlackDeps
 from handlers.slack.ids import Command, Shortcut
 from handlers.slack.listeners import flows
-from handlers.slack.render.messages import HELP
+from handlers.slack.listeners.subcommands import Subcommand
 from handlers.slack.render.referral import referral_modal
 
+BUILT_IN = [
+    ("/cir report", "log a referral (opens a form)"),
+    ("/cir assess [CIR-2026-0001]", "run the threshold check (reference optional in its channel)"),
+    ("/cir retry CIR-2026-0001", "retry creating an incident's channel"),
+    ("/cir duty", "who is MHCLG's duty manager now"),
+]
 
-def register(app: AsyncApp, deps: SlackDeps) -> None:
+
+def help_text(extra: dict[str, Subcommand]) -> str:
+    lines = BUILT_IN + [(s.usage, s.help) for s in extra.values()] + [("/cir help", "this list")]
+    return "*CIR bot commands*\n" + "\n".join(f"• `{usage}`: {what}" for usage, what in lines)
+
+
+def register(app: AsyncApp, deps: SlackDeps, extra: dict[str, Subcommand]) -> None:
     async def open_referral_form(trigger_id: str, origin: str) -> None:
         await deps.client.views_open(
             trigger_id=trigger_id, view=referral_modal(uuid.uuid4().hex, origin)
@@ -41,8 +53,11 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             deps.tasks.spawn(flows.retry_channel(deps, user, "", channel, args[0]))
         elif sub == "duty":
             await ack(text=flows.duty_text(deps))
+        elif sub in extra:
+            await ack()
+            deps.tasks.spawn(extra[sub].run(deps, command, args))
         else:
-            await ack(text=HELP)
+            await ack(text=help_text(extra))
 
     @app.shortcut(Shortcut.REPORT_INCIDENT.value)
     async def report_shortcut(ack: AsyncAck, shortcut: dict[str, Any]) -> None:

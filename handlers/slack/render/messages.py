@@ -9,13 +9,6 @@ from bot.views.card import Button
 from handlers.slack.escape import user_text
 from handlers.slack.render.common import Block, button, mrkdwn
 
-HELP = """*CIR bot commands*
-• `/cir report`: log a referral (opens a form)
-• `/cir assess [CIR-2026-0001]`: run the threshold check (reference optional in its channel)
-• `/cir retry CIR-2026-0001`: retry creating an incident's channel
-• `/cir duty`: who is MHCLG's duty manager now
-• `/cir help`: this list"""
-
 
 def decision_blocks(
     result: DecisionResult, actor_name: str, guidance: str

@@ -1,0 +1,20 @@
+"""`/cir <subcommand>`: each listener module may offer subcommands; the `/cir` listener
+acknowledges at once and runs the chosen one in the background."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from handlers.slack.context import SlackDeps
+
+# (deps, the slash command payload, the words after the subcommand)
+Run = Callable[[SlackDeps, dict[str, Any], list[str]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    usage: str  # e.g. "/cir note <text>"
+    help: str  # one line: what it does
+    run: Run
