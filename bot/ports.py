@@ -128,17 +128,40 @@ class LessonsRepository(Protocol):
 
 
 class UnitOfWork(Protocol):
-    incidents: IncidentRepository
-    timeline: TimelineRepository
-    channels: ChannelRepository
-    invites: InviteRepository
-    messages: MessageRepository
-    requests: RequestLog
-    assessments: AssessmentRepository
-    deadlines: DeadlineRepository
-    checklist: ChecklistRepository
-    lessons: LessonsRepository
-    engagements: EngagementRepository
+    """Repositories are read-only properties here so an implementation may expose subtypes."""
+
+    @property
+    def incidents(self) -> IncidentRepository: ...
+
+    @property
+    def timeline(self) -> TimelineRepository: ...
+
+    @property
+    def channels(self) -> ChannelRepository: ...
+
+    @property
+    def invites(self) -> InviteRepository: ...
+
+    @property
+    def messages(self) -> MessageRepository: ...
+
+    @property
+    def requests(self) -> RequestLog: ...
+
+    @property
+    def assessments(self) -> AssessmentRepository: ...
+
+    @property
+    def deadlines(self) -> DeadlineRepository: ...
+
+    @property
+    def checklist(self) -> ChecklistRepository: ...
+
+    @property
+    def lessons(self) -> LessonsRepository: ...
+
+    @property
+    def engagements(self) -> EngagementRepository: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
 

@@ -39,6 +39,9 @@ class SqlUnitOfWork:
     requests: SqlRequestLog
     assessments: SqlAssessmentRepository
     deadlines: SqlDeadlineRepository
+    checklist: SqlChecklistRepository
+    lessons: SqlLessonsRepository
+    engagements: SqlEngagementRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Awaitable
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -18,7 +18,7 @@ class BackgroundTasks:
     def __init__(self) -> None:
         self._tasks: set[asyncio.Task[Any]] = set()
 
-    def spawn(self, coro: Coroutine[Any, Any, Any], *, name: str = "") -> asyncio.Task[Any]:
+    def spawn(self, coro: Awaitable[Any], *, name: str = "") -> asyncio.Task[Any]:
         task = asyncio.ensure_future(coro)
         task.set_name(name or getattr(coro, "__qualname__", "task"))
         self._tasks.add(task)

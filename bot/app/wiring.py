@@ -50,7 +50,7 @@ def build_runtime(
     deps = FiringDeps(ctx=container.ctx, chat=chat or NoChat(), notifier=container.notifier)
 
     async def handler(deadline: Deadline, uow: SqlUnitOfWork) -> None:
-        await fire(deadline, uow, deps)  # type: ignore[arg-type]
+        await fire(deadline, uow, deps)
 
     scheduler = DeadlineScheduler(
         container.uow,
