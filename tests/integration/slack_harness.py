@@ -25,6 +25,7 @@ from bot.domain.timeline import TimelineEvent
 from bot.usecases.context import CoreContext
 from handlers.slack.ids import ReferralInput
 from tests.fakes import slack_requests as sr
+from tests.fakes.notify_api import FakeNotifyApi
 from tests.fakes.slack_api import FakeSlackApi
 
 SECRET = "test-signing-secret"
@@ -123,7 +124,27 @@ def four_eyes() -> bool:
 
 
 @pytest.fixture
-async def slack_env(database_url: str, four_eyes: bool) -> AsyncIterator[SlackEnv]:
+def notify_api() -> FakeNotifyApi | None:
+    """No GOV.UK Notify by default; a test module that checks emails and texts overrides this
+    fixture with a started FakeNotifyApi, and the service is configured to use it."""
+    return None
+
+
+def notify_settings(api: FakeNotifyApi | None) -> dict[str, str]:
+    if api is None:
+        return {}
+    return {
+        "NOTIFY_API_KEY": api.api_key,
+        "NOTIFY_BASE_URL": api.base_url,
+        "NOTIFY_EMAIL_TEMPLATE_ID": api.email_template_id,
+        "NOTIFY_SMS_TEMPLATE_ID": api.sms_template_id,
+    }
+
+
+@pytest.fixture
+async def slack_env(
+    database_url: str, four_eyes: bool, notify_api: FakeNotifyApi | None
+) -> AsyncIterator[SlackEnv]:
     async with FakeSlackApi() as slack:
         slack.add_user(ASSESSOR, "T0MHCLG", "Ada Assessor", "ada@mhclg.example")
         slack.add_user(ASSESSOR_2, "T0MHCLG", "Bea Assessor", "bea@mhclg.example")
@@ -135,6 +156,7 @@ async def slack_env(database_url: str, four_eyes: bool) -> AsyncIterator[SlackEn
                 "SLACK_BOT_TOKEN": "xoxb-test-token",
                 "SLACK_SIGNING_SECRET": SECRET,
                 "SLACK_API_URL": slack.base_url,
+                **notify_settings(notify_api),
             }
         )
         clock = FakeClock(datetime.now(UTC))

@@ -1,0 +1,335 @@
+"""MoU, activation, the provider's page and "contact made" in Slack.
+
+Buttons and /cir subcommands are acknowledged at once and run in the background. Forms are
+validated and stored before the acknowledgement, so a refusal shows inline in the form; the
+announcements (page, email, channel lines, card) run after it. Who may do what is decided by
+the use cases; a refusal is answered ephemerally with their words.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+
+from bot.domain.bindings import Platform
+from bot.domain.errors import DomainError, InvalidInput
+from bot.domain.incident import Incident
+from bot.domain.states import State
+from bot.usecases.activation import (
+    CHOICES,
+    ActivateIncident,
+    ActivationResult,
+    activate_incident,
+    announce_activation,
+    choose_providers,
+)
+from bot.usecases.contact import (
+    AcknowledgePage,
+    ContactResult,
+    RecordContact,
+    acknowledge_page,
+    is_assigned_provider,
+    record_contact,
+)
+from bot.usecases.loading import load_incident
+from bot.usecases.mou import OverrideMou, RecordMou, override_mou, record_mou
+from bot.usecases.presence import incident_for_channel
+from bot.views.actions import Action, Form
+from bot.views.clock import LONDON, clock_time
+from handlers.slack.context import SlackDeps
+from handlers.slack.listeners.flows import tell
+from handlers.slack.listeners.subcommands import Subcommand
+from handlers.slack.parse import text_of, value_of
+from handlers.slack.render import activation as render
+from handlers.slack.render.activation import ActivationInput as In
+
+log = logging.getLogger(__name__)
+Modal = Callable[[SlackDeps, Incident], dict[str, Any]]
+
+
+def _who(body: dict[str, Any]) -> tuple[str, str, str]:
+    """The presser's own team (`user.team_id`): in Slack Connect `team` is the installer's."""
+    user = body["user"]
+    return user["id"], user.get("team_id", ""), (body.get("channel") or {}).get("id", "")
+
+
+def _incident_of(view: dict[str, Any]) -> str:
+    return str(json.loads(view.get("private_metadata") or "{}").get("incident_id", ""))
+
+
+def _errors(exc: DomainError, block: In) -> dict[str, str]:
+    if isinstance(exc, InvalidInput):
+        known = {k: v for k, v in exc.field_errors.items() if k in set(In)}
+        if known:
+            return known
+    return {block.value: str(exc)}
+
+
+async def _resolve(deps: SlackDeps, target: str, channel: str, usage: str) -> str:
+    if target:
+        return target
+    incident = await incident_for_channel(deps.uow(), Platform.SLACK, channel) if channel else None
+    if incident is None:
+        raise DomainError(f"Say which incident, e.g. `{usage}`, or run it in its channel.")
+    return incident.id
+
+
+async def _load(deps: SlackDeps, key: str) -> Incident:
+    async with deps.uow() as uow:
+        return await load_incident(uow, key)
+
+
+# --- modals ------------------------------------------------------------------------------
+
+
+def _override_modal(deps: SlackDeps, incident: Incident) -> dict[str, Any]:
+    return render.override_mou_modal(incident)
+
+
+def _activate_modal(deps: SlackDeps, incident: Incident) -> dict[str, Any]:
+    policy = deps.ctx.policy
+    today = deps.ctx.clock.now().astimezone(LONDON).date()
+    choices = []
+    for choice in CHOICES:
+        try:
+            choices.append((choice, choose_providers(policy, choice, today)))
+        except DomainError:
+            continue  # nobody on the rota, or no single other provider: not offered
+    return render.activate_modal(incident, choices, policy.ladder.contact_deadline)
+
+
+async def open_form(
+    deps: SlackDeps, user: str, channel: str, target: str, trigger_id: str, modal: Modal
+) -> None:
+    """Open the modal before anything slow: a trigger id is valid for three seconds."""
+    try:
+        incident = await _load(deps, await _resolve(deps, target, channel, "/cir activate"))
+    except DomainError as exc:
+        await tell(deps, user, channel, str(exc))
+        return
+    await deps.client.views_open(trigger_id=trigger_id, view=modal(deps, incident))
+
+
+async def open_contact_form(
+    deps: SlackDeps, user: str, team: str, channel: str, incident_id: str, trigger_id: str
+) -> None:
+    """Answer at once when the click cannot succeed, rather than open a form that will be
+    refused; the use case still decides when the form is submitted."""
+    actor = await deps.identity.actor(user, team)
+    async with deps.uow() as uow:
+        incident = await uow.incidents.get(incident_id)
+        engagements = await uow.engagements.for_incident(incident_id) if incident else []
+    if incident is None:
+        await tell(deps, user, channel, "That incident was not found.")
+        return
+    if not is_assigned_provider(actor, incident):
+        names = [deps.ctx.policy.providers[p].name for p in incident.provider_ids] or ["none"]
+        refusal = (
+            f"Only people from the provider assigned to {incident.reference} "
+            f"({', '.join(names)}) can record contact with the council."
+        )
+        await tell(deps, user, channel, refusal)
+        return
+    if incident.state is not State.ACTIVATED:
+        made = [e for e in engagements if e.contact_at is not None]
+        if made and made[0].contact_at is not None:
+            refusal = (
+                f"Contact with the council for {incident.reference} was already recorded at "
+                f"{clock_time(made[0].contact_at)} by {made[0].contact_by_name}; nothing changed."
+            )
+        else:
+            refusal = (
+                f"{incident.reference} is {incident.state.label.lower()}: contact is recorded "
+                "only while the incident is activated and awaiting provider contact."
+            )
+        await tell(deps, user, channel, refusal)
+        return
+    view = render.contact_modal(incident, deps.ctx.clock.now())
+    await deps.client.views_open(trigger_id=trigger_id, view=view)
+
+
+# --- the slow halves ---------------------------------------------------------------------
+
+
+async def record_mou_flow(
+    deps: SlackDeps, user: str, team: str, channel: str, target: str, status: str
+) -> None:
+    try:
+        actor = await deps.identity.actor(user, team)
+        key = await _resolve(deps, target, channel, "/cir mou sent CIR-2026-0001")
+        incident = await record_mou(RecordMou(actor, key, status), deps.uow(), deps.ctx)
+    except DomainError as exc:
+        await tell(deps, user, channel, str(exc))
+        return
+    await deps.room.post(incident.id, render.mou_text(incident, actor.name))
+    await deps.room.refresh(incident.id)
+
+
+async def acknowledge_flow(
+    deps: SlackDeps, user: str, team: str, channel: str, incident_id: str
+) -> None:
+    try:
+        actor = await deps.identity.actor(user, team)
+        cmd = AcknowledgePage(actor, incident_id)
+        engagement = await acknowledge_page(cmd, deps.uow(), deps.ctx)
+        incident = await _load(deps, incident_id)
+    except DomainError as exc:
+        await tell(deps, user, channel, str(exc))
+        return
+    provider = deps.ctx.policy.providers[engagement.provider_id].name
+    await tell(deps, user, channel, render.acknowledged_reply(incident, engagement))
+    await deps.room.post(incident.id, render.acknowledged_text(incident, engagement, provider))
+    await deps.room.refresh(incident.id)
+
+
+async def after_activation(deps: SlackDeps, result: ActivationResult) -> None:
+    """The ladder is scheduled first, so a slow or failing announcement never delays it."""
+    incident_id = result.incident.id
+    if deps.wake is not None:
+        for deadline in result.deadlines:
+            deps.wake(deadline.due_at)
+    if deps.firing is not None:
+        await announce_activation(result, deps.firing, deps.uow)
+    else:
+        log.warning("activation announced without Notify: no firing dependencies are wired")
+    await deps.room.post(incident_id, render.activated_text(result))
+    await deps.room.refresh(incident_id)
+
+
+async def after_contact(deps: SlackDeps, result: ContactResult) -> None:
+    provider = deps.ctx.policy.providers[result.engagement.provider_id].name
+    await deps.room.post(result.incident.id, render.contact_text(result, provider))
+    await deps.room.refresh(result.incident.id)
+
+
+async def after_override(deps: SlackDeps, incident: Incident, who: str) -> None:
+    await deps.room.post(incident.id, render.override_text(incident, who))
+    await deps.room.refresh(incident.id)
+
+
+# --- /cir subcommands --------------------------------------------------------------------
+
+
+async def _mou_command(deps: SlackDeps, command: dict[str, Any], args: list[str]) -> None:
+    user, channel = command["user_id"], command.get("channel_id", "")
+    if not args or args[0].lower() not in {"sent", "signed"}:
+        await tell(deps, user, channel, f"Usage: `{SUBCOMMANDS['mou'].usage}`")
+        return
+    target = args[1] if len(args) > 1 else ""
+    await record_mou_flow(deps, user, "", channel, target, args[0].lower())
+
+
+def _form_command(modal: Modal) -> Callable[..., Any]:
+    async def run(deps: SlackDeps, command: dict[str, Any], args: list[str]) -> None:
+        target = args[0] if args else ""
+        user, channel = command["user_id"], command.get("channel_id", "")
+        await open_form(deps, user, channel, target, command["trigger_id"], modal)
+
+    return run
+
+
+SUBCOMMANDS: dict[str, Subcommand] = {
+    "mou": Subcommand(
+        "/cir mou sent|signed [CIR-2026-0001]",
+        "record that the MoU was sent to the council, or signed (reference optional in its "
+        "channel)",
+        _mou_command,
+    ),
+    "override-mou": Subcommand(
+        "/cir override-mou [CIR-2026-0001]",
+        "assessors: activate without a signed MoU, with a reason (opens a form)",
+        _form_command(_override_modal),
+    ),
+    "activate": Subcommand(
+        "/cir activate [CIR-2026-0001]",
+        "assessors: activate and page the provider (opens a form)",
+        _form_command(_activate_modal),
+    ),
+}
+
+
+# --- listeners ---------------------------------------------------------------------------
+
+
+def register(app: AsyncApp, deps: SlackDeps) -> None:
+    async def actor_of(body: dict[str, Any]) -> Any:
+        user, team, _ = _who(body)
+        return await deps.identity.actor(user, team)
+
+    @app.action(Action.MOU_SENT.value)
+    @app.action(Action.MOU_SIGNED.value)
+    async def mou(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        status = "sent" if action["action_id"] == Action.MOU_SENT.value else "signed"
+        user, team, channel = _who(body)
+        deps.tasks.spawn(record_mou_flow(deps, user, team, channel, action["value"], status))
+
+    @app.action(Action.OVERRIDE_MOU.value)
+    @app.action(Action.ACTIVATE.value)
+    async def form_button(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        user, _, channel = _who(body)
+        overriding = action["action_id"] == Action.OVERRIDE_MOU.value
+        modal = _override_modal if overriding else _activate_modal
+        deps.tasks.spawn(open_form(deps, user, channel, action["value"], body["trigger_id"], modal))
+
+    @app.action(Action.ACKNOWLEDGE_PAGE.value)
+    async def acknowledge(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        user, team, channel = _who(body)
+        deps.tasks.spawn(acknowledge_flow(deps, user, team, channel, action["value"]))
+
+    @app.action(Action.CONTACT_MADE.value)
+    async def contact(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        user, team, channel = _who(body)
+        trigger = body["trigger_id"]
+        deps.tasks.spawn(open_contact_form(deps, user, team, channel, action["value"], trigger))
+
+    @app.view(Form.OVERRIDE_MOU.value)
+    async def override_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+        actor = await actor_of(body)
+        reason = text_of(view["state"], In.REASON)
+        try:
+            cmd = OverrideMou(actor, _incident_of(view), reason)
+            incident = await override_mou(cmd, deps.uow(), deps.ctx)
+        except DomainError as exc:
+            await ack(response_action="errors", errors=_errors(exc, In.REASON))
+            return
+        await ack()
+        deps.tasks.spawn(after_override(deps, incident, actor.name))
+
+    @app.view(Form.ACTIVATE.value)
+    async def activate_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+        actor = await actor_of(body)
+        choice = value_of(view["state"], In.PROVIDER) or ""
+        try:
+            cmd = ActivateIncident(actor, _incident_of(view), choice)
+            result = await activate_incident(cmd, deps.uow(), deps.ctx)
+        except DomainError as exc:
+            await ack(response_action="errors", errors=_errors(exc, In.PROVIDER))
+            return
+        await ack()
+        deps.tasks.spawn(after_activation(deps, result))
+
+    @app.view(Form.CONTACT.value)
+    async def contact_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+        actor = await actor_of(body)
+        state = view["state"]
+        contact_at = value_of(state, In.CONTACT_AT)
+        if contact_at is None:
+            await ack(response_action="errors", errors={In.CONTACT_AT.value: "Give the time."})
+            return
+        method, notes = value_of(state, In.METHOD) or "", text_of(state, In.NOTES)
+        try:
+            cmd = RecordContact(actor, _incident_of(view), contact_at, method, notes)
+            result = await record_contact(cmd, deps.uow(), deps.ctx)
+        except DomainError as exc:
+            await ack(response_action="errors", errors=_errors(exc, In.CONTACT_AT))
+            return
+        await ack()
+        deps.tasks.spawn(after_contact(deps, result))
