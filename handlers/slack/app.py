@@ -22,14 +22,35 @@ from bot.usecases.context import CoreContext
 from handlers.slack.chat import SlackChat
 from handlers.slack.context import SlackDeps
 from handlers.slack.identity import Identity
-from handlers.slack.listeners import activation, buttons, commands, events, forms, options
+from handlers.slack.listeners import (
+    activation,
+    buttons,
+    commands,
+    events,
+    forms,
+    lessons,
+    notes,
+    options,
+    report,
+    response,
+)
 from handlers.slack.listeners.subcommands import Subcommand
 from handlers.slack.room import SlackRoom
 
 log = logging.getLogger(__name__)
 PATH = "/slack/events"
 # Listener modules by kind; each has register(app, deps) and may offer SUBCOMMANDS for /cir.
-GROUPS: tuple[ModuleType, ...] = (forms, buttons, events, options, activation)
+GROUPS: tuple[ModuleType, ...] = (
+    forms,
+    buttons,
+    events,
+    options,
+    activation,
+    response,
+    notes,
+    lessons,
+    report,
+)
 
 
 def web_client(token: str, api_url: str) -> AsyncWebClient:

@@ -1,0 +1,77 @@
+"""Timeline notes: `/cir note <text>` in an incident's channel, and the "Add to timeline" message
+shortcut, which records a message already said in the channel. Both answer the person privately;
+a slash note is also posted, since nobody else saw the command."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+
+from bot.domain.bindings import Platform
+from bot.domain.errors import DomainError
+from bot.usecases.notes import AddNote, NoteSource, add_note
+from bot.usecases.presence import incident_for_channel
+from handlers.slack.context import SlackDeps
+from handlers.slack.escape import user_text
+from handlers.slack.listeners.flows import tell
+from handlers.slack.listeners.response import who
+from handlers.slack.listeners.subcommands import Subcommand
+from handlers.slack.render.common import mrkdwn
+
+ADD_TO_TIMELINE = "add_to_timeline"  # the message shortcut's callback id in slack/manifest.yml
+OUTSIDE = "Timeline notes go in an incident's channel: run this there."
+
+
+async def _add(
+    deps: SlackDeps,
+    user: str,
+    team: str,
+    channel: str,
+    text: str,
+    source: NoteSource,
+    key: str = "",
+) -> None:
+    incident = await incident_for_channel(deps.uow(), Platform.SLACK, channel) if channel else None
+    if incident is None:
+        await tell(deps, user, channel, OUTSIDE)
+        return
+    actor = await deps.identity.actor(user, team)
+    try:
+        incident = await add_note(
+            AddNote(actor, incident.id, text, source, idempotency_key=key), deps.uow(), deps.ctx
+        )
+    except DomainError as exc:
+        await tell(deps, user, channel, str(exc))
+        return
+    if source is NoteSource.SLASH:
+        posted = f"Timeline note from {user_text(actor.name)}:\n>{user_text(text.strip())}"
+        blocks = [{"type": "section", "text": mrkdwn(posted)}]
+        await deps.room.post(incident.id, f"Timeline note on {incident.reference}", blocks)
+    await tell(deps, user, channel, f"Added to the timeline of {incident.reference}.")
+
+
+async def _note_command(deps: SlackDeps, command: dict[str, Any], args: list[str]) -> None:
+    # the raw text after "note", so line breaks and spacing survive
+    parts = (command.get("text") or "").strip().split(None, 1)
+    text = parts[1] if len(parts) > 1 else ""
+    channel = command.get("channel_id", "")
+    await _add(deps, command["user_id"], "", channel, text, NoteSource.SLASH)
+
+
+SUBCOMMANDS = {
+    "note": Subcommand(
+        "/cir note <text>", "put a fact on the incident's timeline (in its channel)", _note_command
+    )
+}
+
+
+def register(app: AsyncApp, deps: SlackDeps) -> None:
+    @app.shortcut(ADD_TO_TIMELINE)
+    async def add_to_timeline(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        user, team, channel = who(body)
+        message = body.get("message") or {}
+        key = f"{channel}:{message.get('ts', '')}"
+        text = str(message.get("text") or "")
+        deps.tasks.spawn(_add(deps, user, team, channel, text, NoteSource.MESSAGE_SHORTCUT, key))
