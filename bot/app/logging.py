@@ -55,13 +55,14 @@ def configure_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # Library loggers print request bodies at DEBUG; keep them at WARNING unless asked.
-    for noisy in (
-        "slack_bolt",
-        "slack_sdk",
-        "aiohttp.access",
-        "apscheduler",
-        "sqlalchemy",
-        "alembic",
-    ):
+    quiet_libraries(level)
+
+
+NOISY = ("slack_bolt", "slack_sdk", "aiohttp.access", "apscheduler", "sqlalchemy", "alembic")
+
+
+def quiet_libraries(level: str = "INFO") -> None:
+    """Library loggers print request bodies and SQL parameters (incident content): keep them at
+    WARNING unless a developer asks for DEBUG explicitly."""
+    for noisy in (*NOISY, "notifications_python_client"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))

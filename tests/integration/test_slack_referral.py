@@ -223,3 +223,22 @@ async def test_only_mhclg_can_retry_channel_creation(slack_env) -> None:
     assert len(slack_env.slack.calls_to("conversations.create")) == 1
     [refusal] = slack_env.slack.calls_to("chat.postEphemeral")
     assert refusal["user"] == "U0KPMG1" and "Only MHCLG" in refusal["text"]
+
+
+async def test_logs_carry_no_incident_content_or_secrets(slack_env, caplog) -> None:
+    from bot.app.logging import quiet_libraries
+
+    caplog.set_level("INFO")
+    quiet_libraries("INFO")  # as configure_logging does in production
+    secret_story = "Payroll server encrypted by LockBit-unique-marker-7731"
+    await slack_env.send(
+        referral_submission(description={"type": "plain_text_input", "value": secret_story})
+    )
+    slack_env.slack.fail_next("chat.postMessage", "channel_not_found")
+    await slack_env.send(sr.slash_command(text="report"))
+    incident = await slack_env.only_incident()
+    logged = "\n".join(r.getMessage() + " " + str(vars(r)) for r in caplog.records)
+    assert str(incident.reference) in logged  # references are fine: they are how people find it
+    for forbidden in ("LockBit-unique-marker-7731", "hana@hackney.example", "07700 900555"):
+        assert forbidden not in logged
+    assert "xoxb-test-token" not in logged and "test-signing-secret" not in logged
