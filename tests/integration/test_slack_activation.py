@@ -348,3 +348,13 @@ async def test_only_the_assigned_provider_can_acknowledge_or_record_contact(slac
     assert "already acknowledged" in ephemeral_to(slack_env, KPMG_USER)[-1]
     assert kinds(await slack_env.timeline(incident_id)).count("PageAcknowledged") == 1
     assert (await slack_env.only_incident()).state is State.ACTIVATED
+
+
+async def test_help_lists_the_commands_and_mou_says_how_to_use_it(slack_env) -> None:
+    _, answer = await slack_env.send(sr.slash_command(text="help"))
+    for usage in ("/cir mou sent|signed", "/cir override-mou", "/cir activate"):
+        assert usage in answer
+    await slack_env.send(sr.slash_command(text="mou maybe", user_id=KPMG_USER))
+    assert "Usage: `/cir mou sent|signed" in ephemeral_to(slack_env, KPMG_USER)[-1]
+    await slack_env.send(sr.slash_command(text="activate", channel_id="C0TRIAGE"))
+    assert "/cir activate CIR-2026-0001" in ephemeral_to(slack_env, ASSESSOR)[-1]

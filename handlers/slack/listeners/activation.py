@@ -39,10 +39,10 @@ from bot.usecases.loading import load_incident
 from bot.usecases.mou import OverrideMou, RecordMou, override_mou, record_mou
 from bot.usecases.presence import incident_for_channel
 from bot.views.actions import Action, Form
-from bot.views.clock import LONDON, clock_time
+from bot.views.clock import LONDON
 from handlers.slack.context import SlackDeps
 from handlers.slack.listeners.flows import tell
-from handlers.slack.listeners.subcommands import Subcommand
+from handlers.slack.listeners.subcommands import Run, Subcommand
 from handlers.slack.parse import text_of, value_of
 from handlers.slack.render import activation as render
 from handlers.slack.render.activation import ActivationInput as In
@@ -106,8 +106,9 @@ async def open_form(
     deps: SlackDeps, user: str, channel: str, target: str, trigger_id: str, modal: Modal
 ) -> None:
     """Open the modal before anything slow: a trigger id is valid for three seconds."""
+    usage = f"/cir {'activate' if modal is _activate_modal else 'override-mou'} CIR-2026-0001"
     try:
-        incident = await _load(deps, await _resolve(deps, target, channel, "/cir activate"))
+        incident = await _load(deps, await _resolve(deps, target, channel, usage))
     except DomainError as exc:
         await tell(deps, user, channel, str(exc))
         return
@@ -127,26 +128,11 @@ async def open_contact_form(
         await tell(deps, user, channel, "That incident was not found.")
         return
     if not is_assigned_provider(actor, incident):
-        names = [deps.ctx.policy.providers[p].name for p in incident.provider_ids] or ["none"]
-        refusal = (
-            f"Only people from the provider assigned to {incident.reference} "
-            f"({', '.join(names)}) can record contact with the council."
-        )
-        await tell(deps, user, channel, refusal)
+        names = [deps.ctx.policy.providers[p].name for p in incident.provider_ids]
+        await tell(deps, user, channel, render.not_assigned_text(incident, names))
         return
     if incident.state is not State.ACTIVATED:
-        made = [e for e in engagements if e.contact_at is not None]
-        if made and made[0].contact_at is not None:
-            refusal = (
-                f"Contact with the council for {incident.reference} was already recorded at "
-                f"{clock_time(made[0].contact_at)} by {made[0].contact_by_name}; nothing changed."
-            )
-        else:
-            refusal = (
-                f"{incident.reference} is {incident.state.label.lower()}: contact is recorded "
-                "only while the incident is activated and awaiting provider contact."
-            )
-        await tell(deps, user, channel, refusal)
+        await tell(deps, user, channel, render.no_contact_text(incident, engagements))
         return
     view = render.contact_modal(incident, deps.ctx.clock.now())
     await deps.client.views_open(trigger_id=trigger_id, view=view)
@@ -192,12 +178,12 @@ async def after_activation(deps: SlackDeps, result: ActivationResult) -> None:
     if deps.wake is not None:
         for deadline in result.deadlines:
             deps.wake(deadline.due_at)
-    if deps.firing is not None:
-        await announce_activation(result, deps.firing, deps.uow)
-    else:
-        log.warning("activation announced without Notify: no firing dependencies are wired")
     await deps.room.post(incident_id, render.activated_text(result))
-    await deps.room.refresh(incident_id)
+    if deps.firing is not None:
+        await announce_activation(result, deps.firing, deps.uow)  # ends by refreshing the card
+    else:
+        log.warning("activation not announced: no firing dependencies are wired")
+        await deps.room.refresh(incident_id)
 
 
 async def after_contact(deps: SlackDeps, result: ContactResult) -> None:
@@ -223,7 +209,7 @@ async def _mou_command(deps: SlackDeps, command: dict[str, Any], args: list[str]
     await record_mou_flow(deps, user, "", channel, target, args[0].lower())
 
 
-def _form_command(modal: Modal) -> Callable[..., Any]:
+def _form_command(modal: Modal) -> Run:
     async def run(deps: SlackDeps, command: dict[str, Any], args: list[str]) -> None:
         target = args[0] if args else ""
         user, channel = command["user_id"], command.get("channel_id", "")

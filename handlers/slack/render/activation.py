@@ -204,3 +204,25 @@ def contact_text(result: ContactResult, provider: str) -> str:
         f"{user_text(e.contact_by_name)} ({provider}, {how}): {verdict} the {limit}-minute "
         "deadline. The incident is now in containment."
     )
+
+
+def not_assigned_text(incident: Incident, provider_names: Sequence[str]) -> str:
+    names = ", ".join(provider_names) or "none yet"
+    return (
+        f"Only people from the provider assigned to {incident.reference} ({names}) can record "
+        "contact with the council."
+    )
+
+
+def no_contact_text(incident: Incident, engagements: Sequence[Engagement]) -> str:
+    """Why "contact made" cannot be pressed now: usually because someone already did."""
+    for e in engagements:
+        if e.contact_at is not None:
+            return (
+                f"Contact with the council for {incident.reference} was already recorded at "
+                f"{clock_time(e.contact_at)} by {user_text(e.contact_by_name)}; nothing changed."
+            )
+    return (
+        f"{incident.reference} is {incident.state.label.lower()}: contact is recorded only "
+        "while the incident is activated and awaiting provider contact."
+    )
