@@ -22,9 +22,11 @@ from bot.domain.engagement import Engagement
 from bot.domain.incident import Incident
 from bot.policy.model import Council
 from bot.ports import UnitOfWork
+from bot.usecases.checklist import checklist_view
 from bot.usecases.context import CoreContext
 from bot.usecases.loading import load_incident
 from bot.views.card import IncidentCard, build_card
+from bot.views.card_sections import checklist_lines
 
 
 @dataclass
@@ -60,7 +62,7 @@ async def presence(
 ) -> IncidentPresence:
     async with uow:
         incident = await load_incident(uow, key)
-        return IncidentPresence(
+        result = IncidentPresence(
             incident=incident,
             council=ctx.policy.councils.get(incident.council_id),
             channel=await uow.channels.for_incident(incident.id, platform),
@@ -72,7 +74,13 @@ async def presence(
             triage_message=await uow.messages.get(
                 incident.id, platform, MessagePurpose.TRIAGE_CARD
             ),
+            engagements=list(await uow.engagements.for_incident(incident.id)),
+            provider_names={p.id: p.name for p in ctx.policy.providers.values()},
+            now=ctx.clock.now(),
         )
+    view = await checklist_view(uow, incident.id, ctx.policy.followups)
+    result.checklist = checklist_lines(view)
+    return result
 
 
 async def incident_for_channel(

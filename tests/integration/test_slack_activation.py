@@ -236,6 +236,7 @@ async def test_activation_pages_the_provider_on_duty_and_tells_the_council(
     assert any(f"KPMG paged; contact due by {deadline}" in t for t in slack_env.texts(channel))
     card = last_card(slack_env, channel)
     assert "Activated" in card and "Provider contact deadline" in card
+    assert "KPMG: paged" in card and f"contact due by {deadline}" in card and "min left" in card
     events = kinds(await slack_env.timeline(incident_id))
     assert {"ProviderPaged", "ActivationEmailSent", "PageDelivered", "ProviderInvited"} <= set(
         events
