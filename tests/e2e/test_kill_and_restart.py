@@ -1,0 +1,144 @@
+"""The running service, killed with SIGKILL while the contact ladder is pending, then started
+again: every step that fell due while it was down fires once, none is lost, none repeats, and
+nothing fires after contact is recorded."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bot.app.settings import DEFAULT_CONFIG_DIR
+from bot.domain.clock import SystemClock
+from bot.domain.deadlines import DeadlineState
+from bot.domain.timeline import verify
+from bot.policy.load import load_policy
+from bot.usecases.contact import RecordContact, record_contact
+from bot.usecases.context import CoreContext
+from storage.database import create_engine_for, parse_database_url
+from storage.migrate import upgrade
+from storage.models import DeadlineRow
+from storage.uow import SqlUnitOfWorkFactory
+from tests.factories import KPMG_RESPONDER
+from tests.fakes.slack_api import FakeSlackApi
+from tests.integration.test_activation import activated
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def start_service(
+    database_url: str, slack: FakeSlackApi, port: int
+) -> asyncio.subprocess.Process:
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL"))},
+        "DATABASE_URL": database_url,
+        "PORT": str(port),
+        "SLACK_BOT_TOKEN": "xoxb-e2e",
+        "SLACK_SIGNING_SECRET": "e2e-secret",
+        "SLACK_API_URL": slack.base_url,
+        "CIR_CONTACT_DEADLINE": "6s",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "serve",
+        env=env,
+        cwd=ROOT,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            _reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.close()
+            return process
+        except OSError:
+            await asyncio.sleep(0.1)
+    process.kill()
+    raise AssertionError("the service did not start")
+
+
+async def wait_for(predicate, seconds: float) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if await predicate():
+            return
+        await asyncio.sleep(0.2)
+
+
+async def test_sigkill_with_pending_deadlines_loses_none_and_repeats_none(
+    database_url: str,
+) -> None:
+    target = parse_database_url(database_url)
+    upgrade(target)
+    engine = create_engine_for(target)
+    uows = SqlUnitOfWorkFactory(engine)
+    ctx = CoreContext(
+        clock=SystemClock(), policy=load_policy(DEFAULT_CONFIG_DIR, contact_deadline="6s")
+    )
+    async with FakeSlackApi() as slack:
+        result = await activated(uows, ctx)  # type: ignore[arg-type]
+        incident_id = result.incident.id
+        port = free_port()
+        service = await start_service(database_url, slack, port)
+        service.send_signal(signal.SIGKILL)  # before the reminder (4 s) is due
+        await service.wait()
+        await asyncio.sleep(max(0.0, (result.notified_at.timestamp() + 7) - time.time()))
+
+        async def fired_count() -> int:
+            async with uows() as uow:
+                pending = await uow.deadlines.pending_for(incident_id)
+            return 5 - len(pending)
+
+        service = await start_service(database_url, slack, port)
+        try:
+            await wait_for(lambda: _at_least(fired_count, 2), 15)  # reminder + level 1, caught up
+            contact = RecordContact(KPMG_RESPONDER, incident_id, ctx.clock.now(), "phone")
+            await record_contact(contact, uows(), ctx)  # type: ignore[arg-type]
+            await asyncio.sleep(10)  # past every remaining step: nothing more may fire
+        finally:
+            service.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(service.wait(), 20)
+        async with uows() as uow:
+            events = list(await uow.timeline.for_incident(incident_id))
+            rows = await _all_deadlines(uow, incident_id)
+        await engine.dispose()
+
+    reminders = [e for e in events if e.kind == "ContactReminderSent"]
+    escalations = [e.data["level"] for e in events if e.kind == "EscalationSent"]
+    assert len(reminders) == 1
+    assert escalations == sorted(set(escalations)) and escalations[:1] == [1]
+    contact_at = next(e.at for e in events if e.kind == "ContactRecorded")
+    assert all(
+        e.at <= contact_at for e in events if e.kind in {"EscalationSent", "ContactReminderSent"}
+    )
+    assert rows.count(DeadlineState.FIRED.value) == 1 + len(escalations)
+    assert DeadlineState.PENDING.value not in rows
+    paging = slack.messages("C0KPMGPAGING")
+    assert len([m for m in paging if "reminder" in slack.message_text(m).lower()]) == 1
+    dms = [m for m in slack.messages("U0KPMGESC")]
+    assert len(dms) == len(escalations)
+    assert verify(events) == []
+
+
+async def _at_least(count, n: int) -> bool:  # type: ignore[no-untyped-def]
+    return bool(await count() >= n)
+
+
+async def _all_deadlines(uow, incident_id: str) -> list[str]:  # type: ignore[no-untyped-def]
+    query = select(DeadlineRow.state).where(DeadlineRow.incident_id == incident_id)
+    return list((await uow.session.execute(query)).scalars())
