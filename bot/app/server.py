@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 
@@ -60,12 +61,20 @@ def build_web_app(
         container.slack.wake = runtime.scheduler.wake_at
 
     async def on_startup(_app: web.Application) -> None:
+        if container.slack is not None:
+            from handlers.slack.app import open_http_session
+
+            await open_http_session(container.slack)
         if start_scheduler:
             await runtime.scheduler.start()
 
     async def on_cleanup(_app: web.Application) -> None:
         await runtime.scheduler.stop()
         await tasks.drain(within=10)
+        if container.slack is not None:
+            from handlers.slack.app import close_http_session
+
+            await close_http_session(container.slack)
         await container.close()
 
     app.on_startup.append(on_startup)
@@ -78,6 +87,10 @@ async def serve(container: Container) -> None:
     app = build_web_app(container)
     runner = web.AppRunner(app, shutdown_timeout=10)
     await runner.setup()
+    # Everything built so far lives for the whole process: keep it out of the collector's
+    # generations so full collections do not pause request handling for tens of ms.
+    gc.collect()
+    gc.freeze()
     site = web.TCPSite(runner, container.settings.host, container.settings.port)
     await site.start()
     log.info("CIR bot listening", extra={"path": f":{container.settings.port}"})

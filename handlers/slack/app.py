@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from types import ModuleType
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
@@ -53,9 +54,16 @@ GROUPS: tuple[ModuleType, ...] = (
 )
 
 
+WEB_API_LOG = logging.getLogger("handlers.slack.webapi")
+
+
 def web_client(token: str, api_url: str) -> AsyncWebClient:
     base = api_url if api_url.endswith("/") else api_url + "/"
+    # An explicit level: slack_sdk formats every request (modals included) for its debug log
+    # when its own logger's level is unset, which costs CPU on the hot path.
+    WEB_API_LOG.setLevel(logging.WARNING)
     return AsyncWebClient(
+        logger=WEB_API_LOG,
         token=token,
         base_url=base,
         timeout=10,
@@ -97,10 +105,24 @@ def build_slack(
     )
     extra: dict[str, Subcommand] = {}
     for group in GROUPS:
-        group.register(app, deps)
         extra.update(getattr(group, "SUBCOMMANDS", {}))
+    # Bolt tries listeners in registration order: /cir is the hot path, so it goes first.
     commands.register(app, deps, extra)
+    for group in GROUPS:
+        group.register(app, deps)
     return app, deps
+
+
+async def open_http_session(deps: SlackDeps) -> None:
+    """One long-lived HTTP session for the Web API: slack_sdk otherwise opens a new session
+    (and, in production, a new TLS connection) for every call."""
+    deps.client.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
+
+
+async def close_http_session(deps: SlackDeps) -> None:
+    if deps.client.session is not None:
+        await deps.client.session.close()
+        deps.client.session = None
 
 
 def mount(web_app: web.Application, bolt: AsyncApp) -> None:
