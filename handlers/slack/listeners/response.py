@@ -154,11 +154,14 @@ async def _after_update(deps: SlackDeps, result: status_updates.StatusUpdateResu
     await deps.room.post(incident_id, text, blocks)
     async with deps.uow() as uow:
         triage = await uow.messages.get(incident_id, Platform.SLACK, MessagePurpose.TRIAGE_CARD)
-    where = {"channel": result.triage_channel}
+    # in the triage card's thread; without a stored card, in the triage channel itself
+    where, thread = result.triage_channel, None
     if triage is not None:
-        where = {"channel": triage.channel_id, "thread_ts": triage.message_ts}
+        where, thread = triage.channel_id, triage.message_ts
     try:
-        await deps.client.chat_postMessage(**where, text=text, blocks=blocks)
+        await deps.client.chat_postMessage(
+            channel=where, thread_ts=thread, text=text, blocks=blocks
+        )
     except SlackApiError as exc:
         log.warning("status update not posted to triage", extra={"status": exc.response["error"]})
     await deps.room.refresh(incident_id)
@@ -270,8 +273,15 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     async def update(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         meta, state = meta_of(view), view["state"]
         actor = await deps.identity.actor(body["user"]["id"], body["user"].get("team_id", ""))
-        texts = [text_of(state, i) for i in render.UpdateInput]
-        cmd = status_updates.PostStatusUpdate(actor, meta["incident_id"], *texts, meta["nonce"])
+        i = render.UpdateInput
+        cmd = status_updates.PostStatusUpdate(
+            actor,
+            meta["incident_id"],
+            what_changed=text_of(state, i.WHAT_CHANGED),
+            impact=text_of(state, i.IMPACT),
+            next_steps=text_of(state, i.NEXT_STEPS),
+            idempotency_key=meta["nonce"],
+        )
         call = status_updates.post_status_update(
             cmd, deps.uow(), deps.ctx, deps.ctx.policy.followups
         )
