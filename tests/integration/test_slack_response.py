@@ -358,6 +358,12 @@ async def test_the_checklist_records_done_with_a_reference_and_not_needed_with_a
     latest = [t for t in env.texts(channel) if "notifications checklist updated" in t][-1]
     assert "ref ICO-00123" in latest
     assert "Outstanding:* Action Fraud / National Crime Agency (NCA), National Cyber" in latest
+    card = env.slack.message_text(
+        [c for c in env.slack.calls_to("chat.update") if c["channel"] == channel][-1]
+    )
+    assert "Action Fraud / National Crime Agency (NCA): outstanding" in card
+    assert "Regional WARP: not needed (Council is not in a WARP.)" in card
+    assert "ref ICO-00123" in card
 
 
 async def test_an_outsider_cannot_touch_the_checklist(env) -> None:
