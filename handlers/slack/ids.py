@@ -31,7 +31,8 @@ class Command(StrEnum):
 
 
 class Shortcut(StrEnum):
-    REPORT_INCIDENT = "report_cyber_incident"
+    REPORT_INCIDENT = "report_cyber_incident"  # global shortcut
+    ADD_TO_TIMELINE = "add_to_timeline"  # message shortcut
 
 
 INPUT_ACTION = "value"  # every input block holds one element with this action id

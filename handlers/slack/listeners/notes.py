@@ -14,12 +14,13 @@ from bot.usecases.notes import AddNote, NoteSource, add_note
 from bot.usecases.presence import incident_for_channel
 from handlers.slack.context import SlackDeps
 from handlers.slack.escape import user_text
+from handlers.slack.ids import Shortcut
 from handlers.slack.listeners.flows import tell
 from handlers.slack.listeners.response import who
 from handlers.slack.listeners.subcommands import Subcommand
 from handlers.slack.render.common import mrkdwn
 
-ADD_TO_TIMELINE = "add_to_timeline"  # the message shortcut's callback id in slack/manifest.yml
+ADD_TO_TIMELINE = Shortcut.ADD_TO_TIMELINE.value  # the callback id in slack/manifest.yml
 OUTSIDE = "Timeline notes go in an incident's channel: run this there."
 
 
