@@ -62,6 +62,7 @@ class IncidentCard:
     invites: tuple[tuple[str, str], ...]
     channel_note: str
     buttons: tuple[Button, ...] = field(default=())
+    channel_id: str = ""  # the incident's own channel, for a link from the triage card
     sections: tuple[Section, ...] = field(default=())
 
 
@@ -171,6 +172,9 @@ def build_card(
         deadlines=tuple((DEADLINE_LABELS[d.kind], d.due_at) for d in pending[:3]),
         invites=tuple((i.email, i.status.value) for i in invites or []),
         channel_note=note,
+        channel_id=channel.channel_id
+        if channel and channel.status is ChannelStatus.CREATED
+        else "",
         buttons=tuple(buttons),
         sections=tuple(sections),
     )

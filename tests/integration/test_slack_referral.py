@@ -64,6 +64,8 @@ async def test_referral_opens_a_private_channel_with_card_triage_and_invite(slac
     invited = slack_env.slack.calls_to("conversations.invite")[0]["users"]
     assert set(invited.split(",")) >= {"U0ASSESSOR1", "U0ASSESSOR2", "U0DUTYMGR"}
     assert any(ref in t for t in slack_env.texts("C0TRIAGE"))
+    triage_blocks = json.dumps(slack_env.slack.calls_to("chat.update")[-1]["blocks"])
+    assert f"<#{channel}>" in triage_blocks  # the triage card links to the incident channel
     [shared] = slack_env.slack.calls_to("conversations.inviteShared")
     assert shared["emails"] in ("hana@hackney.example", ["hana@hackney.example"])
     updates = slack_env.slack.calls_to("chat.update")
@@ -242,3 +244,9 @@ async def test_logs_carry_no_incident_content_or_secrets(slack_env, caplog) -> N
     for forbidden in ("LockBit-unique-marker-7731", "hana@hackney.example", "07700 900555"):
         assert forbidden not in logged
     assert "xoxb-test-token" not in logged and "test-signing-secret" not in logged
+
+
+async def test_duty_names_mhclgs_duty_manager_now(slack_env) -> None:
+    status, text = await slack_env.send(sr.slash_command(text="duty"))
+    assert status == 200
+    assert "<@U0DUTYMGR>" in text and "07700 900100" in text

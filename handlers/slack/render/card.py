@@ -28,7 +28,10 @@ def card_blocks(card: IncidentCard) -> list[Block]:
     if card.invites:
         lines = "\n".join(f"• {user_text(email)}: {status}" for email, status in card.invites)
         blocks.append({"type": "section", "text": mrkdwn(f"*Slack Connect invitations*\n{lines}")})
-    if card.channel_note:
+    if card.channel_id:  # a real link: <#C…> renders as the channel's name for members
+        note = f"Incident channel: <#{card.channel_id}>"
+        blocks.append({"type": "context", "elements": [mrkdwn(note)]})
+    elif card.channel_note:
         blocks.append({"type": "context", "elements": [mrkdwn(user_text(card.channel_note))]})
     if card.buttons:
         blocks.append(
