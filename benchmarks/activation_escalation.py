@@ -1,0 +1,420 @@
+"""500 incidents activated at once: how soon is each provider paged, and how late does each step
+of the contact ladder reach people? The real service (Bolt, the use cases, the DeadlineScheduler
+with its default sweep) runs in its own process with a short CIR_CONTACT_DEADLINE; the Slack and
+Notify stand-ins run in another, answering at once and stamping each call on the machine-wide
+monotonic clock; the driver (this process) sends signed activate-form submissions. A baseline
+in the same run activates a few incidents one at a time, with nothing else going on.
+
+    .venv/bin/python -m benchmarks.activation_escalation [--url postgresql://host/db]
+        [--incidents 500] [--concurrency 50] [--baseline 10] [--deadline 20]
+
+Without --url it uses a throw-away SQLite file; with it, a fresh database is created on that
+PostgreSQL server for the run and dropped afterwards. Writes the run into benchmarks/results/
+activation_escalation.json under its database's name, beside the other's latest.
+
+Targets: the page p99 under 1 s after the decision (the activation's commit, `notified_at`);
+the escalations' p99 lateness under 2 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing as mp
+import os
+import platform
+import re
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import psycopg
+from aiohttp import web
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+
+from bot.app.container import build_container
+from bot.app.server import build_web_app
+from bot.app.settings import load_settings
+from bot.app.tasks import BackgroundTasks
+from bot.domain.clock import FakeClock
+from bot.usecases import threshold as th
+from bot.usecases.mou import OverrideMou, override_mou
+from bot.usecases.referral import open_referral
+from bot.views.actions import Form
+from handlers.slack.app import PATH
+from handlers.slack.ids import INPUT_ACTION
+from handlers.slack.render.activation import ActivationInput
+from storage.database import create_engine_for, parse_database_url
+from storage.engagement_models import EngagementRow
+from storage.models import DeadlineRow, IncidentRow
+from tests.factories import ASSESSOR, referral_cmd
+from tests.fakes import slack_requests as sr
+from tests.fakes.notify_api import FakeNotifyApi
+from tests.fakes.slack_api import FakeSlackApi, message_text
+from tests.integration.test_activation import ANSWERS
+
+SECRET, TOKEN, ASSESSOR_USER = "bench-signing-secret", "xoxb-bench-token", "U0ASSESSOR1"
+LADDER = ("contact_reminder", "contact_escalation")
+PAGE_TARGET_S, LATENESS_TARGET_S = 1.0, 2.0
+REFERENCE = re.compile(r"CIR-\d{4}-\d{4,}")
+LEVEL = re.compile(r"Escalation level (\d+)")
+RESULTS = Path(__file__).resolve().parent / "results" / "activation_escalation.json"
+Post = tuple[str, int, str, float]  # kind ("page" | "reminder" | "escalation"), level, ref, at
+
+# --- the Slack and Notify stand-ins: one process -------------------------------------------
+
+
+def _classify(text: str) -> tuple[str, int] | None:
+    if "has activated Cyber Incident Response" in text:
+        return "page", 0
+    if "Reminder:" in text:
+        return "reminder", 0
+    level = LEVEL.search(text)
+    return ("escalation", int(level.group(1))) if level else None
+
+
+async def _standins_async(out: Any, stop: Any) -> None:
+    async with FakeSlackApi() as slack, FakeNotifyApi() as notify:
+        slack.add_user(ASSESSOR_USER, "T0MHCLG", ASSESSOR.name, "ada@mhclg.example")
+        env = {
+            "SLACK_API_URL": slack.base_url,
+            "NOTIFY_API_KEY": notify.api_key,
+            "NOTIFY_BASE_URL": notify.base_url,
+            "NOTIFY_EMAIL_TEMPLATE_ID": notify.email_template_id,
+            "NOTIFY_SMS_TEMPLATE_ID": notify.sms_template_id,
+        }
+        out.put(("standins", env))
+        await asyncio.get_running_loop().run_in_executor(None, stop.wait)
+        posts: list[Post] = []
+        for call in slack.calls:  # classified here: the full bodies would be a lot to pickle
+            text = message_text(call.args) if call.method == "chat.postMessage" else ""
+            found, ref = _classify(text), REFERENCE.search(text)
+            if found and ref:
+                posts.append((found[0], found[1], ref.group(0), call.at))
+        counts = {m: sum(1 for c in slack.calls if c.method == m) for m in {"chat.postMessage"}}
+        counts |= {f"notify.{r}": notify.requests_to(r) for r in ("email", "sms")}  # type: ignore[arg-type]
+        out.put(("posts", posts, counts, time.time() - time.monotonic()))
+
+
+def _standins(out: Any, stop: Any) -> None:
+    asyncio.run(_standins_async(out, stop))
+
+
+# --- the service: one process, incidents prepared through the use cases before timing -------
+
+
+async def _prepare(container: Any, n: int) -> list[tuple[str, str]]:
+    """Each incident up to AWAITING_MOU with the MoU overridden, ten at a time, and the parts of
+    its Slack room that activation and the ladder touch: the channel, the pinned card and the
+    triage card (the topic and invitations are left out to keep the preparation short)."""
+    uow, ctx, gate = container.uow, container.ctx, asyncio.Semaphore(10)
+
+    async def one() -> tuple[str, str]:
+        async with gate:
+            cmd = referral_cmd(FakeClock(datetime.now(UTC)))
+            incident = await open_referral(cmd, uow(), ctx)
+            await th.start_threshold_check(
+                th.StartThresholdCheck(ASSESSOR, incident.id), uow(), ctx
+            )
+            answers = th.SubmitAnswers(ASSESSOR, incident.id, ANSWERS)
+            assessment, _ = await th.submit_answers(answers, uow(), ctx)
+            decision = th.RecordDecision(ASSESSOR, assessment.id, "activate", "Benefits down", "")
+            await th.record_decision(decision, uow(), ctx)
+            await override_mou(OverrideMou(ASSESSOR, incident.id, "Email down."), uow(), ctx)
+            room = container.slack.room
+            await room._create_channel(incident.id, str(incident.reference), incident.council_id)
+            await room._post_card(incident.id)
+            await room._post_triage(incident.id)
+            return incident.id, str(incident.reference)
+
+    return list(await asyncio.gather(*(one() for _ in range(n))))
+
+
+async def _service_async(env: dict[str, str], n: int, out: Any, stop: Any) -> None:
+    container = build_container(load_settings(env))
+    runner = web.AppRunner(build_web_app(container, BackgroundTasks()))  # scheduler, 2 s sweep
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    started = time.perf_counter()
+    incidents = await _prepare(container, n)
+    out.put(("service", runner.addresses[0][1], incidents, time.perf_counter() - started))
+    cpu = time.process_time()
+    await asyncio.get_running_loop().run_in_executor(None, stop.wait)
+    out.put(("service_cpu", time.process_time() - cpu))
+    await runner.cleanup()
+
+
+def _service(env: dict[str, str], n: int, out: Any, stop: Any) -> None:
+    asyncio.run(_service_async(env, n, out, stop))
+
+
+# --- the driver ------------------------------------------------------------------------------
+
+
+@dataclass
+class Sent:
+    incident_id: str
+    sent: float  # monotonic, as the stand-ins stamp calls
+    acked: float = 0.0
+    ok: bool = False
+
+
+async def _activate(session: aiohttp.ClientSession, url: str, incident_id: str) -> Sent:
+    """The activate modal submitted for the on-duty provider; signed before the clock starts."""
+    choice = {"type": "radio_buttons", "selected_option": {"value": "on_duty"}}
+    values = {ActivationInput.PROVIDER.value: {INPUT_ACTION: choice}}
+    meta = json.dumps({"incident_id": incident_id})
+    body = sr.view_submission(Form.ACTIVATE.value, values, ASSESSOR_USER, private_metadata=meta)
+    headers = {**sr.sign(SECRET, body), "Content-Type": sr.FORM}
+    sent = Sent(incident_id, time.monotonic())
+    async with session.post(url, data=body.encode(), headers=headers) as response:
+        answer = await response.read()
+    sent.acked, sent.ok = time.monotonic(), response.status == 200 and not answer
+    return sent
+
+
+async def _settled(engine: Any, ids: list[str], within: float, top: int = 99) -> int:
+    """Wait until no reminder or escalation up to level `top` of these incidents is pending;
+    returns how many still were when `within` seconds ran out."""
+    query = select(func.count()).where(
+        DeadlineRow.state == "pending",
+        DeadlineRow.kind.in_(LADDER),
+        DeadlineRow.level <= top,
+        DeadlineRow.incident_id.in_(ids),
+    )
+    end = time.monotonic() + within
+    while True:
+        async with engine.connect() as conn:
+            pending = int((await conn.execute(query)).scalar_one())
+        if pending == 0 or time.monotonic() > end:
+            return pending
+        await asyncio.sleep(0.5)
+
+
+async def _drive(
+    url: str, db_url: str, incidents: list[str], baseline: int, concurrency: int, deadline: float
+) -> tuple[list[Sent], list[Sent], dict[str, int], list[Any], list[Any]]:
+    engine = create_engine_for(parse_database_url(db_url))
+    calm, burst = incidents[:baseline], incidents[baseline:]
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        calm_sent = []
+        for incident_id in calm:  # one at a time, each announcement finished before the next
+            calm_sent.append(await _activate(session, url, incident_id))
+            await asyncio.sleep(0.5)
+        # Its reminder and first escalation only: waiting for the whole ladder would add 30 s
+        # to the run, and its later levels (30 firings) add nothing noticeable to the burst.
+        unfired = {"baseline": await _settled(engine, calm, deadline + 15, top=1)}
+        queue = list(reversed(burst))
+
+        async def client() -> list[Sent]:
+            mine = []
+            while queue:
+                mine.append(await _activate(session, url, queue.pop()))
+            return mine
+
+        burst_sent = [
+            s for c in await asyncio.gather(*(client() for _ in range(concurrency))) for s in c
+        ]
+    unfired["burst"] = await _settled(engine, burst, deadline * 2.5 + 90)
+    async with engine.connect() as conn:
+        deadlines = list(
+            await conn.execute(
+                select(IncidentRow.reference, DeadlineRow.kind, DeadlineRow.level,
+                       DeadlineRow.due_at, DeadlineRow.fired_at, DeadlineRow.attempts)
+                .join(IncidentRow, IncidentRow.id == DeadlineRow.incident_id)
+                .where(DeadlineRow.kind.in_(LADDER), DeadlineRow.incident_id.in_(incidents))
+            )
+        )  # fmt: skip
+        decided = list(
+            await conn.execute(
+                select(IncidentRow.reference, EngagementRow.notified_at).join(
+                    IncidentRow, IncidentRow.id == EngagementRow.incident_id
+                )
+            )
+        )
+    await engine.dispose()
+    return calm_sent, burst_sent, unfired, deadlines, decided
+
+
+# --- figures ---------------------------------------------------------------------------------
+
+
+def _summary(seconds: list[float]) -> dict[str, float | int]:
+    data = sorted(s * 1000 for s in seconds)
+    if len(data) < 2:
+        return {"n": len(data), **({"max_ms": round(data[0], 1)} if data else {})}
+    cuts = statistics.quantiles(data, n=100, method="inclusive")
+    return {
+        "n": len(data),
+        "p50_ms": round(cuts[49], 1),
+        "p95_ms": round(cuts[94], 1),
+        "p99_ms": round(cuts[98], 1),
+        "max_ms": round(data[-1], 1),
+    }
+
+
+def _figures(
+    sent: list[Sent], refs: dict[str, str], posts: list[Post], offset: float, deadlines: list[Any],
+    decided: dict[str, datetime], top: int = 99,
+) -> dict[str, Any]:  # fmt: skip
+    """`offset` turns the stand-ins' monotonic stamps into wall time, the clock due_at uses.
+    A step's lateness is counted to its first message the stand-ins received and, apart, to its
+    `fired_at` (stamped after its last route, just before its commit)."""
+    mine = {refs[s.incident_id]: s for s in sent}
+    first: dict[tuple[str, str, int], float] = {}
+    last: dict[tuple[str, str, int], float] = {}
+    for kind, level, ref, at in posts:
+        key = (ref, kind, level)
+        first[key], last[key] = min(first.get(key, at), at), max(last.get(key, at), at)
+    paged = {
+        ref: (first[(ref, "page", 0)], s) for ref, s in mine.items() if (ref, "page", 0) in first
+    }
+    late: dict[str, list[float]] = {"reminder": [], "escalation": [], "fired_at": [], "span": []}
+    by_level: dict[int, list[float]] = {}
+    for ref, kind, level, due_at, fired_at, _ in deadlines:
+        step = "reminder" if kind == "contact_reminder" else "escalation"
+        if ref not in mine or level > top or (at := first.get((ref, step, level))) is None:
+            continue
+        late[step].append(at + offset - due_at.timestamp())
+        if step == "escalation":
+            by_level.setdefault(level, []).append(late[step][-1])
+            late["span"].append(last[(ref, step, level)] - at)
+            if fired_at is not None:
+                late["fired_at"].append((fired_at - due_at).total_seconds())
+    decisions = [decided[ref].timestamp() for ref in mine if ref in decided]
+    return {
+        "activations": len(sent),
+        "refused_or_failed": sum(1 for s in sent if not s.ok),
+        "decisions_spread_s": round(max(decisions) - min(decisions), 1) if decisions else None,
+        "ack": _summary([s.acked - s.sent for s in sent]),
+        "page_after_send": _summary([at - s.sent for at, s in paged.values()]),
+        "page_after_decision": _summary(
+            [at + offset - decided[ref].timestamp() for ref, (at, _) in paged.items()]
+        ),
+        "pages_missing": len(mine) - len(paged),
+        "reminder_lateness": _summary(late["reminder"]),
+        "escalation_lateness_first_delivery": _summary(late["escalation"]),
+        "escalation_lateness_fired_at": _summary(late["fired_at"]),
+        "escalation_first_delivery_p99_ms_by_level": {
+            str(k): _summary(v).get("p99_ms") for k, v in sorted(by_level.items())
+        },
+        "escalation_first_to_last_delivery": _summary(late["span"]),
+        "retried_deadlines": sum(1 for d in deadlines if d[0] in mine and d[5] > 1),
+    }
+
+
+@contextmanager
+def _database(url: str) -> Iterator[str]:
+    """A throw-away SQLite file, or a fresh database on the given PostgreSQL server."""
+    if not url:
+        with tempfile.TemporaryDirectory() as scratch:
+            yield f"sqlite:///{scratch}/bench.db"
+        return
+    server = make_url(url).set(drivername="postgresql")
+    name = f"cir_bench_{uuid.uuid4().hex[:8]}"
+    admin = server.render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def run(url: str, n: int, concurrency: int, baseline: int, deadline: float) -> dict[str, Any]:
+    ctx = mp.get_context("spawn")
+    out, stop_standins, stop_service = ctx.Queue(), ctx.Event(), ctx.Event()
+    standins = ctx.Process(target=_standins, args=(out, stop_standins), daemon=True)
+    standins.start()
+    _, env = out.get(timeout=60)
+    with _database(url) as db_url:
+        env |= {
+            "DATABASE_URL": db_url, "SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET,
+            "CIR_CONTACT_DEADLINE": f"{deadline:g}s",
+        }  # fmt: skip
+        service = ctx.Process(target=_service, args=(env, baseline + n, out, stop_service))
+        service.start()
+        _, port, incidents, prepare_s = out.get(timeout=300)
+        try:
+            endpoint = f"http://127.0.0.1:{port}{PATH}"
+            ids = [i for i, _ in incidents]
+            calm, burst, unfired, deadlines, decided = asyncio.run(
+                _drive(endpoint, db_url, ids, baseline, concurrency, deadline)
+            )
+        finally:
+            stop_service.set()
+        _, service_cpu = out.get(timeout=60)
+        service.join(timeout=60)
+    stop_standins.set()
+    _, posts, counts, offset = out.get(timeout=60)
+    standins.join(timeout=30)
+    refs, when = dict(incidents), {ref: at for ref, at in decided}
+    result = {
+        "benchmark": "activation_escalation",
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
+        "database": "postgresql" if url else "sqlite",
+        "incidents": n, "concurrency": concurrency, "contact_deadline_s": deadline,
+        "sweep_s": 2.0, "prepare_s": round(prepare_s, 1),
+        "baseline": _figures(calm, refs, posts, offset, deadlines, when, top=1),
+        "burst": _figures(burst, refs, posts, offset, deadlines, when),
+        "unfired_after_wait": unfired,
+        "service_cpu_s": round(service_cpu, 1),
+        "standin_calls": counts,
+    }  # fmt: skip
+    page_p99 = result["burst"]["page_after_decision"].get("p99_ms", float("inf"))
+    late_p99 = result["burst"]["escalation_lateness_first_delivery"].get("p99_ms", float("inf"))
+    result["targets"] = {
+        "page_p99_after_decision_ms": PAGE_TARGET_S * 1000,
+        "escalation_lateness_p99_ms": LATENESS_TARGET_S * 1000,
+        "page_met": page_p99 < PAGE_TARGET_S * 1000,
+        "escalation_met": late_p99 < LATENESS_TARGET_S * 1000,
+    }
+    return result
+
+
+def _table(result: dict[str, Any]) -> str:
+    head = ("n", "p50", "p95", "p99", "max")
+    rows = [f"{'(ms)':44}" + "".join(f"{h:>9}" for h in head)]
+    for group in ("baseline", "burst"):
+        for name, s in result[group].items():
+            if isinstance(s, dict) and "n" in s:
+                cells = [s.get(k, float("nan")) for k in ("p50_ms", "p95_ms", "p99_ms", "max_ms")]
+                label = f"{group}: {name}"
+                rows.append(f"{label:44}{s['n']:9d}" + "".join(f"{c:9.0f}" for c in cells))
+    rows.append(f"targets: {result['targets']}; unfired: {result['unfired_after_wait']}")
+    return "\n".join(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--url", default="", help="a PostgreSQL server; default SQLite")
+    parser.add_argument("--incidents", type=int, default=500, help="activated at once")
+    parser.add_argument("--concurrency", type=int, default=50, help="concurrent clients")
+    parser.add_argument("--baseline", type=int, default=10, help="activated one at a time")
+    parser.add_argument("--deadline", type=float, default=20.0, help="contact deadline, s")
+    args = parser.parse_args()
+    result = run(args.url, args.incidents, args.concurrency, args.baseline, args.deadline)
+    print(_table(result))
+    runs = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
+    runs = {k: v for k, v in runs.items() if k in {"sqlite", "postgresql"}}
+    runs[result["database"]] = result  # the latest run on each database, side by side
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(runs, indent=2) + "\n", encoding="utf-8")
+    print(f"written to {RESULTS} under {result['database']!r}")
+
+
+if __name__ == "__main__":
+    main()
