@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.domain.actors import Actor
 from bot.ports import UnitOfWork
 from bot.usecases.context import CoreContext
+from bot.usecases.participants import can_view
 from bot.views.card import DEADLINE_LABELS, next_deadline
 
 
@@ -28,11 +30,15 @@ def _age(delta: timedelta) -> str:
     return f"{hours} h" if hours < 48 else f"{hours // 24} days"
 
 
-async def open_incidents(uow: UnitOfWork, ctx: CoreContext) -> list[HomeRow]:
+async def open_incidents(uow: UnitOfWork, ctx: CoreContext, viewer: Actor) -> list[HomeRow]:
+    """The open incidents `viewer` may see: all of them for MHCLG (and the read-only NCSC and
+    GC3), only their own for a provider or a council."""
     now = ctx.clock.now()
     rows: list[HomeRow] = []
     async with uow:
         for incident in await uow.incidents.list_open():
+            if not can_view(viewer, incident):
+                continue
             council = ctx.policy.councils.get(incident.council_id)
             nxt = next_deadline(await uow.deadlines.pending_for(incident.id))
             rows.append(

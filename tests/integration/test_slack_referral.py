@@ -250,3 +250,21 @@ async def test_duty_names_mhclgs_duty_manager_now(slack_env) -> None:
     status, text = await slack_env.send(sr.slash_command(text="duty"))
     assert status == 200
     assert "<@U0DUTYMGR>" in text and "07700 900100" in text
+
+
+async def test_others_cannot_see_an_incident_they_are_not_part_of(slack_env) -> None:
+    await slack_env.send(referral_submission())
+    incident = await slack_env.only_incident()
+    slack_env.slack.add_user("U0LEEDS", "T0LEEDS", "Lee Leeds")
+    event = {"type": "app_home_opened", "user": "U0KPMG1", "tab": "home", "channel": "D1"}
+    await slack_env.send(sr.event_callback(event))
+    [home] = slack_env.slack.calls_to("views.publish")
+    assert str(incident.reference) not in json.dumps(home["view"])  # KPMG is not assigned yet
+    assert "No open incidents" in json.dumps(home["view"])
+    ref = str(incident.reference)
+    command = sr.slash_command(text=f"checklist {ref}", user_id="U0LEEDS", team_id="T0MHCLG")
+    status, _ = await slack_env.send(command)
+    assert status == 200
+    assert not [c for c in slack_env.slack.calls_to("views.open") if "checklist" in json.dumps(c)]
+    [refusal] = slack_env.slack.calls_to("chat.postEphemeral")
+    assert refusal["user"] == "U0LEEDS" and "not an incident you take part in" in refusal["text"]

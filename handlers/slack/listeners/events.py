@@ -32,7 +32,8 @@ async def first_delivery(deps: SlackDeps, body: dict[str, Any]) -> bool:
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:
     async def publish_home(user_id: str) -> None:
-        rows = await open_incidents(deps.uow(), deps.ctx)
+        viewer = await deps.identity.actor(user_id)
+        rows = await open_incidents(deps.uow(), deps.ctx, viewer)
         await deps.client.views_publish(user_id=user_id, view=home_view(rows))
 
     @app.event("app_home_opened")

@@ -107,7 +107,8 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         await ack()
         user, team, channel = who(body)
         build = _form(deps, user, team)
-        deps.tasks.spawn(open_form(deps, user, channel, action["value"], body["trigger_id"], build))
+        form = open_form(deps, user, channel, action["value"], body["trigger_id"], build, team)
+        deps.tasks.spawn(form)
 
     @app.action(Action.CLOSE_LESSONS.value)
     async def close(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:

@@ -25,7 +25,7 @@ from bot.domain.states import ALLOWED, State
 from bot.usecases import checklist as checklist_uc
 from bot.usecases import phases, status_updates
 from bot.usecases.loading import load_incident
-from bot.usecases.participants import organisation_name, organisations
+from bot.usecases.participants import can_view, organisation_name, organisations
 from bot.usecases.presence import incident_for_channel
 from bot.views.actions import Action, Form
 from handlers.slack.context import SlackDeps
@@ -64,12 +64,23 @@ async def incident_key(deps: SlackDeps, target: str, channel: str, usage: str) -
 
 
 async def open_form(
-    deps: SlackDeps, user: str, channel: str, key: str, trigger: str, build: Builder
+    deps: SlackDeps,
+    user: str,
+    channel: str,
+    key: str,
+    trigger: str,
+    build: Builder,
+    team: str = "",
 ) -> None:
-    """Open a form about one incident; the trigger lasts 3 seconds, so only a read comes first."""
+    """Open a form about one incident; the trigger lasts 3 seconds, so only reads come first.
+    A form shows the incident's state, so only those who may see the incident get one: a
+    council never sees another council's incident by guessing its reference."""
     try:
+        actor = await deps.identity.actor(user, team)
         async with deps.uow() as uow:
             incident = await load_incident(uow, key)
+        if not can_view(actor, incident):
+            raise NotAuthorised(f"{incident.reference} is not an incident you take part in.")
         meta = {"incident_id": incident.id, "channel": channel, "nonce": uuid.uuid4().hex}
         view = await build(incident, meta)
     except DomainError as exc:
@@ -211,7 +222,9 @@ def _subcommand(name: str) -> Callable[[SlackDeps, dict[str, Any], list[str]], A
         except DomainError as exc:
             await tell(deps, user, channel, str(exc))
             return
-        await open_form(deps, user, channel, key, command["trigger_id"], builder(deps))
+        await open_form(
+            deps, user, channel, key, command["trigger_id"], builder(deps)
+        )  # team via users.info
 
     return run
 
@@ -233,8 +246,9 @@ BUTTONS = {
 def _button(deps: SlackDeps, build: Builder) -> Callable[..., Awaitable[None]]:
     async def pressed(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
-        user, _team, channel = who(body)
-        deps.tasks.spawn(open_form(deps, user, channel, action["value"], body["trigger_id"], build))
+        user, team, channel = who(body)
+        form = open_form(deps, user, channel, action["value"], body["trigger_id"], build, team)
+        deps.tasks.spawn(form)
 
     return pressed
 
