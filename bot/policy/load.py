@@ -119,6 +119,10 @@ def _mhclg(directory: Path) -> Mhclg:
         info_reminder=doc.child("info_reminder").duration(default="4h"),
         monitor_guidance=doc.child("monitor_guidance").str(default=DEFAULT_GUIDANCE),
         duty_rota=shifts,
+        ncsc_users=tuple(doc.child("observers").child("ncsc").strs())
+        if doc.has("observers")
+        else (),
+        gc3_users=tuple(doc.child("observers").child("gc3").strs()) if doc.has("observers") else (),
     )
 
 

@@ -67,6 +67,8 @@ class Mhclg:
     info_reminder: timedelta
     monitor_guidance: str
     duty_rota: tuple[DutyShift, ...]
+    ncsc_users: tuple[str, ...] = ()  # read-only observers (often guests in MHCLG's workspace)
+    gc3_users: tuple[str, ...] = ()
 
     def duty_manager(self, day: date) -> Contact | None:
         current = [s for s in self.duty_rota if s.start <= day]

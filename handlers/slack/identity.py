@@ -23,6 +23,7 @@ class SlackUser:
     team_id: str
     name: str
     email: str
+    guest: bool = False  # a (single- or multi-channel) guest account in its workspace
 
 
 class Identity:
@@ -46,6 +47,7 @@ class Identity:
             team_id=info.get("team_id") or team_hint,
             name=profile.get("real_name") or info.get("real_name") or info.get("name") or user_id,
             email=profile.get("email") or "",
+            guest=bool(info.get("is_restricted") or info.get("is_ultra_restricted")),
         )
         self._cache[user_id] = (time.monotonic() + self._ttl, user)
         return user
@@ -53,16 +55,27 @@ class Identity:
     async def actor(self, user_id: str, user_team_id: str = "") -> Actor:
         user = await self.user(user_id, user_team_id)
         team = user_team_id or user.team_id
-        kind, org = self.organisation(user_id, team)
+        kind, org = self.organisation(user_id, team, guest=user.guest)
         return Actor(user_id=f"slack:{team}:{user_id}", name=user.name, org_kind=kind, org_id=org)
 
-    def organisation(self, user_id: str, team_id: str) -> tuple[OrgKind, str]:
+    def organisation(
+        self, user_id: str, team_id: str, *, guest: bool = False
+    ) -> tuple[OrgKind, str]:
+        """Configured people first; then the user's own workspace. A guest in a workspace is
+        not a member of that organisation (MHCLG invites NCSC liaisons and others as guests):
+        guests count only if configured, as observers."""
         mhclg = self._policy.mhclg
         if user_id in mhclg.assessors or user_id in mhclg.team_users:
             return OrgKind.MHCLG, "mhclg"
+        if user_id in mhclg.ncsc_users:
+            return OrgKind.NCSC, "ncsc"
+        if user_id in mhclg.gc3_users:
+            return OrgKind.GC3, "gc3"
         for provider in self._policy.providers.values():
             if user_id in provider.users:
                 return OrgKind.PROVIDER, provider.id
+        if guest:
+            return OrgKind.UNKNOWN, f"guest:{team_id or 'unknown'}"
         if team_id and team_id == mhclg.slack_team_id:
             return OrgKind.MHCLG, "mhclg"
         for provider in self._policy.providers.values():

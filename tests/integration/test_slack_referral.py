@@ -268,3 +268,11 @@ async def test_others_cannot_see_an_incident_they_are_not_part_of(slack_env) -> 
     assert not [c for c in slack_env.slack.calls_to("views.open") if "checklist" in json.dumps(c)]
     [refusal] = slack_env.slack.calls_to("chat.postEphemeral")
     assert refusal["user"] == "U0LEEDS" and "not an incident you take part in" in refusal["text"]
+
+
+async def test_a_guest_in_mhclgs_workspace_is_not_mhclg(slack_env) -> None:
+    slack_env.slack.add_user("U0GUEST", "T0MHCLG", "Gus Guest")
+    slack_env.slack._users["U0GUEST"]["is_restricted"] = True  # a multi-channel guest
+    status, text = await slack_env.send(referral_submission(user="U0GUEST"))
+    assert status == 200 and "Only MHCLG" in text
+    assert await slack_env.incidents() == []
