@@ -56,8 +56,9 @@ class SlackChat:
             return ChatDelivery(False, "slack:invite", "no provider or no incident channel")
         results = []
         for contact in provider.escalation_contacts:
-            if not contact.email or any(i.email == contact.email for i in p.invites):
-                continue
+            previous = next((i for i in p.invites if i.email == contact.email), None)
+            if not contact.email or (previous and previous.status is not InviteStatus.FAILED):
+                continue  # a failed invitation is tried again, reusing its row
             status, invite_id, error = InviteStatus.SENT, "", ""
             try:
                 response = await self.client.conversations_inviteShared(
@@ -67,7 +68,7 @@ class SlackChat:
             except SlackApiError as exc:
                 status, error = InviteStatus.FAILED, str(exc.response.get("error", "slack_error"))
             invite = Invite(
-                uuid.uuid4().hex,
+                previous.id if previous else uuid.uuid4().hex,
                 p.incident.id,
                 Platform.SLACK,
                 contact.email,

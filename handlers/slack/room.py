@@ -56,7 +56,10 @@ class SlackRoom:
         p = await uc.presence(self.uow(), self.ctx, incident_id, SLACK)
         incident_id = p.incident.id  # the key may have been a CIR reference
         if p.channel is not None and p.channel.status is ChannelStatus.CREATED:
-            return  # a retry or a duplicate delivery: the room exists already
+            # A retry or a duplicate delivery: the room exists; only a failed invitation is
+            # tried again.
+            await self._invite_council(incident_id, p.channel.channel_id)
+            return
         binding = await self._create_channel(
             incident_id, str(p.incident.reference), p.incident.council_id
         )
@@ -166,8 +169,9 @@ class SlackRoom:
         if p.council is None or not p.council.slack_connect:
             return
         email = p.incident.referral.contact_email
-        if any(i.email == email for i in p.invites):
-            return
+        previous = next((i for i in p.invites if i.email == email), None)
+        if previous is not None and previous.status is not InviteStatus.FAILED:
+            return  # sent (waiting for acceptance), accepted or declined: nothing to retry
         status, invite_id, error = InviteStatus.SENT, "", ""
         try:
             response = await self.client.conversations_inviteShared(channel=channel, emails=[email])
@@ -177,7 +181,7 @@ class SlackRoom:
         except Exception as exc:
             status, error = InviteStatus.FAILED, type(exc).__name__
         invite = Invite(
-            uuid.uuid4().hex,
+            previous.id if previous else uuid.uuid4().hex,
             incident_id,
             SLACK,
             email,

@@ -276,3 +276,19 @@ async def test_a_guest_in_mhclgs_workspace_is_not_mhclg(slack_env) -> None:
     status, text = await slack_env.send(referral_submission(user="U0GUEST"))
     assert status == 200 and "Only MHCLG" in text
     assert await slack_env.incidents() == []
+
+
+async def test_a_failed_slack_connect_invitation_is_retried(slack_env) -> None:
+    slack_env.slack.fail_next("conversations.inviteShared", "not_allowed_token_type")
+    await slack_env.send(referral_submission())
+    incident = await slack_env.only_incident()
+    async with slack_env.container.uow() as uow:
+        [invite] = await uow.invites.for_incident(incident.id)
+    assert invite.status.value == "failed" and invite.error == "not_allowed_token_type"
+    await slack_env.send(sr.slash_command(text=f"retry {incident.reference}"))
+    async with slack_env.container.uow() as uow:
+        [again] = await uow.invites.for_incident(incident.id)
+    assert again.id == invite.id and again.status.value == "sent"
+    assert len(slack_env.slack.calls_to("conversations.inviteShared")) == 2
+    await slack_env.send(sr.slash_command(text=f"retry {incident.reference}"))
+    assert len(slack_env.slack.calls_to("conversations.inviteShared")) == 2  # sent: not again
