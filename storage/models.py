@@ -85,6 +85,8 @@ class IncidentChannelRow(Base):
     error: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime]
 
+    __table_args__ = (Index("ix_incident_channels_channel", "platform", "channel_id"),)
+
 
 class ExternalInviteRow(Base):
     __tablename__ = "external_invites"
@@ -99,6 +101,8 @@ class ExternalInviteRow(Base):
     invite_id: Mapped[str] = mapped_column(String(64), default="")
     error: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("incident_id", "platform", "email", name="uq_invite_once"),)
 
 
 class PostedMessageRow(Base):
@@ -124,7 +128,7 @@ class AssessmentRow(Base):
     __tablename__ = "assessments"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"), index=True)
+    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"))
     assessor_id: Mapped[str] = mapped_column(String(200))
     answers: Mapped[dict[str, Any]]
     recommendation: Mapped[str] = mapped_column(String(16))
@@ -135,6 +139,8 @@ class AssessmentRow(Base):
     confirmed_by: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime]
     decided_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_assessments_incident", "incident_id"),)
 
 
 class DeadlineRow(Base):
