@@ -7,13 +7,16 @@ import re
 
 from bot.reporting.model import Report
 from bot.reporting.outline import Facts, Subheading, Table, outline, title
+from bot.views.indicators import defang
 
 _INLINE = re.compile(r"([\\`*_\[\]#|~])")  # with [ ] escaped, ( ) and ! cannot form links
 _LINE_START = re.compile(r"^(\s*)([-+=]|\d+[.)])")
 
 
 def escape(text: str) -> str:
-    """Plain text to inline Markdown: HTML defused, Markdown's own characters backslashed."""
+    """Plain text to inline Markdown: HTML defused, Markdown's own characters backslashed, and
+    URLs defanged so a link in a description is not live in the report shared with NCSC."""
+    text = defang(text)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _INLINE.sub(r"\\\1", text)
 

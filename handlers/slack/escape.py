@@ -8,24 +8,11 @@ a clickable link in the channel.
 
 from __future__ import annotations
 
-import re
-
-_URL = re.compile(r"\b(h)(ttps?)(://)([^\s/]+)", re.IGNORECASE)
-_WWW = re.compile(r"\b(www)\.", re.IGNORECASE)
+from bot.views.indicators import defang
 
 
 def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _defang_host(match: re.Match[str]) -> str:
-    host = match.group(4).replace(".", "[.]")
-    return f"{match.group(1)}xx{match.group(2)[2:]}{match.group(3)}{host}"
-
-
-def defang(text: str) -> str:
-    text = _URL.sub(_defang_host, text)
-    return _WWW.sub(r"\1[.]", text)
 
 
 def user_text(text: str, limit: int = 2900) -> str:

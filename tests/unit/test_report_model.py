@@ -370,7 +370,8 @@ def test_markdown_user_text_cannot_inject_headings_links_or_html(policy: Policy)
     evil = "Encrypted\n# Owned\n[click](http://evil.example) <script>alert(1)</script> ![x](y)"
     markdown = render_markdown(report_for(full_record(new_incident(evil)), policy))
     assert "\n# Owned" not in markdown and "\\# Owned" in markdown
-    assert "[click](http" not in markdown and "\\[click\\](http" in markdown
+    assert "[click](http" not in markdown
+    assert "\\[click\\](hxxp://evil\\[.\\]example)" in markdown
     assert "<script>" not in markdown and "&lt;script&gt;" in markdown
     assert "![x]" not in markdown
 
