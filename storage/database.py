@@ -81,12 +81,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def create_engine_for(target: DatabaseTarget, *, pool_size: int = 10) -> AsyncEngine:
+def create_engine_for(
+    target: DatabaseTarget, *, pool_size: int = 10, max_overflow: int = 20
+) -> AsyncEngine:
     """Create the service's async engine; called by the composition root, never at import."""
     if target.is_sqlite:
         engine = create_async_engine(target.async_url, poolclass=NullPool)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(
-        target.async_url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+        target.async_url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True
     )

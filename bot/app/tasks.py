@@ -15,11 +15,23 @@ log = logging.getLogger(__name__)
 
 
 class BackgroundTasks:
-    def __init__(self) -> None:
+    """At most `limit` run at once: under a burst (many councils hit at once) the work after
+    each acknowledgement queues here instead of taking every database connection, so the
+    acknowledgements themselves still find one within Slack's 3 seconds."""
+
+    def __init__(self, limit: int = 32) -> None:
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._limit = limit
+        self._slots: asyncio.Semaphore | None = None  # created on the running loop
+
+    async def _bounded(self, coro: Awaitable[Any]) -> Any:
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self._limit)
+        async with self._slots:
+            return await coro
 
     def spawn(self, coro: Awaitable[Any], *, name: str = "") -> asyncio.Task[Any]:
-        task = asyncio.ensure_future(coro)
+        task = asyncio.ensure_future(self._bounded(coro))
         task.set_name(name or getattr(coro, "__qualname__", "task"))
         self._tasks.add(task)
         task.add_done_callback(self._done)

@@ -1,0 +1,38 @@
+import asyncio
+
+from bot.app.tasks import BackgroundTasks
+
+
+async def test_at_most_limit_tasks_run_at_once_and_drain_waits_for_all() -> None:
+    tasks = BackgroundTasks(limit=2)
+    running, peak, done = 0, 0, []
+
+    async def work(i: int) -> None:
+        nonlocal running, peak
+        running += 1
+        peak = max(peak, running)
+        await asyncio.sleep(0.01)
+        running -= 1
+        done.append(i)
+
+    for i in range(10):
+        tasks.spawn(work(i))
+    await tasks.drain(within=5)
+    assert peak == 2 and sorted(done) == list(range(10)) and len(tasks) == 0
+
+
+async def test_a_failing_task_is_logged_and_does_not_stop_the_others(caplog) -> None:
+    tasks = BackgroundTasks(limit=1)
+    done = []
+
+    async def boom() -> None:
+        raise RuntimeError("slack down")
+
+    async def fine() -> None:
+        done.append(True)
+
+    tasks.spawn(boom())
+    tasks.spawn(fine())
+    await tasks.drain(within=5)
+    assert done == [True]
+    assert any("background task failed" in r.getMessage() for r in caplog.records)
