@@ -98,6 +98,7 @@ class Contact:
     notified_at: datetime | None
     deadline_at: datetime | None
     contact_at: datetime | None
+    contact_recorded_at: datetime | None  # when it was recorded: contact_at may be earlier
     contact_by: str
     method: str
     minutes_to_contact: float | None
@@ -352,6 +353,7 @@ def _contact(by_kind: Events, names: OrgNames, now: datetime) -> Contact:
         notified_at=notified,
         deadline_at=deadline,
         contact_at=contact_at,
+        contact_recorded_at=made[1].at if made else None,
         contact_by=_by(made[1]) if made else "",
         method=text(made[1].data, "method").replace("_", " ") if made else "",
         minutes_to_contact=round(minutes, 1) if minutes is not None else None,

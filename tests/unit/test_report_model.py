@@ -235,6 +235,8 @@ def test_contact_at_22_minutes_meets_the_30_minute_deadline(policy: Policy) -> N
     contact = report_for(full_record(new_incident()), policy).contact
     assert contact.notified_at == at(30) and contact.deadline_at == at(60)
     assert contact.contact_at == at(52)  # the call time given, not when it was recorded
+    assert contact.contact_recorded_at is not None
+    assert contact.contact_recorded_at >= contact.contact_at  # both are in the report
     assert contact.minutes_to_contact == 22
     assert contact.met_deadline is True
     assert contact.contact_by == "Kim Responder" and contact.method == "phone"
