@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from bot.app.settings import DEFAULT_CONFIG_DIR
 from bot.domain.clock import SystemClock
-from bot.domain.deadlines import DeadlineState
+from bot.domain.deadlines import DeadlineKind, DeadlineState
 from bot.domain.timeline import verify
 from bot.policy.load import load_policy
 from bot.usecases.contact import RecordContact, record_contact
@@ -30,6 +30,10 @@ from tests.fakes.slack_api import FakeSlackApi
 from tests.integration.test_activation import activated
 
 ROOT = Path(__file__).resolve().parents[2]
+# Steps at 2/3 (reminder), 1, 1.5, 2 and 2.5 times the deadline: long enough that a slow start on
+# a loaded machine is still killed before the reminder is due.
+DEADLINE, SECONDS = "10s", 10.0
+LADDER = {DeadlineKind.CONTACT_REMINDER, DeadlineKind.CONTACT_ESCALATION}
 
 
 def free_port() -> int:
@@ -48,7 +52,7 @@ async def start_service(
         "SLACK_BOT_TOKEN": "xoxb-e2e",
         "SLACK_SIGNING_SECRET": "e2e-secret",
         "SLACK_API_URL": slack.base_url,
-        "CIR_CONTACT_DEADLINE": "6s",
+        "CIR_CONTACT_DEADLINE": DEADLINE,
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -72,12 +76,13 @@ async def start_service(
     raise AssertionError("the service did not start")
 
 
-async def wait_for(predicate, seconds: float) -> None:  # type: ignore[no-untyped-def]
+async def wait_for(predicate, seconds: float, what: str) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if await predicate():
             return
         await asyncio.sleep(0.2)
+    raise AssertionError(f"timed out after {seconds}s waiting for {what}")
 
 
 async def test_sigkill_with_pending_deadlines_loses_none_and_repeats_none(
@@ -88,28 +93,29 @@ async def test_sigkill_with_pending_deadlines_loses_none_and_repeats_none(
     engine = create_engine_for(target)
     uows = SqlUnitOfWorkFactory(engine)
     ctx = CoreContext(
-        clock=SystemClock(), policy=load_policy(DEFAULT_CONFIG_DIR, contact_deadline="6s")
+        clock=SystemClock(), policy=load_policy(DEFAULT_CONFIG_DIR, contact_deadline=DEADLINE)
     )
     async with FakeSlackApi() as slack:
         result = await activated(uows, ctx)  # type: ignore[arg-type]
         incident_id = result.incident.id
         port = free_port()
         service = await start_service(database_url, slack, port)
-        service.send_signal(signal.SIGKILL)  # before the reminder (4 s) is due
+        service.send_signal(signal.SIGKILL)  # before the reminder is due
         await service.wait()
-        await asyncio.sleep(max(0.0, (result.notified_at.timestamp() + 7) - time.time()))
+        assert await ladder_pending(uows, incident_id) == 5, "a step fired before the kill"
+        due_at_restart = result.notified_at.timestamp() + SECONDS + 1  # reminder and level 1
+        await asyncio.sleep(max(0.0, due_at_restart - time.time()))
 
         async def fired_count() -> int:
-            async with uows() as uow:
-                pending = await uow.deadlines.pending_for(incident_id)
-            return 5 - len(pending)
+            return 5 - await ladder_pending(uows, incident_id)
 
         service = await start_service(database_url, slack, port)
         try:
-            await wait_for(lambda: _at_least(fired_count, 2), 15)  # reminder + level 1, caught up
+            await wait_for(lambda: _at_least(fired_count, 2), 20, "the missed steps to fire")
             contact = RecordContact(KPMG_RESPONDER, incident_id, ctx.clock.now(), "phone")
             await record_contact(contact, uows(), ctx)  # type: ignore[arg-type]
-            await asyncio.sleep(10)  # past every remaining step: nothing more may fire
+            last_step = result.notified_at.timestamp() + 2.5 * SECONDS + 1
+            await asyncio.sleep(max(0.0, last_step - time.time()))  # nothing more may fire
         finally:
             service.send_signal(signal.SIGTERM)
             await asyncio.wait_for(service.wait(), 20)
@@ -135,10 +141,19 @@ async def test_sigkill_with_pending_deadlines_loses_none_and_repeats_none(
     assert verify(events) == []
 
 
+async def ladder_pending(uows: SqlUnitOfWorkFactory, incident_id: str) -> int:
+    async with uows() as uow:
+        pending = await uow.deadlines.pending_for(incident_id)
+    return len([d for d in pending if d.kind in LADDER])
+
+
 async def _at_least(count, n: int) -> bool:  # type: ignore[no-untyped-def]
     return bool(await count() >= n)
 
 
 async def _all_deadlines(uow, incident_id: str) -> list[str]:  # type: ignore[no-untyped-def]
-    query = select(DeadlineRow.state).where(DeadlineRow.incident_id == incident_id)
+    query = select(DeadlineRow.state).where(
+        DeadlineRow.incident_id == incident_id,
+        DeadlineRow.kind.in_([k.value for k in LADDER]),
+    )
     return list((await uow.session.execute(query)).scalars())
