@@ -21,6 +21,8 @@ class DeadlineKind(StrEnum):
     ICO_REMINDER = "ico_reminder"
     UPDATE_PROMPT = "update_prompt"
     LESSONS_REMINDER = "lessons_reminder"
+    PROVIDER_PAGE = "provider_page"  # due at activation: the page must survive a restart
+    ACTIVATION_EMAIL = "activation_email"  # due at activation: the council's confirmation
 
 
 class DeadlineState(StrEnum):

@@ -1,10 +1,13 @@
 """Activation: an assessor sends a provider; the 30-minute contact clock starts.
 
 `activate_incident` is the decision and its rows, in one transaction: the state, the assigned
-providers, an engagement per provider and the contact ladder. `announce_activation` runs after
-the commit and reaches the outside world (the council's email, the provider's paging channel);
-a slow or failing Slack or Notify can then never undo or hold up the decision, and every
-delivery outcome lands on the timeline.
+providers, an engagement per provider, the contact ladder, and the announcements (a page per
+provider, the council's email) as deadlines due at once. The scheduler sends those and retries
+them until they get through (`bot.usecases.firing.announce`), so a crash right after the commit
+cannot lose a page, and a slow or failing Slack or Notify never holds up the decision.
+
+`invite_providers` runs at the edge after the commit: the chat adapter records each invitation
+in its own transaction, which must not run inside a firing that holds the incident's lock.
 """
 
 from __future__ import annotations
@@ -20,15 +23,15 @@ from bot.domain.errors import DomainError, InvalidInput, NotFound
 from bot.domain.incident import Incident
 from bot.domain.ladder import contact_deadline_at, contact_ladder
 from bot.domain.states import State
-from bot.notify_port import Delivery
 from bot.policy.model import Policy, Provider
 from bot.ports import UnitOfWork, UnitOfWorkFactory
 from bot.usecases.authz import is_assessor, refuse
 from bot.usecases.context import CoreContext
 from bot.usecases.firing import FiringDeps
-from bot.usecases.firing.contact import attempt_chat, attempt_notify
+from bot.usecases.firing.announce import announcements
+from bot.usecases.firing.contact import attempt_chat
 from bot.usecases.mou import lock_incident
-from bot.views.page import LONDON, activation_email, clock_time, page_message
+from bot.views.page import LONDON
 
 ASSESSORS_ONLY = "Only MHCLG's configured CIR assessors can activate an incident."
 CHOICES = ("on_duty", "other", "both")
@@ -69,7 +72,7 @@ class ActivationResult:
     providers: tuple[Provider, ...]
     notified_at: datetime
     deadline_at: datetime
-    deadlines: list[Deadline] = field(default_factory=list)
+    deadlines: list[Deadline] = field(default_factory=list)  # announcements, then the ladder
 
 
 async def activate_incident(
@@ -102,7 +105,10 @@ async def activate_incident(
         deadline_at = contact_deadline_at(now, ctx.policy.ladder)
         for provider in providers:
             await uow.engagements.save(Engagement(incident.id, provider.id, now, deadline_at))
-        deadlines = contact_ladder(incident.id, now, ctx.policy.ladder, ctx.new_id)
+        deadlines = [
+            *announcements(incident.id, ids, now, deadline_at, ctx.new_id),
+            *contact_ladder(incident.id, now, ctx.policy.ladder, ctx.new_id),
+        ]
         for deadline in deadlines:
             await uow.deadlines.add(deadline)
         incident.note(
@@ -117,63 +123,22 @@ async def activate_incident(
     return ActivationResult(incident, providers, now, deadline_at, deadlines)
 
 
-@dataclass
-class Announcement:
-    email: Delivery
-    invites: dict[str, ChatDelivery]
-    pages: dict[str, ChatDelivery]
-
-
-async def announce_activation(
+async def invite_providers(
     result: ActivationResult, deps: FiringDeps, uow_factory: UnitOfWorkFactory
-) -> Announcement:
-    """Run after the activation committed. Each route is tried whatever happened to the others;
-    the outcomes are recorded in one short transaction at the end, so no lock is held while
-    Slack or Notify is slow."""
-    incident, ctx = result.incident, deps.ctx
-    council = ctx.policy.councils.get(incident.council_id)
-    to = incident.referral.contact_email
-    subject, body = activation_email(incident, council, result.providers, result.deadline_at)
-    email = await attempt_notify(
-        deps.notifier.send_email(to, subject, body, reference=str(incident.reference)), "email", to
-    )
-    invites: dict[str, ChatDelivery] = {}
-    pages: dict[str, ChatDelivery] = {}
-    for provider in result.providers:
-        invites[provider.id] = await attempt_chat(
-            deps.chat.invite_provider(incident.id, provider.id), f"invite:{provider.id}"
+) -> dict[str, ChatDelivery]:
+    """Bring each assigned provider into the incident's channel. The outcome goes on the
+    timeline; a failure never stands in the page's way, which the scheduler sends on its own."""
+    invites = {
+        p.id: await attempt_chat(
+            deps.chat.invite_provider(result.incident.id, p.id), f"invite:{p.id}"
         )
-        message = page_message(incident, council, provider, result.providers, result.deadline_at)
-        pages[provider.id] = await attempt_chat(
-            deps.chat.to_channel(provider.paging_channel, message), provider.paging_channel
-        )
-    await _record(uow_factory(), ctx, incident.id, email, invites, pages, result.deadline_at)
-    await attempt_chat(_refresh(deps, incident.id), "refresh")
-    return Announcement(email, invites, pages)
-
-
-async def _refresh(deps: FiringDeps, incident_id: str) -> ChatDelivery:
-    await deps.chat.refresh_incident(incident_id)
-    return ChatDelivery(True, "refresh")
-
-
-async def _record(
-    uow: UnitOfWork,
-    ctx: CoreContext,
-    incident_id: str,
-    email: Delivery,
-    invites: dict[str, ChatDelivery],
-    pages: dict[str, ChatDelivery],
-    deadline_at: datetime,
-) -> None:
-    async with uow:
-        incident = await uow.incidents.get_for_update(incident_id)
+        for p in result.providers
+    }
+    async with uow_factory() as uow:
+        incident = await uow.incidents.get_for_update(result.incident.id)
         if incident is None:
-            raise NotFound(f"No incident {incident_id!r} was found.")
-        now = ctx.clock.now()
-        incident.note(
-            "ActivationEmailSent", SYSTEM, now, to=email.recipient, ok=email.ok, error=email.error
-        )
+            raise NotFound(f"No incident {result.incident.id!r} was found.")
+        now = deps.ctx.clock.now()
         for provider_id, invite in invites.items():
             incident.note(
                 "ProviderInvited",
@@ -183,15 +148,5 @@ async def _record(
                 ok=invite.ok,
                 error=invite.error,
             )
-        for provider_id, page in pages.items():
-            incident.note(
-                "PageDelivered",
-                SYSTEM,
-                now,
-                provider_id=provider_id,
-                route=page.route,
-                ok=page.ok,
-                error=page.error,
-                deadline=clock_time(deadline_at),
-            )
         await uow.commit()
+    return invites

@@ -3,16 +3,17 @@
 Only people of an assigned provider may do either: a page is a promise between MHCLG and that
 provider. Recording contact stops the ladder in the same transaction that stores it, under the
 incident's lock, so an escalation firing at that moment either went out before (and is on the
-timeline before the contact) or sees the incident in containment and stays silent.
+timeline before the contact) or sees the incident in containment and stays silent. The same
+transaction starts the status-update cadence, so silence after contact is noticed too.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.domain.actors import Actor, OrgKind
-from bot.domain.deadlines import DeadlineKind
+from bot.domain.deadlines import Deadline, DeadlineKind
 from bot.domain.engagement import Engagement, parse_method
 from bot.domain.errors import DomainError, NotFound
 from bot.domain.incident import Incident
@@ -21,6 +22,7 @@ from bot.ports import UnitOfWork
 from bot.usecases.authz import refuse
 from bot.usecases.context import CoreContext
 from bot.usecases.mou import lock_incident
+from bot.usecases.status_updates import start_response_followups
 from bot.views.page import clock_time
 
 LADDER = frozenset({DeadlineKind.CONTACT_REMINDER, DeadlineKind.CONTACT_ESCALATION})
@@ -106,6 +108,7 @@ class ContactResult:
     incident: Incident
     engagement: Engagement
     cancelled_deadlines: int
+    deadlines: list[Deadline] = field(default_factory=list)  # created: the edge wakes for them
 
 
 async def record_contact(cmd: RecordContact, uow: UnitOfWork, ctx: CoreContext) -> ContactResult:
@@ -138,5 +141,6 @@ async def record_contact(cmd: RecordContact, uow: UnitOfWork, ctx: CoreContext) 
             cancelled_deadlines=cancelled,
         )
         incident.move_to(State.CONTAINMENT, cmd.actor, now, summary="Provider contact made")
+        prompt = await start_response_followups(incident, uow, ctx, ctx.policy.followups)
         await uow.commit()
-    return ContactResult(incident, engagement, cancelled)
+    return ContactResult(incident, engagement, cancelled, [prompt])

@@ -27,6 +27,8 @@ DEADLINE_LABELS = {
     DeadlineKind.ICO_REMINDER: "ICO 72-hour reminder",
     DeadlineKind.UPDATE_PROMPT: "Status update due",
     DeadlineKind.LESSONS_REMINDER: "Lessons learned reminder",
+    DeadlineKind.PROVIDER_PAGE: "Provider page (sending)",
+    DeadlineKind.ACTIVATION_EMAIL: "Activation email to the council (sending)",
 }
 
 

@@ -2,12 +2,17 @@
 
 Buttons and /cir subcommands are acknowledged at once and run in the background. Forms are
 validated and stored before the acknowledgement, so a refusal shows inline in the form; the
-announcements (page, email, channel lines, card) run after it. Who may do what is decided by
-the use cases; a refusal is answered ephemerally with their words.
+channel lines and the card follow it. The page and the council's email are deadlines the
+activation created: the scheduler sends them, woken first thing after the commit. "Contact
+made" gets two seconds to be stored inside Slack's three (it may wait for an escalation that
+holds the incident's lock); past that the form is acknowledged and the provider is told the
+outcome in a message. Who may do what is decided by the use cases; a refusal is answered
+ephemerally with their words.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Callable
@@ -24,8 +29,8 @@ from bot.usecases.activation import (
     ActivateIncident,
     ActivationResult,
     activate_incident,
-    announce_activation,
     choose_providers,
+    invite_providers,
 )
 from bot.usecases.contact import (
     AcknowledgePage,
@@ -40,6 +45,7 @@ from bot.usecases.mou import OverrideMou, RecordMou, override_mou, record_mou
 from bot.usecases.presence import incident_for_channel
 from bot.views.actions import Action, Form
 from bot.views.clock import LONDON
+from handlers.slack.ack_window import within_window
 from handlers.slack.context import SlackDeps
 from handlers.slack.listeners.flows import tell
 from handlers.slack.listeners.subcommands import Run, Subcommand
@@ -173,23 +179,40 @@ async def acknowledge_flow(
 
 
 async def after_activation(deps: SlackDeps, result: ActivationResult) -> None:
-    """The ladder is scheduled first, so a slow or failing announcement never delays it."""
+    """The scheduler is woken first: the page and the email are due now, and nothing here (a
+    slow Slack, a failing invitation) may delay them."""
     incident_id = result.incident.id
     if deps.wake is not None:
-        for deadline in result.deadlines:
-            deps.wake(deadline.due_at)
+        for due_at in sorted({d.due_at for d in result.deadlines}):
+            deps.wake(due_at)
     await deps.room.post(incident_id, render.activated_text(result))
     if deps.firing is not None:
-        await announce_activation(result, deps.firing, deps.uow)  # ends by refreshing the card
+        await invite_providers(result, deps.firing, deps.uow)
     else:
-        log.warning("activation not announced: no firing dependencies are wired")
-        await deps.room.refresh(incident_id)
+        log.warning("providers not invited: no firing dependencies are wired")
+    await deps.room.refresh(incident_id)
 
 
 async def after_contact(deps: SlackDeps, result: ContactResult) -> None:
+    if deps.wake is not None:
+        for deadline in result.deadlines:
+            deps.wake(deadline.due_at)
     provider = deps.ctx.policy.providers[result.engagement.provider_id].name
     await deps.room.post(result.incident.id, render.contact_text(result, provider))
     await deps.room.refresh(result.incident.id)
+
+
+async def contact_after_ack(
+    deps: SlackDeps, user: str, pending: asyncio.Task[ContactResult]
+) -> None:
+    """The form was acknowledged before "contact made" was stored: say how it ended."""
+    try:
+        result = await pending
+    except DomainError as exc:
+        await tell(deps, user, "", render.contact_not_recorded_text(str(exc)))
+        return
+    await tell(deps, user, "", render.contact_recorded_reply(result))
+    await after_contact(deps, result)
 
 
 async def after_override(deps: SlackDeps, incident: Incident, who: str) -> None:
@@ -311,9 +334,14 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             await ack(response_action="errors", errors={In.CONTACT_AT.value: "Give the time."})
             return
         method, notes = value_of(state, In.METHOD) or "", text_of(state, In.NOTES)
+        cmd = RecordContact(actor, _incident_of(view), contact_at, method, notes)
+        task = await within_window(record_contact(cmd, deps.uow(), deps.ctx))
+        if not task.done():
+            await ack()
+            deps.tasks.spawn(contact_after_ack(deps, body["user"]["id"], task))
+            return
         try:
-            cmd = RecordContact(actor, _incident_of(view), contact_at, method, notes)
-            result = await record_contact(cmd, deps.uow(), deps.ctx)
+            result = task.result()
         except DomainError as exc:
             await ack(response_action="errors", errors=_errors(exc, In.CONTACT_AT))
             return

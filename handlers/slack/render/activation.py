@@ -206,6 +206,20 @@ def contact_text(result: ContactResult, provider: str) -> str:
     )
 
 
+def contact_recorded_reply(result: ContactResult) -> str:
+    """To the provider whose form was acknowledged before the contact was stored."""
+    e = result.engagement
+    assert e.contact_at is not None
+    return (
+        f"Contact with the council for {result.incident.reference} is recorded: "
+        f"{clock_time(e.contact_at)}. The incident is now in containment."
+    )
+
+
+def contact_not_recorded_text(reason: str) -> str:
+    return f"Contact made was not recorded: {reason}"
+
+
 def not_assigned_text(incident: Incident, provider_names: Sequence[str]) -> str:
     names = ", ".join(provider_names) or "none yet"
     return (

@@ -1,0 +1,144 @@
+"""The activation's announcements: the page to each provider and the council's email.
+
+They are deadline rows created, due at once, in the activation's own transaction, so a crash or
+a restart between the decision and the sending loses nothing: the next sweep sends them. A page
+or an email that did not get through raises `Undelivered`; the transaction rolls back and the
+scheduler tries again after its backoff. A page is tried until the contact deadline has passed
+(the escalations, by chat, SMS and email, have taken over by then); the email MAX_ATTEMPTS
+times. Then the failure is recorded and the firing stops.
+
+A page is only worth sending while the incident still awaits the provider's contact; the email
+confirms the activation to the council, which stays true until the incident is withdrawn or
+closed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from bot.domain.actors import SYSTEM
+from bot.domain.deadlines import Deadline, DeadlineKind
+from bot.domain.incident import Incident
+from bot.domain.states import State
+from bot.ports import UnitOfWork
+from bot.usecases.firing.contact import (
+    MAX_ATTEMPTS,
+    attempt_chat,
+    attempt_notify,
+    gave_up,
+    outcome,
+)
+from bot.views.page import activation_email, clock_time, page_message
+
+if TYPE_CHECKING:
+    from bot.usecases.firing import FireFn, FiringDeps
+
+
+def announcements(
+    incident_id: str,
+    provider_ids: Sequence[str],
+    now: datetime,
+    deadline_at: datetime,
+    new_id: Callable[[], str],
+) -> list[Deadline]:
+    """The rows `activate_incident` adds, all due now: one page per provider (first), then the
+    council's email."""
+    pages = [
+        Deadline(
+            id=new_id(),
+            incident_id=incident_id,
+            kind=DeadlineKind.PROVIDER_PAGE,
+            due_at=now,
+            payload={"provider_id": provider_id, "deadline_at": deadline_at.isoformat()},
+            created_at=now,
+        )
+        for provider_id in provider_ids
+    ]
+    email = Deadline(
+        id=new_id(),
+        incident_id=incident_id,
+        kind=DeadlineKind.ACTIVATION_EMAIL,
+        due_at=now,
+        payload={"deadline_at": deadline_at.isoformat()},
+        created_at=now,
+    )
+    return [*pages, email]
+
+
+async def _locked_if(
+    deadline: Deadline, uow: UnitOfWork, deps: FiringDeps, wanted: Callable[[Incident], bool]
+) -> Incident | None:
+    """The incident, locked, if the announcement still matters; otherwise it is cancelled."""
+    incident = await uow.incidents.get_for_update(deadline.incident_id)
+    if incident is None or not wanted(incident):
+        await uow.deadlines.mark_cancelled(deadline, deps.ctx.clock.now())
+        return None
+    return incident
+
+
+async def fire_page(deadline: Deadline, uow: UnitOfWork, deps: FiringDeps) -> None:
+    incident = await _locked_if(deadline, uow, deps, lambda i: i.state is State.ACTIVATED)
+    if incident is None:
+        return
+    policy = deps.ctx.policy
+    provider = policy.providers.get(str(deadline.payload["provider_id"]))
+    if provider is None:  # configuration changed since the activation: nobody to page
+        await uow.deadlines.mark_cancelled(deadline, deps.ctx.clock.now())
+        return
+    deadline_at = datetime.fromisoformat(str(deadline.payload["deadline_at"]))
+    council = policy.councils.get(incident.council_id)
+    assigned = [policy.providers[p] for p in incident.provider_ids if p in policy.providers]
+    message = page_message(incident, council, provider, assigned, deadline_at)
+    page = await attempt_chat(
+        deps.chat.to_channel(provider.paging_channel, message), provider.paging_channel
+    )
+    now = deps.ctx.clock.now()
+    sent = [outcome("provider_channel", provider.name, page)]
+    given_up = gave_up(deadline, sent, give_up=now >= deadline_at)
+    incident.note(
+        "PageDelivered",
+        SYSTEM,
+        now,
+        provider_id=provider.id,
+        route=page.route,
+        ok=page.ok,
+        error=page.error,
+        deadline=clock_time(deadline_at),
+        attempt=deadline.attempts,
+        gave_up=given_up,
+    )
+
+
+async def fire_email(deadline: Deadline, uow: UnitOfWork, deps: FiringDeps) -> None:
+    incident = await _locked_if(deadline, uow, deps, lambda i: i.is_open)
+    if incident is None:
+        return
+    policy = deps.ctx.policy
+    council = policy.councils.get(incident.council_id)
+    providers = [policy.providers[p] for p in incident.provider_ids if p in policy.providers]
+    deadline_at = datetime.fromisoformat(str(deadline.payload["deadline_at"]))
+    to = incident.referral.contact_email
+    subject, body = activation_email(incident, council, providers, deadline_at)
+    email = await attempt_notify(
+        deps.notifier.send_email(to, subject, body, reference=str(incident.reference)), "email", to
+    )
+    sent = [outcome("council_contact", to, email)]
+    given_up = gave_up(deadline, sent, give_up=deadline.attempts >= MAX_ATTEMPTS)
+    incident.note(
+        "ActivationEmailSent",
+        SYSTEM,
+        deps.ctx.clock.now(),
+        to=email.recipient,
+        ok=email.ok,
+        error=email.error,
+        attempt=deadline.attempts,
+        gave_up=given_up,
+    )
+
+
+HANDLERS: dict[DeadlineKind, FireFn] = {
+    DeadlineKind.PROVIDER_PAGE: fire_page,
+    DeadlineKind.ACTIVATION_EMAIL: fire_email,
+}
