@@ -1,6 +1,7 @@
 """The contact ladder firing through the real scheduler, a real database, the real Notify client
 against the local Notify stand-in, and an in-memory chat: reminder, escalations, failures, the
-race with "contact made", and the assessors' reminders."""
+race with "contact made", the status-update prompts that follow it, and the assessors'
+reminders."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from tests.fakes.chat import RecordingChat
 from tests.fakes.notify_api import FakeNotifyApi
 from tests.integration.test_activation import activated, assessed, timeline
 
+LADDER = {DeadlineKind.CONTACT_REMINDER, DeadlineKind.CONTACT_ESCALATION}
 KPMG_ESCALATION = ("U0KPMGESC", "07700 900002", "cir-escalation@kpmg.example")
 DUTY_MANAGER = ("U0DUTYMGR", "07700 900100", "cir-duty@mhclg.example")
 
@@ -82,15 +84,31 @@ async def events_of(uows: SqlUnitOfWorkFactory, incident_id: str, kind: str) -> 
 
 
 async def deadlines(uows: SqlUnitOfWorkFactory, result: ActivationResult) -> list[Deadline]:
+    """The activation's ladder, as stored now."""
     async with uows() as uow:
-        found = [await uow.deadlines.get(d.id) for d in result.deadlines]  # type: ignore[attr-defined]
+        found = [await uow.deadlines.get(d.id) for d in ladder_of(result)]  # type: ignore[attr-defined]
     return [d for d in found if d is not None]
+
+
+def ladder_of(result: ActivationResult) -> list[Deadline]:
+    return [d for d in result.deadlines if d.kind in LADDER]
+
+
+async def announced(uows: SqlUnitOfWorkFactory, ctx: CoreContext, rig: Rig) -> ActivationResult:
+    """Activated, and the page and the council's email sent at once by the scheduler; they are
+    then forgotten, so what a test sees next is the ladder's."""
+    result = await activated(uows, ctx)
+    assert await rig.fire_due() == 2
+    assert len(rig.chat.to("C0KPMGPAGING")) == 1 and len(rig.api.sent) == 1
+    rig.chat.sent.clear()
+    rig.api.sent.clear()
+    return result
 
 
 async def test_reminder_at_20_minutes_then_escalation_on_every_route_at_30_and_45(
     uow_factory, ctx, clock, rig
 ):
-    result = await activated(uow_factory, ctx)
+    result = await announced(uow_factory, ctx, rig)
     incident_id = result.incident.id
     clock.advance(minutes=19, seconds=59)
     assert await rig.fire_due() == 0 and rig.chat.sent == []
@@ -141,7 +159,7 @@ async def test_reminder_at_20_minutes_then_escalation_on_every_route_at_30_and_4
 async def test_with_notify_down_the_chat_routes_still_escalate_and_the_failure_is_recorded(
     uow_factory, ctx, clock, rig
 ):
-    result = await activated(uow_factory, ctx)
+    result = await announced(uow_factory, ctx, rig)
     rig.api.fail_next("sms", times=100)
     rig.api.fail_next("email", times=100)
     clock.advance(minutes=30)
@@ -161,7 +179,7 @@ async def test_with_notify_down_the_chat_routes_still_escalate_and_the_failure_i
 async def test_an_escalation_nobody_received_is_retried_then_given_up_on_record(
     uow_factory, ctx, clock, rig
 ):
-    result = await activated(uow_factory, ctx)
+    result = await announced(uow_factory, ctx, rig)
     incident_id = result.incident.id
     clock.advance(minutes=20)
     await rig.fire_due()  # the reminder gets through
@@ -192,7 +210,7 @@ async def test_an_escalation_nobody_received_is_retried_then_given_up_on_record(
 async def test_a_delivery_that_recovers_is_sent_once_on_a_later_attempt(
     uow_factory, ctx, clock, rig
 ):
-    result = await activated(uow_factory, ctx)
+    result = await announced(uow_factory, ctx, rig)
     clock.advance(minutes=20)
     rig.chat.fail("C0KPMGPAGING", times=1, error="channel_not_found")
     assert await rig.fire_due() == 0
@@ -203,7 +221,7 @@ async def test_a_delivery_that_recovers_is_sent_once_on_a_later_attempt(
 
 
 async def test_contact_stored_before_the_deadline_means_no_escalation(uow_factory, ctx, clock, rig):
-    result = await activated(uow_factory, ctx)
+    result = await announced(uow_factory, ctx, rig)
     clock.advance(minutes=20)
     assert await rig.fire_due() == 1
     clock.advance(minutes=9, seconds=59)
@@ -217,13 +235,39 @@ async def test_contact_stored_before_the_deadline_means_no_escalation(uow_factor
     assert recorded["met_deadline"] is True and recorded["cancelled_deadlines"] == 4
 
 
+async def test_after_contact_the_provider_is_prompted_for_an_update_every_four_hours(
+    uow_factory, ctx, clock, rig
+):
+    result = await announced(uow_factory, ctx, rig)
+    incident_id = result.incident.id
+    clock.advance(minutes=12)
+    done = await record_contact(
+        RecordContact(KPMG_RESPONDER, incident_id, clock.now(), "phone"), uow_factory(), ctx
+    )
+    [prompt] = done.deadlines
+    assert prompt.kind is DeadlineKind.UPDATE_PROMPT
+    assert prompt.due_at == clock.now() + timedelta(hours=4)
+
+    clock.advance(hours=3, minutes=59)
+    assert await rig.fire_due() == 0 and rig.chat.sent == []
+    clock.advance(minutes=1)
+    assert await rig.fire_due() == 1
+    [message] = rig.chat.to(f"incident:{incident_id}")
+    assert "No status update" in message.text and "/cir update" in message.text
+    [sent] = await events_of(uow_factory, incident_id, "UpdatePromptSent")
+    assert [d["ok"] for d in sent["deliveries"]] == [True]
+    clock.advance(hours=4)  # still no update: prompted again
+    assert await rig.fire_due() == 1
+    assert len(await events_of(uow_factory, incident_id, "UpdatePromptSent")) == 2
+
+
 async def test_a_short_contact_deadline_scales_every_step(uow_factory, clock, rig):
     short = CoreContext(clock=clock, policy=load_policy(DEFAULT_CONFIG_DIR, contact_deadline="90s"))
     rig.deps = FiringDeps(short, rig.chat, rig.deps.notifier)
-    result = await activated(uow_factory, short)
+    result = await announced(uow_factory, short, rig)
     start = clock.now()
     assert result.deadline_at == start + timedelta(seconds=90)
-    assert [d.due_at - start for d in result.deadlines] == [
+    assert [d.due_at - start for d in ladder_of(result)] == [
         timedelta(seconds=s) for s in (60, 90, 135, 180, 225)
     ]
     clock.advance(seconds=60)
@@ -250,7 +294,7 @@ async def test_contact_made_while_an_escalation_fires_waits_and_nothing_is_sent_
 ):
     async with FakeNotifyApi() as api:
         rig = rig_for(api, pg_uows, ctx)
-        result = await activated(pg_uows, ctx)
+        result = await announced(pg_uows, ctx, rig)
         incident_id = result.incident.id
         clock.advance(minutes=20)
         await rig.fire_due()
