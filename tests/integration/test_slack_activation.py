@@ -3,7 +3,9 @@ the local Slack Web API and the local GOV.UK Notify standing in for the real one
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -13,10 +15,12 @@ import pytest
 
 from bot.domain.bindings import Platform
 from bot.domain.states import State
+from bot.usecases.contact import record_contact
 from bot.views.clock import clock_time
+from handlers.slack.listeners import activation as listener
 from tests.fakes import slack_requests as sr
 from tests.fakes.notify_api import FakeNotifyApi
-from tests.integration.slack_harness import ASSESSOR, INTERN, SlackEnv
+from tests.integration.slack_harness import ASSESSOR, INTERN, SECRET, SlackEnv
 from tests.integration.test_slack_threshold import (
     RANSOMWARE,
     assess,
@@ -103,6 +107,7 @@ async def activated(env: SlackEnv, choice: str = "on_duty") -> tuple[str, str]:
     assert await submit(env, override_form(incident_id, "Council's email is compromised.")) == {}
     assert await submit(env, activate_form(incident_id, choice)) == {}
     assert (await env.only_incident()).state is State.ACTIVATED
+    await env.fire_due()  # the page and the email, due at once
     return incident_id, channel
 
 
@@ -175,6 +180,7 @@ async def test_the_council_signs_by_command_and_both_providers_are_paged(slack_e
     assert "Both (mass event): Accenture and KPMG" in shown and "30 minutes" in shown
 
     assert await submit(slack_env, activate_form(incident_id, "both")) == {}
+    assert await slack_env.fire_due() == 3  # two pages and the council's email
     incident = await slack_env.only_incident()
     assert set(incident.provider_ids) == {"kpmg", "accenture"}
     for paging in (KPMG_PAGING, ACCENTURE_PAGING):
@@ -220,6 +226,8 @@ async def test_activation_pages_the_provider_on_duty_and_tells_the_council(
     assert await submit(slack_env, activate_form(incident_id, "on_duty")) == {}
     incident = await slack_env.only_incident()
     assert incident.state is State.ACTIVATED and incident.provider_ids == ("kpmg",)
+    assert slack_env.slack.messages(KPMG_PAGING) == []  # the scheduler sends it, not the listener
+    assert await slack_env.fire_due() == 2
     deadline = clock_time(slack_env.clock.now() + timedelta(minutes=30))
     [page] = slack_env.slack.messages(KPMG_PAGING)
     buttons = [e for b in page["blocks"] if b["type"] == "actions" for e in b["elements"]]
@@ -234,6 +242,7 @@ async def test_activation_pages_the_provider_on_duty_and_tells_the_council(
     invited = [c["emails"] for c in slack_env.slack.calls_to("conversations.inviteShared")]
     assert any("cir-escalation@kpmg.example" in str(e) for e in invited)
     assert any(f"KPMG paged; contact due by {deadline}" in t for t in slack_env.texts(channel))
+    await slack_env.container.slack.room.refresh(incident_id)  # as the next change would
     card = last_card(slack_env, channel)
     assert "Activated" in card and "Provider contact deadline" in card
     assert "KPMG: paged" in card and f"contact due by {deadline}" in card and "min left" in card
@@ -359,3 +368,75 @@ async def test_help_lists_the_commands_and_mou_says_how_to_use_it(slack_env) -> 
     assert "Usage: `/cir mou sent|signed" in ephemeral_to(slack_env, KPMG_USER)[-1]
     await slack_env.send(sr.slash_command(text="activate", channel_id="C0TRIAGE"))
     assert "/cir activate CIR-2026-0001" in ephemeral_to(slack_env, ASSESSOR)[-1]
+
+
+async def test_with_the_scheduler_running_the_page_goes_out_within_a_second(slack_env) -> None:
+    """As in production: the listener wakes the scheduler, which sends the page at once."""
+    incident_id, _ = await awaiting_mou(slack_env)
+    await submit(slack_env, override_form(incident_id, "Council's email is compromised."))
+    scheduler = slack_env.runtime.scheduler
+    await scheduler.start()
+    try:
+        started = time.monotonic()
+        assert await submit(slack_env, activate_form(incident_id, "on_duty")) == {}
+        for _ in range(500):  # polls the Slack stand-in for up to 5 s
+            if slack_env.slack.messages(KPMG_PAGING):
+                break
+            await asyncio.sleep(0.01)
+        latency = time.monotonic() - started
+    finally:
+        await scheduler.stop()
+    [page] = slack_env.slack.messages(KPMG_PAGING)
+    assert "has activated Cyber Incident Response" in slack_env.slack.message_text(page)
+    assert latency < 1.0
+
+
+async def test_contact_made_is_acknowledged_in_time_when_storing_it_is_slow(
+    slack_env, monkeypatch
+) -> None:
+    """An escalation being sent holds the incident's lock: the form must still be answered
+    within Slack's 3 seconds, and the contact stored when the lock is free."""
+    incident_id, channel = await activated(slack_env)
+
+    async def slow(*args: Any, **kwargs: Any) -> Any:
+        await asyncio.sleep(3)
+        return await record_contact(*args, **kwargs)
+
+    monkeypatch.setattr(listener, "record_contact", slow)
+    started = time.monotonic()
+    status, text = await sr.post(
+        slack_env.session,
+        slack_env.url,
+        contact_form(incident_id, slack_env.clock.now()),
+        SECRET,
+    )
+    answered = time.monotonic() - started
+    assert status == 200 and text == "" and answered < 3
+    assert (await slack_env.only_incident()).state is State.ACTIVATED  # not stored yet
+
+    await slack_env.tasks.drain(within=15)
+    assert (await slack_env.only_incident()).state is State.CONTAINMENT
+    [told] = [
+        c["text"] for c in slack_env.slack.calls_to("chat.postMessage") if c["channel"] == KPMG_USER
+    ]
+    assert f"Contact with the council for {(await slack_env.only_incident()).reference}" in told
+    assert any("contact made at" in t for t in slack_env.texts(channel))
+
+
+async def test_a_slow_contact_that_is_refused_is_explained_in_a_message(
+    slack_env, monkeypatch
+) -> None:
+    incident_id, _ = await activated(slack_env)
+
+    async def slow(*args: Any, **kwargs: Any) -> Any:
+        await asyncio.sleep(2.5)
+        return await record_contact(*args, **kwargs)
+
+    monkeypatch.setattr(listener, "record_contact", slow)
+    future = slack_env.clock.now() + timedelta(minutes=10)
+    assert await submit(slack_env, contact_form(incident_id, future)) == {}
+    [told] = [
+        c["text"] for c in slack_env.slack.calls_to("chat.postMessage") if c["channel"] == KPMG_USER
+    ]
+    assert told.startswith("Contact made was not recorded") and "not a time still to come" in told
+    assert (await slack_env.only_incident()).state is State.ACTIVATED

@@ -209,7 +209,8 @@ async def contact_after_ack(
     try:
         result = await pending
     except DomainError as exc:
-        await tell(deps, user, "", render.contact_not_recorded_text(str(exc)))
+        fields = list(exc.field_errors.values()) if isinstance(exc, InvalidInput) else []
+        await tell(deps, user, "", render.contact_not_recorded_text(str(exc), fields))
         return
     await tell(deps, user, "", render.contact_recorded_reply(result))
     await after_contact(deps, result)

@@ -216,8 +216,15 @@ def contact_recorded_reply(result: ContactResult) -> str:
     )
 
 
-def contact_not_recorded_text(reason: str) -> str:
-    return f"Contact made was not recorded: {reason}"
+def contact_not_recorded_text(reason: str, field_errors: Sequence[str] = ()) -> str:
+    """The form has closed by then: every reason is spelled out and, when it was only the
+    input, how to try again."""
+    if not field_errors:
+        return f"Contact made was not recorded: {reason}"
+    return (
+        f"Contact made was not recorded: {reason} {' '.join(field_errors)} Press Contact made "
+        "again to record it."
+    )
 
 
 def not_assigned_text(incident: Incident, provider_names: Sequence[str]) -> str:
