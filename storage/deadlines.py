@@ -10,7 +10,7 @@ first write, so SQLite's single writer lock serialises firings and cancellations
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Table, func, insert, select, update
@@ -22,6 +22,7 @@ from storage.models import DeadlineRow, IncidentRow
 
 _TABLE = cast(Table, DeadlineRow.__table__)
 _PENDING = DeadlineState.PENDING.value
+FIRST_DUE_AT = "first_due_at"
 
 
 class DeadlineNotPending(RuntimeError):
@@ -144,13 +145,33 @@ class SqlDeadlineRepository:
         deadline.payload = payload
         return True
 
-    async def record_failed_attempt(self, deadline_id: str, worker_id: str) -> None:
-        """Run in its own transaction after a failed firing rolled back, so a deadline whose
-        handler keeps failing shows a growing `attempts` count instead of looking untouched."""
+    async def record_failed_attempt(
+        self, deadline_id: str, worker_id: str, now: datetime, backoff: timedelta
+    ) -> None:
+        """Run in its own transaction after a failed firing rolled back: `attempts` grows, and
+        the deadline becomes due again only after `backoff`, so the sweep does not retry it
+        every few seconds during an outage. The first time it moves, the time it was meant to
+        fire is kept in its payload as `first_due_at`, as evidence of how late it went out."""
+        row = (
+            await self._session.execute(
+                select(_TABLE.c.due_at, _TABLE.c.payload).where(
+                    _TABLE.c.id == deadline_id, _TABLE.c.state == _PENDING
+                )
+            )
+        ).first()
+        if row is None:
+            return
+        payload = dict(row.payload or {})
+        payload.setdefault(FIRST_DUE_AT, row.due_at.isoformat())
         await self._session.execute(
             update(_TABLE)
             .where(_TABLE.c.id == deadline_id, _TABLE.c.state == _PENDING)
-            .values(claimed_by=worker_id, attempts=_TABLE.c.attempts + 1)
+            .values(
+                claimed_by=worker_id,
+                attempts=_TABLE.c.attempts + 1,
+                due_at=now + backoff,
+                payload=payload,
+            )
         )
 
     async def get(self, deadline_id: str) -> Deadline | None:

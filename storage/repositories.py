@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,6 +14,10 @@ from bot.domain.states import OPEN_STATES
 from bot.domain.timeline import TimelineEvent
 from storage.mapping import event_from_row, incident_from_row, incident_values
 from storage.models import IncidentRow, ReferenceCounterRow, TimelineEventRow
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.bind.dialect.name if session.bind else "sqlite"
 
 
 class SqlIncidentRepository:
@@ -55,7 +59,19 @@ class SqlIncidentRepository:
 
     async def get_for_update(self, incident_id: str) -> Incident | None:
         """Load and lock the incident row until commit, so racing commands (contact made vs an
-        escalation firing) take turns instead of both acting on stale state."""
+        escalation firing) take turns instead of both acting on stale state.
+
+        SQLite ignores FOR UPDATE, and a read there does not even start a transaction, so a
+        command would read the incident while a firing holds the database and only queue at
+        its first write, then fail its version check on the stale copy. A no-op write first
+        takes SQLite's write lock (waiting out busy_timeout), so the read after it is fresh.
+        """
+        if _dialect(self._session) == "sqlite":
+            await self._session.execute(
+                update(IncidentRow)
+                .where(IncidentRow.id == incident_id)
+                .values(version=IncidentRow.version)
+            )
         stmt = select(IncidentRow).where(IncidentRow.id == incident_id).with_for_update()
         row = (await self._session.execute(stmt)).scalar_one_or_none()
         if row is None:
@@ -91,8 +107,7 @@ class SqlIncidentRepository:
         Two referrals at once serialise on that row; a rolled-back referral rolls its number back
         too, so numbers stay gap-free.
         """
-        dialect = self._session.bind.dialect.name if self._session.bind else "sqlite"
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        insert = postgresql.insert if _dialect(self._session) == "postgresql" else sqlite.insert
         stmt = (
             insert(ReferenceCounterRow)
             .values(year=year, last=1)

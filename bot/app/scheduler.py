@@ -2,8 +2,14 @@
 
 Every firing runs inside the transaction that claimed the deadline (and, on PostgreSQL, locked its
 incident), so the handler's re-check of the incident and its timeline events commit together with
-`state = 'fired'`, or not at all. A crash, a failing handler or a lost race leaves the row pending
-for the next sweep: deadlines are retried, never lost, never fired twice.
+`state = 'fired'`, or not at all. A crash or a lost race leaves the row pending for the next
+sweep; a failing handler leaves it pending too, but moved `retry_backoff` later, so an outage is
+ridden out with a few attempts spread over minutes instead of one every sweep. Deadlines are
+retried, never lost, never fired twice.
+
+On PostgreSQL several claim-and-fire loops run at once (the claim skips rows and incidents
+another loop holds), so one slow route does not hold up every other incident's escalation;
+SQLite has a single writer, so there one loop runs.
 
 APScheduler 3 keeps its jobs in memory only: a job store cannot be shared between processes, and
 a persisted wake-up would fire again after a restart. Its default `misfire_grace_time` of one
@@ -16,7 +22,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -32,6 +38,18 @@ FireHandler = Callable[[Deadline, SqlUnitOfWork], Awaitable[None]]
 
 _JOB_OPTIONS: dict[str, Any] = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
 SWEEP_JOB_ID = "deadline-sweep"
+WAKE_JOB_ID = "deadline-wake"
+FIRST_RETRY = timedelta(seconds=15)
+MAX_RETRY = timedelta(minutes=5)
+POSTGRES_LOOPS = 8
+
+
+def retry_backoff(attempts: int) -> timedelta:
+    """How long a deadline whose handler failed `attempts` times waits before the next try:
+    15 s, 30 s, 1 min, 2 min, 4 min, then every 5 min. Long enough not to hammer a service
+    that is down, short enough that an escalation goes out within minutes of it coming back."""
+    exponent = min(max(attempts, 1) - 1, 16)  # beyond 16 doublings the cap applies anyway
+    return min(FIRST_RETRY * 2**exponent, MAX_RETRY)
 
 
 class DeadlineScheduler:
@@ -44,6 +62,8 @@ class DeadlineScheduler:
         worker_id: str,
         sweep_seconds: float = 2.0,
         batch: int = 200,
+        loops: int | None = None,
+        stop_timeout: float = 15.0,
     ) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
@@ -51,21 +71,40 @@ class DeadlineScheduler:
         self.worker_id = worker_id
         self._sweep_seconds = sweep_seconds
         self._batch = batch
+        if loops is None:
+            dialect = uow_factory.engine.dialect.name
+            loops = POSTGRES_LOOPS if dialect == "postgresql" else 1
+        self._loops = max(loops, 1)
+        self._stop_timeout = stop_timeout
         self._lock = asyncio.Lock()
         self._stopped = False
+        self._armed: datetime | None = None  # the pending wake-up, by the injected clock
+        self._first_run: asyncio.Task[None] | None = None
         self._scheduler = AsyncIOScheduler(timezone=UTC, job_defaults=dict(_JOB_OPTIONS))
 
     async def fire_due(self) -> int:
         """Fire what is due now, up to `batch`; returns how many deadlines were settled (fired,
-        or cancelled by the handler). Safe to call concurrently, here and in other processes."""
+        or cancelled by the handler). Safe to call concurrently, here and in other processes.
+        Once `stop()` was called it returns after the firings in progress."""
+        if self._stopped:
+            return 0
         async with self._lock:
-            settled = 0
             failed: set[str] = set()
-            while settled + len(failed) < self._batch:
-                outcome = await self._fire_one(failed)
-                if outcome is None:
-                    break
-                settled += outcome
+            settled = 0
+
+            async def loop() -> None:
+                nonlocal settled
+                while not self._stopped and settled + len(failed) < self._batch:
+                    outcome = await self._fire_one(failed)
+                    if outcome is None:
+                        return
+                    settled += outcome
+
+            await asyncio.gather(*(loop() for _ in range(self._loops)))
+            if self._loops > 1:
+                # Two loops claiming at the same instant can each skip the row the other was
+                # locking and both find nothing; one more pass alone picks up what they left.
+                await loop()
             return settled
 
     async def _fire_one(self, failed: set[str]) -> int | None:
@@ -77,6 +116,10 @@ class DeadlineScheduler:
             )
             if deadline is None:
                 return None
+            if deadline.id in failed:
+                # Another loop's claim failed and released it a moment before its retry was
+                # recorded, after this claim's query was built: leave it to the backoff.
+                return 0
             try:
                 await self._handler(deadline, uow)
                 if deadline.state is DeadlineState.PENDING:
@@ -86,23 +129,32 @@ class DeadlineScheduler:
                 await uow.commit()
                 return 1
             except Exception as exc:
-                # Release the claim's locks before recording the attempt in a new transaction.
+                # Excluded before its locks go, so the other loops do not claim it again; the
+                # locks are released before recording the attempt in a new transaction.
+                failed.add(deadline.id)
                 await uow.session.rollback()
                 log.warning(
-                    "deadline %s (%s) failed with %s; it stays pending and will be retried",
+                    "deadline %s (%s) failed with %s on attempt %d; it stays pending and is "
+                    "retried in %ss",
                     deadline.id,
                     deadline.kind.value,
                     type(exc).__name__,
+                    deadline.attempts,
+                    int(retry_backoff(deadline.attempts).total_seconds()),
                 )
-        failed.add(deadline.id)
         await self._record_failed_attempt(deadline)
         return 0
 
     async def _record_failed_attempt(self, deadline: Deadline) -> None:
+        """If this fails too, the deadline stays due and the next sweep retries it: sooner than
+        the backoff, never later."""
         try:
             async with self._uow_factory() as uow:
                 await SqlDeadlineRepository(uow.session).record_failed_attempt(
-                    deadline.id, self.worker_id
+                    deadline.id,
+                    self.worker_id,
+                    self._clock.now(),
+                    retry_backoff(deadline.attempts),
                 )
                 await uow.commit()
         except Exception as exc:
@@ -115,22 +167,42 @@ class DeadlineScheduler:
         creating deadlines commits (before, a wake-up could find no row yet). A wake-up for a
         time already past runs at once: missing one only costs the sweep interval.
 
+        Only the earliest wake-up is kept: each run arms the next one from the rows, so one
+        job stands for any number of deadlines instead of one job each queueing on the lock.
+
         APScheduler waits by wall time, so `when` becomes "this long from now": with a fake
         clock a wake-up for the clock's future must not land in the wall clock's past, where it
         would run at once and re-arm itself in a loop.
         """
-        run_date = datetime.now(UTC) + (when - self._clock.now())
+        if self._stopped:
+            return
+        now = self._clock.now()
+        if self._armed is not None and self._armed <= when:
+            if self._armed > now:
+                return
+            when = self._armed  # overdue and not run yet: replacing it must not delay it
+        self._armed = when
         self._scheduler.add_job(
-            self._run,
+            self._wake,
             trigger="date",
-            run_date=run_date,
-            id=f"deadline-wake-{when.timestamp()}",
+            run_date=datetime.now(UTC) + (when - now),
+            id=WAKE_JOB_ID,
             replace_existing=True,
             **_JOB_OPTIONS,
         )
 
+    @property
+    def armed_wake_up(self) -> datetime | None:
+        """When the one pending wake-up is for (by the injected clock), if any."""
+        return self._armed
+
+    async def _wake(self) -> None:
+        self._armed = None
+        await self._run()
+
     async def start(self) -> None:
-        """Start sweeping, and fire at once whatever fell due while no process was running."""
+        """Start sweeping, and fire whatever fell due while no process was running, in the
+        background: a backlog must not hold up the server's start-up."""
         self._scheduler.add_job(
             self._run,
             trigger="interval",
@@ -140,25 +212,37 @@ class DeadlineScheduler:
             **_JOB_OPTIONS,
         )
         self._scheduler.start()
-        await self._run()
+        self._first_run = asyncio.create_task(self._run(), name="deadline-first-run")
 
     async def stop(self) -> None:
-        """Stop after any firing in progress has committed or rolled back."""
+        """Stop after any firing in progress has committed or rolled back: the loops stop
+        claiming at once, the firing each is in finishes."""
+        self._stopped = True
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+        first, self._first_run = self._first_run, None
+        if first is not None:
+            _, pending = await asyncio.wait({first}, timeout=self._stop_timeout)
+            if pending:
+                log.warning("the first deadline run did not finish in time; cancelled")
+                first.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await first
         async with self._lock:
-            self._stopped = True
-            if self._scheduler.running:
-                self._scheduler.shutdown(wait=False)
+            pass
         await asyncio.sleep(0)  # AsyncIOScheduler shuts down on the loop's next turn
 
     async def _run(self) -> None:
         """The scheduled job. It keeps firing while it makes progress (more fell due during a
         long pass) and then arms a wake-up for the next deadline. What is due but cannot be
-        fired now (held by another replica, or its handler keeps failing) waits for the sweep
-        rather than spinning. A failure, say the database is unreachable, is logged and the
-        next sweep tries again."""
+        fired now (held by another replica, or its handler failed and was put back) waits for
+        the sweep or its backoff rather than spinning. A failure, say the database is
+        unreachable, is logged and the next sweep tries again."""
         while not self._stopped:
             try:
                 settled = await self.fire_due()
+                if self._stopped:
+                    return
                 async with self._uow_factory() as uow:
                     next_due = await SqlDeadlineRepository(uow.session).next_due_at()
             except Exception as exc:

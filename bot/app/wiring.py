@@ -11,7 +11,9 @@ from bot.app.container import Container
 from bot.app.scheduler import DeadlineScheduler
 from bot.chat_port import ChatDelivery, ChatPort, OutboundMessage
 from bot.domain.deadlines import Deadline
+from bot.notify_port import Notifier
 from bot.usecases.firing import FiringDeps, fire
+from handlers.notify.client import DisabledNotifier, NotifyNotifier
 from storage.uow import SqlUnitOfWork
 
 
@@ -38,6 +40,15 @@ class NoChat:
         return None
 
 
+def for_firings(notifier: Notifier) -> Notifier:
+    """The notifier deadline firings use: one short attempt per send where the notifier can be
+    told so. A firing sends while it holds the incident's lock ("contact made" waits for it),
+    and the scheduler retries a firing that delivered nothing, with a backoff."""
+    if isinstance(notifier, NotifyNotifier | DisabledNotifier):
+        return notifier.single_attempt()
+    return notifier
+
+
 @dataclass
 class Runtime:
     firing: FiringDeps
@@ -47,7 +58,9 @@ class Runtime:
 def build_runtime(
     container: Container, chat: ChatPort | None, *, sweep_seconds: float = 2.0
 ) -> Runtime:
-    deps = FiringDeps(ctx=container.ctx, chat=chat or NoChat(), notifier=container.notifier)
+    deps = FiringDeps(
+        ctx=container.ctx, chat=chat or NoChat(), notifier=for_firings(container.notifier)
+    )
 
     async def handler(deadline: Deadline, uow: SqlUnitOfWork) -> None:
         await fire(deadline, uow, deps)

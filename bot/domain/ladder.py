@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.domain.deadlines import Deadline, DeadlineKind
 from bot.policy.model import Ladder
@@ -24,24 +25,51 @@ def contact_deadline_at(notified_at: datetime, ladder: Ladder) -> datetime:
     return notified_at + ladder.contact_deadline
 
 
+def repeat_after(ladder: Ladder) -> timedelta | None:
+    """How often the last escalation repeats until contact is recorded: the gap between the
+    last two escalation steps, so it scales with the contact deadline as they do. None with
+    fewer than two escalation steps, where there is no gap to repeat."""
+    offsets = sorted(step.offset for step in ladder.steps if step.kind == "escalation")
+    if len(offsets) < 2 or offsets[-1] <= offsets[-2]:
+        return None
+    return offsets[-1] - offsets[-2]
+
+
 def contact_ladder(
     incident_id: str, notified_at: datetime, ladder: Ladder, new_id: Callable[[], str]
 ) -> list[Deadline]:
     """One deadline per step; the payload carries what the firing needs without re-reading
-    the policy, so a policy edit after notification does not change a running ladder."""
+    the policy, so a policy edit after notification does not change a running ladder. The last
+    escalation's payload has `repeat_after` (seconds): the firing then adds the next level."""
     deadline_at = contact_deadline_at(notified_at, ladder).isoformat()
-    return [
-        Deadline(
-            id=new_id(),
-            incident_id=incident_id,
-            kind=STEP_KINDS[step.kind],
-            due_at=notified_at + step.offset,
-            level=step.level,
-            payload={"notify": list(step.notify), "deadline_at": deadline_at, "step": index},
-            created_at=notified_at,
+    every = repeat_after(ladder)
+    last = _last_escalation(ladder)
+    rows = []
+    for index, step in enumerate(ladder.steps):
+        payload: dict[str, Any] = {
+            "notify": list(step.notify),
+            "deadline_at": deadline_at,
+            "step": index,
+        }
+        if every is not None and index == last:
+            payload["repeat_after"] = every.total_seconds()
+        rows.append(
+            Deadline(
+                id=new_id(),
+                incident_id=incident_id,
+                kind=STEP_KINDS[step.kind],
+                due_at=notified_at + step.offset,
+                level=step.level,
+                payload=payload,
+                created_at=notified_at,
+            )
         )
-        for index, step in enumerate(ladder.steps)
-    ]
+    return rows
+
+
+def _last_escalation(ladder: Ladder) -> int | None:
+    escalations = [i for i, step in enumerate(ladder.steps) if step.kind == "escalation"]
+    return max(escalations, key=lambda i: (ladder.steps[i].offset, i), default=None)
 
 
 @dataclass(frozen=True)
@@ -71,6 +99,11 @@ def countdown(
     reached = [
         step.level for step in ladder.steps if step.kind == "escalation" and step.offset <= elapsed
     ]
+    every, last = repeat_after(ladder), _last_escalation(ladder)
+    if every is not None and last is not None and elapsed >= ladder.steps[last].offset:
+        # The last step repeats, one level higher each time, as the firing does.
+        repeats = (elapsed - ladder.steps[last].offset) // every
+        reached.append(ladder.steps[last].level + repeats)
     late = at - deadline_at
     return Countdown(
         deadline_at=deadline_at,

@@ -8,7 +8,9 @@ view models and not in the Notify dashboard.
 Retries: 5xx, 429, timeouts and connection failures are retried with exponential backoff; 4xx
 (bad request, bad key) are not, since sending the same request again cannot help. Notify has no
 idempotency key, so a send that timed out may in fact have gone out: a retry can then duplicate
-it. For an escalation, a duplicate is better than nothing.
+it. For an escalation, a duplicate is better than nothing. Deadline firings use
+`single_attempt()`: they send while holding the incident's lock, and the scheduler retries the
+whole firing later with a backoff instead.
 
 The official client is synchronous (requests) and not thread-safe, so each worker thread of
 asyncio.to_thread gets its own client.
@@ -36,6 +38,8 @@ Sleep = Callable[[float], Awaitable[Any]]
 _KEY_SHAPE = re.compile(r".+-[0-9a-fA-F-]{36}-[0-9a-fA-F-]{36}")
 _MAX_ERROR_CHARS = 200
 NOT_CONFIGURED = "GOV.UK Notify is not configured (NOTIFY_API_KEY)"
+# Per request, for a firing's single attempt: Notify answers in well under a second when well.
+FIRING_TIMEOUT = 3.0
 
 
 class _Failure(Exception):
@@ -78,6 +82,26 @@ class NotifyNotifier:
         self._timeout = timeout
         self._sleep = sleep
         self._local = threading.local()
+
+    def with_attempts(self, attempts: int, *, timeout: float | None = None) -> NotifyNotifier:
+        """A copy that tries each send `attempts` times (and waits `timeout` per request, if
+        given); this notifier is unchanged."""
+        return NotifyNotifier(
+            self._api_key,
+            self._base_url,
+            self._email_template_id,
+            self._sms_template_id,
+            max_attempts=attempts,
+            base_delay=self._base_delay,
+            max_delay=self._max_delay,
+            timeout=self._timeout if timeout is None else timeout,
+            sleep=self._sleep,
+        )
+
+    def single_attempt(self, timeout: float = FIRING_TIMEOUT) -> NotifyNotifier:
+        """For deadline firings: they hold the incident's lock while they send, and their
+        retries come from the scheduler's backoff, so one short try per firing is enough."""
+        return self.with_attempts(1, timeout=timeout)
 
     async def send_email(self, to: str, subject: str, body: str, *, reference: str) -> Delivery:
         personalisation = {"subject": subject, "body": body}
@@ -221,6 +245,12 @@ def _retry_after(response: requests.Response) -> float | None:
 
 class DisabledNotifier:
     """Used when NOTIFY_API_KEY is not set, so the caller records that nothing could be sent."""
+
+    def with_attempts(self, attempts: int, *, timeout: float | None = None) -> DisabledNotifier:
+        return self
+
+    def single_attempt(self, timeout: float = 0.0) -> DisabledNotifier:
+        return self
 
     async def send_email(self, to: str, subject: str, body: str, *, reference: str) -> Delivery:
         return Delivery(False, "email", to, error=NOT_CONFIGURED, attempts=0)

@@ -20,7 +20,6 @@ from bot.usecases.activation import ActivationResult
 from bot.usecases.contact import RecordContact, record_contact
 from bot.usecases.context import CoreContext
 from bot.usecases.firing import HANDLERS, FiringDeps, fire
-from bot.usecases.firing.contact import MAX_ATTEMPTS
 from bot.usecases.threshold import StartThresholdCheck, start_threshold_check
 from bot.views.actions import Action
 from handlers.notify import NotifyNotifier
@@ -86,7 +85,7 @@ async def events_of(uows: SqlUnitOfWorkFactory, incident_id: str, kind: str) -> 
 async def deadlines(uows: SqlUnitOfWorkFactory, result: ActivationResult) -> list[Deadline]:
     """The activation's ladder, as stored now."""
     async with uows() as uow:
-        found = [await uow.deadlines.get(d.id) for d in ladder_of(result)]  # type: ignore[attr-defined]
+        found = [await uow.deadlines.get(d.id) for d in ladder_of(result)]
     return [d for d in found if d is not None]
 
 
@@ -176,35 +175,102 @@ async def test_with_notify_down_the_chat_routes_still_escalate_and_the_failure_i
     assert rig.api.requests_to("sms") == 4  # two people, two attempts each (backoff retry)
 
 
-async def test_an_escalation_nobody_received_is_retried_then_given_up_on_record(
+async def test_an_escalation_nobody_received_is_retried_with_backoff_until_delivered(
     uow_factory, ctx, clock, rig
 ):
+    """Slack and Notify both down: the escalation is never given up, only tried less often,
+    and goes out once a route is back."""
     result = await announced(uow_factory, ctx, rig)
     incident_id = result.incident.id
     clock.advance(minutes=20)
     await rig.fire_due()  # the reminder gets through
-    for target in (KPMG_ESCALATION[0], DUTY_MANAGER[0], f"incident:{incident_id}"):
+    targets = (KPMG_ESCALATION[0], DUTY_MANAGER[0], f"incident:{incident_id}")
+    for target in targets:
         rig.chat.fail(target, error="ratelimited")
     rig.api.fail_next("sms", times=1000)
     rig.api.fail_next("email", times=1000)
     clock.advance(minutes=10)
 
-    assert await rig.fire_due() == 0
-    [level1] = [d for d in await deadlines(uow_factory, result) if d.level == 1]
-    assert level1.state is DeadlineState.PENDING and level1.attempts == 1
-    assert await events_of(uow_factory, incident_id, "EscalationSent") == []
-
-    for _ in range(MAX_ATTEMPTS - 2):
+    waits = []
+    for attempt in range(1, 7):  # 12 min 45 s of outage: still before level 2 at 45 min
         assert await rig.fire_due() == 0
+        [level1] = [d for d in await deadlines(uow_factory, result) if d.level == 1]
+        assert level1.state is DeadlineState.PENDING and level1.attempts == attempt
+        waits.append((level1.due_at - clock.now()).total_seconds())
+        tried = len(rig.chat.failed)
+        assert await rig.fire_due() == 0 and len(rig.chat.failed) == tried  # not yet retried
+        clock.advance(seconds=waits[-1])
+    assert waits == [15, 30, 60, 120, 240, 300]
+    assert await events_of(uow_factory, incident_id, "EscalationSent") == []
+    assert rig.chat.sent[1:] == []
+
+    rig.chat.heal(KPMG_ESCALATION[0])
     assert await rig.fire_due() == 1
     [level1] = [d for d in await deadlines(uow_factory, result) if d.level == 1]
-    assert level1.state is DeadlineState.FIRED and level1.attempts == MAX_ATTEMPTS
+    assert level1.state is DeadlineState.FIRED and level1.attempts == 7
+    due = result.notified_at + timedelta(minutes=30)
+    assert level1.payload["first_due_at"] == due.isoformat()  # as evidence of the delay
+    assert len(rig.chat.to(KPMG_ESCALATION[0])) == 1
     [event] = await events_of(uow_factory, incident_id, "EscalationSent")
-    assert event["gave_up"] is True and event["attempt"] == MAX_ATTEMPTS
-    assert not any(r["ok"] for r in event["routes"])
-    assert {r["error"] for r in event["routes"] if r["route"].startswith("fake:")} == {
-        "ratelimited"
-    }
+    assert event["gave_up"] is False and event["attempt"] == 7
+    assert [r["route"] for r in event["routes"] if r["ok"]] == [f"fake:person:{KPMG_ESCALATION[0]}"]
+
+
+async def test_an_escalation_stops_retrying_once_contact_is_recorded(uow_factory, ctx, clock, rig):
+    result = await announced(uow_factory, ctx, rig)
+    clock.advance(minutes=20)
+    await rig.fire_due()
+    for target in (KPMG_ESCALATION[0], DUTY_MANAGER[0], f"incident:{result.incident.id}"):
+        rig.chat.fail(target)
+    rig.api.fail_next("sms", times=1000)
+    rig.api.fail_next("email", times=1000)
+    clock.advance(minutes=10)
+    assert await rig.fire_due() == 0
+    await record_contact(
+        RecordContact(KPMG_RESPONDER, result.incident.id, clock.now(), "phone"), uow_factory(), ctx
+    )
+    for target in (KPMG_ESCALATION[0], DUTY_MANAGER[0], f"incident:{result.incident.id}"):
+        rig.chat.heal(target)
+    clock.advance(hours=3)
+    assert await rig.fire_due() == 0
+    assert rig.chat.sent[1:] == []
+    [level1] = [d for d in await deadlines(uow_factory, result) if d.level == 1]
+    assert level1.state is DeadlineState.CANCELLED
+
+
+async def test_the_last_escalation_repeats_every_15_minutes_until_contact(
+    uow_factory, ctx, clock, rig
+):
+    result = await announced(uow_factory, ctx, rig)
+    incident_id, start = result.incident.id, clock.now()
+
+    async def levels_fired_at(minutes: int) -> list[int]:
+        clock.advance(seconds=(start + timedelta(minutes=minutes) - clock.now()).total_seconds())
+        await rig.fire_due()
+        return [e["level"] for e in await events_of(uow_factory, incident_id, "EscalationSent")]
+
+    assert await levels_fired_at(75) == [1, 2, 3, 4]
+    assert await levels_fired_at(89) == [1, 2, 3, 4]
+    assert await levels_fired_at(90) == [1, 2, 3, 4, 5]
+    assert await levels_fired_at(104) == [1, 2, 3, 4, 5]
+    assert await levels_fired_at(105) == [1, 2, 3, 4, 5, 6]
+    assert len(rig.chat.to(DUTY_MANAGER[0])) == 6
+    assert "Escalation level 6" in rig.chat.to(DUTY_MANAGER[0])[-1].text
+    async with uow_factory() as uow:
+        [next_one] = await uow.deadlines.pending_for(incident_id)
+    assert next_one.level == 7 and next_one.due_at == start + timedelta(minutes=120)
+    assert next_one.payload["repeat_after"] == 900.0
+
+    clock.advance(minutes=5)
+    contact = await record_contact(
+        RecordContact(KPMG_RESPONDER, incident_id, clock.now(), "phone"), uow_factory(), ctx
+    )
+    assert contact.cancelled_deadlines == 1
+    assert await levels_fired_at(600) == [1, 2, 3, 4, 5, 6]
+    assert len(rig.chat.to(DUTY_MANAGER[0])) == 6
+    async with uow_factory() as uow:
+        pending = await uow.deadlines.pending_for(incident_id)
+    assert [d.kind for d in pending] == [DeadlineKind.UPDATE_PROMPT]  # the ladder is over
 
 
 async def test_a_delivery_that_recovers_is_sent_once_on_a_later_attempt(
@@ -214,6 +280,7 @@ async def test_a_delivery_that_recovers_is_sent_once_on_a_later_attempt(
     clock.advance(minutes=20)
     rig.chat.fail("C0KPMGPAGING", times=1, error="channel_not_found")
     assert await rig.fire_due() == 0
+    clock.advance(seconds=15)  # the first retry's backoff
     assert await rig.fire_due() == 1
     assert len(rig.chat.to("C0KPMGPAGING")) == 1
     [sent] = await events_of(uow_factory, result.incident.id, "ContactReminderSent")

@@ -18,7 +18,7 @@ from subprocess import PIPE, Popen, TimeoutExpired
 import pytest
 from sqlalchemy import select, text, update
 
-from bot.app.scheduler import DeadlineScheduler
+from bot.app.scheduler import SWEEP_JOB_ID, WAKE_JOB_ID, DeadlineScheduler, retry_backoff
 from bot.domain.clock import SystemClock
 from bot.domain.deadlines import Deadline, DeadlineKind, DeadlineState
 from bot.domain.ladder import contact_ladder
@@ -134,19 +134,63 @@ async def test_a_failing_handler_leaves_the_deadline_for_the_next_sweep(
     handler = Recorder(failing={poison.id})
     scheduler = DeadlineScheduler(uow_factory, clock, handler, worker_id="w1")
 
+    due_at = poison.due_at
     with caplog.at_level(logging.WARNING, logger="bot.app.scheduler"):
         assert await scheduler.fire_due() == 1
     assert [d.id for d in handler.calls] == [healthy.id]
     stuck = await load(uow_factory, poison.id)
     assert stuck.state is DeadlineState.PENDING and stuck.attempts == 1
+    assert stuck.due_at == clock.now() + timedelta(seconds=15)  # backed off, not every sweep
+    assert stuck.payload["first_due_at"] == due_at.isoformat()
     [record] = [r for r in caplog.records if r.name == "bot.app.scheduler"]
     assert poison.id in record.getMessage() and "contact_escalation" in record.getMessage()
 
     handler.failing.clear()
+    clock.advance(seconds=14)
+    assert await scheduler.fire_due() == 0
+    clock.advance(seconds=1)
     assert await scheduler.fire_due() == 1
     fired = await load(uow_factory, poison.id)
     assert fired.state is DeadlineState.FIRED and fired.attempts == 2
     assert [d.id for d in handler.calls] == [healthy.id, poison.id]
+
+
+async def test_a_handler_failing_through_an_outage_is_retried_ever_less_often(
+    uow_factory, ctx, clock
+) -> None:
+    incident_id = await new_incident(uow_factory, ctx)
+    down = deadline(incident_id, clock.now(), clock.now())
+    await store(uow_factory, [down])
+    handler = Recorder(failing={down.id})
+    scheduler = DeadlineScheduler(uow_factory, clock, handler, worker_id="w1")
+    waits = []
+    for _ in range(7):
+        assert await scheduler.fire_due() == 0
+        row = await load(uow_factory, down.id)
+        waits.append((row.due_at - clock.now()).total_seconds())
+        clock.advance(seconds=waits[-1] - 1)
+        assert await scheduler.fire_due() == 0  # not due yet: not even claimed
+        assert (await load(uow_factory, down.id)).attempts == row.attempts
+        clock.advance(seconds=1)
+    assert waits == [15, 30, 60, 120, 240, 300, 300]
+    handler.failing.clear()
+    assert await scheduler.fire_due() == 1
+    fired = await load(uow_factory, down.id)
+    assert fired.state is DeadlineState.FIRED and fired.attempts == 8
+
+
+def test_retry_backoff_doubles_from_15_seconds_to_a_5_minute_cap() -> None:
+    assert [retry_backoff(n).total_seconds() for n in range(1, 9)] == [
+        15,
+        30,
+        60,
+        120,
+        240,
+        300,
+        300,
+        300,
+    ]
+    assert retry_backoff(10_000) == timedelta(minutes=5)
 
 
 async def test_a_handler_can_cancel_instead_of_sending(uow_factory, ctx, clock) -> None:
@@ -178,10 +222,65 @@ async def test_a_deadline_missed_while_down_fires_on_start(uow_factory, ctx, clo
     scheduler = DeadlineScheduler(uow_factory, clock, handler, worker_id="w1", sweep_seconds=3600)
     await scheduler.start()
     try:
+        assert await wait_for(lambda: _fired(handler, 1), 5)
+        await asyncio.sleep(0.1)
         assert [d.id for d in handler.calls] == [missed.id]
     finally:
         await scheduler.stop()
     assert (await load(uow_factory, later.id)).state is DeadlineState.PENDING
+
+
+async def test_start_returns_at_once_and_stop_promptly_with_a_backlog(
+    uow_factory, ctx, clock, caplog
+) -> None:
+    """A backlog of slow firings neither holds up the server's start nor its shutdown: stop
+    lets the firing in progress commit and claims nothing more."""
+    incident_id = await new_incident(uow_factory, ctx)
+    backlog = [
+        deadline(incident_id, clock.now() - timedelta(minutes=5), clock.now()) for _ in range(40)
+    ]
+    await store(uow_factory, backlog)
+
+    async def slow(due: Deadline, uow: SqlUnitOfWork) -> None:
+        await asyncio.sleep(0.1)
+        calls.append(due.id)
+
+    calls: list[str] = []
+    scheduler = DeadlineScheduler(uow_factory, clock, slow, worker_id="w1", sweep_seconds=3600)
+    started = time.monotonic()
+    await scheduler.start()
+    assert time.monotonic() - started < 0.5 and calls == []
+    assert await wait_for(lambda: _at_least(calls, 2), 5)
+    with caplog.at_level(logging.WARNING):
+        stopping = time.monotonic()
+        await scheduler.stop()
+    assert time.monotonic() - stopping < 1.0
+    fired = await count(uow_factory, DeadlineState.FIRED)
+    assert 2 <= fired < 40 and fired == len(calls)  # the one in progress committed
+    assert "CancelledError" not in caplog.text and "Traceback" not in caplog.text
+    assert await scheduler.fire_due() == 0 and len(calls) == fired
+
+
+async def _at_least(items: list[str], n: int) -> bool:
+    return len(items) >= n
+
+
+async def test_wake_ups_keep_only_the_earliest(uow_factory, clock) -> None:
+    scheduler = DeadlineScheduler(
+        uow_factory, clock, Recorder(), worker_id="w1", sweep_seconds=3600
+    )
+    await scheduler.start()
+    try:
+        soon = clock.now() + timedelta(minutes=1)
+        for minutes in (5, 1, 3, 1, 10):
+            scheduler.wake_at(clock.now() + timedelta(minutes=minutes))
+        jobs = [j for j in scheduler._scheduler.get_jobs() if j.id != SWEEP_JOB_ID]
+        assert [j.id for j in jobs] == [WAKE_JOB_ID] and scheduler.armed_wake_up == soon
+        clock.advance(minutes=2)  # the armed one is now overdue (its job has not run yet)
+        scheduler.wake_at(clock.now() + timedelta(minutes=1))
+        assert scheduler.armed_wake_up == soon  # kept: replacing it would delay it
+    finally:
+        await scheduler.stop()
 
 
 async def wait_for(condition: Callable[[], Awaitable[bool]], seconds: float) -> bool:
@@ -287,6 +386,26 @@ async def test_two_engines_fire_1000_deadlines_exactly_once(pg_uows, other_uows,
     assert sorted(d for d, _ in log) == sorted(ids)
     assert {w for _, w in log} == {"a", "b"}
     assert await count(pg_uows, DeadlineState.FIRED) == 1000
+
+
+async def test_on_postgresql_slow_firings_of_different_incidents_overlap(pg_uows, ctx, clock):
+    await seed(pg_uows, ctx, [clock.now()] * 16, incidents=16)
+    running, most = 0, 0
+
+    async def slow(due: Deadline, uow: SqlUnitOfWork) -> None:
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        await asyncio.sleep(0.2)
+        running -= 1
+        await log_as("w1")(due, uow)
+
+    started = time.monotonic()
+    assert await DeadlineScheduler(pg_uows, clock, slow, worker_id="w1").fire_due() == 16
+    assert time.monotonic() - started < 16 * 0.2 / 2  # one at a time would take 3.2 s
+    assert most == 8
+    log = await fired_log(pg_uows)
+    assert len(log) == len({d for d, _ in log}) == 16
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from itertools import count
 
 from bot.app.settings import DEFAULT_CONFIG_DIR
 from bot.domain.deadlines import DeadlineKind, DeadlineState
-from bot.domain.ladder import contact_deadline_at, contact_ladder, countdown
+from bot.domain.ladder import contact_deadline_at, contact_ladder, countdown, repeat_after
 from bot.policy.load import load_policy
 from bot.policy.model import Ladder
 
@@ -45,6 +45,18 @@ def test_payload_says_who_to_notify_and_when_contact_was_due() -> None:
     assert [r.payload["step"] for r in rows] == [0, 1, 2, 3, 4]
 
 
+def test_only_the_last_escalation_repeats_every_15_minutes() -> None:
+    rows = contact_ladder("inc-1", NOTIFIED, ladder(), new_id_factory())
+    assert [r.payload.get("repeat_after") for r in rows] == [None, None, None, None, 900.0]
+    assert repeat_after(ladder()) == timedelta(minutes=15)
+
+
+def test_the_repeat_scales_with_the_contact_deadline() -> None:
+    rows = contact_ladder("inc-1", NOTIFIED, ladder("90s"), new_id_factory())
+    assert rows[-1].payload["repeat_after"] == 45.0
+    assert "repeat_after" not in rows[-2].payload
+
+
 def test_a_90_second_deadline_scales_every_step() -> None:
     short = ladder("90s")
     rows = contact_ladder("inc-1", NOTIFIED, short, new_id_factory())
@@ -67,8 +79,12 @@ def test_countdown_at_and_after_the_deadline_climbs_the_ladder() -> None:
     assert at_deadline.remaining == timedelta(0)
     later = countdown(NOTIFIED + timedelta(minutes=50), NOTIFIED, ladder(), None)
     assert later.overdue and later.level == 2 and later.overdue_by == timedelta(minutes=20)
+    last_step = countdown(NOTIFIED + timedelta(minutes=89), NOTIFIED, ladder(), None)
+    assert last_step.level == 4
+    repeated = countdown(NOTIFIED + timedelta(minutes=90), NOTIFIED, ladder(), None)
+    assert repeated.level == 5  # the last step repeats every 15 minutes, a level higher each
     far = countdown(NOTIFIED + timedelta(hours=5), NOTIFIED, ladder(), None)
-    assert far.level == 4
+    assert far.level == 4 + (300 - 75) // 15
 
 
 def test_countdown_stops_when_contact_is_made() -> None:

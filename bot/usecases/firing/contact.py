@@ -5,18 +5,25 @@ takes the same lock, so either it committed first (the ladder's rows are cancell
 firing sees the incident in containment and cancels itself) or it waits until this firing has
 committed. No escalation is ever sent after the contact was stored.
 
-Every route is tried whatever happened to the others, and each outcome is on the timeline. If
-nothing at all got through the firing raises, so its transaction rolls back and the next sweep
-tries again (the deadline's `attempts` shows it); after MAX_ATTEMPTS it records the failures and
-gives up, since the next level of the ladder follows anyway. A retry never duplicates a message
-because one that got through stops the retries.
+A firing's routes are tried at the same time, whatever happens to each, and each outcome is on
+the timeline: the incident's lock is held while they are tried, so the slowest route, not the
+sum of them, is how long "contact made" may have to wait. If nothing at all got through the
+firing raises, so its transaction rolls back and the scheduler tries again after a backoff (the
+deadline's `attempts` shows it). An escalation is retried until one route delivers or the
+incident leaves ACTIVATED: nobody being told is never an outcome to settle for. Only the
+reminder gives up, once the contact deadline has passed, since the escalations have then taken
+over. A retry never duplicates a message because one that got through stops the retries.
+
+The last escalation step repeats: its payload carries `repeat_after`, and each delivered firing
+of it adds the next level, so escalation goes on until contact is recorded.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.chat_port import ChatDelivery, OutboundMessage
@@ -41,8 +48,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 5
 Outcome = dict[str, Any]
+# The follow-up and assessors' reminders give up after this many attempts: with the scheduler's
+# backoff (15 s, 30 s, 1 min, 2 min) that is about 4 minutes of trying. Escalations never do.
+MAX_ATTEMPTS = 5
 
 
 class Undelivered(RuntimeError):
@@ -87,14 +96,20 @@ def failed(kind: str, recipient: str, route: str, error: str) -> Outcome:
     }
 
 
-def gave_up(deadline: Deadline, outcomes: Sequence[Outcome]) -> bool:
-    """Raise Undelivered while retries are left and nothing got through; True once given up."""
+def gave_up(
+    deadline: Deadline, outcomes: Sequence[Outcome], *, give_up: bool | None = None
+) -> bool:
+    """Raise Undelivered while nothing got through and it is not yet time to `give_up`;
+    True once given up. The caller decides when (never, for an escalation); by default, once
+    the deadline has had MAX_ATTEMPTS."""
+    if give_up is None:
+        give_up = deadline.attempts >= MAX_ATTEMPTS
     if not outcomes or any(o["ok"] for o in outcomes):
         return False
-    if deadline.attempts < MAX_ATTEMPTS:
+    if not give_up:
         raise Undelivered(
             f"deadline {deadline.id}: none of {len(outcomes)} routes delivered "
-            f"(attempt {deadline.attempts} of {MAX_ATTEMPTS})"
+            f"(attempt {deadline.attempts})"
         )
     return True
 
@@ -111,7 +126,8 @@ async def locked_in(
 
 
 class _Sender:
-    """Sends one firing's messages to the recipient kinds a ladder step names."""
+    """Sends one firing's messages to the recipient kinds a ladder step names, every route at
+    once; the outcomes keep the order the routes are listed in, whatever order they finish."""
 
     def __init__(self, incident: Incident, deps: FiringDeps) -> None:
         self.incident, self.deps = incident, deps
@@ -122,40 +138,43 @@ class _Sender:
         self.reference = str(incident.reference)
         self.outcomes: list[Outcome] = []
 
-    async def provider_channels(self, message: Callable[[Provider], OutboundMessage]) -> None:
-        for p in self.providers:
-            d = await attempt_chat(
-                self.deps.chat.to_channel(p.paging_channel, message(p)), p.paging_channel
+    def provider_channels(
+        self, message: Callable[[Provider], OutboundMessage]
+    ) -> list[Awaitable[Outcome]]:
+        chat = self.deps.chat
+        return [
+            _chat(
+                "provider_channel",
+                p.name,
+                chat.to_channel(p.paging_channel, message(p)),
+                p.paging_channel,
             )
-            self.outcomes.append(outcome("provider_channel", p.name, d))
+            for p in self.providers
+        ]
 
-    async def person(self, kind: str, who: Contact, chat: OutboundMessage, text: str) -> None:
+    def person(
+        self, kind: str, who: Contact, chat: OutboundMessage, text: str
+    ) -> list[Awaitable[Outcome]]:
         chat_port, notifier = self.deps.chat, self.deps.notifier
+        sends: list[Awaitable[Outcome]] = []
         if who.slack_user:
-            d: ChatDelivery | Delivery = await attempt_chat(
-                chat_port.to_person(who.slack_user, chat), f"dm:{who.slack_user}"
-            )
-            self.outcomes.append(outcome(kind, who.name, d))
+            route = f"dm:{who.slack_user}"
+            sends.append(_chat(kind, who.name, chat_port.to_person(who.slack_user, chat), route))
         else:
-            self.outcomes.append(failed(kind, who.name, "chat", "no chat user configured"))
+            sends.append(_done(failed(kind, who.name, "chat", "no chat user configured")))
         if who.phone:
             sms = escalation_sms(text, self.incident)
-            d = await attempt_notify(
-                notifier.send_sms(who.phone, sms, reference=self.reference), "sms", who.phone
-            )
-            self.outcomes.append(outcome(kind, who.name, d))
+            call = notifier.send_sms(who.phone, sms, reference=self.reference)
+            sends.append(_notify(kind, who.name, call, "sms", who.phone))
         else:
-            self.outcomes.append(failed(kind, who.name, "sms", "no phone number configured"))
+            sends.append(_done(failed(kind, who.name, "sms", "no phone number configured")))
         if who.email:
             subject, body = escalation_email(text, self.incident)
-            d = await attempt_notify(
-                notifier.send_email(who.email, subject, body, reference=self.reference),
-                "email",
-                who.email,
-            )
-            self.outcomes.append(outcome(kind, who.name, d))
+            call = notifier.send_email(who.email, subject, body, reference=self.reference)
+            sends.append(_notify(kind, who.name, call, "email", who.email))
         else:
-            self.outcomes.append(failed(kind, who.name, "email", "no email address configured"))
+            sends.append(_done(failed(kind, who.name, "email", "no email address configured")))
+        return sends
 
     async def send(
         self,
@@ -165,26 +184,40 @@ class _Sender:
         incident_message: OutboundMessage,
     ) -> None:
         text, now = person_message.text, self.deps.ctx.clock.now()
+        sends: list[Awaitable[Outcome]] = []
         for kind in kinds:
             if kind == "provider_channel":
-                await self.provider_channels(channel_message)
+                sends += self.provider_channels(channel_message)
             elif kind == "provider_escalation":
                 for p in self.providers:
                     for who in p.escalation_contacts:
-                        await self.person(kind, who, person_message, text)
+                        sends += self.person(kind, who, person_message, text)
             elif kind == "duty_manager":
                 manager = self.deps.ctx.policy.mhclg.duty_manager(now.astimezone(LONDON).date())
                 if manager is None:
-                    self.outcomes.append(failed(kind, "", "any", "no duty manager on the rota"))
+                    sends.append(_done(failed(kind, "", "any", "no duty manager on the rota")))
                 else:
-                    await self.person(kind, manager, person_message, text)
+                    sends += self.person(kind, manager, person_message, text)
             elif kind == "incident_channel":
-                d = await attempt_chat(
-                    self.deps.chat.to_incident(self.incident.id, incident_message), "incident"
-                )
-                self.outcomes.append(outcome(kind, "incident channel", d))
+                call = self.deps.chat.to_incident(self.incident.id, incident_message)
+                sends.append(_chat(kind, "incident channel", call, "incident"))
             else:
-                self.outcomes.append(failed(kind, "", "none", "unknown recipient kind"))
+                sends.append(_done(failed(kind, "", "none", "unknown recipient kind")))
+        self.outcomes += await asyncio.gather(*sends)
+
+
+async def _done(result: Outcome) -> Outcome:
+    return result
+
+
+async def _chat(kind: str, recipient: str, call: Awaitable[ChatDelivery], route: str) -> Outcome:
+    return outcome(kind, recipient, await attempt_chat(call, route))
+
+
+async def _notify(
+    kind: str, recipient: str, call: Awaitable[Delivery], route: Route, to: str
+) -> Outcome:
+    return outcome(kind, recipient, await attempt_notify(call, route, to))
 
 
 def _deadline_at(deadline: Deadline) -> datetime:
@@ -206,7 +239,8 @@ async def fire_reminder(deadline: Deadline, uow: UnitOfWork, deps: FiringDeps) -
         general,
         general,
     )
-    given_up = gave_up(deadline, sender.outcomes)
+    # Once the contact deadline has passed the escalations have taken over.
+    given_up = gave_up(deadline, sender.outcomes, give_up=deps.ctx.clock.now() >= deadline_at)
     incident.note(
         "ContactReminderSent",
         SYSTEM,
@@ -235,7 +269,7 @@ async def fire_escalation(deadline: Deadline, uow: UnitOfWork, deps: FiringDeps)
         escalation_message(*args),
         with_buttons,
     )
-    given_up = gave_up(deadline, sender.outcomes)
+    gave_up(deadline, sender.outcomes, give_up=False)
     incident.note(
         "EscalationSent",
         SYSTEM,
@@ -246,7 +280,38 @@ async def fire_escalation(deadline: Deadline, uow: UnitOfWork, deps: FiringDeps)
         summary=escalation_text(*args),
         routes=sender.outcomes,
         attempt=deadline.attempts,
-        gave_up=given_up,
+        gave_up=False,
+    )
+    repeat = _repeat(deadline, now, ctx.new_id)
+    if repeat is not None:
+        await uow.deadlines.add(repeat)
+
+
+# Bookkeeping of one row's own firing, not to be copied onto the next level.
+_OWN_KEYS = frozenset({"first_due_at", "cancelled_at"})
+
+
+def _repeat(deadline: Deadline, now: datetime, new_id: Callable[[], str]) -> Deadline | None:
+    """The next level of a repeating step, `repeat_after` after this one was due; if this one
+    went out so late (an outage) that the next would already be due, `repeat_after` from now,
+    so people are not sent two escalations back to back."""
+    seconds = deadline.payload.get("repeat_after")
+    if not seconds:
+        return None
+    every = timedelta(seconds=float(seconds))
+    first_due = deadline.payload.get("first_due_at")
+    scheduled = datetime.fromisoformat(first_due) if first_due else deadline.due_at
+    due_at = scheduled + every
+    if due_at <= now:
+        due_at = now + every
+    return Deadline(
+        id=new_id(),
+        incident_id=deadline.incident_id,
+        kind=deadline.kind,
+        due_at=due_at,
+        level=deadline.level + 1,
+        payload={k: v for k, v in deadline.payload.items() if k not in _OWN_KEYS},
+        created_at=now,
     )
 
 

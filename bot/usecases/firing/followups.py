@@ -5,6 +5,11 @@ Each firing locks the incident and re-checks that the reminder still matters, be
 it chases may have happened since it was scheduled: an update was posted (the prompt was then
 replaced, so a stale one never fires), the ICO item was recorded, everyone answered. A reminder
 that no longer matters is cancelled, with the rest of its kind, instead of sent.
+
+A reminder nobody received is retried with the scheduler's backoff, and after MAX_ATTEMPTS
+(about 4 minutes) it is recorded as given up: unlike an escalation, each of these is repeated
+by its own series (the next status prompt) or by the incident channel's checklist, so trying
+for ever would only keep a failing route busy.
 """
 
 from __future__ import annotations

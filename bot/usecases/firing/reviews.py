@@ -5,6 +5,9 @@ channel, so the reminder survives the assessor being off shift.
 A reminder only fires while the incident is still where the decision left it; and a review
 reminder is superseded by a newer one (the incident was re-assessed and monitored again), so an
 assessor gets one review per decision, not one per decision ever made.
+
+A reminder nobody received is retried with the scheduler's backoff and given up on record after
+MAX_ATTEMPTS (about 4 minutes), as the follow-up reminders are.
 """
 
 from __future__ import annotations
@@ -18,7 +21,14 @@ from bot.domain.deadlines import Deadline, DeadlineKind
 from bot.domain.incident import Incident
 from bot.domain.states import State
 from bot.ports import UnitOfWork
-from bot.usecases.firing.contact import Outcome, attempt_chat, failed, gave_up, locked_in, outcome
+from bot.usecases.firing.contact import (
+    Outcome,
+    attempt_chat,
+    failed,
+    gave_up,
+    locked_in,
+    outcome,
+)
 from bot.views.page import info_reminder, review_reminder
 
 if TYPE_CHECKING:
