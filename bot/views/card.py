@@ -32,6 +32,11 @@ DEADLINE_LABELS = {
 }
 
 
+# Due the moment they are created (the page, the council's email): the card shows their outcome
+# in the response section, not as "next deadlines".
+SENT_AT_ONCE = frozenset({DeadlineKind.PROVIDER_PAGE, DeadlineKind.ACTIVATION_EMAIL})
+
+
 @dataclass(frozen=True)
 class Button:
     action: Action
@@ -69,7 +74,9 @@ class IncidentCard:
 
 
 def next_deadline(deadlines: list[Deadline]) -> Deadline | None:
-    pending = [d for d in deadlines if d.state is DeadlineState.PENDING]
+    pending = [
+        d for d in deadlines if d.state is DeadlineState.PENDING and d.kind not in SENT_AT_ONCE
+    ]
     return min(pending, key=lambda d: d.due_at) if pending else None
 
 
@@ -163,7 +170,12 @@ def build_card(
     if checklist:
         sections.append(Section("Notifications checklist", tuple(checklist)))
     pending = sorted(
-        (d for d in deadlines or [] if d.state is DeadlineState.PENDING), key=lambda d: d.due_at
+        (
+            d
+            for d in deadlines or []
+            if d.state is DeadlineState.PENDING and d.kind not in SENT_AT_ONCE
+        ),
+        key=lambda d: d.due_at,
     )
     return IncidentCard(
         reference=str(incident.reference),
