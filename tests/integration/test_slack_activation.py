@@ -440,3 +440,14 @@ async def test_a_slow_contact_that_is_refused_is_explained_in_a_message(
     ]
     assert told.startswith("Contact made was not recorded") and "not a time still to come" in told
     assert (await slack_env.only_incident()).state is State.ACTIVATED
+
+
+async def test_only_an_assessor_gets_the_activate_and_override_forms(slack_env) -> None:
+    incident_id, channel = await awaiting_mou(slack_env)
+    opened_before = len(slack_env.slack.calls_to("views.open"))
+    for action in ("activate", "override_mou"):
+        await slack_env.send(click(action, incident_id, "U0KPMG1", "T0KPMG", channel))
+    assert len(slack_env.slack.calls_to("views.open")) == opened_before
+    refusals = ephemeral_to(slack_env, "U0KPMG1")
+    assert len(refusals) == 2 and all("assessors" in r for r in refusals)
+    assert (await slack_env.only_incident()).state is State.AWAITING_MOU

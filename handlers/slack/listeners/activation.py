@@ -21,7 +21,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.domain.bindings import Platform
-from bot.domain.errors import DomainError, InvalidInput
+from bot.domain.errors import DomainError, InvalidInput, NotAuthorised
 from bot.domain.incident import Incident
 from bot.domain.states import State
 from bot.usecases.activation import (
@@ -32,6 +32,7 @@ from bot.usecases.activation import (
     choose_providers,
     invite_providers,
 )
+from bot.usecases.authz import is_assessor
 from bot.usecases.contact import (
     AcknowledgePage,
     ContactResult,
@@ -43,6 +44,7 @@ from bot.usecases.contact import (
 from bot.usecases.loading import load_incident
 from bot.usecases.mou import OverrideMou, RecordMou, override_mou, record_mou
 from bot.usecases.presence import incident_for_channel
+from bot.usecases.threshold import ASSESSORS_ONLY
 from bot.views.actions import Action, Form
 from bot.views.clock import LONDON
 from handlers.slack.ack_window import within_window
@@ -111,9 +113,14 @@ def _activate_modal(deps: SlackDeps, incident: Incident) -> dict[str, Any]:
 async def open_form(
     deps: SlackDeps, user: str, channel: str, target: str, trigger_id: str, modal: Modal
 ) -> None:
-    """Open the modal before anything slow: a trigger id is valid for three seconds."""
+    """Open the modal before anything slow: a trigger id is valid for three seconds. Both forms
+    (activate, override the MoU) are for assessors, and show the incident's state, so anyone
+    else gets the refusal now rather than a form."""
     usage = f"/cir {'activate' if modal is _activate_modal else 'override-mou'} CIR-2026-0001"
     try:
+        actor = await deps.identity.actor(user)
+        if not is_assessor(actor, deps.ctx):
+            raise NotAuthorised(ASSESSORS_ONLY)
         incident = await _load(deps, await _resolve(deps, target, channel, usage))
     except DomainError as exc:
         await tell(deps, user, channel, str(exc))
