@@ -80,6 +80,7 @@ class DeadlineScheduler:
         self._stopped = False
         self._armed: datetime | None = None  # the pending wake-up, by the injected clock
         self._first_run: asyncio.Task[None] | None = None
+        self._running: set[asyncio.Task[Any]] = set()
         self._scheduler = AsyncIOScheduler(timezone=UTC, job_defaults=dict(_JOB_OPTIONS))
 
     async def fire_due(self) -> int:
@@ -216,20 +217,24 @@ class DeadlineScheduler:
 
     async def stop(self) -> None:
         """Stop after any firing in progress has committed or rolled back: the loops stop
-        claiming at once, the firing each is in finishes."""
+        claiming at once, the firing each is in finishes. APScheduler is shut down only then,
+        because shutting it down cancels the jobs still running, mid-firing."""
         self._stopped = True
         if self._scheduler.running:
-            self._scheduler.shutdown(wait=False)
+            self._scheduler.pause()  # no new runs; the running ones see _stopped
         first, self._first_run = self._first_run, None
-        if first is not None:
-            _, pending = await asyncio.wait({first}, timeout=self._stop_timeout)
-            if pending:
-                log.warning("the first deadline run did not finish in time; cancelled")
-                first.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await first
-        async with self._lock:
-            pass
+        running = set(self._running) | ({first} if first is not None else set())
+        if running:
+            _, late = await asyncio.wait(running, timeout=self._stop_timeout)
+            for task in late:
+                log.warning(
+                    "a deadline run did not finish within %ss; cancelled", self._stop_timeout
+                )
+                task.cancel()
+            if late:
+                await asyncio.wait(late)
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
         await asyncio.sleep(0)  # AsyncIOScheduler shuts down on the loop's next turn
 
     async def _run(self) -> None:
@@ -238,6 +243,16 @@ class DeadlineScheduler:
         fired now (held by another replica, or its handler failed and was put back) waits for
         the sweep or its backoff rather than spinning. A failure, say the database is
         unreachable, is logged and the next sweep tries again."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
+        try:
+            await self._run_while_due()
+        finally:
+            if task is not None:
+                self._running.discard(task)
+
+    async def _run_while_due(self) -> None:
         while not self._stopped:
             try:
                 settled = await self.fire_due()

@@ -261,6 +261,29 @@ async def test_start_returns_at_once_and_stop_promptly_with_a_backlog(
     assert await scheduler.fire_due() == 0 and len(calls) == fired
 
 
+async def test_stop_lets_a_sweep_job_finish_its_firing_instead_of_cancelling_it(
+    uow_factory, ctx, clock, caplog
+) -> None:
+    """Shutting APScheduler down cancels its running jobs; stop must wait for them first."""
+    incident_id = await new_incident(uow_factory, ctx)
+    calls: list[str] = []
+
+    async def slow(due: Deadline, uow: SqlUnitOfWork) -> None:
+        await asyncio.sleep(0.1)
+        calls.append(due.id)
+
+    scheduler = DeadlineScheduler(uow_factory, clock, slow, worker_id="w1", sweep_seconds=0.2)
+    await scheduler.start()
+    await store(uow_factory, [deadline(incident_id, clock.now(), clock.now()) for _ in range(40)])
+    assert await wait_for(lambda: _at_least(calls, 2), 5)  # fired by the sweep job
+    with caplog.at_level(logging.WARNING):
+        stopping = time.monotonic()
+        await scheduler.stop()
+    assert time.monotonic() - stopping < 1.0
+    assert await count(uow_factory, DeadlineState.FIRED) == len(calls) < 40
+    assert "CancelledError" not in caplog.text and "raised an exception" not in caplog.text
+
+
 async def _at_least(items: list[str], n: int) -> bool:
     return len(items) >= n
 
