@@ -226,7 +226,8 @@ async def _drive(
         burst_sent = [
             s for c in await asyncio.gather(*(client() for _ in range(concurrency))) for s in c
         ]
-    unfired["burst"] = await _settled(engine, burst, deadline * 2.5 + 90)
+    # the last step repeats until contact: wait for the configured levels (up to 4) only
+    unfired["burst"] = await _settled(engine, burst, deadline * 2.5 + 90, top=4)
     async with engine.connect() as conn:
         deadlines = list(
             await conn.execute(

@@ -167,7 +167,7 @@ def test_mou_roles_follow_the_rota_before_assignment_and_the_council_is_its_own(
     assert not is_incident_council(replace(COUNCIL_USER, org_kind=OrgKind.PROVIDER), i)
 
 
-def test_a_firing_that_reached_nobody_is_retried_until_the_last_attempt():
+def test_a_follow_up_reminder_that_reached_nobody_is_given_up_after_max_attempts():
     due = Deadline("d1", "i1", DeadlineKind.CONTACT_ESCALATION, PAGED, attempts=1)
     nobody = [{"ok": False}, {"ok": False}]
     with pytest.raises(Undelivered):
