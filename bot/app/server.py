@@ -50,7 +50,7 @@ def build_web_app(
             tasks=tasks,
         )
         container.slack = deps
-        chat = deps.chat
+        chat = deps.firing_chat or deps.chat
         mount(app, bolt)
     else:
         log.warning("Slack is not configured (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET): not mounted")

@@ -57,21 +57,27 @@ GROUPS: tuple[ModuleType, ...] = (
 WEB_API_LOG = logging.getLogger("handlers.slack.webapi")
 
 
-def web_client(token: str, api_url: str) -> AsyncWebClient:
+def web_client(
+    token: str, api_url: str, *, retries: bool = True, timeout: int = 10
+) -> AsyncWebClient:
+    """With `retries`, 429s (after Retry-After), 5xx and connection errors are retried. The
+    client for deadline firings has none and a short timeout: a firing holds the incident's
+    lock while it sends, and its retries come from the deadline's own backoff instead."""
     base = api_url if api_url.endswith("/") else api_url + "/"
     # An explicit level: slack_sdk formats every request (modals included) for its debug log
     # when its own logger's level is unset, which costs CPU on the hot path.
     WEB_API_LOG.setLevel(logging.WARNING)
+    handlers = [
+        AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+        AsyncServerErrorRetryHandler(max_retry_count=3),
+        AsyncConnectionErrorRetryHandler(max_retry_count=2),
+    ]
     return AsyncWebClient(
         logger=WEB_API_LOG,
         token=token,
         base_url=base,
-        timeout=10,
-        retry_handlers=[
-            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
-            AsyncServerErrorRetryHandler(max_retry_count=3),
-            AsyncConnectionErrorRetryHandler(max_retry_count=2),
-        ],
+        timeout=timeout,
+        retry_handlers=handlers if retries else [],
     )
 
 
@@ -103,6 +109,8 @@ def build_slack(
         tasks=tasks,
         chat=SlackChat(client, uow, ctx, room),
     )
+    firing_client = web_client(token, api_url, retries=False, timeout=5)
+    deps.firing_chat = SlackChat(firing_client, uow, ctx, room)
     extra: dict[str, Subcommand] = {}
     for group in GROUPS:
         extra.update(getattr(group, "SUBCOMMANDS", {}))
@@ -116,13 +124,18 @@ def build_slack(
 async def open_http_session(deps: SlackDeps) -> None:
     """One long-lived HTTP session for the Web API: slack_sdk otherwise opens a new session
     (and, in production, a new TLS connection) for every call."""
-    deps.client.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
+    session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
+    deps.client.session = session
+    if deps.firing_chat is not None:
+        deps.firing_chat.client.session = session
 
 
 async def close_http_session(deps: SlackDeps) -> None:
     if deps.client.session is not None:
         await deps.client.session.close()
-        deps.client.session = None
+    deps.client.session = None
+    if deps.firing_chat is not None:
+        deps.firing_chat.client.session = None
 
 
 def mount(web_app: web.Application, bolt: AsyncApp) -> None:

@@ -26,5 +26,6 @@ class SlackDeps:
     room: SlackRoom
     tasks: BackgroundTasks
     chat: SlackChat
+    firing_chat: SlackChat | None = None  # no client-side retries: used under the incident lock
     wake: Callable[[datetime], None] | None = None  # tell the deadline scheduler of a new due time
     firing: FiringDeps | None = None  # chat + Notify, for announcements after a commit
