@@ -21,10 +21,11 @@ import time
 import uuid
 from collections import deque
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any, Literal
 
 from aiohttp import web
+
+from tests.fakes.local_server import LocalServer
 
 Route = Literal["email", "sms"]
 CLOCK_SKEW_SECONDS = 30
@@ -60,7 +61,7 @@ def _b64decode(part: str) -> bytes:
     return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
 
 
-class FakeNotifyApi:
+class FakeNotifyApi(LocalServer):
     def __init__(self, api_key: str | None = None) -> None:
         self.api_key = api_key or f"test_key-{uuid.uuid4()}-{uuid.uuid4()}"
         self.service_id = self.api_key[-73:-37]
@@ -74,7 +75,6 @@ class FakeNotifyApi:
         self._in_flight = 0
         self._idle = asyncio.Event()
         self._idle.set()
-        self._runner: web.AppRunner | None = None
         self.base_url = ""
 
     # --- set-up -----------------------------------------------------------------------------
@@ -108,29 +108,7 @@ class FakeNotifyApi:
         app = web.Application()
         app.router.add_post("/v2/notifications/email", self._email)
         app.router.add_post("/v2/notifications/sms", self._sms)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = self._runner.addresses[0][:2]
-        self.base_url = f"http://{host}:{port}"
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> FakeNotifyApi:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
+        self.base_url = await self._serve(app, access_log=None, shutdown_timeout=0.5)
 
     # --- the API ----------------------------------------------------------------------------
 

@@ -11,10 +11,11 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any
 
 from aiohttp import web
+
+from tests.fakes.local_server import LocalServer
 
 TEAM_ID, TEAM_NAME, BOT_USER, BOT_ID = "T0MHCLG", "MHCLG", "UBOT", "BBOT"
 _CHANNEL_NAME = re.compile(r"^[a-z0-9_-]+$")
@@ -94,7 +95,7 @@ def message_text(args: dict[str, Any]) -> str:
     return "\n".join(found)
 
 
-class FakeSlackApi:
+class FakeSlackApi(LocalServer):
     """`POST /api/{method}` as Slack answers it, with every call recorded and faults on demand."""
 
     def __init__(self) -> None:
@@ -111,7 +112,6 @@ class FakeSlackApi:
         self._delivered: list[Answer] = []
         self._pins: set[tuple[str, str]] = set()
         self._pending_uploads: dict[str, Upload] = {}
-        self._runner: web.AppRunner | None = None
         self._root = ""
         self._methods: dict[str, Callable[[Answer], Answer]] = {
             "auth.test": self._auth_test,
@@ -145,28 +145,7 @@ class FakeSlackApi:
         app.router.add_route("POST", "/api/{method}", self._handle)
         app.router.add_route("GET", "/api/{method}", self._handle)  # users.info and other reads
         app.router.add_post("/upload/{file_id}", self._handle_upload)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
-        host, port = self._runner.addresses[0][:2]
-        self._root = f"http://{host}:{port}"
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> FakeSlackApi:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
+        self._root = await self._serve(app)
 
     @property
     def base_url(self) -> str:
