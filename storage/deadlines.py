@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, func, insert, select, update
+from sqlalchemy import CursorResult, Table, case, func, insert, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -68,6 +68,21 @@ def _rowcount(result: Any) -> int:
     return result.rowcount
 
 
+# Among deadlines already due, who is waiting on them decides the order: a provider's page and
+# the contact ladder first (a council is waiting on a 30-minute clock), everything else after.
+# Under a burst (many councils at once) this keeps pages and escalations ahead of emails and
+# follow-up reminders.
+_URGENT = {
+    DeadlineKind.PROVIDER_PAGE.value: 0,
+    DeadlineKind.CONTACT_ESCALATION.value: 1,
+    DeadlineKind.CONTACT_REMINDER.value: 1,
+}
+
+
+def _priority(kind: Any) -> Any:
+    return case(_URGENT, value=kind, else_=2)
+
+
 class SqlDeadlineRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -105,7 +120,7 @@ class SqlDeadlineRepository:
             select(found.c.id)
             .join(IncidentRow, IncidentRow.id == found.c.incident_id)
             .where(found.c.state == _PENDING, found.c.due_at <= now)
-            .order_by(found.c.due_at, found.c.id)
+            .order_by(_priority(found.c.kind), found.c.due_at, found.c.id)
             .limit(1)
             .with_for_update(skip_locked=True, of=[found, IncidentRow.__table__])
         )
