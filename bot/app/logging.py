@@ -66,3 +66,8 @@ def quiet_libraries(level: str = "INFO") -> None:
     WARNING unless a developer asks for DEBUG explicitly."""
     for noisy in (*NOISY, "notifications_python_client"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    # "skipped: maximum number of running instances reached" is the sweep finding the previous
+    # pass still busy, which is by design (max_instances=1); it is not worth a warning.
+    logging.getLogger("apscheduler.scheduler").setLevel(
+        max(logging.ERROR, logging.getLevelName(level))
+    )
