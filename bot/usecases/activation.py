@@ -30,7 +30,7 @@ from bot.usecases.context import CoreContext
 from bot.usecases.firing import FiringDeps
 from bot.usecases.firing.announce import announcements
 from bot.usecases.firing.contact import attempt_chat
-from bot.usecases.mou import lock_incident
+from bot.usecases.loading import load_incident
 from bot.views.page import LONDON
 
 ASSESSORS_ONLY = "Only MHCLG's configured CIR assessors can activate an incident."
@@ -82,7 +82,7 @@ async def activate_incident(
     when the council is contacted, so contact recorded by any assigned provider stops it.
     Each provider still gets its own engagement (who acknowledged, who made contact)."""
     async with uow:
-        incident = await lock_incident(uow, cmd.incident)
+        incident = await load_incident(uow, cmd.incident, for_update=True)
         if not is_assessor(cmd.actor, ctx):
             raise await refuse(uow, incident, cmd.actor, "activate", ASSESSORS_ONLY, ctx)
         if incident.provider_ids:

@@ -21,7 +21,7 @@ from bot.domain.states import State
 from bot.ports import UnitOfWork
 from bot.usecases.authz import refuse
 from bot.usecases.context import CoreContext
-from bot.usecases.mou import lock_incident
+from bot.usecases.loading import load_incident
 from bot.usecases.status_updates import start_response_followups
 from bot.views.page import clock_time
 
@@ -72,7 +72,7 @@ class AcknowledgePage:
 
 async def acknowledge_page(cmd: AcknowledgePage, uow: UnitOfWork, ctx: CoreContext) -> Engagement:
     async with uow:
-        incident = await lock_incident(uow, cmd.incident)
+        incident = await load_incident(uow, cmd.incident, for_update=True)
         if not is_assigned_provider(cmd.actor, incident):
             raise await refuse(
                 uow, incident, cmd.actor, "acknowledge_page", _not_assigned(incident), ctx
@@ -114,7 +114,7 @@ class ContactResult:
 async def record_contact(cmd: RecordContact, uow: UnitOfWork, ctx: CoreContext) -> ContactResult:
     method = parse_method(cmd.method)
     async with uow:
-        incident = await lock_incident(uow, cmd.incident)
+        incident = await load_incident(uow, cmd.incident, for_update=True)
         if not is_assigned_provider(cmd.actor, incident):
             raise await refuse(
                 uow, incident, cmd.actor, "record_contact", _not_assigned(incident), ctx

@@ -23,17 +23,6 @@ SIGNED_BY = "Only the provider or the council itself can record that the MoU was
 OVERRIDE_BY = "Only MHCLG's configured CIR assessors can override the MoU."
 
 
-async def lock_incident(uow: UnitOfWork, key: str) -> Incident:
-    """Load and lock the incident by id or reference (`load_incident` locks by id only), so
-    changes to the same incident take turns."""
-    incident = await load_incident(uow, key, for_update=True)
-    if key.upper().startswith("CIR-"):
-        locked = await uow.incidents.get_for_update(incident.id)
-        assert locked is not None
-        incident = locked
-    return incident
-
-
 def is_incident_provider(actor: Actor, incident: Incident, ctx: CoreContext) -> bool:
     """Before activation no provider is assigned yet, so the one on duty today may act."""
     if actor.org_kind is not OrgKind.PROVIDER:
@@ -64,7 +53,7 @@ async def record_mou(cmd: RecordMou, uow: UnitOfWork, ctx: CoreContext) -> Incid
             "Record the MoU as sent or signed.", {"status": "Choose sent or signed."}
         )
     async with uow:
-        incident = await lock_incident(uow, cmd.incident)
+        incident = await load_incident(uow, cmd.incident, for_update=True)
         provider = is_incident_provider(cmd.actor, incident, ctx)
         if status is MouStatus.SENT and not provider:
             raise await refuse(uow, incident, cmd.actor, "record_mou_sent", SENT_BY, ctx)
@@ -88,7 +77,7 @@ class OverrideMou:
 
 async def override_mou(cmd: OverrideMou, uow: UnitOfWork, ctx: CoreContext) -> Incident:
     async with uow:
-        incident = await lock_incident(uow, cmd.incident)
+        incident = await load_incident(uow, cmd.incident, for_update=True)
         if not is_assessor(cmd.actor, ctx):
             raise await refuse(uow, incident, cmd.actor, "override_mou", OVERRIDE_BY, ctx)
         if incident.mou_status is MouStatus.SIGNED:
