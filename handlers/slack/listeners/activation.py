@@ -20,7 +20,6 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot.domain.bindings import Platform
 from bot.domain.errors import DomainError, InvalidInput, NotAuthorised
 from bot.domain.incident import Incident
 from bot.domain.states import State
@@ -43,13 +42,12 @@ from bot.usecases.contact import (
 )
 from bot.usecases.loading import load_incident
 from bot.usecases.mou import OverrideMou, RecordMou, override_mou, record_mou
-from bot.usecases.presence import incident_for_channel
 from bot.usecases.threshold import ASSESSORS_ONLY
 from bot.views.actions import Action, Form
 from bot.views.clock import LONDON
 from handlers.slack.ack_window import within_window
 from handlers.slack.context import SlackDeps
-from handlers.slack.listeners.flows import tell
+from handlers.slack.listeners.flows import incident_key, tell
 from handlers.slack.listeners.subcommands import Run, Subcommand
 from handlers.slack.parse import text_of, value_of
 from handlers.slack.render import activation as render
@@ -75,15 +73,6 @@ def _errors(exc: DomainError, block: In) -> dict[str, str]:
         if known:
             return known
     return {block.value: str(exc)}
-
-
-async def _resolve(deps: SlackDeps, target: str, channel: str, usage: str) -> str:
-    if target:
-        return target
-    incident = await incident_for_channel(deps.uow(), Platform.SLACK, channel) if channel else None
-    if incident is None:
-        raise DomainError(f"Say which incident, e.g. `{usage}`, or run it in its channel.")
-    return incident.id
 
 
 async def _load(deps: SlackDeps, key: str) -> Incident:
@@ -121,7 +110,7 @@ async def open_form(
         actor = await deps.identity.actor(user)
         if not is_assessor(actor, deps.ctx):
             raise NotAuthorised(ASSESSORS_ONLY)
-        incident = await _load(deps, await _resolve(deps, target, channel, usage))
+        incident = await _load(deps, await incident_key(deps, target, channel, usage))
     except DomainError as exc:
         await tell(deps, user, channel, str(exc))
         return
@@ -159,7 +148,7 @@ async def record_mou_flow(
 ) -> None:
     try:
         actor = await deps.identity.actor(user, team)
-        key = await _resolve(deps, target, channel, "/cir mou sent CIR-2026-0001")
+        key = await incident_key(deps, target, channel, "/cir mou sent CIR-2026-0001")
         incident = await record_mou(RecordMou(actor, key, status), deps.uow(), deps.ctx)
     except DomainError as exc:
         await tell(deps, user, channel, str(exc))

@@ -40,14 +40,15 @@ async def tell(deps: SlackDeps, user: str, channel: str, text: str) -> None:
         log.warning("could not tell user", extra={"status": exc.response.get("error")})
 
 
-async def _resolve(deps: SlackDeps, target: str, channel: str) -> str:
+async def incident_key(
+    deps: SlackDeps, target: str, channel: str, usage: str = "/cir assess CIR-2026-0001"
+) -> str:
+    """The incident a command is about: the reference typed, else the channel it was run in."""
     if target:
         return target
     incident = await incident_for_channel(deps.uow(), Platform.SLACK, channel) if channel else None
     if incident is None:
-        raise DomainError(
-            "Say which incident, e.g. `/cir assess CIR-2026-0001`, or run it in its channel."
-        )
+        raise DomainError(f"Say which incident, e.g. `{usage}`, or run it in its channel.")
     return incident.id
 
 
@@ -56,7 +57,7 @@ async def start_assessment(
 ) -> None:
     try:
         actor = await deps.identity.actor(user, user_team)
-        key = await _resolve(deps, target, channel)
+        key = await incident_key(deps, target, channel)
         incident = await start_threshold_check(
             StartThresholdCheck(actor, key), deps.uow(), deps.ctx
         )
@@ -100,7 +101,7 @@ async def retry_channel(
         await tell(deps, user, channel, "Only MHCLG's CIR team can retry creating a channel.")
         return
     try:
-        p_key = await _resolve(deps, target, "")
+        p_key = await incident_key(deps, target, "")
         await deps.room.open(p_key, reporter=user, origin_channel=channel)
     except DomainError as exc:
         await tell(deps, user, channel, str(exc))

@@ -19,10 +19,9 @@ from bot.usecases.lessons import (
 from bot.usecases.participants import organisation_name
 from bot.views.actions import Action, Form
 from handlers.slack.context import SlackDeps
-from handlers.slack.listeners.flows import tell
+from handlers.slack.listeners.flows import incident_key, tell
 from handlers.slack.listeners.response import (
     Builder,
-    incident_key,
     meta_of,
     open_form,
     submitted,

@@ -26,10 +26,9 @@ from bot.usecases import checklist as checklist_uc
 from bot.usecases import phases, status_updates
 from bot.usecases.loading import load_incident
 from bot.usecases.participants import can_view, organisation_name, organisations
-from bot.usecases.presence import incident_for_channel
 from bot.views.actions import Action, Form
 from handlers.slack.context import SlackDeps
-from handlers.slack.listeners.flows import tell
+from handlers.slack.listeners.flows import incident_key, tell
 from handlers.slack.listeners.subcommands import Subcommand
 from handlers.slack.parse import text_of, value_of
 from handlers.slack.render import response as render
@@ -52,15 +51,6 @@ def who(body: dict[str, Any]) -> tuple[str, str, str]:
 
 def meta_of(view: dict[str, Any]) -> dict[str, Any]:
     return dict(json.loads(view.get("private_metadata") or "{}"))
-
-
-async def incident_key(deps: SlackDeps, target: str, channel: str, usage: str) -> str:
-    if target:
-        return target
-    incident = await incident_for_channel(deps.uow(), Platform.SLACK, channel) if channel else None
-    if incident is None:
-        raise DomainError(f"Say which incident, e.g. `{usage}`, or run it in its channel.")
-    return incident.id
 
 
 async def open_form(
