@@ -124,7 +124,7 @@ def escalation_message(
 
 
 def escalation_sms(text: str, incident: Incident) -> str:
-    return f"[{incident.marking.value}] CIR {text} See the incident channel in Slack."
+    return f"[{incident.marking.value}] CIR {text} See the incident channel."
 
 
 def escalation_email(text: str, incident: Incident) -> tuple[str, str]:
