@@ -5,7 +5,7 @@ Use cases take a UnitOfWork so they run the same against the real database and a
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol
@@ -91,6 +91,8 @@ class AssessmentRepository(Protocol):
 
 class DeadlineRepository(Protocol):
     async def add(self, deadline: Deadline) -> None: ...
+
+    async def add_all(self, deadlines: Iterable[Deadline]) -> None: ...
 
     async def cancel_pending(
         self, incident_id: str, kinds: Collection[DeadlineKind] | None = None

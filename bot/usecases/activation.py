@@ -109,8 +109,7 @@ async def activate_incident(
             *announcements(incident.id, ids, now, deadline_at, ctx.new_id),
             *contact_ladder(incident.id, now, ctx.policy.ladder, ctx.new_id),
         ]
-        for deadline in deadlines:
-            await uow.deadlines.add(deadline)
+        await uow.deadlines.add_all(deadlines)
         incident.note(
             "ProviderPaged",
             cmd.actor,

@@ -8,6 +8,7 @@ needed stops the reminders.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -203,7 +204,15 @@ class ChecklistView:
 async def checklist_view(uow: UnitOfWork, key: str, followups: Followups) -> ChecklistView:
     async with uow:
         incident = await load_incident(uow, key)
-        stored = {i.item: i for i in await uow.checklist.for_incident(incident.id)}
+        stored = await uow.checklist.for_incident(incident.id)
+    return build_checklist_view(incident, stored, followups)
+
+
+def build_checklist_view(
+    incident: Incident, items: Iterable[ChecklistItem], followups: Followups
+) -> ChecklistView:
+    """Every item the service tracks, stored or not yet touched (then outstanding)."""
+    stored = {i.item: i for i in items}
     rows = []
     for kind in ItemKind:
         item = stored.get(kind) or ChecklistItem(incident.id, kind)

@@ -22,7 +22,7 @@ from bot.domain.engagement import Engagement
 from bot.domain.incident import Incident
 from bot.policy.model import Council
 from bot.ports import UnitOfWork
-from bot.usecases.checklist import checklist_view
+from bot.usecases.checklist import build_checklist_view
 from bot.usecases.context import CoreContext
 from bot.usecases.loading import load_incident
 from bot.views.card import IncidentCard, build_card
@@ -78,9 +78,22 @@ async def presence(
             provider_names={p.id: p.name for p in ctx.policy.providers.values()},
             now=ctx.clock.now(),
         )
-    view = await checklist_view(uow, incident.id, ctx.policy.followups)
+        items = await uow.checklist.for_incident(incident.id)
+    view = build_checklist_view(incident, items, ctx.policy.followups)
     result.checklist = checklist_lines(view)
     return result
+
+
+async def channel_of(
+    uow: UnitOfWork, incident_id: str, platform: Platform
+) -> ChannelBinding | None:
+    async with uow:
+        return await uow.channels.for_incident(incident_id, platform)
+
+
+async def invites_of(uow: UnitOfWork, incident_id: str, platform: Platform) -> list[Invite]:
+    async with uow:
+        return [i for i in await uow.invites.for_incident(incident_id) if i.platform is platform]
 
 
 async def incident_for_channel(

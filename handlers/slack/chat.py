@@ -8,7 +8,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.chat_port import ChatDelivery, OutboundMessage
-from bot.domain.bindings import ChannelStatus, Invite, InviteStatus, Platform
+from bot.domain.bindings import Invite, InviteStatus, Platform
 from bot.ports import UnitOfWorkFactory
 from bot.usecases import presence as uc
 from bot.usecases.context import CoreContext
@@ -34,10 +34,10 @@ class SlackChat:
         return ChatDelivery(True, route)
 
     async def to_incident(self, incident_id: str, message: OutboundMessage) -> ChatDelivery:
-        p = await uc.presence(self.uow(), self.ctx, incident_id, Platform.SLACK)
-        if p.channel is None or p.channel.status is not ChannelStatus.CREATED:
+        channel = await self.room.channel(incident_id)
+        if channel is None:
             return ChatDelivery(False, "slack:incident", "the incident has no Slack channel")
-        return await self._post(p.channel.channel_id, message, f"slack:{p.channel.channel_id}")
+        return await self._post(channel.channel_id, message, f"slack:{channel.channel_id}")
 
     async def to_channel(self, channel: str, message: OutboundMessage) -> ChatDelivery:
         return await self._post(channel, message, f"slack:{channel}")
@@ -51,25 +51,26 @@ class SlackChat:
         """Invite the provider's escalation contacts by Slack Connect, one email per call (the
         API's rule); each invitation is tracked until accepted."""
         provider = self.ctx.policy.providers.get(provider_id)
-        p = await uc.presence(self.uow(), self.ctx, incident_id, Platform.SLACK)
-        if provider is None or p.channel is None or p.channel.status is not ChannelStatus.CREATED:
+        channel = await self.room.channel(incident_id)
+        if provider is None or channel is None:
             return ChatDelivery(False, "slack:invite", "no provider or no incident channel")
+        invites = await uc.invites_of(self.uow(), incident_id, Platform.SLACK)
         results = []
         for contact in provider.escalation_contacts:
-            previous = next((i for i in p.invites if i.email == contact.email), None)
+            previous = next((i for i in invites if i.email == contact.email), None)
             if not contact.email or (previous and previous.status is not InviteStatus.FAILED):
                 continue  # a failed invitation is tried again, reusing its row
             status, invite_id, error = InviteStatus.SENT, "", ""
             try:
                 response = await self.client.conversations_inviteShared(
-                    channel=p.channel.channel_id, emails=[contact.email]
+                    channel=channel.channel_id, emails=[contact.email]
                 )
                 invite_id = str(response.get("invite_id", ""))
             except SlackApiError as exc:
                 status, error = InviteStatus.FAILED, str(exc.response.get("error", "slack_error"))
             invite = Invite(
                 previous.id if previous else uuid.uuid4().hex,
-                p.incident.id,
+                incident_id,
                 Platform.SLACK,
                 contact.email,
                 "provider",

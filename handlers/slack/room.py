@@ -44,6 +44,23 @@ class SlackRoom:
     def __init__(self, client: AsyncWebClient, uow: UnitOfWorkFactory, ctx: CoreContext) -> None:
         self.client, self.uow, self.ctx = client, uow, ctx
         self._locks: dict[str, asyncio.Lock] = {}
+        # incident id -> its created channel. A created channel's id never changes (a retry
+        # only ever follows a failure), so once seen it is kept: every escalation, reminder
+        # and channel message needs it, and loading the whole presence for it cost ten queries.
+        self._channels: dict[str, ChannelBinding] = {}
+        self._refresh_asked: dict[str, int] = {}
+        self._refresh_done: dict[str, int] = {}
+
+    async def channel(self, incident_id: str) -> ChannelBinding | None:
+        """The incident's Slack channel if it was created; None while it is not (yet)."""
+        known = self._channels.get(incident_id)
+        if known is not None:
+            return known
+        binding = await uc.channel_of(self.uow(), incident_id, SLACK)
+        if binding is None or binding.status is not ChannelStatus.CREATED:
+            return None
+        self._channels[incident_id] = binding
+        return binding
 
     async def open(self, incident_id: str, reporter: str = "", origin_channel: str = "") -> None:
         async with self._lock(incident_id):
@@ -196,7 +213,22 @@ class SlackRoom:
         await self.refresh(incident_id)
 
     async def refresh(self, incident_id: str) -> None:
-        """Bring the pinned card and the triage card up to date with the stored state."""
+        """Bring the pinned card and the triage card up to date with the stored state.
+
+        One refresh per incident at a time, so an older state can never overwrite a newer one,
+        and requests that queue behind a running refresh are served by a single next one: a
+        refresh that began loading after a request was made shows that request's change (its
+        caller committed before asking). Activation alone asks three times; under a burst of
+        activations the cards are drawn once or twice each instead of every time."""
+        asked = self._refresh_asked[incident_id] = self._refresh_asked.get(incident_id, 0) + 1
+        async with self._lock(f"refresh:{incident_id}"):
+            if self._refresh_done.get(incident_id, 0) >= asked:
+                return
+            covers = self._refresh_asked[incident_id]
+            await self._refresh(incident_id)
+            self._refresh_done[incident_id] = covers
+
+    async def _refresh(self, incident_id: str) -> None:
         p = await uc.presence(self.uow(), self.ctx, incident_id, SLACK)
         card = p.card()
         for message in (p.card_message, p.triage_message):
@@ -214,10 +246,10 @@ class SlackRoom:
             )
 
     async def post(self, incident_id: str, text: str, blocks: list[dict] | None = None) -> None:
-        p = await uc.presence(self.uow(), self.ctx, incident_id, SLACK)
-        if p.channel is not None and p.channel.status is ChannelStatus.CREATED:
+        channel = await self.channel(incident_id)
+        if channel is not None:
             await self._safe(
-                "chat_postMessage", channel=p.channel.channel_id, text=text, blocks=blocks
+                "chat_postMessage", channel=channel.channel_id, text=text, blocks=blocks
             )
 
     async def _tell_reporter_of_failure(
