@@ -105,9 +105,11 @@ async def incident_for_channel(
 
 
 async def record_channel(uow: UnitOfWork, ctx: CoreContext, binding: ChannelBinding) -> None:
-    """Store the channel's state; creation and failure are on the timeline as evidence."""
+    """Store the channel's state; creation and failure are on the timeline as evidence. The
+    incident is locked, so the note waits its turn behind a firing instead of failing the
+    version check (and losing the record of a channel that exists)."""
     async with uow:
-        incident = await load_incident(uow, binding.incident_id)
+        incident = await load_incident(uow, binding.incident_id, for_update=True)
         await uow.channels.save(binding)
         now = ctx.clock.now()
         if binding.status is ChannelStatus.CREATED:
@@ -130,8 +132,10 @@ async def record_channel(uow: UnitOfWork, ctx: CoreContext, binding: ChannelBind
 
 
 async def record_invite(uow: UnitOfWork, ctx: CoreContext, invite: Invite) -> None:
+    """Locks the incident, as `record_channel` does: an invitation that went out is recorded
+    even while the incident's page or ladder is firing."""
     async with uow:
-        incident = await load_incident(uow, invite.incident_id)
+        incident = await load_incident(uow, invite.incident_id, for_update=True)
         await uow.invites.save(invite)
         incident.note(
             "InvitationUpdated",
