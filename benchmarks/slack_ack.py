@@ -67,7 +67,9 @@ RESULTS = Path(__file__).resolve().parent / "results" / "slack_ack.json"
 
 
 class _DiscardedTasks(BackgroundTasks):
-    def spawn(self, coro: Awaitable[Any], *, name: str = "") -> asyncio.Task[Any]:
+    def spawn(
+        self, coro: Awaitable[Any], *, name: str = "", urgent: bool = False
+    ) -> asyncio.Task[Any]:
         if isinstance(coro, Coroutine):
             coro.close()  # never started: no "was never awaited" warning
         return asyncio.ensure_future(asyncio.sleep(0))

@@ -106,14 +106,20 @@ class SqlDeadlineRepository:
         return _rowcount(result)
 
     async def claim_next_due(
-        self, now: datetime, worker_id: str, *, exclude: Collection[str] = ()
+        self,
+        now: datetime,
+        worker_id: str,
+        *,
+        exclude: Collection[str] = (),
+        only: str | None = None,
     ) -> Deadline | None:
         """Claim the earliest due deadline whose row and incident nobody else holds.
 
         Must be the first statement of the caller's transaction (see the module docstring). The
         claim is not a state change: if the transaction rolls back the deadline is pending again,
         so a crash mid-firing loses nothing. `exclude` lets one sweep step past deadlines whose
-        handler just failed instead of retrying them in a tight loop.
+        handler just failed instead of retrying them in a tight loop; `only` claims that one
+        deadline or nothing, under the same conditions.
         """
         found = _TABLE.alias("candidate")
         candidate = (
@@ -126,6 +132,8 @@ class SqlDeadlineRepository:
         )
         if exclude:
             candidate = candidate.where(found.c.id.not_in(list(exclude)))
+        if only is not None:
+            candidate = candidate.where(found.c.id == only)
         stmt = (
             update(_TABLE)
             .where(_TABLE.c.id == candidate.scalar_subquery(), _TABLE.c.state == _PENDING)

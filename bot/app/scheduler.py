@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -108,12 +108,35 @@ class DeadlineScheduler:
                 await loop()
             return settled
 
-    async def _fire_one(self, failed: set[str]) -> int | None:
-        """Claim one deadline and fire it; None when nothing is claimable, 0 when it failed."""
+    async def fire_now(self, deadline_ids: Sequence[str]) -> int:
+        """Fire these deadlines now if they are due and nobody holds them; returns how many were
+        settled. An activation's page goes out this way as soon as the decision is committed,
+        without waiting for a wake-up and a free loop behind a burst of other firings. It is the
+        same claim as the loops', so a deadline still fires once: one held elsewhere, failed or
+        not yet due stays pending for the loops, the sweep and the backoff."""
+        if self._stopped:
+            return 0
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)  # stop() waits for it like for a sweep
+        try:
+            settled = 0
+            for deadline_id in deadline_ids:
+                if self._stopped:
+                    break
+                settled += await self._fire_one(set(), only=deadline_id) or 0
+            return settled
+        finally:
+            if task is not None:
+                self._running.discard(task)
+
+    async def _fire_one(self, failed: set[str], only: str | None = None) -> int | None:
+        """Claim one deadline (the most urgent due, or `only`) and fire it; None when nothing is
+        claimable, 0 when it failed."""
         async with self._uow_factory() as uow:
             deadlines = SqlDeadlineRepository(uow.session)
             deadline = await deadlines.claim_next_due(
-                self._clock.now(), self.worker_id, exclude=failed
+                self._clock.now(), self.worker_id, exclude=failed, only=only
             )
             if deadline is None:
                 return None

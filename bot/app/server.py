@@ -59,6 +59,7 @@ def build_web_app(
     if container.slack is not None:
         container.slack.firing = runtime.firing
         container.slack.wake = runtime.scheduler.wake_at
+        container.slack.fire_now = runtime.scheduler.fire_now
 
     async def on_startup(_app: web.Application) -> None:
         if container.slack is not None:

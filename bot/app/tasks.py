@@ -30,8 +30,13 @@ class BackgroundTasks:
         async with self._slots:
             return await coro
 
-    def spawn(self, coro: Awaitable[Any], *, name: str = "") -> asyncio.Task[Any]:
-        task = asyncio.ensure_future(self._bounded(coro))
+    def spawn(
+        self, coro: Awaitable[Any], *, name: str = "", urgent: bool = False
+    ) -> asyncio.Task[Any]:
+        """`urgent` work (a provider's page) starts at once instead of queueing for a slot
+        behind the cards and channel messages of a burst; keep it to what a person is waiting
+        on, since it is not bounded."""
+        task = asyncio.ensure_future(coro if urgent else self._bounded(coro))
         task.set_name(name or getattr(coro, "__qualname__", "task"))
         self._tasks.add(task)
         task.add_done_callback(self._done)

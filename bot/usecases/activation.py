@@ -17,7 +17,7 @@ from datetime import date, datetime
 
 from bot.chat_port import ChatDelivery
 from bot.domain.actors import SYSTEM, Actor
-from bot.domain.deadlines import Deadline
+from bot.domain.deadlines import Deadline, DeadlineKind
 from bot.domain.engagement import Engagement
 from bot.domain.errors import DomainError, InvalidInput, NotFound
 from bot.domain.incident import Incident
@@ -73,6 +73,11 @@ class ActivationResult:
     notified_at: datetime
     deadline_at: datetime
     deadlines: list[Deadline] = field(default_factory=list)  # announcements, then the ladder
+
+    @property
+    def page_ids(self) -> list[str]:
+        """The pages to the providers: what a person is waiting on first."""
+        return [d.id for d in self.deadlines if d.kind is DeadlineKind.PROVIDER_PAGE]
 
 
 async def activate_incident(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -29,3 +29,5 @@ class SlackDeps:
     firing_chat: SlackChat | None = None  # no client-side retries: used under the incident lock
     wake: Callable[[datetime], None] | None = None  # tell the deadline scheduler of a new due time
     firing: FiringDeps | None = None  # chat + Notify, for announcements after a commit
+    # fire these due deadlines now (the scheduler's own claim), for a page right after a commit
+    fire_now: Callable[[Sequence[str]], Awaitable[int]] | None = None

@@ -10,7 +10,7 @@ import signal
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from subprocess import PIPE, Popen, TimeoutExpired
@@ -24,8 +24,6 @@ from bot.domain.deadlines import Deadline, DeadlineKind, DeadlineState
 from bot.domain.ladder import contact_ladder
 from bot.usecases.context import CoreContext
 from bot.usecases.referral import open_referral
-from storage import migrate
-from storage.database import create_engine_for, parse_database_url
 from storage.deadlines import SqlDeadlineRepository
 from storage.models import IncidentRow
 from storage.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
@@ -345,29 +343,6 @@ async def _fired(handler: Recorder, n: int) -> bool:
 
 
 # --- PostgreSQL: several engines, several processes, and the race with "contact made" ---------
-
-
-@pytest.fixture
-async def pg_uows(pg_database_url: str) -> AsyncIterator[SqlUnitOfWorkFactory]:
-    """A migrated PostgreSQL database with a `fired_log` that has no unique constraint, so a
-    deadline fired twice would show up as two rows."""
-    target = parse_database_url(pg_database_url)
-    migrate.upgrade(target)
-    engine = create_engine_for(target)
-    async with engine.begin() as conn:
-        await conn.execute(
-            text("CREATE TABLE fired_log (deadline_id VARCHAR(36) NOT NULL, worker_id TEXT)")
-        )
-    yield SqlUnitOfWorkFactory(engine)
-    await engine.dispose()
-
-
-@pytest.fixture
-async def other_uows(pg_database_url: str) -> AsyncIterator[SqlUnitOfWorkFactory]:
-    """A second, independent engine on the same database: another replica's connection pool."""
-    engine = create_engine_for(parse_database_url(pg_database_url))
-    yield SqlUnitOfWorkFactory(engine)
-    await engine.dispose()
 
 
 def log_as(worker: str) -> Callable[[Deadline, SqlUnitOfWork], Awaitable[None]]:

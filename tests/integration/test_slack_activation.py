@@ -12,12 +12,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from bot.domain.bindings import Platform
 from bot.domain.states import State
 from bot.usecases.contact import record_contact
 from bot.views.clock import clock_time
 from handlers.slack.listeners import activation as listener
+from storage.models import DeadlineRow
 from tests.fakes import slack_requests as sr
 from tests.fakes.notify_api import FakeNotifyApi
 from tests.integration.slack_harness import ASSESSOR, INTERN, SECRET, SlackEnv
@@ -111,6 +113,16 @@ async def activated(env: SlackEnv, choice: str = "on_duty") -> tuple[str, str]:
     return incident_id, channel
 
 
+async def pending_and_fired(env: SlackEnv, incident_id: str) -> list[tuple[str, str]]:
+    async with env.container.uow() as uow:
+        rows = await uow.session.execute(
+            select(DeadlineRow.kind, DeadlineRow.state).where(
+                DeadlineRow.incident_id == incident_id
+            )
+        )
+        return [(kind, state) for kind, state in rows]
+
+
 def kinds(events: list[Any]) -> list[str]:
     return [e.kind for e in events]
 
@@ -180,7 +192,9 @@ async def test_the_council_signs_by_command_and_both_providers_are_paged(slack_e
     assert "Both (mass event): Accenture and KPMG" in shown and "30 minutes" in shown
 
     assert await submit(slack_env, activate_form(incident_id, "both")) == {}
-    assert await slack_env.fire_due() == 3  # two pages and the council's email
+    assert len(slack_env.slack.messages(KPMG_PAGING)) == 1  # both paged at once
+    assert len(slack_env.slack.messages(ACCENTURE_PAGING)) == 1
+    assert await slack_env.fire_due() == 1  # the council's email
     incident = await slack_env.only_incident()
     assert set(incident.provider_ids) == {"kpmg", "accenture"}
     for paging in (KPMG_PAGING, ACCENTURE_PAGING):
@@ -226,8 +240,13 @@ async def test_activation_pages_the_provider_on_duty_and_tells_the_council(
     assert await submit(slack_env, activate_form(incident_id, "on_duty")) == {}
     incident = await slack_env.only_incident()
     assert incident.state is State.ACTIVATED and incident.provider_ids == ("kpmg",)
-    assert slack_env.slack.messages(KPMG_PAGING) == []  # the scheduler sends it, not the listener
-    assert await slack_env.fire_due() == 2
+    # the page went as soon as the form was answered; the email is the scheduler's, due now
+    assert len(slack_env.slack.messages(KPMG_PAGING)) == 1
+    page_fired = [
+        d for d in await pending_and_fired(slack_env, incident_id) if d[0] == "provider_page"
+    ]
+    assert page_fired == [("provider_page", "fired")]
+    assert await slack_env.fire_due() == 1
     deadline = clock_time(slack_env.clock.now() + timedelta(minutes=30))
     [page] = slack_env.slack.messages(KPMG_PAGING)
     buttons = [e for b in page["blocks"] if b["type"] == "actions" for e in b["elements"]]

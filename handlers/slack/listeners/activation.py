@@ -3,11 +3,12 @@
 Buttons and /cir subcommands are acknowledged at once and run in the background. Forms are
 validated and stored before the acknowledgement, so a refusal shows inline in the form; the
 channel lines and the card follow it. The page and the council's email are deadlines the
-activation created: the scheduler sends them, woken first thing after the commit. "Contact
-made" gets two seconds to be stored inside Slack's three (it may wait for an escalation that
-holds the incident's lock); past that the form is acknowledged and the provider is told the
-outcome in a message. Who may do what is decided by the use cases; a refusal is answered
-ephemerally with their words.
+activation created: the pages are fired as soon as the form is answered, the email by the
+scheduler, woken first thing; whatever fails is retried by the scheduler. "Contact made" gets
+two seconds to be stored inside Slack's three (it may wait for an escalation that holds the
+incident's lock); past that the form is acknowledged and the provider is told the outcome in a
+message. Who may do what is decided by the use cases; a refusal is answered ephemerally with
+their words.
 """
 
 from __future__ import annotations
@@ -174,8 +175,18 @@ async def acknowledge_flow(
     await deps.room.refresh(incident.id)
 
 
+async def page_then_announce(deps: SlackDeps, result: ActivationResult) -> None:
+    """The pages first, on their own: nothing else of this incident's (its invitations, its
+    card) is yet holding the incident's lock that a page's claim would step past. The rest
+    then queues with the other work that follows an acknowledgement."""
+    if deps.fire_now is not None:
+        await deps.fire_now(result.page_ids)
+    deps.tasks.spawn(after_activation(deps, result))
+
+
 async def after_activation(deps: SlackDeps, result: ActivationResult) -> None:
-    """The scheduler is woken first: the page and the email are due now, and nothing here (a
+    """The pages were fired on their own as soon as the form was answered; the scheduler is
+    woken for the email (and for a page that could not be fired at once), and nothing here (a
     slow Slack, a failing invitation) may delay them."""
     incident_id = result.incident.id
     if deps.wake is not None:
@@ -320,7 +331,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             await ack(response_action="errors", errors=_errors(exc, In.PROVIDER))
             return
         await ack()
-        deps.tasks.spawn(after_activation(deps, result))
+        deps.tasks.spawn(page_then_announce(deps, result), name="page", urgent=True)
 
     @app.view(Form.CONTACT.value)
     async def contact_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
