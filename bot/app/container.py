@@ -50,6 +50,9 @@ class Container:
         return checks
 
     async def close(self) -> None:
+        closing = getattr(self.notifier, "close", None)  # the Notify adapter's connections
+        if closing is not None:
+            await closing()
         await self.engine.dispose()
 
 

@@ -12,22 +12,25 @@ it. For an escalation, a duplicate is better than nothing. Deadline firings use
 `single_attempt()`: they send while holding the incident's lock, and the scheduler retries the
 whole firing later with a backoff instead.
 
-The official client is synchronous (requests) and not thread-safe, so each worker thread of
-asyncio.to_thread gets its own client.
+The official client is synchronous (requests): each send would take a worker thread, and under a
+burst of escalations (thousands of SMS and emails) those threads held the interpreter's lock
+for long stretches while the event loop waited with pages and acknowledgements. So the requests
+are sent on the event loop with aiohttp, speaking the same REST API the official client speaks
+(its endpoints and bodies, and its own code for the signed token), on one connection pool.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
-import threading
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import requests
-from notifications_python_client.errors import APIError, InvalidResponse
-from notifications_python_client.notifications import NotificationsAPIClient
+import aiohttp
+from notifications_python_client import __version__ as CLIENT_VERSION
+from notifications_python_client.authentication import create_jwt_token
 
 from bot.notify_port import Delivery, Notifier, Route
 
@@ -52,6 +55,24 @@ class _Failure(Exception):
         self.retry_after = retry_after
 
 
+class _Pool:
+    """One aiohttp session for a notifier and its copies, opened on the running loop at the
+    first send (never at import or construction) and closed by the composition root."""
+
+    def __init__(self) -> None:
+        self.session: aiohttp.ClientSession | None = None
+
+    def get(self) -> aiohttp.ClientSession:
+        if self.session is None or self.session.closed:
+            self.session = aiohttp.ClientSession()
+        return self.session
+
+    async def close(self) -> None:
+        if self.session is not None:
+            await self.session.close()
+        self.session = None
+
+
 class NotifyNotifier:
     def __init__(
         self,
@@ -65,6 +86,7 @@ class NotifyNotifier:
         max_delay: float = 30.0,
         timeout: float = 5.0,
         sleep: Sleep = asyncio.sleep,
+        _pool: _Pool | None = None,
     ) -> None:
         if not _KEY_SHAPE.fullmatch(api_key):
             # The key itself stays out of the message: it would end up in a startup log.
@@ -73,6 +95,7 @@ class NotifyNotifier:
             raise ValueError("max_attempts must be at least 1")
         self._api_key = api_key
         self._secret = api_key[-36:]
+        self._service_id = api_key[-73:-37]
         self._base_url = base_url
         self._email_template_id = email_template_id
         self._sms_template_id = sms_template_id
@@ -81,7 +104,7 @@ class NotifyNotifier:
         self._max_delay = max_delay
         self._timeout = timeout
         self._sleep = sleep
-        self._local = threading.local()
+        self._pool = _pool or _Pool()
 
     def with_attempts(self, attempts: int, *, timeout: float | None = None) -> NotifyNotifier:
         """A copy that tries each send `attempts` times (and waits `timeout` per request, if
@@ -96,7 +119,12 @@ class NotifyNotifier:
             max_delay=self._max_delay,
             timeout=self._timeout if timeout is None else timeout,
             sleep=self._sleep,
+            _pool=self._pool,
         )
+
+    async def close(self) -> None:
+        """Close the connection pool (shared with this notifier's copies)."""
+        await self._pool.close()
 
     def single_attempt(self, timeout: float = FIRING_TIMEOUT) -> NotifyNotifier:
         """For deadline firings: they hold the incident's lock while they send, and their
@@ -104,43 +132,30 @@ class NotifyNotifier:
         return self.with_attempts(1, timeout=timeout)
 
     async def send_email(self, to: str, subject: str, body: str, *, reference: str) -> Delivery:
-        personalisation = {"subject": subject, "body": body}
-        return await self._send(
-            "email",
-            to,
-            reference,
-            lambda client: client.send_email_notification(
-                email_address=to,
-                template_id=self._email_template_id,
-                personalisation=personalisation,
-                reference=reference,
-            ),
-        )
+        notification = {
+            "email_address": to,
+            "template_id": self._email_template_id,
+            "personalisation": {"subject": subject, "body": body},
+            "reference": reference,
+        }
+        return await self._send("email", to, reference, notification)
 
     async def send_sms(self, to: str, body: str, *, reference: str) -> Delivery:
-        return await self._send(
-            "sms",
-            to,
-            reference,
-            lambda client: client.send_sms_notification(
-                phone_number=to,
-                template_id=self._sms_template_id,
-                personalisation={"body": body},
-                reference=reference,
-            ),
-        )
+        notification = {
+            "phone_number": to,
+            "template_id": self._sms_template_id,
+            "personalisation": {"body": body},
+            "reference": reference,
+        }
+        return await self._send("sms", to, reference, notification)
 
     async def _send(
-        self,
-        route: Route,
-        to: str,
-        reference: str,
-        call: Callable[[NotificationsAPIClient], Any],
+        self, route: Route, to: str, reference: str, notification: dict[str, Any]
     ) -> Delivery:
         failure = _Failure("not attempted", retryable=False)
         for attempt in range(1, self._max_attempts + 1):
             try:
-                response = await asyncio.to_thread(self._call, call)
+                response = await self._post(f"/v2/notifications/{route}", notification)
             except _Failure as exc:
                 failure = exc
             else:
@@ -175,42 +190,43 @@ class NotifyNotifier:
         )
         return Delivery(False, route, to, error=failure.text, attempts=attempt)
 
-    def _call(self, call: Callable[[NotificationsAPIClient], Any]) -> Any:
-        """Runs in a worker thread; turns every failure into a _Failure with safe text."""
+    def _headers(self) -> dict[str, str]:
+        token = create_jwt_token(self._secret, self._service_id)  # a fresh one per request
+        return {
+            "Content-type": "application/json",
+            "Authorization": f"Bearer {token}",
+            "User-agent": f"NOTIFY-API-PYTHON-CLIENT/{CLIENT_VERSION}",
+        }
+
+    async def _post(self, path: str, notification: dict[str, Any]) -> Any:
+        """One request; every failure becomes a _Failure with safe text."""
+        url = self._base_url.rstrip("/") + path
         try:
-            return call(self._client())
-        except InvalidResponse as exc:
+            async with self._pool.get().post(
+                url,
+                data=json.dumps(notification),
+                headers=self._headers(),
+                timeout=aiohttp.ClientTimeout(total=self._timeout),
+            ) as response:
+                status, text = response.status, await response.text()
+                retry_after = response.headers.get("Retry-After", "")
+        except TimeoutError:
+            raise _Failure(f"timed out after {self._timeout:g}s", retryable=True) from None
+        except aiohttp.ClientConnectorError:
+            raise _Failure("could not connect to Notify", retryable=True) from None
+        except (aiohttp.InvalidURL, ValueError) as exc:  # a malformed NOTIFY_BASE_URL
+            raise _Failure(f"request failed ({type(exc).__name__})", False) from None
+        except aiohttp.ClientError as exc:  # a dropped connection and the like: may mend
+            raise _Failure(f"request failed ({type(exc).__name__})", True) from None
+        if status >= 400:
+            retryable = status == 429 or status >= 500
+            text = self._safe(f"{status} {_describe(_message(text))}")
+            raise _Failure(text, retryable, _retry_after(retry_after) if retryable else None)
+        try:
+            return json.loads(text) if status != 204 else None
+        except ValueError:
             # Notify answered 2xx but not with JSON: the message may have gone, so do not resend.
-            raise _Failure(self._safe(f"{exc.status_code} unreadable answer"), False) from None
-        except APIError as exc:
-            raise self._classify(exc) from None
-        except Exception as exc:  # anything else is a bug or an environment fault: report it
-            raise _Failure(f"unexpected {type(exc).__name__}", retryable=False) from None
-
-    def _client(self) -> NotificationsAPIClient:
-        client: NotificationsAPIClient | None = getattr(self._local, "client", None)
-        if client is None:
-            client = NotificationsAPIClient(
-                self._api_key, base_url=self._base_url, timeout=self._timeout
-            )
-            self._local.client = client
-        return client
-
-    def _classify(self, exc: APIError) -> _Failure:
-        response = exc.response
-        if response is None:  # no HTTP answer at all; the client reports these as 503
-            cause = exc.__cause__
-            if isinstance(cause, requests.Timeout):
-                return _Failure(f"timed out after {self._timeout:g}s", retryable=True)
-            if isinstance(cause, requests.ConnectionError):
-                return _Failure("could not connect to Notify", retryable=True)
-            # A malformed NOTIFY_BASE_URL will not mend itself; anything else might.
-            misconfigured = isinstance(cause, (requests.exceptions.InvalidURL, ValueError))
-            return _Failure(f"request failed ({type(cause).__name__})", not misconfigured)
-        status = exc.status_code
-        text = self._safe(f"{status} {_describe(exc.message)}")
-        retryable = status == 429 or status >= 500
-        return _Failure(text, retryable, _retry_after(response) if retryable else None)
+            raise _Failure(self._safe(f"{status} unreadable answer"), False) from None
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
@@ -235,8 +251,18 @@ def _describe(message: object) -> str:
     return str(message)
 
 
-def _retry_after(response: requests.Response) -> float | None:
-    raw = response.headers.get("Retry-After", "")
+def _message(text: str) -> object:
+    """What Notify (or a proxy in front of it) said: its JSON errors, or the text itself."""
+    try:
+        answer = json.loads(text)
+    except ValueError:  # a proxy's error page, say: its HTML is no use in a timeline
+        return "Request failed"
+    if isinstance(answer, dict):
+        return answer.get("message", answer.get("errors"))
+    return "Request failed"
+
+
+def _retry_after(raw: str) -> float | None:
     try:
         return float(raw) if raw else None
     except ValueError:  # an HTTP date: rare enough that our own backoff is good enough
@@ -248,6 +274,9 @@ class DisabledNotifier:
 
     def with_attempts(self, attempts: int, *, timeout: float | None = None) -> DisabledNotifier:
         return self
+
+    async def close(self) -> None:
+        return None
 
     def single_attempt(self, timeout: float = 0.0) -> DisabledNotifier:
         return self

@@ -1,4 +1,5 @@
-"""The Notify adapter against a local Notify over real HTTP, with the official client unchanged."""
+"""The Notify adapter against a local Notify over real HTTP, speaking the official client's
+protocol with its token."""
 
 from __future__ import annotations
 
@@ -34,21 +35,28 @@ class RecordingSleep:
         await asyncio.sleep(0)
 
 
+OPENED: list[NotifyNotifier] = []  # closed after each test: each holds a connection pool
+
+
 @pytest.fixture
 async def api() -> AsyncIterator[FakeNotifyApi]:
     async with FakeNotifyApi() as server:
         yield server
+        while OPENED:
+            await OPENED.pop().close()
 
 
 def notifier_for(api: FakeNotifyApi, *, api_key: str = "", **options: Any) -> NotifyNotifier:
     options = {"base_delay": 0.01, "timeout": 2.0, **options}
-    return NotifyNotifier(
+    notifier = NotifyNotifier(
         api_key or api.api_key,
         api.base_url,
         api.email_template_id,
         api.sms_template_id,
         **options,
     )
+    OPENED.append(notifier)
+    return notifier
 
 
 async def test_email_goes_out_with_the_generic_template(api: FakeNotifyApi) -> None:
@@ -162,6 +170,7 @@ async def test_a_template_of_the_wrong_kind_is_refused_once(api: FakeNotifyApi) 
     notifier = NotifyNotifier(
         api.api_key, api.base_url, api.sms_template_id, api.sms_template_id, base_delay=0.01
     )
+    OPENED.append(notifier)
     delivery = await notifier.send_email(DUTY_MANAGER, "s", BODY, reference="CIR-2026-0007")
     assert not delivery.ok and delivery.attempts == 1
     assert "sms template is not suitable for email" in delivery.error
@@ -206,6 +215,7 @@ async def test_notify_unreachable_is_retried_then_reported(api: FakeNotifyApi) -
         max_attempts=3,
         sleep=sleep,
     )
+    OPENED.append(notifier)
     delivery = await notifier.send_email(DUTY_MANAGER, "s", BODY, reference="CIR-2026-0009")
     assert not delivery.ok and delivery.attempts == 3
     assert delivery.error == "could not connect to Notify"
