@@ -51,7 +51,7 @@ def build_web_app(
         )
         container.slack = deps
         chat = deps.firing_chat or deps.chat
-        mount(app, bolt)
+        mount(app, bolt, tasks)
     else:
         log.warning("Slack is not configured (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET): not mounted")
     runtime = build_runtime(container, chat, sweep_seconds=sweep_seconds)
@@ -68,6 +68,10 @@ def build_web_app(
             await open_http_session(container.slack)
         if start_scheduler:
             await runtime.scheduler.start()
+        # Everything built so far lives for the whole process: keep it out of the collector's
+        # generations so full collections do not pause request handling for tens of ms.
+        gc.collect()
+        gc.freeze()
 
     async def on_cleanup(_app: web.Application) -> None:
         await runtime.scheduler.stop()
@@ -88,10 +92,6 @@ async def serve(container: Container) -> None:
     app = build_web_app(container)
     runner = web.AppRunner(app, shutdown_timeout=10)
     await runner.setup()
-    # Everything built so far lives for the whole process: keep it out of the collector's
-    # generations so full collections do not pause request handling for tens of ms.
-    gc.collect()
-    gc.freeze()
     site = web.TCPSite(runner, container.settings.host, container.settings.port)
     await site.start()
     log.info("CIR bot listening", extra={"path": f":{container.settings.port}"})

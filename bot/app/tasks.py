@@ -2,16 +2,26 @@
 
 Tasks are kept referenced until done (asyncio only keeps weak references), failures are logged
 without content, and shutdown waits for what is in flight.
+
+Acknowledgements first: a platform edge marks each request it is answering (`answering()`),
+and ordinary work spawned meanwhile starts once no answer is being written, or after
+`max_wait` at the latest. On one event loop every step of background work (a modal's
+views.open, a card refresh) otherwise sits between the steps of the next requests' answers.
+The wait is bounded well inside the 3 seconds a trigger id lives, and under sustained load
+it only delays the start; `urgent` work (a provider's page) never waits.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Iterator
 from typing import Any
 
 log = logging.getLogger(__name__)
+
+MAX_WAIT = 0.3  # seconds ordinary work waits for the answers in flight to be written
 
 
 class BackgroundTasks:
@@ -19,23 +29,54 @@ class BackgroundTasks:
     each acknowledgement queues here instead of taking every database connection, so the
     acknowledgements themselves still find one within Slack's 3 seconds."""
 
-    def __init__(self, limit: int = 32) -> None:
+    def __init__(self, limit: int = 8, *, max_wait: float = MAX_WAIT) -> None:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._limit = limit
+        self._max_wait = max_wait
         self._slots: asyncio.Semaphore | None = None  # created on the running loop
+        self._answering = 0
+        self._quiet: asyncio.Event | None = None
+
+    @contextlib.contextmanager
+    def answering(self) -> Iterator[None]:
+        """Around handling a request until its answer is written to the socket."""
+        self._answering += 1
+        if self._quiet is not None:
+            self._quiet.clear()
+        try:
+            yield
+        finally:
+            self._answering -= 1
+            if self._answering == 0 and self._quiet is not None:
+                self._quiet.set()
+
+    async def _after_answers(self) -> None:
+        if self._answering == 0:
+            return
+        if self._quiet is None:
+            self._quiet = asyncio.Event()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self._max_wait):
+                await self._quiet.wait()
 
     async def _bounded(self, coro: Awaitable[Any]) -> Any:
         if self._slots is None:
             self._slots = asyncio.Semaphore(self._limit)
+        try:
+            await self._after_answers()
+        except BaseException:
+            if asyncio.iscoroutine(coro):
+                coro.close()  # cancelled before it started: no "never awaited" warning
+            raise
         async with self._slots:
             return await coro
 
     def spawn(
         self, coro: Awaitable[Any], *, name: str = "", urgent: bool = False
     ) -> asyncio.Task[Any]:
-        """`urgent` work (a provider's page) starts at once instead of queueing for a slot
-        behind the cards and channel messages of a burst; keep it to what a person is waiting
-        on, since it is not bounded."""
+        """`urgent` work (a provider's page) starts at once instead of waiting for answers in
+        flight and for a slot behind the cards and channel messages of a burst; keep it to
+        what a person is waiting on, since it is not bounded."""
         task = asyncio.ensure_future(coro if urgent else self._bounded(coro))
         task.set_name(name or getattr(coro, "__qualname__", "task"))
         self._tasks.add(task)

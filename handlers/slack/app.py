@@ -17,6 +17,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.app.logging import request_id
 from bot.app.tasks import BackgroundTasks
 from bot.ports import UnitOfWorkFactory
 from bot.usecases.context import CoreContext
@@ -138,9 +139,16 @@ async def close_http_session(deps: SlackDeps) -> None:
         deps.firing_chat.client.session = None
 
 
-def mount(web_app: web.Application, bolt: AsyncApp) -> None:
+def mount(web_app: web.Application, bolt: AsyncApp, tasks: BackgroundTasks) -> None:
     async def endpoint(request: web.Request) -> web.Response:
-        bolt_response = await bolt.async_dispatch(await to_bolt_request(request))
-        return await to_aiohttp_response(bolt_response)
+        """The answer is written out before returning, so the work its listener spawned (and
+        everyone else's) starts only once Slack has it (see BackgroundTasks)."""
+        with tasks.answering():
+            bolt_response = await bolt.async_dispatch(await to_bolt_request(request))
+            response = await to_aiohttp_response(bolt_response)
+            response.headers["X-Request-Id"] = request_id.get()
+            await response.prepare(request)
+            await response.write_eof()
+        return response
 
     web_app.router.add_post(PATH, endpoint)

@@ -36,3 +36,36 @@ async def test_a_failing_task_is_logged_and_does_not_stop_the_others(caplog) -> 
     await tasks.drain(within=5)
     assert done == [True]
     assert any("background task failed" in r.getMessage() for r in caplog.records)
+
+
+async def test_ordinary_work_starts_once_the_answers_in_flight_are_written() -> None:
+    tasks = BackgroundTasks(max_wait=5)
+    started: list[str] = []
+
+    async def work(name: str) -> None:
+        started.append(name)
+
+    with tasks.answering():
+        tasks.spawn(work("modal"))
+        tasks.spawn(work("page"), urgent=True)
+        with tasks.answering():  # another request arrives meanwhile
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.05)
+        assert started == ["page"]  # the page does not wait for anyone
+    await tasks.drain(within=1)
+    assert started == ["page", "modal"]
+
+
+async def test_under_sustained_answers_ordinary_work_waits_at_most_max_wait() -> None:
+    tasks = BackgroundTasks(max_wait=0.1)
+    started: list[float] = []
+    loop = asyncio.get_running_loop()
+
+    async def work() -> None:
+        started.append(loop.time())
+
+    with tasks.answering():
+        begun = loop.time()
+        tasks.spawn(work())
+        await asyncio.sleep(0.5)
+        assert len(started) == 1 and 0.09 <= started[0] - begun < 0.4
