@@ -4,11 +4,12 @@ Tasks are kept referenced until done (asyncio only keeps weak references), failu
 without content, and shutdown waits for what is in flight.
 
 Acknowledgements first: a platform edge marks each request it is answering (`answering()`),
-and ordinary work spawned meanwhile starts once no answer is being written, or after
-`max_wait` at the latest. On one event loop every step of background work (a modal's
-views.open, a card refresh) otherwise sits between the steps of the next requests' answers.
-The wait is bounded well inside the 3 seconds a trigger id lives, and under sustained load
-it only delays the start; `urgent` work (a provider's page) never waits.
+and ordinary work spawned meanwhile starts once no answer has been in progress for `settle`
+(a few milliseconds: requests arriving back to back keep it waiting), or after `max_wait` at
+the latest. On one event loop every step of background work (a modal's views.open, a card
+refresh) otherwise sits between the steps of the next requests' answers. The wait is bounded
+well inside the 3 seconds a trigger id lives, and under sustained load it only delays the
+start; `urgent` work (a provider's page) never waits.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-MAX_WAIT = 0.3  # seconds ordinary work waits for the answers in flight to be written
+MAX_WAIT = 0.3  # seconds ordinary work waits at most for the answers to stop
+SETTLE = 0.005  # seconds without an answer in progress that count as a pause
 
 
 class BackgroundTasks:
@@ -29,35 +31,37 @@ class BackgroundTasks:
     each acknowledgement queues here instead of taking every database connection, so the
     acknowledgements themselves still find one within Slack's 3 seconds."""
 
-    def __init__(self, limit: int = 8, *, max_wait: float = MAX_WAIT) -> None:
+    def __init__(
+        self, limit: int = 8, *, max_wait: float = MAX_WAIT, settle: float = SETTLE
+    ) -> None:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._limit = limit
         self._max_wait = max_wait
+        self._settle = settle
         self._slots: asyncio.Semaphore | None = None  # created on the running loop
         self._answering = 0
-        self._quiet: asyncio.Event | None = None
+        self._last_answer = float("-inf")  # loop time the last answer was written
 
     @contextlib.contextmanager
     def answering(self) -> Iterator[None]:
         """Around handling a request until its answer is written to the socket."""
         self._answering += 1
-        if self._quiet is not None:
-            self._quiet.clear()
         try:
             yield
         finally:
             self._answering -= 1
-            if self._answering == 0 and self._quiet is not None:
-                self._quiet.set()
+            self._last_answer = asyncio.get_running_loop().time()
 
     async def _after_answers(self) -> None:
-        if self._answering == 0:
-            return
-        if self._quiet is None:
-            self._quiet = asyncio.Event()
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(self._max_wait):
-                await self._quiet.wait()
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + self._max_wait
+        while True:
+            now = loop.time()
+            if self._answering == 0 and now - self._last_answer >= self._settle:
+                return
+            if now >= give_up:
+                return
+            await asyncio.sleep(min(self._settle, give_up - now))
 
     async def _bounded(self, coro: Awaitable[Any]) -> Any:
         if self._slots is None:
