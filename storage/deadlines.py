@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, case, func, insert, select, update
+from sqlalchemy import CursorResult, Table, case, func, insert, or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -79,6 +79,9 @@ _URGENT = {
 }
 
 
+URGENT_KINDS = frozenset(DeadlineKind(k) for k in _URGENT)
+
+
 def _priority(kind: Any) -> Any:
     return case(_URGENT, value=kind, else_=2)
 
@@ -112,6 +115,7 @@ class SqlDeadlineRepository:
         *,
         exclude: Collection[str] = (),
         only: str | None = None,
+        others_due_before: datetime | None = None,
     ) -> Deadline | None:
         """Claim the earliest due deadline whose row and incident nobody else holds.
 
@@ -119,7 +123,8 @@ class SqlDeadlineRepository:
         claim is not a state change: if the transaction rolls back the deadline is pending again,
         so a crash mid-firing loses nothing. `exclude` lets one sweep step past deadlines whose
         handler just failed instead of retrying them in a tight loop; `only` claims that one
-        deadline or nothing, under the same conditions.
+        deadline or nothing, under the same conditions; `others_due_before` holds back all
+        but the urgent kinds (pages, the contact ladder) until they are due by then.
         """
         found = _TABLE.alias("candidate")
         candidate = (
@@ -134,6 +139,9 @@ class SqlDeadlineRepository:
             candidate = candidate.where(found.c.id.not_in(list(exclude)))
         if only is not None:
             candidate = candidate.where(found.c.id == only)
+        if others_due_before is not None:
+            urgent = found.c.kind.in_([k.value for k in URGENT_KINDS])
+            candidate = candidate.where(or_(urgent, found.c.due_at <= others_due_before))
         stmt = (
             update(_TABLE)
             .where(_TABLE.c.id == candidate.scalar_subquery(), _TABLE.c.state == _PENDING)

@@ -29,7 +29,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.domain.clock import Clock
 from bot.domain.deadlines import Deadline, DeadlineState
-from storage.deadlines import DeadlineNotPending, SqlDeadlineRepository
+from storage.deadlines import URGENT_KINDS, DeadlineNotPending, SqlDeadlineRepository
 from storage.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,8 @@ WAKE_JOB_ID = "deadline-wake"
 FIRST_RETRY = timedelta(seconds=15)
 MAX_RETRY = timedelta(minutes=5)
 POSTGRES_LOOPS = 8
+# While people are waiting (answers, pages), emails and follow-ups are held back this long.
+HOLD_BACK = timedelta(seconds=5)
 
 
 def retry_backoff(attempts: int) -> timedelta:
@@ -82,6 +84,13 @@ class DeadlineScheduler:
         self._first_run: asyncio.Task[None] | None = None
         self._running: set[asyncio.Task[Any]] = set()
         self._scheduler = AsyncIOScheduler(timezone=UTC, job_defaults=dict(_JOB_OPTIONS))
+        self._urgent_firing = 0
+        self.hold_back: Callable[[], bool] = lambda: False  # see bot.app.tasks
+
+    @property
+    def firing_urgent(self) -> bool:
+        """A page or a step of the contact ladder is being fired now."""
+        return self._urgent_firing > 0
 
     async def fire_due(self) -> int:
         """Fire what is due now, up to `batch`; returns how many deadlines were settled (fired,
@@ -133,10 +142,13 @@ class DeadlineScheduler:
     async def _fire_one(self, failed: set[str], only: str | None = None) -> int | None:
         """Claim one deadline (the most urgent due, or `only`) and fire it; None when nothing is
         claimable, 0 when it failed."""
+        now = self._clock.now()
+        # people are waiting on answers and pages: emails and follow-ups wait a little
+        others_before = now - HOLD_BACK if only is None and self.hold_back() else None
         async with self._uow_factory() as uow:
             deadlines = SqlDeadlineRepository(uow.session)
             deadline = await deadlines.claim_next_due(
-                self._clock.now(), self.worker_id, exclude=failed, only=only
+                now, self.worker_id, exclude=failed, only=only, others_due_before=others_before
             )
             if deadline is None:
                 return None
@@ -144,6 +156,8 @@ class DeadlineScheduler:
                 # Another loop's claim failed and released it a moment before its retry was
                 # recorded, after this claim's query was built: leave it to the backoff.
                 return 0
+            urgent = deadline.kind in URGENT_KINDS
+            self._urgent_firing += urgent
             try:
                 await self._handler(deadline, uow)
                 if deadline.state is DeadlineState.PENDING:
@@ -152,7 +166,7 @@ class DeadlineScheduler:
                         await deadlines.mark_fired(deadline, self._clock.now())
                 await uow.commit()
                 return 1
-            except Exception as exc:
+            except Exception as exc:  # any failure: rolled back, left pending for the backoff
                 # Excluded before its locks go, so the other loops do not claim it again; the
                 # locks are released before recording the attempt in a new transaction.
                 failed.add(deadline.id)
@@ -166,6 +180,8 @@ class DeadlineScheduler:
                     deadline.attempts,
                     int(retry_backoff(deadline.attempts).total_seconds()),
                 )
+            finally:
+                self._urgent_firing -= urgent
         await self._record_failed_attempt(deadline)
         return 0
 

@@ -60,6 +60,9 @@ def build_web_app(
         container.slack.firing = runtime.firing
         container.slack.wake = runtime.scheduler.wake_at
         container.slack.fire_now = runtime.scheduler.fire_now
+    # who goes first on the one event loop: answers and pages, the ladder, the rest
+    tasks.also_busy_when(lambda: runtime.scheduler.firing_urgent)
+    runtime.scheduler.hold_back = tasks.people_waiting
 
     async def on_startup(_app: web.Application) -> None:
         if container.slack is not None:

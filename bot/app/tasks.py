@@ -3,13 +3,18 @@
 Tasks are kept referenced until done (asyncio only keeps weak references), failures are logged
 without content, and shutdown waits for what is in flight.
 
-Acknowledgements first: a platform edge marks each request it is answering (`answering()`),
-and ordinary work spawned meanwhile starts once no answer has been in progress for `settle`
-(a few milliseconds: requests arriving back to back keep it waiting), or after `max_wait` at
-the latest. On one event loop every step of background work (a modal's views.open, a card
-refresh) otherwise sits between the steps of the next requests' answers. The wait is bounded
-well inside the 3 seconds a trigger id lives, and under sustained load it only delays the
-start; `urgent` work (a provider's page) never waits.
+One event loop serves everything, so who goes first is decided here, in tiers:
+
+1. answers to the platforms (`answering()`), and `urgent` work: a provider's page;
+2. the contact ladder (the deadline scheduler, told by `also_busy_when`);
+3. ordinary work: a modal's views.open, channel lines, invitations, card refreshes.
+
+Ordinary work starts once no answer has been in progress for `settle` (a few milliseconds:
+requests arriving back to back keep it waiting), or after `max_wait` at the latest, well inside
+the 3 seconds a trigger id lives. While tiers 1 or 2 are busy it runs one task at a time
+instead of `limit`: under a mass event (hundreds of councils at once) the cards fall behind by
+seconds, the pages and escalations do not. The scheduler itself asks `people_waiting()` to
+hold back its own ordinary deadlines (emails, follow-ups) in the same way.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -27,20 +32,38 @@ SETTLE = 0.005  # seconds without an answer in progress that count as a pause
 
 
 class BackgroundTasks:
-    """At most `limit` run at once: under a burst (many councils hit at once) the work after
-    each acknowledgement queues here instead of taking every database connection, so the
-    acknowledgements themselves still find one within Slack's 3 seconds."""
+    """At most `limit` ordinary tasks and `urgent_limit` urgent ones run at once: under a burst
+    the work after each acknowledgement queues here instead of taking every database
+    connection the acknowledgements need (measured with 500 activations at once: unbounded
+    pages pushed answers to 9.7 s; eight page slots queued the pages for 5.6 s)."""
 
     def __init__(
-        self, limit: int = 8, *, max_wait: float = MAX_WAIT, settle: float = SETTLE
+        self,
+        limit: int = 8,
+        *,
+        urgent_limit: int = 32,
+        max_wait: float = MAX_WAIT,
+        settle: float = SETTLE,
     ) -> None:
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._limit = limit
-        self._max_wait = max_wait
-        self._settle = settle
-        self._slots: asyncio.Semaphore | None = None  # created on the running loop
+        self._limit, self._urgent_limit = limit, urgent_limit
+        self._max_wait, self._settle = max_wait, settle
+        # created on the running loop, at first use
+        self._slots: asyncio.Semaphore | None = None
+        self._trickle: asyncio.Semaphore | None = None
+        self._urgent_slots: asyncio.Semaphore | None = None
         self._answering = 0
+        self._urgent_running = 0
         self._last_answer = float("-inf")  # loop time the last answer was written
+        self._busy: Callable[[], bool] = lambda: False
+
+    def also_busy_when(self, busy: Callable[[], bool]) -> None:
+        """Tier 2: ordinary work trickles while `busy()` (the contact ladder firing)."""
+        self._busy = busy
+
+    def people_waiting(self) -> bool:
+        """Tier 1 is busy: an answer is being written or a page is going out."""
+        return self._answering > 0 or self._urgent_running > 0
 
     @contextlib.contextmanager
     def answering(self) -> Iterator[None]:
@@ -63,25 +86,37 @@ class BackgroundTasks:
                 return
             await asyncio.sleep(min(self._settle, give_up - now))
 
+    async def _urgent(self, coro: Awaitable[Any]) -> Any:
+        if self._urgent_slots is None:
+            self._urgent_slots = asyncio.Semaphore(self._urgent_limit)
+        async with self._urgent_slots:
+            self._urgent_running += 1
+            try:
+                return await coro
+            finally:
+                self._urgent_running -= 1
+
     async def _bounded(self, coro: Awaitable[Any]) -> Any:
-        if self._slots is None:
-            self._slots = asyncio.Semaphore(self._limit)
+        if self._slots is None or self._trickle is None:
+            self._slots, self._trickle = asyncio.Semaphore(self._limit), asyncio.Semaphore(1)
         try:
             await self._after_answers()
         except BaseException:
             if asyncio.iscoroutine(coro):
                 coro.close()  # cancelled before it started: no "never awaited" warning
             raise
-        async with self._slots:
+        async with contextlib.AsyncExitStack() as held:
+            if self.people_waiting() or self._busy():
+                await held.enter_async_context(self._trickle)
+            await held.enter_async_context(self._slots)
             return await coro
 
     def spawn(
         self, coro: Awaitable[Any], *, name: str = "", urgent: bool = False
     ) -> asyncio.Task[Any]:
-        """`urgent` work (a provider's page) starts at once instead of waiting for answers in
-        flight and for a slot behind the cards and channel messages of a burst; keep it to
-        what a person is waiting on, since it is not bounded."""
-        task = asyncio.ensure_future(coro if urgent else self._bounded(coro))
+        """`urgent` work (a provider's page) is tier 1: it does not wait for the answers and
+        has slots of its own; keep it to what a person is waiting on."""
+        task = asyncio.ensure_future(self._urgent(coro) if urgent else self._bounded(coro))
         task.set_name(name or getattr(coro, "__qualname__", "task"))
         self._tasks.add(task)
         task.add_done_callback(self._done)

@@ -4,12 +4,13 @@ claim as the scheduler's loops, so it still fires exactly once."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy import text
 
 from bot.app.scheduler import DeadlineScheduler
-from bot.domain.deadlines import DeadlineState
+from bot.domain.deadlines import DeadlineKind, DeadlineState
 from tests.integration.test_deadlines import (
     Recorder,
     count,
@@ -98,3 +99,27 @@ async def test_fire_now_skips_a_deadline_another_transaction_holds(pg_uows, ctx,
         assert await asyncio.wait_for(scheduler.fire_now([due.id]), timeout=5) == 0
     assert handler.calls == []
     assert (await load(pg_uows, due.id)).state is DeadlineState.PENDING
+
+
+async def test_while_people_wait_emails_are_held_back_up_to_five_seconds(
+    uow_factory, ctx, clock
+) -> None:
+    """Answers and pages in progress: the loops take pages and the contact ladder, and leave
+    an email due now until it is five seconds overdue."""
+    incident_id = await new_incident(uow_factory, ctx)
+    email = replace(
+        deadline(incident_id, clock.now(), clock.now()), kind=DeadlineKind.ACTIVATION_EMAIL
+    )
+    escalation = deadline(incident_id, clock.now(), clock.now())
+    await store(uow_factory, [email, escalation])
+    handler = Recorder()
+    scheduler = DeadlineScheduler(uow_factory, clock, handler, worker_id="w1")
+    scheduler.hold_back = lambda: True
+
+    assert await scheduler.fire_due() == 1
+    assert [d.id for d in handler.calls] == [escalation.id]
+    clock.advance(seconds=4)
+    assert await scheduler.fire_due() == 0
+    clock.advance(seconds=1)
+    assert await scheduler.fire_due() == 1
+    assert [d.id for d in handler.calls] == [escalation.id, email.id]

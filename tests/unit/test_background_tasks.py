@@ -69,3 +69,46 @@ async def test_under_sustained_answers_ordinary_work_waits_at_most_max_wait() ->
         tasks.spawn(work())
         await asyncio.sleep(0.5)
         assert len(started) == 1 and 0.09 <= started[0] - begun < 0.4
+
+
+async def test_while_the_ladder_fires_ordinary_work_runs_one_at_a_time() -> None:
+    tasks = BackgroundTasks(limit=4, max_wait=0)
+    ladder_firing = True
+    tasks.also_busy_when(lambda: ladder_firing)
+    running, peak = 0, 0
+
+    async def card_refresh() -> None:
+        nonlocal running, peak
+        running += 1
+        peak = max(peak, running)
+        await asyncio.sleep(0.01)
+        running -= 1
+
+    for _ in range(6):
+        tasks.spawn(card_refresh())
+    await tasks.drain(within=5)
+    assert peak == 1
+
+    ladder_firing, peak = False, 0
+    for _ in range(6):
+        tasks.spawn(card_refresh())
+    await tasks.drain(within=5)
+    assert peak == 4
+
+
+async def test_a_page_in_progress_means_people_are_waiting() -> None:
+    tasks = BackgroundTasks()
+    seen: list[bool] = []
+    release = asyncio.Event()
+
+    async def page() -> None:
+        seen.append(tasks.people_waiting())
+        await release.wait()
+
+    assert not tasks.people_waiting()
+    tasks.spawn(page(), urgent=True)
+    await asyncio.sleep(0)
+    assert seen == [True] and tasks.people_waiting()
+    release.set()
+    await tasks.drain(within=1)
+    assert not tasks.people_waiting()
