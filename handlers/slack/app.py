@@ -143,7 +143,7 @@ def mount(web_app: web.Application, bolt: AsyncApp, tasks: BackgroundTasks) -> N
     async def endpoint(request: web.Request) -> web.Response:
         """The answer is written out before returning, so the work its listener spawned (and
         everyone else's) starts only once Slack has it (see BackgroundTasks)."""
-        with tasks.answering():
+        async with tasks.answering():
             bolt_response = await bolt.async_dispatch(await to_bolt_request(request))
             response = await to_aiohttp_response(bolt_response)
             response.headers["X-Request-Id"] = request_id.get()

@@ -45,10 +45,10 @@ async def test_ordinary_work_starts_once_the_answers_in_flight_are_written() -> 
     async def work(name: str) -> None:
         started.append(name)
 
-    with tasks.answering():
+    async with tasks.answering():
         tasks.spawn(work("modal"))
         tasks.spawn(work("page"), urgent=True)
-        with tasks.answering():  # another request arrives meanwhile
+        async with tasks.answering():  # another request arrives meanwhile
             await asyncio.sleep(0.05)
         await asyncio.sleep(0.05)
         assert started == ["page"]  # the page does not wait for anyone
@@ -64,7 +64,7 @@ async def test_under_sustained_answers_ordinary_work_waits_at_most_max_wait() ->
     async def work() -> None:
         started.append(loop.time())
 
-    with tasks.answering():
+    async with tasks.answering():
         begun = loop.time()
         tasks.spawn(work())
         await asyncio.sleep(0.5)
@@ -112,3 +112,27 @@ async def test_a_page_in_progress_means_people_are_waiting() -> None:
     release.set()
     await tasks.drain(within=1)
     assert not tasks.people_waiting()
+
+
+async def test_work_right_after_an_answer_runs_before_ordinary_work_and_drain_sees_it() -> None:
+    tasks = BackgroundTasks(max_wait=5)
+    order: list[str] = []
+
+    async def work(name: str) -> None:
+        await asyncio.sleep(0.01)
+        order.append(name)
+
+    async def request() -> None:
+        async with tasks.answering():
+            tasks.spawn(work("card"))
+            tasks.right_after_answer(work("page"))
+            order.append("answer written")
+
+    handling = asyncio.ensure_future(request())
+    await asyncio.sleep(0)
+    await tasks.drain(within=2)
+    await handling
+    assert order == ["answer written", "page", "card"]
+    tasks.right_after_answer(work("outside a request"))  # spawned as urgent work instead
+    await tasks.drain(within=2)
+    assert order[-1] == "outside a request"

@@ -331,7 +331,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             await ack(response_action="errors", errors=_errors(exc, In.PROVIDER))
             return
         await ack()
-        deps.tasks.spawn(page_then_announce(deps, result), name="page", urgent=True)
+        deps.tasks.right_after_answer(page_then_announce(deps, result), name="page")
 
     @app.view(Form.CONTACT.value)
     async def contact_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
