@@ -49,6 +49,7 @@ class SlackRoom:
         # and channel message needs it, and loading the whole presence for it cost ten queries.
         self._channels: dict[str, ChannelBinding] = {}
         self._refresh_asked: dict[str, int] = {}
+        self._topics: dict[str, str] = {}  # incident id -> the topic this process last set
         self._refresh_done: dict[str, int] = {}
 
     async def channel(self, incident_id: str) -> ChannelBinding | None:
@@ -87,12 +88,20 @@ class SlackRoom:
             )
             return
         channel = binding.channel_id
-        await self._safe("conversations_setTopic", channel=channel, topic=self._topic(p))
+        await self._set_topic(incident_id, channel, self._topic(p))
         await self._invite_team(channel, reporter)
         await self._post_card(incident_id)
         await self._post_triage(incident_id)
         await self._invite_council(incident_id, channel)
         log.info("incident room ready", extra={"incident": str(p.incident.reference)})
+
+    async def _set_topic(self, incident_id: str, channel: str, topic: str) -> None:
+        """Only when it changed: Slack posts "set the channel topic" into the channel each
+        time, and most refreshes (a note, a checklist item) leave the topic as it was."""
+        if self._topics.get(incident_id) == topic:
+            return
+        if await self._safe("conversations_setTopic", channel=channel, topic=topic) is not None:
+            self._topics[incident_id] = topic
 
     def _topic(self, p: uc.IncidentPresence) -> str:
         council = p.council.name if p.council else p.incident.council_id
@@ -241,9 +250,7 @@ class SlackRoom:
                     blocks=card_blocks(card),
                 )
         if p.channel is not None and p.channel.status is ChannelStatus.CREATED:
-            await self._safe(
-                "conversations_setTopic", channel=p.channel.channel_id, topic=self._topic(p)
-            )
+            await self._set_topic(p.incident.id, p.channel.channel_id, self._topic(p))
 
     async def post(self, incident_id: str, text: str, blocks: list[dict] | None = None) -> None:
         channel = await self.channel(incident_id)

@@ -292,3 +292,22 @@ async def test_a_failed_slack_connect_invitation_is_retried(slack_env) -> None:
     assert len(slack_env.slack.calls_to("conversations.inviteShared")) == 2
     await slack_env.send(sr.slash_command(text=f"retry {incident.reference}"))
     assert len(slack_env.slack.calls_to("conversations.inviteShared")) == 2  # sent: not again
+
+
+async def test_the_topic_is_set_again_only_when_it_changes(slack_env) -> None:
+    """Slack posts "set the channel topic" each time: a refresh that changes nothing in the
+    topic (a note, a checklist item) must not add that line to the channel."""
+    await slack_env.send(referral_submission())
+    incident = await slack_env.only_incident()
+    room = slack_env.container.slack.room
+
+    def topics() -> list[str]:
+        return [c["topic"] for c in slack_env.slack.calls_to("conversations.setTopic")]
+
+    before = topics()
+    assert len(before) == 1
+    await room.refresh(incident.id)
+    await room.refresh(incident.id)
+    assert topics() == before
+    await slack_env.send(sr.block_actions("start_threshold_check", value=incident.id))
+    assert len(topics()) == 2 and topics()[-1] != before[0]  # the state in it changed
