@@ -9,11 +9,12 @@ first write, so SQLite's single writer lock serialises firings and cancellations
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, case, func, insert, or_, select, update
+from sqlalchemy import CursorResult, Table, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -86,6 +87,34 @@ def _priority(kind: Any) -> Any:
     return case(_URGENT, value=kind, else_=2)
 
 
+@functools.cache
+def _claim_statement(excluding: bool, only: bool, holding_back: bool) -> Any:
+    """The claim, built once per shape with bound parameters: the loops run it for every
+    firing, and building it anew (alias, join, ordering, locks) cost more than running it."""
+    found = _TABLE.alias("candidate")
+    candidate = (
+        select(found.c.id)
+        .join(IncidentRow, IncidentRow.id == found.c.incident_id)
+        .where(found.c.state == _PENDING, found.c.due_at <= bindparam("b_now"))
+        .order_by(_priority(found.c.kind), found.c.due_at, found.c.id)
+        .limit(1)
+        .with_for_update(skip_locked=True, of=[found, IncidentRow.__table__])
+    )
+    if excluding:
+        candidate = candidate.where(found.c.id.not_in(bindparam("b_exclude", expanding=True)))
+    if only:
+        candidate = candidate.where(found.c.id == bindparam("b_only"))
+    if holding_back:
+        urgent = found.c.kind.in_([k.value for k in URGENT_KINDS])
+        candidate = candidate.where(or_(urgent, found.c.due_at <= bindparam("b_others_before")))
+    return (
+        update(_TABLE)
+        .where(_TABLE.c.id == candidate.scalar_subquery(), _TABLE.c.state == _PENDING)
+        .values(claimed_by=bindparam("b_worker"), attempts=_TABLE.c.attempts + 1)
+        .returning(*_TABLE.c)
+    )
+
+
 class SqlDeadlineRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -126,29 +155,15 @@ class SqlDeadlineRepository:
         deadline or nothing, under the same conditions; `others_due_before` holds back all
         but the urgent kinds (pages, the contact ladder) until they are due by then.
         """
-        found = _TABLE.alias("candidate")
-        candidate = (
-            select(found.c.id)
-            .join(IncidentRow, IncidentRow.id == found.c.incident_id)
-            .where(found.c.state == _PENDING, found.c.due_at <= now)
-            .order_by(_priority(found.c.kind), found.c.due_at, found.c.id)
-            .limit(1)
-            .with_for_update(skip_locked=True, of=[found, IncidentRow.__table__])
-        )
+        stmt = _claim_statement(bool(exclude), only is not None, others_due_before is not None)
+        params: dict[str, Any] = {"b_now": now, "b_worker": worker_id}
         if exclude:
-            candidate = candidate.where(found.c.id.not_in(list(exclude)))
+            params["b_exclude"] = list(exclude)
         if only is not None:
-            candidate = candidate.where(found.c.id == only)
+            params["b_only"] = only
         if others_due_before is not None:
-            urgent = found.c.kind.in_([k.value for k in URGENT_KINDS])
-            candidate = candidate.where(or_(urgent, found.c.due_at <= others_due_before))
-        stmt = (
-            update(_TABLE)
-            .where(_TABLE.c.id == candidate.scalar_subquery(), _TABLE.c.state == _PENDING)
-            .values(claimed_by=worker_id, attempts=_TABLE.c.attempts + 1)
-            .returning(*_TABLE.c)
-        )
-        row = (await self._session.execute(stmt)).mappings().first()
+            params["b_others_before"] = others_due_before
+        row = (await self._session.execute(stmt, params)).mappings().first()
         return _from_row(row) if row else None
 
     async def mark_fired(self, deadline: Deadline, now: datetime) -> None:
