@@ -115,6 +115,15 @@ def _claim_statement(excluding: bool, only: bool, holding_back: bool) -> Any:
     )
 
 
+@functools.cache
+def _mark_fired_statement() -> Any:
+    return (
+        update(_TABLE)
+        .where(_TABLE.c.id == bindparam("b_id"), _TABLE.c.state == _PENDING)
+        .values(state=DeadlineState.FIRED.value, fired_at=bindparam("b_fired_at"))
+    )
+
+
 class SqlDeadlineRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -167,11 +176,8 @@ class SqlDeadlineRepository:
         return _from_row(row) if row else None
 
     async def mark_fired(self, deadline: Deadline, now: datetime) -> None:
-        result = await self._session.execute(
-            update(_TABLE)
-            .where(_TABLE.c.id == deadline.id, _TABLE.c.state == _PENDING)
-            .values(state=DeadlineState.FIRED.value, fired_at=now)
-        )
+        params = {"b_id": deadline.id, "b_fired_at": now}
+        result = await self._session.execute(_mark_fired_statement(), params)
         if _rowcount(result) != 1:
             raise DeadlineNotPending(f"deadline {deadline.id} is no longer pending")
         deadline.state = DeadlineState.FIRED

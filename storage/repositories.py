@@ -12,6 +12,7 @@ from bot.domain.incident import Incident
 from bot.domain.reference import Reference
 from bot.domain.states import OPEN_STATES
 from bot.domain.timeline import TimelineEvent
+from storage import statements
 from storage.mapping import event_from_row, incident_from_row, incident_values
 from storage.models import IncidentRow, ReferenceCounterRow, TimelineEventRow
 
@@ -72,8 +73,8 @@ class SqlIncidentRepository:
                 .where(IncidentRow.id == incident_id)
                 .values(version=IncidentRow.version)
             )
-        stmt = select(IncidentRow).where(IncidentRow.id == incident_id).with_for_update()
-        row = (await self._session.execute(stmt)).scalar_one_or_none()
+        stmt = statements.incident_for_update()
+        row = (await self._session.execute(stmt, {"b_id": incident_id})).scalar_one_or_none()
         if row is None:
             return None
         incident = incident_from_row(row)
@@ -140,12 +141,5 @@ class SqlTimelineRepository:
         return list(rows.scalars())
 
     async def last_link(self, incident_id: str) -> tuple[int, str] | None:
-        row = (
-            await self._session.execute(
-                select(TimelineEventRow.seq, TimelineEventRow.hash)
-                .where(TimelineEventRow.incident_id == incident_id)
-                .order_by(TimelineEventRow.seq.desc())
-                .limit(1)
-            )
-        ).first()
+        row = (await self._session.execute(statements.last_link(), {"b_id": incident_id})).first()
         return (row[0], row[1]) if row else None

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.domain.errors import ConcurrencyConflict
 from bot.domain.incident import Incident
 from bot.domain.timeline import GENESIS_HASH, chain
+from storage import statements
 from storage.assessments import SqlAssessmentRepository, SqlRequestLog
 from storage.bindings import SqlChannelRepository, SqlInviteRepository, SqlMessageRepository
 from storage.deadlines import SqlDeadlineRepository
@@ -95,11 +96,10 @@ class SqlUnitOfWork:
                 .values(**incident_values(incident))
             )
         elif incident.pending_events:
-            result = await self.session.execute(
-                update(IncidentRow)
-                .where(IncidentRow.id == incident.id, IncidentRow.version == incident.version)
-                .values(version=incident.version + 1, **incident_values(incident))
+            params = statements.incident_params(
+                incident.id, incident.version, incident_values(incident)
             )
+            result = await self.session.execute(statements.update_incident_if_version(), params)
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 raise ConcurrencyConflict(
                     f"{incident.reference} was changed by someone else at the same moment; "
