@@ -1,0 +1,26 @@
+"""Two changes to one incident made from the same version: the second is refused, not lost."""
+
+import pytest
+
+from bot.domain.actors import SYSTEM
+from bot.domain.errors import ConcurrencyConflict
+from bot.usecases.referral import open_referral
+from tests.factories import referral_cmd
+
+
+async def test_a_change_from_a_stale_version_is_refused(uow_factory, ctx, clock) -> None:
+    incident = await open_referral(referral_cmd(clock), uow_factory(), ctx)
+    async with uow_factory() as first, uow_factory() as second:
+        a = await first.incidents.get(incident.id)
+        b = await second.incidents.get(incident.id)
+        assert a is not None and b is not None and a.version == b.version
+        a.note("NoteAdded", SYSTEM, clock.now(), text="first")
+        await first.commit()
+        b.note("NoteAdded", SYSTEM, clock.now(), text="second")
+        with pytest.raises(ConcurrencyConflict):
+            await second.commit()
+    async with uow_factory() as uow:
+        stored = await uow.incidents.get(incident.id)
+        notes = [e.data.get("text") for e in await uow.timeline.for_incident(incident.id)]
+    assert stored is not None and stored.version == incident.version + 1
+    assert "first" in notes and "second" not in notes
