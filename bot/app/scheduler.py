@@ -41,7 +41,8 @@ SWEEP_JOB_ID = "deadline-sweep"
 WAKE_JOB_ID = "deadline-wake"
 FIRST_RETRY = timedelta(seconds=15)
 MAX_RETRY = timedelta(minutes=5)
-POSTGRES_LOOPS = 8
+# 500 activations at once: with 8 loops the ladder's p99 lateness was 1.4-2.6 s, with 16 1.8 s
+POSTGRES_LOOPS = 16
 # While people are waiting (answers, pages), emails and follow-ups are held back this long.
 HOLD_BACK = timedelta(seconds=5)
 
