@@ -58,6 +58,7 @@ class BackgroundTasks:
         self._answering = 0
         self._urgent_running = 0
         self._last_answer = float("-inf")  # loop time the last answer was written
+        self._paused: asyncio.Event | None = None  # set once answers paused for `settle`
         self._busy: Callable[[], bool] = lambda: False
 
     def also_busy_when(self, busy: Callable[[], bool]) -> None:
@@ -73,6 +74,7 @@ class BackgroundTasks:
         """Around handling a request until its answer is written to the socket; then the work
         queued with `right_after_answer` runs in the same task, ahead of anything of tier 3."""
         self._answering += 1
+        self._pause_event().clear()
         queued: list[Awaitable[Any]] = []
         token = _RIGHT_AFTER.set(queued)
         try:
@@ -83,7 +85,19 @@ class BackgroundTasks:
                 await self._run_queued(queued)
             finally:
                 self._answering -= 1
-                self._last_answer = asyncio.get_running_loop().time()
+                loop = asyncio.get_running_loop()
+                self._last_answer = loop.time()
+                if self._answering == 0:
+                    loop.call_later(self._settle, self._note_pause)
+
+    def _pause_event(self) -> asyncio.Event:
+        if self._paused is None:
+            self._paused = asyncio.Event()
+        return self._paused
+
+    def _quiet(self) -> bool:
+        elapsed = asyncio.get_running_loop().time() - self._last_answer
+        return self._answering == 0 and elapsed >= self._settle * 0.999  # timers run early
 
     def right_after_answer(self, coro: Awaitable[Any], *, name: str = "") -> None:
         """Tier 1 work that follows this request's answer (a provider's page). It runs in
@@ -118,16 +132,17 @@ class BackgroundTasks:
             if task is not None:
                 self._tasks.discard(task)
 
+    def _note_pause(self) -> None:
+        if self._quiet():
+            self._pause_event().set()
+
     async def _after_answers(self) -> None:
-        loop = asyncio.get_running_loop()
-        give_up = loop.time() + self._max_wait
-        while True:
-            now = loop.time()
-            if self._answering == 0 and now - self._last_answer >= self._settle:
-                return
-            if now >= give_up:
-                return
-            await asyncio.sleep(min(self._settle, give_up - now))
+        """One timer per pause wakes every waiter, rather than each waiter polling."""
+        if self._quiet():
+            return
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self._max_wait):
+                await self._pause_event().wait()
 
     async def _urgent(self, coro: Awaitable[Any]) -> Any:
         if self._urgent_slots is None:

@@ -18,7 +18,13 @@ from subprocess import PIPE, Popen, TimeoutExpired
 import pytest
 from sqlalchemy import select, text, update
 
-from bot.app.scheduler import SWEEP_JOB_ID, WAKE_JOB_ID, DeadlineScheduler, retry_backoff
+from bot.app.scheduler import (
+    POSTGRES_LOOPS,
+    SWEEP_JOB_ID,
+    WAKE_JOB_ID,
+    DeadlineScheduler,
+    retry_backoff,
+)
 from bot.domain.clock import SystemClock
 from bot.domain.deadlines import Deadline, DeadlineKind, DeadlineState
 from bot.domain.ladder import contact_ladder
@@ -387,7 +393,8 @@ async def test_two_engines_fire_1000_deadlines_exactly_once(pg_uows, other_uows,
 
 
 async def test_on_postgresql_slow_firings_of_different_incidents_overlap(pg_uows, ctx, clock):
-    await seed(pg_uows, ctx, [clock.now()] * 16, incidents=16)
+    n = 2 * POSTGRES_LOOPS  # more than the loops, so their number is what caps the overlap
+    await seed(pg_uows, ctx, [clock.now()] * n, incidents=n)
     running, most = 0, 0
 
     async def slow(due: Deadline, uow: SqlUnitOfWork) -> None:
@@ -399,11 +406,11 @@ async def test_on_postgresql_slow_firings_of_different_incidents_overlap(pg_uows
         await log_as("w1")(due, uow)
 
     started = time.monotonic()
-    assert await DeadlineScheduler(pg_uows, clock, slow, worker_id="w1").fire_due() == 16
-    assert time.monotonic() - started < 16 * 0.2 / 2  # one at a time would take 3.2 s
-    assert most == 8
+    assert await DeadlineScheduler(pg_uows, clock, slow, worker_id="w1").fire_due() == n
+    assert time.monotonic() - started < n * 0.2 / 2  # one at a time would take n * 0.2 s
+    assert most == POSTGRES_LOOPS
     log = await fired_log(pg_uows)
-    assert len(log) == len({d for d, _ in log}) == 16
+    assert len(log) == len({d for d, _ in log}) == n
 
 
 @pytest.fixture
