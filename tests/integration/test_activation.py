@@ -237,17 +237,16 @@ async def test_the_provider_follows_the_rota_or_the_assessors_choice(
 @pytest.fixture
 async def notify() -> AsyncIterator[tuple[FakeNotifyApi, NotifyNotifier]]:
     async with FakeNotifyApi() as api:
-        yield (
-            api,
-            NotifyNotifier(
-                api.api_key,
-                api.base_url,
-                api.email_template_id,
-                api.sms_template_id,
-                max_attempts=2,
-                base_delay=0.001,
-            ),
+        notifier = NotifyNotifier(
+            api.api_key,
+            api.base_url,
+            api.email_template_id,
+            api.sms_template_id,
+            max_attempts=2,
+            base_delay=0.001,
         )
+        yield api, notifier
+        await notifier.close()
 
 
 def scheduler(

@@ -75,7 +75,9 @@ def rig_for(api: FakeNotifyApi, uows: SqlUnitOfWorkFactory, ctx: CoreContext) ->
 @pytest.fixture
 async def rig(uow_factory, ctx) -> AsyncIterator[Rig]:
     async with FakeNotifyApi() as api:
-        yield rig_for(api, uow_factory, ctx)
+        made = rig_for(api, uow_factory, ctx)
+        yield made
+        await made.deps.notifier.close()  # type: ignore[attr-defined]
 
 
 async def events_of(uows: SqlUnitOfWorkFactory, incident_id: str, kind: str) -> list[dict]:

@@ -49,6 +49,7 @@ async def notify(env: SlackEnv) -> AsyncIterator[FakeNotifyApi]:
         )
         deps.firing = FiringDeps(ctx=deps.ctx, chat=deps.chat, notifier=notifier)
         yield api
+        await notifier.close()
 
 
 async def closed(env: SlackEnv) -> tuple[str, str]:

@@ -1,0 +1,21 @@
+"""A deadline firing posts with a client that never retries on its own: it holds the incident's
+lock while it sends, so a 429's Retry-After slept inside the client would hold "contact made"
+too. Its retries come from the deadline's backoff instead. Everything else retries in-client."""
+
+from bot.chat_port import OutboundMessage
+
+
+async def test_the_firing_client_reports_a_rate_limit_at_once(slack_env) -> None:
+    firing_chat = slack_env.container.slack.firing_chat
+    slack_env.slack.rate_limit_next("chat.postMessage", retry_after=1)
+    delivery = await firing_chat.to_channel("C0KPMGPAGING", OutboundMessage("Escalation"))
+    assert not delivery.ok and delivery.error == "ratelimited"
+    assert len(slack_env.slack.calls_to("chat.postMessage")) == 1  # tried once, no retry
+
+
+async def test_the_listeners_client_waits_out_a_rate_limit_and_delivers(slack_env) -> None:
+    chat = slack_env.container.slack.chat
+    slack_env.slack.rate_limit_next("chat.postMessage", retry_after=1)
+    delivery = await chat.to_channel("C0KPMGPAGING", OutboundMessage("Channel line"))
+    assert delivery.ok
+    assert len(slack_env.slack.calls_to("chat.postMessage")) == 2  # the 429, then the retry
