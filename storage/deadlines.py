@@ -18,7 +18,7 @@ from sqlalchemy import CursorResult, Table, bindparam, case, func, insert, or_, 
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.deadlines import Deadline, DeadlineKind, DeadlineState
+from bot.domain.deadlines import URGENCY, URGENT_KINDS, Deadline, DeadlineKind, DeadlineState
 from storage.models import DeadlineRow, IncidentRow
 
 _TABLE = cast(Table, DeadlineRow.__table__)
@@ -69,18 +69,8 @@ def _rowcount(result: Any) -> int:
     return result.rowcount
 
 
-# Among deadlines already due, who is waiting on them decides the order: a provider's page and
-# the contact ladder first (a council is waiting on a 30-minute clock), everything else after.
-# Under a burst (many councils at once) this keeps pages and escalations ahead of emails and
-# follow-up reminders.
-_URGENT = {
-    DeadlineKind.PROVIDER_PAGE.value: 0,
-    DeadlineKind.CONTACT_ESCALATION.value: 1,
-    DeadlineKind.CONTACT_REMINDER.value: 1,
-}
-
-
-URGENT_KINDS = frozenset(DeadlineKind(k) for k in _URGENT)
+# the domain's URGENCY in the column's values; every other kind ranks after them
+_URGENT = {kind.value: rank for kind, rank in URGENCY.items()}
 
 
 def _priority(kind: Any) -> Any:

@@ -16,38 +16,25 @@ from storage.models import IncidentRow, TimelineEventRow
 
 _INCIDENTS = cast(Table, IncidentRow.__table__)
 _EVENTS = cast(Table, TimelineEventRow.__table__)
-# what an incident's row is updated with: the keys of storage.mapping.incident_values
-INCIDENT_VALUES = (
-    "council_id",
-    "state",
-    "marking",
-    "mou_status",
-    "mou_override_reason",
-    "recovery_opt_in",
-    "provider_ids",
-    "referral",
-    "updated_at",
-)
 
 
 @functools.cache
-def update_incident_if_version() -> Any:
-    """The optimistic update: matches no row if someone else moved the version on."""
+def _update_incident_if_version(columns: tuple[str, ...]) -> Any:
     return (
         update(_INCIDENTS)
         .where(_INCIDENTS.c.id == bindparam("b_id"), _INCIDENTS.c.version == bindparam("b_version"))
-        .values(
-            version=bindparam("b_new_version"),
-            **{name: bindparam(f"b_{name}") for name in INCIDENT_VALUES},
-        )
+        .values(version=bindparam("b_new_version"), **{c: bindparam(f"b_{c}") for c in columns})
     )
 
 
-def incident_params(incident_id: str, version: int, values: dict[str, object]) -> dict[str, object]:
-    if set(values) != set(INCIDENT_VALUES):
-        raise ValueError(f"incident values {sorted(values)} do not match {INCIDENT_VALUES}")
+def update_incident_if_version(
+    incident_id: str, version: int, values: dict[str, object]
+) -> tuple[Any, dict[str, object]]:
+    """The optimistic update and its parameters: it matches no row if someone else moved the
+    version on. One statement per set of columns, which is one: storage.mapping's values."""
     params: dict[str, object] = {f"b_{k}": v for k, v in values.items()}
-    return {**params, "b_id": incident_id, "b_version": version, "b_new_version": version + 1}
+    params |= {"b_id": incident_id, "b_version": version, "b_new_version": version + 1}
+    return _update_incident_if_version(tuple(values)), params
 
 
 @functools.cache

@@ -96,10 +96,10 @@ class SqlUnitOfWork:
                 .values(**incident_values(incident))
             )
         elif incident.pending_events:
-            params = statements.incident_params(
+            stmt, params = statements.update_incident_if_version(
                 incident.id, incident.version, incident_values(incident)
             )
-            result = await self.session.execute(statements.update_incident_if_version(), params)
+            result = await self.session.execute(stmt, params)
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 raise ConcurrencyConflict(
                     f"{incident.reference} was changed by someone else at the same moment; "

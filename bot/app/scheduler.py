@@ -28,8 +28,8 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.domain.clock import Clock
-from bot.domain.deadlines import Deadline, DeadlineState
-from storage.deadlines import URGENT_KINDS, DeadlineNotPending, SqlDeadlineRepository
+from bot.domain.deadlines import URGENT_KINDS, Deadline, DeadlineState
+from storage.deadlines import DeadlineNotPending, SqlDeadlineRepository
 from storage.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
 
 log = logging.getLogger(__name__)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextvars import ContextVar
 from typing import Any
 
@@ -121,13 +121,11 @@ class BackgroundTasks:
             self._tasks.add(task)  # drain() waits for it too
         try:
             for work in queued:
-                self._urgent_running += 1
                 try:
-                    await work
+                    with self._urgent_work():
+                        await work
                 except Exception as exc:
                     log.error("work after an answer failed", exc_info=exc)
-                finally:
-                    self._urgent_running -= 1
         finally:
             if task is not None:
                 self._tasks.discard(task)
@@ -148,11 +146,17 @@ class BackgroundTasks:
         if self._urgent_slots is None:
             self._urgent_slots = asyncio.Semaphore(self._urgent_limit)
         async with self._urgent_slots:
-            self._urgent_running += 1
-            try:
+            with self._urgent_work():
                 return await coro
-            finally:
-                self._urgent_running -= 1
+
+    @contextlib.contextmanager
+    def _urgent_work(self) -> Iterator[None]:
+        """Counted in `people_waiting()` while it runs."""
+        self._urgent_running += 1
+        try:
+            yield
+        finally:
+            self._urgent_running -= 1
 
     async def _bounded(self, coro: Awaitable[Any]) -> Any:
         if self._slots is None or self._trickle is None:

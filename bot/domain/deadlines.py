@@ -25,6 +25,18 @@ class DeadlineKind(StrEnum):
     ACTIVATION_EMAIL = "activation_email"  # due at activation: the council's confirmation
 
 
+# Among deadlines already due, who is waiting on them decides the order: a provider's page and
+# the contact ladder first (a council is waiting on a 30-minute clock), everything else after.
+# Under a burst (many councils at once) this keeps pages and escalations ahead of emails and
+# follow-up reminders.
+URGENCY: dict[DeadlineKind, int] = {
+    DeadlineKind.PROVIDER_PAGE: 0,
+    DeadlineKind.CONTACT_ESCALATION: 1,
+    DeadlineKind.CONTACT_REMINDER: 1,
+}
+URGENT_KINDS = frozenset(URGENCY)
+
+
 class DeadlineState(StrEnum):
     PENDING = "pending"
     FIRED = "fired"

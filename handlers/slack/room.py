@@ -227,8 +227,8 @@ class SlackRoom:
         One refresh per incident at a time, so an older state can never overwrite a newer one,
         and requests that queue behind a running refresh are served by a single next one: a
         refresh that began loading after a request was made shows that request's change (its
-        caller committed before asking). Activation alone asks three times; under a burst of
-        activations the cards are drawn once or twice each instead of every time."""
+        caller committed before asking). Under a burst of changes to one incident its cards
+        are drawn once or twice instead of once per change."""
         asked = self._refresh_asked[incident_id] = self._refresh_asked.get(incident_id, 0) + 1
         async with self._lock(f"refresh:{incident_id}"):
             if self._refresh_done.get(incident_id, 0) >= asked:

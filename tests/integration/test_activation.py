@@ -234,17 +234,22 @@ async def test_the_provider_follows_the_rota_or_the_assessors_choice(
 # --- the announcement ---------------------------------------------------------------------------
 
 
+def quick_notifier(api: FakeNotifyApi) -> NotifyNotifier:
+    """The real adapter on the stand-in, retrying once without waiting."""
+    return NotifyNotifier(
+        api.api_key,
+        api.base_url,
+        api.email_template_id,
+        api.sms_template_id,
+        max_attempts=2,
+        base_delay=0.001,
+    )
+
+
 @pytest.fixture
 async def notify() -> AsyncIterator[tuple[FakeNotifyApi, NotifyNotifier]]:
     async with FakeNotifyApi() as api:
-        notifier = NotifyNotifier(
-            api.api_key,
-            api.base_url,
-            api.email_template_id,
-            api.sms_template_id,
-            max_attempts=2,
-            base_delay=0.001,
-        )
+        notifier = quick_notifier(api)
         yield api, notifier
         await notifier.close()
 

@@ -22,14 +22,13 @@ from bot.usecases.context import CoreContext
 from bot.usecases.firing import HANDLERS, FiringDeps, fire
 from bot.usecases.threshold import StartThresholdCheck, start_threshold_check
 from bot.views.actions import Action
-from handlers.notify import NotifyNotifier
 from storage import migrate
 from storage.database import create_engine_for, parse_database_url
 from storage.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
 from tests.factories import ASSESSOR, KPMG_RESPONDER
 from tests.fakes.chat import RecordingChat
 from tests.fakes.notify_api import FakeNotifyApi
-from tests.integration.test_activation import activated, assessed, timeline
+from tests.integration.test_activation import activated, assessed, quick_notifier, timeline
 
 LADDER = {DeadlineKind.CONTACT_REMINDER, DeadlineKind.CONTACT_ESCALATION}
 KPMG_ESCALATION = ("U0KPMGESC", "07700 900002", "cir-escalation@kpmg.example")
@@ -58,14 +57,7 @@ class Rig:
 
 
 def rig_for(api: FakeNotifyApi, uows: SqlUnitOfWorkFactory, ctx: CoreContext) -> Rig:
-    notifier = NotifyNotifier(
-        api.api_key,
-        api.base_url,
-        api.email_template_id,
-        api.sms_template_id,
-        max_attempts=2,
-        base_delay=0.001,
-    )
+    notifier = quick_notifier(api)
     chat = RecordingChat()
     rig = Rig(api, chat, FiringDeps(ctx, chat, notifier))
     rig.scheduler = DeadlineScheduler(uows, ctx.clock, rig.handler, worker_id="w1")

@@ -8,46 +8,37 @@ from bot.domain.actors import SYSTEM
 from bot.domain.bindings import ChannelBinding, ChannelStatus, Invite, InviteStatus, Platform
 from bot.usecases.presence import record_channel, record_invite
 from bot.usecases.referral import open_referral
-from storage.database import create_engine_for, parse_database_url
-from storage.migrate import upgrade
-from storage.uow import SqlUnitOfWorkFactory
 from tests.factories import referral_cmd
 
 
-async def test_records_wait_for_a_firing_holding_the_incident(pg_database_url, ctx, clock) -> None:
-    target = parse_database_url(pg_database_url)
-    upgrade(target)
-    engine = create_engine_for(target)
-    uows = SqlUnitOfWorkFactory(engine)
-    try:
-        incident = await open_referral(referral_cmd(clock), uows(), ctx)  # type: ignore[arg-type]
-        invite = Invite(
-            "inv-1", incident.id, Platform.SLACK, "soc@provider.example", "provider", "kpmg",
-            InviteStatus.SENT, "I123", "", clock.now(),
-        )  # fmt: skip
-        channel = ChannelBinding(
-            incident.id, Platform.SLACK, "C1", "cir-x", ChannelStatus.CREATED, "", clock.now()
-        )
-        async with uows() as firing:  # as a page firing does: lock, note, commit a moment later
-            locked = await firing.incidents.get_for_update(incident.id)
-            assert locked is not None
-            pending = [
-                asyncio.create_task(record_invite(uows(), ctx, invite)),  # type: ignore[arg-type]
-                asyncio.create_task(record_channel(uows(), ctx, channel)),  # type: ignore[arg-type]
-            ]
-            await asyncio.sleep(0.3)
-            assert not any(t.done() for t in pending), "they must wait for the lock"
-            locked.note("PageDelivered", SYSTEM, clock.now(), ok=True)
-            await firing.commit()
-        await asyncio.gather(*pending)  # no ConcurrencyConflict
+async def test_records_wait_for_a_firing_holding_the_incident(pg_uows, ctx, clock) -> None:
+    uows = pg_uows
+    incident = await open_referral(referral_cmd(clock), uows(), ctx)  # type: ignore[arg-type]
+    invite = Invite(
+        "inv-1", incident.id, Platform.SLACK, "soc@provider.example", "provider", "kpmg",
+        InviteStatus.SENT, "I123", "", clock.now(),
+    )  # fmt: skip
+    channel = ChannelBinding(
+        incident.id, Platform.SLACK, "C1", "cir-x", ChannelStatus.CREATED, "", clock.now()
+    )
+    async with uows() as firing:  # as a page firing does: lock, note, commit a moment later
+        locked = await firing.incidents.get_for_update(incident.id)
+        assert locked is not None
+        pending = [
+            asyncio.create_task(record_invite(uows(), ctx, invite)),  # type: ignore[arg-type]
+            asyncio.create_task(record_channel(uows(), ctx, channel)),  # type: ignore[arg-type]
+        ]
+        await asyncio.sleep(0.3)
+        assert not any(t.done() for t in pending), "they must wait for the lock"
+        locked.note("PageDelivered", SYSTEM, clock.now(), ok=True)
+        await firing.commit()
+    await asyncio.gather(*pending)  # no ConcurrencyConflict
 
-        async with uows() as uow:
-            kinds = [e.kind for e in await uow.timeline.for_incident(incident.id)]
-            stored = await uow.invites.for_incident(incident.id)
-            binding = await uow.channels.for_incident(incident.id, Platform.SLACK)
-        assert "PageDelivered" in kinds
-        assert "InvitationUpdated" in kinds and "ChannelOpened" in kinds
-        assert [i.invite_id for i in stored] == ["I123"]
-        assert binding is not None and binding.channel_id == "C1"
-    finally:
-        await engine.dispose()
+    async with uows() as uow:
+        kinds = [e.kind for e in await uow.timeline.for_incident(incident.id)]
+        stored = await uow.invites.for_incident(incident.id)
+        binding = await uow.channels.for_incident(incident.id, Platform.SLACK)
+    assert "PageDelivered" in kinds
+    assert "InvitationUpdated" in kinds and "ChannelOpened" in kinds
+    assert [i.invite_id for i in stored] == ["I123"]
+    assert binding is not None and binding.channel_id == "C1"
