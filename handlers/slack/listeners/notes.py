@@ -18,7 +18,7 @@ from handlers.slack.ids import Shortcut
 from handlers.slack.listeners.flows import tell
 from handlers.slack.listeners.response import who
 from handlers.slack.listeners.subcommands import Subcommand
-from handlers.slack.render.common import mrkdwn
+from handlers.slack.render.budget import quote, text_sections
 
 ADD_TO_TIMELINE = Shortcut.ADD_TO_TIMELINE.value  # the callback id in slack/manifest.yml
 OUTSIDE = "Timeline notes go in an incident's channel: run this there."
@@ -46,8 +46,8 @@ async def _add(
         await tell(deps, user, channel, str(exc))
         return
     if source is NoteSource.SLASH:
-        posted = f"Timeline note from {user_text(actor.name)}:\n>{user_text(text.strip())}"
-        blocks = [{"type": "section", "text": mrkdwn(posted)}]
+        posted = f"Timeline note from {user_text(actor.name)}:\n{quote(user_text(text.strip()))}"
+        blocks = text_sections(posted)
         await deps.room.post(incident.id, f"Timeline note on {incident.reference}", blocks)
     await tell(deps, user, channel, f"Added to the timeline of {incident.reference}.")
 

@@ -33,6 +33,7 @@ from handlers.report.pdf import render_pdf
 from handlers.slack.context import SlackDeps
 from handlers.slack.listeners.flows import tell
 from handlers.slack.listeners.response import who
+from handlers.slack.render.common import action_pattern
 from handlers.slack.render.lessons import report_ready_message, report_shared_message
 
 log = logging.getLogger(__name__)
@@ -139,7 +140,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         await ack()
         deps.tasks.spawn(serialised(*who(body), action["value"]))
 
-    @app.action(Action.SHARE_REPORT.value)
+    @app.action(action_pattern(Action.SHARE_REPORT))
     async def share_pressed(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
         deps.tasks.spawn(share(deps, *who(body), action["value"]))

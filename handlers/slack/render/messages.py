@@ -7,6 +7,7 @@ from bot.usecases.threshold import DecisionResult
 from bot.views.actions import Action, Style
 from bot.views.card import Button
 from handlers.slack.escape import user_text
+from handlers.slack.render.budget import quote, text_sections
 from handlers.slack.render.common import Block, button, mrkdwn
 
 
@@ -22,19 +23,14 @@ def decision_blocks(
             Action.CONFIRM_ACTIVATION, "Confirm activation", result.assessment.id, Style.PRIMARY
         )
         blocks: list[Block] = [
-            {"type": "section", "text": mrkdwn(f"*{text}*\n>{rationale}")},
+            *text_sections(f"*{text}*\n{quote(rationale)}"),
             {"type": "actions", "block_id": "confirm", "elements": [button(confirm)]},
         ]
         return text, blocks
     text = f"{ref}: threshold decision by {who}: {result.decision.label}."
-    blocks = [{"type": "section", "text": mrkdwn(f"*{text}*\n>{rationale}")}]
+    blocks = text_sections(f"*{text}*\n{quote(rationale)}")
     if result.decision is Decision.MONITOR:
-        blocks.append(
-            {
-                "type": "section",
-                "text": mrkdwn(f"*Guidance for the council*\n{user_text(guidance)}"),
-            }
-        )
+        blocks += text_sections(f"*Guidance for the council*\n{user_text(guidance)}")
     if result.decision is Decision.ACTIVATE:
         blocks.append(
             {
