@@ -35,7 +35,7 @@ async def start_threshold_check(
     cmd: StartThresholdCheck, uow: UnitOfWork, ctx: CoreContext
 ) -> Incident:
     async with uow:
-        incident = await load_incident(uow, cmd.incident)
+        incident = await load_incident(uow, cmd.incident, for_update=True)
         if not is_assessor(cmd.actor, ctx):
             raise await refuse(
                 uow, incident, cmd.actor, "start_threshold_check", ASSESSORS_ONLY, ctx
@@ -63,7 +63,7 @@ async def submit_answers(
 ) -> tuple[Assessment, Recommendation]:
     questionnaire = ctx.policy.questionnaire
     async with uow:
-        incident = await load_incident(uow, cmd.incident_id)
+        incident = await load_incident(uow, cmd.incident_id, for_update=True)
         if not is_assessor(cmd.actor, ctx):
             raise await refuse(uow, incident, cmd.actor, "submit_answers", ASSESSORS_ONLY, ctx)
         if incident.state is not State.THRESHOLD_CHECK:
