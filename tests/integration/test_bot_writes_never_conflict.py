@@ -38,7 +38,7 @@ async def test_an_answer_racing_the_bots_own_write_waits_instead_of_failing(
         answer = asyncio.create_task(
             submit_answers(SubmitAnswers(ASSESSOR, incident.id, ANSWERS), uow_factory(), ctx)
         )
-        await asyncio.sleep(0.2)  # lets the answer reach its lock; the outcome does not depend on it
+        await asyncio.sleep(0.2)  # lets the answer reach the lock; the outcome never depends on it
         assert not answer.done(), "the answer must wait for the bot's write, not race it"
         held.note("InvitationUpdated", SYSTEM, clock.now(), status="sent")
         await holder.commit()
