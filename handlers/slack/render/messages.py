@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.domain.assessment import Decision
+from bot.domain.incident import Incident
 from bot.usecases.threshold import DecisionResult
 from bot.views.actions import Action, Style
 from bot.views.card import Button
@@ -39,3 +40,9 @@ def decision_blocks(
             }
         )
     return text, blocks
+
+
+def note_posted_message(incident: Incident, actor_name: str, text: str) -> tuple[str, list[Block]]:
+    """A `/cir note` echoed in the channel, since nobody else saw the command."""
+    posted = f"Timeline note from {user_text(actor_name)}:\n{quote(user_text(text.strip()))}"
+    return f"Timeline note on {incident.reference}", text_sections(posted)
