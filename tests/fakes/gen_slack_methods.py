@@ -47,9 +47,9 @@ NEWER: dict[str, list[str]] = {
     # https://docs.slack.dev/reference/methods/files.getUploadURLExternal
     "files.getUploadURLExternal": ["filename", "length", "alt_txt", "snippet_type"],
     # https://docs.slack.dev/reference/methods/files.completeUploadExternal
-    "files.completeUploadExternal": [
-        "files", "channel_id", "channels", "initial_comment", "thread_ts", "blocks",
-    ],  # fmt: skip
+    "files.completeUploadExternal": (
+        "files channel_id channels initial_comment thread_ts blocks".split()
+    ),
     # https://docs.slack.dev/reference/methods/conversations.inviteShared
     "conversations.inviteShared": ["channel", "emails", "user_ids", "external_limited"],
     # https://docs.slack.dev/reference/methods/chat.postMessage (metadata, markdown_text)
