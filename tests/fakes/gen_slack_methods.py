@@ -69,6 +69,12 @@ NEWER: dict[str, list[str]] = {
 }
 
 
+# Arguments every method takes. slack_sdk's client sends `team_id` on every call when it was
+# built with one, as Bolt builds each request's client
+# (slack_sdk/web/async_base_client.py default_params); org-wide apps need it on any method.
+ANY_METHOD = ["team_id"]
+
+
 def build(spec: dict) -> dict[str, list[str]]:
     methods: dict[str, list[str]] = {}
     for name in FROM_SPEC:
@@ -77,7 +83,7 @@ def build(spec: dict) -> dict[str, list[str]]:
         methods[name] = sorted(params - {"token"})  # the token travels in the header
     for name, extra in NEWER.items():
         methods[name] = sorted(set(methods.get(name, [])) | set(extra))
-    return dict(sorted(methods.items()))
+    return {name: sorted(set(args) | set(ANY_METHOD)) for name, args in sorted(methods.items())}
 
 
 def main(spec_path: str) -> None:
