@@ -175,7 +175,9 @@ def test_channel_announcements(council: Council) -> None:
     made = incident(State.ERADICATION)
     view = checklist()
     summary = lines(3000)
-    accepted_message(*response.phase_changed_message(PhaseChanged(made, State.CONTAINMENT), NAME, summary))
+    accepted_message(
+        *response.phase_changed_message(PhaseChanged(made, State.CONTAINMENT), NAME, summary)
+    )
     accepted_message(*response.recovery_opt_in_message(made, NAME))
     accepted_message(*response.checklist_message(made, view, "ico", NAME))
     accepted_message(*messages.note_posted_message(made, NAME, lines(3000)))
@@ -204,7 +206,9 @@ def test_the_forms(policy: Policy) -> None:
     q = policy.questionnaire
     everything = {x.id: [o.id for o in x.options] for x in q.questions}
     accepted_view(threshold.questionnaire_modal(q, made.id, str(made.reference), everything))
-    reasons = tuple(Reason("q", typed(300), typed(300), Outcome.ACTIVATE, typed(300)) for _ in range(40))
+    reasons = tuple(
+        Reason("q", typed(300), typed(300), Outcome.ACTIVATE, typed(300)) for _ in range(40)
+    )
     rec = Recommendation(Outcome.ACTIVATE, reasons, tuple(typed(200) for _ in range(30)))
     accepted_view(threshold.decision_modal("a" * 32, str(made.reference), rec, True))
 
