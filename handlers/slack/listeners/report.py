@@ -33,6 +33,7 @@ from handlers.report.pdf import render_pdf
 from handlers.slack.context import SlackDeps
 from handlers.slack.listeners.flows import tell
 from handlers.slack.listeners.response import who
+from handlers.slack.refusals import slack_error
 from handlers.slack.render.common import action_pattern
 from handlers.slack.render.lessons import report_ready_message, report_shared_message
 
@@ -94,7 +95,7 @@ async def generate(deps: SlackDeps, user: str, team: str, channel: str, key: str
     try:
         await _file(deps, draft, actor, room)
     except SlackApiError as exc:
-        error = exc.response.get("error", "unknown_error")
+        error = slack_error(exc)
         log.warning("report not filed", extra={"status": error})
         await tell(deps, user, channel, f"The report could not be filed in Slack ({error}).")
         return
