@@ -58,14 +58,14 @@ def lessons_request_message(incident: Incident, names: list[str]) -> tuple[str, 
     )
     give = Button(Action.GIVE_LESSONS, "Give lessons learned", incident.id, Style.PRIMARY)
     actions = {"type": "actions", "block_id": "lessons", "elements": [button(give)]}
-    return text, announcement(incident.marking.value, user_text(text), actions)
+    return user_text(text), announcement(incident.marking.value, user_text(text), actions)
 
 
 def lessons_received_message(
     incident: Incident, organisation: str, actor_name: str
 ) -> tuple[str, list[Block]]:
     text = f"{incident.reference}: lessons learned from {organisation} recorded ({actor_name})."
-    return text, announcement(incident.marking.value, user_text(text))
+    return user_text(text), announcement(incident.marking.value, user_text(text))
 
 
 def lessons_closed_message(
@@ -73,7 +73,7 @@ def lessons_closed_message(
 ) -> tuple[str, list[Block]]:
     gap = f" No answer from: {', '.join(missing)}." if missing else " Every organisation answered."
     text = f"{incident.reference}: {actor_name} closed the lessons-learned collection.{gap}"
-    return text, announcement(incident.marking.value, user_text(text))
+    return user_text(text), announcement(incident.marking.value, user_text(text))
 
 
 def report_ready_message(
@@ -98,7 +98,7 @@ def report_ready_message(
         "block_id": "report_share",
         "elements": unique_action_ids([*shares, again]),
     }
-    return text, announcement(incident.marking.value, user_text(text), actions)
+    return user_text(text), announcement(incident.marking.value, user_text(text), actions)
 
 
 def report_shared_message(
@@ -112,4 +112,4 @@ def report_shared_message(
     )
     text = f"{incident.reference}: {actor_name} shared the post-incident report with {label}: "
     text += outcome + "."
-    return text, announcement(incident.marking.value, user_text(text))
+    return user_text(text), announcement(incident.marking.value, user_text(text))
