@@ -30,6 +30,7 @@ from tests.fakes.slack_api import FakeSlackApi
 
 SECRET = "test-signing-secret"
 ASSESSOR, ASSESSOR_2, INTERN = "U0ASSESSOR1", "U0ASSESSOR2", "U0INTERN"
+TRIAGE = "C0TRIAGE"  # config/mhclg.yml triage_channel
 
 
 @dataclass
@@ -108,7 +109,7 @@ def referral_values(**override: Any) -> dict[str, dict[str, dict[str, Any]]]:
 def referral_submission(
     nonce: str | None = None, user: str = ASSESSOR, team: str = "T0MHCLG", **override: Any
 ) -> str:
-    meta = json.dumps({"nonce": nonce or uuid.uuid4().hex, "origin": "C0TRIAGE"})
+    meta = json.dumps({"nonce": nonce or uuid.uuid4().hex, "origin": TRIAGE})
     return sr.view_submission(
         "referral_form",
         referral_values(**override),
@@ -146,6 +147,8 @@ async def slack_env(
     database_url: str, four_eyes: bool, notify_api: FakeNotifyApi | None
 ) -> AsyncIterator[SlackEnv]:
     async with FakeSlackApi() as slack:
+        # The triage channel exists and the bot was invited to it when it was installed.
+        slack.add_channel(TRIAGE, "cir-triage")
         slack.add_user(ASSESSOR, "T0MHCLG", "Ada Assessor", "ada@mhclg.example")
         slack.add_user(ASSESSOR_2, "T0MHCLG", "Bea Assessor", "bea@mhclg.example")
         slack.add_user(INTERN, "T0MHCLG", "Ian Intern", "ian@mhclg.example")
