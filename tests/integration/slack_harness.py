@@ -168,6 +168,8 @@ async def slack_env(
         if four_eyes:
             policy = replace(policy, mhclg=replace(policy.mhclg, four_eyes=True))
         container.ctx = CoreContext(clock=clock, policy=policy)
+        for provider in policy.providers.values():  # each provider's paging channel, bot invited
+            slack.add_channel(provider.paging_channel, f"{provider.id}-paging")
         tasks = BackgroundTasks()
         web_app = build_web_app(container, tasks, start_scheduler=False)
         server = TestServer(web_app)
