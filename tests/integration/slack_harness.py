@@ -42,6 +42,9 @@ class SlackEnv:
     tasks: BackgroundTasks
     clock: FakeClock
     runtime: Runtime
+    # A test that makes Slack refuse the bot on purpose (a removed channel, say) sets this;
+    # otherwise every call the bot made must have been accepted.
+    refusals_expected: bool = False
 
     async def fire_due(self, **advance: float) -> int:
         """Move the fake clock on and fire what is due, as the scheduler's sweep would."""
@@ -175,5 +178,8 @@ async def slack_env(
         server = TestServer(web_app)
         await server.start_server()
         async with aiohttp.ClientSession() as session:
-            yield SlackEnv(slack, container, server, session, tasks, clock, web_app[RUNTIME])
+            env = SlackEnv(slack, container, server, session, tasks, clock, web_app[RUNTIME])
+            yield env
         await server.close()
+        refused = [f"{call.method}: {answer}" for call, answer in slack.refusals]
+        assert env.refusals_expected or not refused, "Slack refused the bot:\n" + "\n".join(refused)
