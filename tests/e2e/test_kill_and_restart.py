@@ -96,6 +96,8 @@ async def test_sigkill_with_pending_deadlines_loses_none_and_repeats_none(
         clock=SystemClock(), policy=load_policy(DEFAULT_CONFIG_DIR, contact_deadline=DEADLINE)
     )
     async with FakeSlackApi() as slack:
+        for provider in ctx.policy.providers.values():  # the bot is in each paging channel
+            slack.add_channel(provider.paging_channel, f"{provider.id}-paging")
         result = await activated(uows, ctx)  # type: ignore[arg-type]
         incident_id = result.incident.id
         port = free_port()

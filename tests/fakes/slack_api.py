@@ -101,6 +101,9 @@ class FakeSlackApi(LocalServer):
 
     def __init__(self) -> None:
         self.calls: list[Call] = []
+        # Every call answered ok: false, with the answer (faults asked for by a test excepted):
+        # a test that drives the bot can assert Slack accepted all it sent.
+        self.refusals: list[tuple[Call, Answer]] = []
         self.uploads: list[Upload] = []
         self.latency: float = 0.0
         self._faults: dict[str, deque[_Fault]] = defaultdict(deque)
@@ -199,6 +202,7 @@ class FakeSlackApi(LocalServer):
     def clear(self) -> None:
         """Forget what was recorded so far; channels, users, views and posted messages remain."""
         self.calls.clear()
+        self.refusals.clear()
         self.uploads.clear()
         self._delivered.clear()
 
@@ -227,7 +231,8 @@ class FakeSlackApi(LocalServer):
         token = request.headers.get("Authorization", "").removeprefix("Bearer ") or args.pop(
             "token", ""
         )
-        self.calls.append(Call(method, args, time.monotonic()))
+        call = Call(method, args, time.monotonic())
+        self.calls.append(call)
         if self.latency:
             await asyncio.sleep(self.latency)
         fault = self._faults[method].popleft() if self._faults[method] else None
@@ -251,8 +256,11 @@ class FakeSlackApi(LocalServer):
             refused = slack_rules.slack_answer(problems)
             if refused["error"] == "unknown_method":
                 refused["req_method"] = method  # as Slack names the method it does not know
+            self.refusals.append((call, refused))
             return web.json_response(refused)
         answer = self._methods[method](args)
+        if answer.get("ok") is False:
+            self.refusals.append((call, answer))
         return web.json_response({"ok": True, **answer} if "ok" not in answer else answer)
 
     async def _handle_upload(self, request: web.Request) -> web.Response:
