@@ -168,5 +168,10 @@ def test_the_rules_are_usable_without_a_server() -> None:
         "[ERROR] must be less than 25 characters [json-pointer:/view/title/text]"
     ]
     assert slack_rules.check_view(modal()["view"]) == []
+    untitled = {"type": "modal", "title": plain(""), "blocks": []}
+    assert [p.line for p in slack_rules.check_view(untitled)] == [
+        "[ERROR] must provide at least 1 items [json-pointer:/view/blocks]",
+        "[ERROR] must be more than 0 characters [json-pointer:/view/title/text]",
+    ]  # each once, though slack_sdk's View and the text rule both see the empty title
     home = {"type": "home", "blocks": [section()]}
     assert slack_rules.check_view(home) == []
