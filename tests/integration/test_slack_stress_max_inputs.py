@@ -44,7 +44,6 @@ OVERRIDE_REASON = 2000  # the override form's max_length
 EVIL = "Tom & Jerry <b>1<2>3</b> see https://evil.example/a?b=1&c=2 <!channel> & <@U0ASSESSOR2> "
 NAME = 'Åda O\'Brien-Smythe & Co. <CIR lead> "Assessor" (MHCLG); 🛡️🔥🚨 #1 @here!'
 PEOPLE = {ASSESSOR: "T0MHCLG", PROVIDER: "T0KPMG", COUNCIL: "T0HACKNEY"}
-CHANNELS = {"C0TRIAGE": "cir-triage", KPMG_PAGING: "kpmg-paging", "C0ACCPAGING": "acc-paging"}
 
 
 def exactly(n: int, unit: str) -> str:
@@ -195,8 +194,6 @@ def refusals(env: SlackEnv) -> list[str]:
 
 
 async def test_one_incident_at_every_limit_sends_only_what_slack_accepts(env, notify_api) -> None:
-    for channel_id, name in CHANNELS.items():  # the harness does not make them yet, and the
-        env.slack.add_channel(channel_id, name)  # strict stand-in refuses unknown channels
     for user, team in PEOPLE.items():
         env.slack.add_user(user, team, real_name(user), f"{user.lower()}@{team.lower()}.example")
     assert all(len(real_name(user)) == 80 for user in PEOPLE)
