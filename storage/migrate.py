@@ -13,6 +13,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
+from bot.domain.timeline import TimelineKey
 from storage.database import DatabaseTarget
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
@@ -54,7 +55,9 @@ def status(target: DatabaseTarget) -> SchemaStatus:
     return SchemaStatus(current=current, head=head_revision())
 
 
-def upgrade(target: DatabaseTarget) -> SchemaStatus:
+def upgrade(target: DatabaseTarget, key: TimelineKey | None = None) -> SchemaStatus:
+    """`key` is needed only to re-key timelines written before the chain was keyed (0006);
+    a database with none to re-key migrates without it."""
     before = status(target)
     known = {s.revision for s in ScriptDirectory.from_config(_config()).walk_revisions()}
     if before.current is not None and before.current not in known:
@@ -68,6 +71,7 @@ def upgrade(target: DatabaseTarget) -> SchemaStatus:
         with engine.begin() as conn:
             config = _config()
             config.attributes["connection"] = conn
+            config.attributes["timeline_key"] = key
             command.upgrade(config, "head")
     finally:
         engine.dispose()
