@@ -55,9 +55,12 @@ def status(target: DatabaseTarget) -> SchemaStatus:
     return SchemaStatus(current=current, head=head_revision())
 
 
-def upgrade(target: DatabaseTarget, key: TimelineKey | None = None) -> SchemaStatus:
+def upgrade(
+    target: DatabaseTarget, key: TimelineKey | None = None, *, to: str = "head"
+) -> SchemaStatus:
     """`key` is needed only to re-key timelines written before the chain was keyed (0006);
-    a database with none to re-key migrates without it."""
+    a database with none to re-key migrates without it. `to` stops at an older revision
+    (tests of a migration build the database as it was before it)."""
     before = status(target)
     known = {s.revision for s in ScriptDirectory.from_config(_config()).walk_revisions()}
     if before.current is not None and before.current not in known:
@@ -72,7 +75,7 @@ def upgrade(target: DatabaseTarget, key: TimelineKey | None = None) -> SchemaSta
             config = _config()
             config.attributes["connection"] = conn
             config.attributes["timeline_key"] = key
-            command.upgrade(config, "head")
+            command.upgrade(config, to)
     finally:
         engine.dispose()
     return status(target)

@@ -4,7 +4,8 @@ rule extended to INSERT OR REPLACE (SQLite) and TRUNCATE (PostgreSQL).
 Existing chains are re-keyed: every event's hash is recomputed as an HMAC under the service's
 key (CIR_TIMELINE_KEY, or the generated key of the embedded default), each incident gets its
 head, each counter its MAC. An incident whose old, unkeyed chain is already broken is left as
-it is, so verify-timeline goes on reporting it: re-keying it would launder the tampering.
+it is from its first break on (the events before it are re-keyed), so verify-timeline goes on
+reporting it there: re-keying past the break would launder the tampering.
 
 Revision ID: 0006
 Revises: 0005
@@ -16,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Sequence
 from datetime import UTC
 from typing import Any
 
@@ -66,6 +68,12 @@ _counters = sa.table(
 
 
 def upgrade() -> None:
+    # the key is checked before any DDL: SQLite's driver commits ALTER TABLE on its own, so a
+    # refusal half-way would leave a column behind that the next attempt trips over
+    bind = op.get_bind()
+    incidents = bind.execute(sa.select(_incidents)).all()
+    counters = bind.execute(sa.select(_counters)).all()
+    key = _key() if incidents or counters else None
     op.add_column(
         "reference_counters",
         sa.Column("mac", sa.String(64), nullable=False, server_default=""),
@@ -81,7 +89,8 @@ def upgrade() -> None:
         sa.Column("mac", sa.String(64), nullable=False),
     )
     _refuse_replace_and_truncate()
-    _rekey()
+    if key is not None:
+        _rekey(key, incidents, counters)
 
 
 def _refuse_replace_and_truncate() -> None:
@@ -120,13 +129,14 @@ def _legacy_hash(row: Any) -> str:
     return hashlib.sha256(canonical).hexdigest()
 
 
-def _legacy_intact(rows: list[Any]) -> bool:
+def _legacy_intact_prefix(rows: list[Any]) -> int:
+    """How many events, from the first, the old chain still vouches for."""
     prev, expected = GENESIS_HASH, 1
-    for row in rows:
+    for count, row in enumerate(rows):
         if row.seq != expected or row.prev_hash != prev or _legacy_hash(row) != row.hash:
-            return False
+            return count
         prev, expected = row.hash, row.seq + 1
-    return True
+    return len(rows)
 
 
 def _key() -> TimelineKey:
@@ -139,13 +149,8 @@ def _key() -> TimelineKey:
     return key
 
 
-def _rekey() -> None:
+def _rekey(key: TimelineKey, incidents: Sequence[Any], counters: Sequence[Any]) -> None:
     bind = op.get_bind()
-    incidents = bind.execute(sa.select(_incidents)).all()
-    counters = bind.execute(sa.select(_counters)).all()
-    if not incidents and not counters:
-        return
-    key = _key()
     postgres = bind.dialect.name == "postgresql"
     _append_only(postgres, enabled=False)
     for incident in incidents:
@@ -153,19 +158,19 @@ def _rekey() -> None:
             sa.select(_events).where(_events.c.incident_id == incident.id).order_by(_events.c.seq)
         ).all()
         seq, prev = 0, GENESIS_HASH
-        if _legacy_intact(list(rows)):
-            for row in rows:
-                new = NewEvent(
-                    row.kind, row.actor_id, row.actor_name, row.organisation, row.at, row.data
-                )
-                event = chain(key, row.incident_id, row.seq, new, prev)
-                bind.execute(
-                    sa.update(_events)
-                    .where(_events.c.id == row.id)
-                    .values(prev_hash=event.prev_hash, hash=event.hash)
-                )
-                seq, prev = event.seq, event.hash
-        elif rows:
+        intact = _legacy_intact_prefix(list(rows))
+        for row in rows[:intact]:
+            new = NewEvent(
+                row.kind, row.actor_id, row.actor_name, row.organisation, row.at, row.data
+            )
+            event = chain(key, row.incident_id, row.seq, new, prev)
+            bind.execute(
+                sa.update(_events)
+                .where(_events.c.id == row.id)
+                .values(prev_hash=event.prev_hash, hash=event.hash)
+            )
+            seq, prev = event.seq, event.hash
+        if intact < len(rows):
             log.warning("timeline of %s was already broken: left as it is", incident.reference)
             seq, prev = rows[-1].seq, rows[-1].hash
         binding = Binding(incident.reference, incident.council_id, tuple(incident.provider_ids))
