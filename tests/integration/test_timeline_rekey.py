@@ -26,6 +26,8 @@ from storage.uow import SqlUnitOfWorkFactory
 from tests.factories import ASSESSOR, TIMELINE_KEY, referral_cmd
 from tests.integration.test_timeline_tampering import found
 
+assert found  # the fixture that runs verify-timeline
+
 
 def legacy_hash(row: dict[str, Any]) -> str:
     """The unkeyed SHA-256 chain as bot.domain.timeline computed it before the key."""
@@ -92,7 +94,7 @@ def write_as_before(database_url: str, incidents: list, events: list) -> None:
 
 
 async def test_old_chains_are_rekeyed_verified_and_written_on(
-    tmp_path: Path, database_url: str, ctx, clock
+    tmp_path: Path, database_url: str, ctx, clock, found
 ) -> None:
     incidents, events = await rows_from_the_old_service(tmp_path, ctx, clock)
     write_as_before(database_url, incidents, events)

@@ -5,15 +5,13 @@ deletion by writing on."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-import subprocess
-import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import pytest
 from sqlalchemy import Connection, create_engine, inspect, text
 
+from bot.app.cli import _verify_timeline as verify_timeline
 from bot.domain.errors import RecordTampered
 from bot.domain.states import State
 from bot.usecases.referral import open_referral
@@ -38,17 +36,6 @@ async def three_incidents(uow_factory: SqlUnitOfWorkFactory, ctx, clock) -> list
             await uow.commit()
         ids.append(incident.id)
     return ids
-
-
-def verify_timeline(database_url: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        "DATABASE_URL": database_url,
-        "PATH": "/usr/bin:/bin",
-        "CIR_TIMELINE_KEY": TIMELINE_KEY_TEXT,
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "verify-timeline"], env=env, capture_output=True, text=True
-    )
 
 
 def as_intruder(target: DatabaseTarget, change: Callable[[Connection], object]) -> None:
@@ -76,15 +63,28 @@ def delete_incident(conn: Connection, incident_id: str, *, keep_head: bool = Fal
     conn.execute(text("DELETE FROM incidents WHERE id = :i"), {"i": incident_id})
 
 
-async def found(database_url: str) -> list[str]:
-    done = await asyncio.to_thread(verify_timeline, database_url)
-    lines = [line for line in done.stdout.splitlines() if line.startswith("BROKEN")]
-    assert (done.returncode == 1) == bool(lines), done.stdout + done.stderr
-    return lines
+@pytest.fixture
+def found(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[[str], Awaitable[list[str]]]:
+    """`python -m bot verify-timeline`'s own code, in this process (a subprocess per case
+    cost seconds each; tests/integration/test_storage.py runs the real command once)."""
+
+    async def run(database_url: str) -> list[str]:
+        monkeypatch.setenv("DATABASE_URL", database_url)
+        monkeypatch.setenv("CIR_TIMELINE_KEY", TIMELINE_KEY_TEXT)
+        capsys.readouterr()
+        code = await verify_timeline()
+        out = capsys.readouterr().out
+        lines = [line for line in out.splitlines() if line.startswith("BROKEN")]
+        assert (code == 1) == bool(lines), out
+        return lines
+
+    return run
 
 
 @pytest.fixture
-async def record(uow_factory, db_target, database_url, ctx, clock):  # type: ignore[no-untyped-def]
+async def record(uow_factory, db_target, database_url, ctx, clock, found):  # type: ignore[no-untyped-def]
     ids = await three_incidents(uow_factory, ctx, clock)
     assert await found(database_url) == []
     return ids
@@ -95,7 +95,7 @@ def sql(statement: str, **params: object) -> Callable[[Connection], object]:
 
 
 async def test_an_edited_event_with_its_chain_recomputed_without_the_key(
-    record, db_target, database_url
+    record, db_target, database_url, found
 ) -> None:
     """The old attack: edit a row, then recompute every hash after it (SHA-256, no key)."""
 
@@ -123,7 +123,7 @@ async def test_an_edited_event_with_its_chain_recomputed_without_the_key(
     assert all(REFS[1] in line for line in lines)
 
 
-async def test_the_last_events_deleted(record, db_target, database_url) -> None:
+async def test_the_last_events_deleted(record, db_target, database_url, found) -> None:
     as_intruder(
         db_target,
         sql("DELETE FROM timeline_events WHERE incident_id = :i AND seq > 1", i=record[0]),
@@ -133,14 +133,16 @@ async def test_the_last_events_deleted(record, db_target, database_url) -> None:
     ]
 
 
-async def test_all_of_one_incidents_events_deleted(record, db_target, database_url) -> None:
+async def test_all_of_one_incidents_events_deleted(record, db_target, database_url, found) -> None:
     as_intruder(db_target, sql("DELETE FROM timeline_events WHERE incident_id = :i", i=record[2]))
     assert await found(database_url) == [
         f"BROKEN {REFS[2]} seq 3: all events deleted: all 3 events are gone"
     ]
 
 
-async def test_a_whole_incident_deleted_with_its_head(record, db_target, database_url) -> None:
+async def test_a_whole_incident_deleted_with_its_head(
+    record, db_target, database_url, found
+) -> None:
     as_intruder(db_target, lambda conn: delete_incident(conn, record[1]))
     assert await found(database_url) == [
         f"BROKEN {REFS[1]} seq 0: incident deleted: "
@@ -148,7 +150,9 @@ async def test_a_whole_incident_deleted_with_its_head(record, db_target, databas
     ]
 
 
-async def test_a_whole_incident_deleted_leaving_its_head(record, db_target, database_url) -> None:
+async def test_a_whole_incident_deleted_leaving_its_head(
+    record, db_target, database_url, found
+) -> None:
     as_intruder(db_target, lambda conn: delete_incident(conn, record[0], keep_head=True))
     assert await found(database_url) == [
         f"BROKEN {REFS[0]} seq 3: incident deleted: "
@@ -157,7 +161,7 @@ async def test_a_whole_incident_deleted_leaving_its_head(record, db_target, data
 
 
 async def test_the_newest_incident_deleted_and_the_counter_wound_back(
-    record, db_target, database_url
+    record, db_target, database_url, found
 ) -> None:
     def erase(conn: Connection) -> None:
         delete_incident(conn, record[2])
@@ -177,7 +181,7 @@ async def test_the_newest_incident_deleted_and_the_counter_wound_back(
     ],
 )
 async def test_the_council_or_provider_changed(
-    record, db_target, database_url, column: str, value: str, named: str
+    record, db_target, database_url, found, column: str, value: str, named: str
 ) -> None:
     statement = f"UPDATE incidents SET {column} = {value} WHERE id = :i"  # noqa: S608 - constants
     as_intruder(db_target, sql(statement, i=record[1]))
@@ -186,7 +190,9 @@ async def test_the_council_or_provider_changed(
     ]
 
 
-async def test_a_head_moved_back_to_hide_deleted_events(record, db_target, database_url) -> None:
+async def test_a_head_moved_back_to_hide_deleted_events(
+    record, db_target, database_url, found
+) -> None:
     def hide(conn: Connection) -> None:
         conn.execute(
             text("DELETE FROM timeline_events WHERE incident_id = :i AND seq = 3"), {"i": record[0]}
@@ -206,7 +212,7 @@ async def test_a_head_moved_back_to_hide_deleted_events(record, db_target, datab
     ]
 
 
-async def test_a_head_deleted(record, db_target, database_url) -> None:
+async def test_a_head_deleted(record, db_target, database_url, found) -> None:
     as_intruder(db_target, sql("DELETE FROM timeline_heads WHERE incident_id = :i", i=record[2]))
     assert await found(database_url) == [
         f"BROKEN {REFS[2]} seq 3: chain head missing: the incident has no chain head"
@@ -214,7 +220,7 @@ async def test_a_head_deleted(record, db_target, database_url) -> None:
 
 
 async def test_writing_on_keeps_a_deleted_tail_visible(
-    record, db_target, database_url, uow_factory, clock
+    record, db_target, database_url, found, uow_factory, clock
 ) -> None:
     as_intruder(
         db_target,
