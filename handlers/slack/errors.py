@@ -46,11 +46,15 @@ def bad_request(reason: str) -> BoltResponse:
     )
 
 
-async def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse | None:
+async def on_error(
+    error: Exception, body: dict[str, Any], response: BoltResponse | None
+) -> BoltResponse | None:
+    """`response` is None when the listener had already acknowledged: Slack has its answer,
+    so the WARNING is all that is left to do (Bolt refuses a replacement response then)."""
     kind = body.get("type") or body.get("command") or "?"
     if isinstance(error, MALFORMED):
         reason = describe(error)
         log.warning("malformed Slack %s: %s at %s", str(kind)[:40], reason, where(error))
-        return bad_request(reason)
+        return bad_request(reason) if response is not None else None
     log.error("listener failed on Slack %s", str(kind)[:40], exc_info=error)
     return None
