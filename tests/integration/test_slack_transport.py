@@ -229,3 +229,12 @@ async def test_a_note_mentioning_payload_reaches_the_command(slack_env: SlackEnv
     status, text = await slack_env.send(sr.slash_command(text="help payload"))
     assert status == 200
     assert "/cir report" in text
+
+
+async def test_slacks_ssl_check_is_answered_without_a_signature(slack_env: SlackEnv) -> None:
+    body = b"ssl_check=1&token=legacy-verification-token"
+    status, text = await raw_post(slack_env, body, {"Content-Type": sr.FORM})
+    assert (status, text) == (200, "")
+    status, _ = await raw_post(slack_env, body + b"&command=%2Fcir", {"Content-Type": sr.FORM})
+    assert status == 200  # whatever follows, nothing past the probe is read
+    await nothing_stored(slack_env)
