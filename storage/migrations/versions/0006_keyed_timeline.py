@@ -106,8 +106,10 @@ def _refuse_replace_and_truncate() -> None:
         return
     op.execute(
         "CREATE TRIGGER timeline_no_replace BEFORE INSERT ON timeline_events "
-        "WHEN EXISTS (SELECT 1 FROM timeline_events WHERE id = NEW.id "
-        "OR (incident_id = NEW.incident_id AND seq = NEW.seq)) "
+        # two EXISTS, not one with OR, so each probe uses an index (the key, the unique pair)
+        "WHEN EXISTS (SELECT 1 FROM timeline_events WHERE id = NEW.id) "
+        "OR EXISTS (SELECT 1 FROM timeline_events "
+        "WHERE incident_id = NEW.incident_id AND seq = NEW.seq) "
         "BEGIN SELECT RAISE(ABORT, 'timeline_events is append-only'); END"
     )
 
