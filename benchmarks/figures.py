@@ -24,7 +24,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from benchmarks.report_generation import _filler, _lifecycle, summarise
+from benchmarks.report_generation import BENCHMARK_KEY, _filler, _lifecycle, summarise
 from bot.app.figures import load_records
 from bot.app.settings import DEFAULT_CONFIG_DIR
 from bot.domain.clock import FakeClock
@@ -62,7 +62,7 @@ async def run(url: str, incidents: int, runs: int) -> dict[str, Any]:
     clock.set(clock.now().replace(day=1, hour=0))
     ctx = CoreContext(clock=clock, policy=load_policy(DEFAULT_CONFIG_DIR))
     names = {p.id: p.name for p in ctx.policy.providers.values()}
-    uows = SqlUnitOfWorkFactory(engine)
+    uows = SqlUnitOfWorkFactory(engine, BENCHMARK_KEY)
     month = clock.now().date().replace(day=1)
     full: list[float] = []
     read: list[float] = []

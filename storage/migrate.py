@@ -13,6 +13,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
+from bot.domain.timeline import TimelineKey
 from storage.database import DatabaseTarget
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
@@ -57,7 +58,12 @@ def status(target: DatabaseTarget) -> SchemaStatus:
     return SchemaStatus(current=current, head=head_revision())
 
 
-def upgrade(target: DatabaseTarget) -> SchemaStatus:
+def upgrade(
+    target: DatabaseTarget, key: TimelineKey | None = None, *, to: str = "head"
+) -> SchemaStatus:
+    """`key` is needed only to re-key timelines written before the chain was keyed (0006);
+    a database with none to re-key migrates without it. `to` stops at an older revision
+    (tests of a migration build the database as it was before it)."""
     before = status(target)
     known = {s.revision for s in ScriptDirectory.from_config(_config()).walk_revisions()}
     if before.current is not None and before.current not in known:
@@ -76,7 +82,8 @@ def upgrade(target: DatabaseTarget) -> SchemaStatus:
                 conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
             config = _config()
             config.attributes["connection"] = conn
-            command.upgrade(config, "head")
+            config.attributes["timeline_key"] = key
+            command.upgrade(config, to)
     finally:
         engine.dispose()
     return status(target)

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from bot.app.settings import Settings
+from bot.app.timeline_key import timeline_key
 from bot.policy.load import load_policy
 from bot.policy.model import Council, Policy
 from bot.reporting.figures import IncidentRecord, MonthlyFigures, monthly_figures
@@ -69,7 +70,7 @@ async def _records(settings: Settings, policy: Policy) -> list[IncidentRecord]:
     migrate.require_current(target)
     engine = create_engine_for(target)
     try:
-        return await load_records(SqlUnitOfWorkFactory(engine), policy)
+        return await load_records(SqlUnitOfWorkFactory(engine, timeline_key(settings)), policy)
     finally:
         await engine.dispose()
 

@@ -25,7 +25,7 @@ from storage.database import create_engine_for, parse_database_url
 from storage.migrate import upgrade
 from storage.models import DeadlineRow
 from storage.uow import SqlUnitOfWorkFactory
-from tests.factories import KPMG_RESPONDER
+from tests.factories import KPMG_RESPONDER, TIMELINE_KEY, TIMELINE_KEY_TEXT
 from tests.fakes.slack_api import FakeSlackApi
 from tests.integration.test_activation import activated
 
@@ -48,6 +48,7 @@ async def start_service(
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL"))},
         "DATABASE_URL": database_url,
+        "CIR_TIMELINE_KEY": TIMELINE_KEY_TEXT,
         "PORT": str(port),
         "SLACK_BOT_TOKEN": "xoxb-e2e",
         "SLACK_SIGNING_SECRET": "e2e-secret",
@@ -91,7 +92,7 @@ async def test_sigkill_with_pending_deadlines_loses_none_and_repeats_none(
     target = parse_database_url(database_url)
     upgrade(target)
     engine = create_engine_for(target)
-    uows = SqlUnitOfWorkFactory(engine)
+    uows = SqlUnitOfWorkFactory(engine, TIMELINE_KEY)
     ctx = CoreContext(
         clock=SystemClock(), policy=load_policy(DEFAULT_CONFIG_DIR, contact_deadline=DEADLINE)
     )
@@ -143,7 +144,7 @@ async def test_sigkill_with_pending_deadlines_loses_none_and_repeats_none(
     assert [m for m in paging if "reminder" in slack.message_text(m).lower()] == []
     dms = [m for m in slack.messages("U0KPMGESC")]
     assert len(dms) == len(escalations)
-    assert verify(events) == []
+    assert verify(TIMELINE_KEY, events) == []
 
 
 async def ladder_pending(uows: SqlUnitOfWorkFactory, incident_id: str) -> int:

@@ -24,6 +24,7 @@ from bot.domain.incident import Incident
 from bot.domain.timeline import TimelineEvent
 from bot.usecases.context import CoreContext
 from handlers.slack.ids import ReferralInput
+from tests.factories import TIMELINE_KEY_TEXT
 from tests.fakes import slack_requests as sr
 from tests.fakes.notify_api import FakeNotifyApi
 from tests.fakes.slack_api import FakeSlackApi
@@ -159,6 +160,7 @@ async def slack_env(
         settings = load_settings(
             {
                 "DATABASE_URL": database_url,
+                "CIR_TIMELINE_KEY": TIMELINE_KEY_TEXT,
                 "SLACK_BOT_TOKEN": "xoxb-test-token",
                 "SLACK_SIGNING_SECRET": SECRET,
                 "SLACK_API_URL": slack.base_url,

@@ -394,16 +394,19 @@ async def test_cir_note_in_the_channel_adds_a_note(env) -> None:
 
 async def test_the_message_shortcut_records_the_message_once(env) -> None:
     incident_id, channel = await responding(env)
-    body = sr.message_action(
-        "add_to_timeline",
-        "Attacker's ransom note mentions LockBit.",
-        channel,
-        "1700000000.000100",
-        user_id=COUNCIL,
-        team_id=COUNCIL_TEAM,
-    )
-    await env.send(body)
-    await env.send(body)  # the same message again
+
+    def body() -> str:  # each call is a new click: its own trigger_id, so its own delivery
+        return sr.message_action(
+            "add_to_timeline",
+            "Attacker's ransom note mentions LockBit.",
+            channel,
+            "1700000000.000100",
+            user_id=COUNCIL,
+            team_id=COUNCIL_TEAM,
+        )
+
+    await env.send(body())
+    await env.send(body())  # the same message again
     [note] = await events(env, incident_id, "NoteAdded")
     assert note.data == {
         "text": "Attacker's ransom note mentions LockBit.",
