@@ -271,6 +271,7 @@ async def test_fuzzed_requests_from_strangers_never_5xx_and_store_nothing(
 
     @settings(
         max_examples=EXAMPLES,
+        derandomize=True,  # the same examples every run: CI never fails on a new draw
         deadline=None,
         database=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
