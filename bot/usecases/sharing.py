@@ -18,13 +18,11 @@ from bot.domain.states import State
 from bot.notify_port import Delivery, Notifier
 from bot.policy.followups import Followups
 from bot.ports import UnitOfWork
-from bot.usecases.authz import is_mhclg, refuse
+from bot.usecases.authz import NOT_YOURS, Act, Who, authorised
 from bot.usecases.context import CoreContext
 from bot.usecases.loading import load_incident
-from bot.usecases.participants import can_view
 
 MHCLG_ONLY = "Only MHCLG can share the post-incident report."
-NOT_YOURS = "This report is about another organisation's incident; it cannot be shown to you."
 ROUTE = "notify_email_link"
 REPORT_STATES = frozenset({State.CLOSED, State.REPORT_ISSUED})
 
@@ -68,9 +66,10 @@ async def share_report(
     if not url.startswith("https://"):
         raise InvalidInput("The report link must be an https:// address.", {"report_url": url})
     async with uow:
-        incident = await load_incident(uow, cmd.incident)
-        if not is_mhclg(cmd.actor):
-            raise await refuse(uow, incident, cmd.actor, "share_report", MHCLG_ONLY, ctx)
+        incident = await authorised(
+            uow, ctx, cmd.actor, cmd.incident, Act.SHARE_REPORT, Who.MHCLG, MHCLG_ONLY,
+            for_update=False,
+        )  # fmt: skip
         if incident.state not in REPORT_STATES:
             raise DomainError(
                 f"{incident.reference} is {incident.state.label.lower()}: the post-incident "
@@ -107,7 +106,7 @@ async def authorise_report_view(
 ) -> Incident:
     """A council sees its own incident's report only; a refused look is on the record."""
     async with uow:
-        incident = await load_incident(uow, key)
-        if not can_view(actor, incident):
-            raise await refuse(uow, incident, actor, "view_report", NOT_YOURS, ctx)
+        incident = await authorised(
+            uow, ctx, actor, key, Act.VIEW_REPORT, Who.VIEWER, NOT_YOURS, for_update=False
+        )
     return incident

@@ -247,9 +247,10 @@ async def test_logs_carry_no_incident_content_or_secrets(slack_env, caplog) -> N
 
 
 async def test_duty_names_mhclgs_duty_manager_now(slack_env) -> None:
-    status, text = await slack_env.send(sr.slash_command(text="duty"))
+    status, _ = await slack_env.send(sr.slash_command(text="duty"))
     assert status == 200
-    assert "<@U0DUTYMGR>" in text and "07700 900100" in text
+    [told] = slack_env.slack.calls_to("chat.postEphemeral")
+    assert "<@U0DUTYMGR>" in told["text"] and "07700 900100" in told["text"]
 
 
 async def test_others_cannot_see_an_incident_they_are_not_part_of(slack_env) -> None:
@@ -267,7 +268,7 @@ async def test_others_cannot_see_an_incident_they_are_not_part_of(slack_env) -> 
     assert status == 200
     assert not [c for c in slack_env.slack.calls_to("views.open") if "checklist" in json.dumps(c)]
     [refusal] = slack_env.slack.calls_to("chat.postEphemeral")
-    assert refusal["user"] == "U0LEEDS" and "not an incident you take part in" in refusal["text"]
+    assert refusal["user"] == "U0LEEDS" and "not found, or it is not yours" in refusal["text"]
 
 
 async def test_a_guest_in_mhclgs_workspace_is_not_mhclg(slack_env) -> None:

@@ -22,6 +22,7 @@ from handlers.slack.context import SlackDeps
 from handlers.slack.listeners.flows import incident_key, tell
 from handlers.slack.listeners.response import (
     Builder,
+    form_actor,
     meta_of,
     open_form,
     submitted,
@@ -67,8 +68,8 @@ async def _lessons_command(deps: SlackDeps, command: dict[str, Any], args: list[
 
 
 async def _close(deps: SlackDeps, user: str, team: str, channel: str, key: str) -> None:
-    actor = await deps.identity.actor(user, team)
     try:
+        actor = await deps.identity.actor(user, team)
         missing = await close_lessons_collection(
             CloseLessonsCollection(actor, key), deps.uow(), deps.ctx
         )
@@ -117,7 +118,8 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     @app.view(Form.LESSONS.value)
     async def lessons(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         meta, state, user = meta_of(view), view["state"], body["user"]
-        actor = await deps.identity.actor(user["id"], user.get("team_id", ""))
+        if (actor := await form_actor(ack, deps, body, FIRST)) is None:
+            return
         answers = {key: text_of(state, key) for key, _ in QUESTIONS}
         cmd = SubmitLessons(actor, meta["incident_id"], answers, _recommendations(state))
         call = submit_lessons(cmd, deps.uow(), deps.ctx)

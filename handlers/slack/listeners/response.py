@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 
+from bot.domain.actors import Actor
 from bot.domain.bindings import MessagePurpose, Platform
 from bot.domain.deadlines import Deadline
 from bot.domain.errors import DomainError, InvalidInput, NotAuthorised
@@ -24,7 +25,7 @@ from bot.domain.incident import Incident
 from bot.domain.states import ALLOWED, State
 from bot.usecases import checklist as checklist_uc
 from bot.usecases import phases, status_updates
-from bot.usecases.loading import load_incident
+from bot.usecases.loading import NOT_YOURS, load_incident
 from bot.usecases.participants import can_view, organisation_name, organisations
 from bot.views.actions import Action, Form
 from handlers.slack.context import SlackDeps
@@ -69,8 +70,8 @@ async def open_form(
         actor = await deps.identity.actor(user, team)
         async with deps.uow() as uow:
             incident = await load_incident(uow, key)
-        if not can_view(actor, incident):
-            raise NotAuthorised(f"{incident.reference} is not an incident you take part in.")
+        if not can_view(actor, incident, deps.ctx):
+            raise NotAuthorised(NOT_YOURS)
         meta = {"incident_id": incident.id, "channel": channel, "nonce": uuid.uuid4().hex}
         view = await build(incident, meta)
     except DomainError as exc:
@@ -101,6 +102,19 @@ async def submitted(
     except DomainError as exc:
         await ack(response_action="errors", errors={fallback: str(exc)})
     return None
+
+
+async def form_actor(
+    ack: AsyncAck, deps: SlackDeps, body: dict[str, Any], field: str
+) -> Actor | None:
+    """Who submitted a form, or None once they were told (beside `field`, so nothing typed is
+    lost) that Slack could not confirm who they are: then nothing runs and nothing is stored."""
+    user = body["user"]
+    try:
+        return await deps.identity.actor(user["id"], user.get("team_id", ""))
+    except DomainError as exc:
+        await ack(response_action="errors", errors={field: str(exc)})
+        return None
 
 
 def wake(deps: SlackDeps, deadlines: Iterable[Deadline]) -> None:
@@ -181,8 +195,8 @@ async def _after_checklist(
 
 
 async def _opt_in(deps: SlackDeps, user: str, team: str, channel: str, key: str) -> None:
-    actor = await deps.identity.actor(user, team)
     try:
+        actor = await deps.identity.actor(user, team)
         incident = await phases.record_recovery_opt_in(
             phases.RecordRecoveryOptIn(actor, key), deps.uow(), deps.ctx
         )
@@ -255,7 +269,8 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     @app.view(Form.PHASE.value)
     async def phase(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         meta, state = meta_of(view), view["state"]
-        actor = await deps.identity.actor(body["user"]["id"], body["user"].get("team_id", ""))
+        if (actor := await form_actor(ack, deps, body, "target")) is None:
+            return
         target, summary = (
             value_of(state, render.PhaseInput.TARGET),
             text_of(state, render.PhaseInput.SUMMARY),
@@ -276,8 +291,9 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     @app.view(Form.STATUS_UPDATE.value)
     async def update(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         meta, state = meta_of(view), view["state"]
-        actor = await deps.identity.actor(body["user"]["id"], body["user"].get("team_id", ""))
         i = render.UpdateInput
+        if (actor := await form_actor(ack, deps, body, i.WHAT_CHANGED)) is None:
+            return
         cmd = status_updates.PostStatusUpdate(
             actor,
             meta["incident_id"],
@@ -300,8 +316,9 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     @app.view(Form.CHECKLIST.value)
     async def checklist(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         meta, state = meta_of(view), view["state"]
-        actor = await deps.identity.actor(body["user"]["id"], body["user"].get("team_id", ""))
         i = render.ChecklistInput
+        if (actor := await form_actor(ack, deps, body, i.STATUS)) is None:
+            return
         done_at: datetime | None = value_of(state, i.DONE_AT)
         cmd = checklist_uc.UpdateChecklistItem(
             actor,
