@@ -21,6 +21,7 @@ from bot.ports import UnitOfWork
 from bot.usecases.authz import NOT_YOURS, Act, Who, authorised
 from bot.usecases.context import CoreContext
 from bot.usecases.loading import load_incident
+from bot.views.sanitise import sanitise
 
 MHCLG_ONLY = "Only MHCLG can share the post-incident report."
 ROUTE = "notify_email_link"
@@ -77,14 +78,8 @@ async def share_report(
             )
         reference = str(incident.reference)
     to = followups.report_recipients[recipient.value]
-    delivery = await deps.notifier.send_email(
-        to.email,
-        f"[{incident.marking.value}] Post-incident report {reference}",
-        f"The post-incident report for {reference} is ready.\n\n"
-        f"Download it here: {url}\n\n"
-        f"Shared by {cmd.actor.name}, MHCLG Cyber Incident Response.",
-        reference=reference,
-    )
+    subject, body = share_email(incident, url, cmd.actor.name)
+    delivery = await deps.notifier.send_email(to.email, subject, body, reference=reference)
     async with uow:
         incident = await load_incident(uow, incident.id, for_update=True)
         incident.note(
@@ -99,6 +94,18 @@ async def share_report(
         )
         await uow.commit()
     return delivery
+
+
+def share_email(incident: Incident, url: str, sharer: str) -> tuple[str, str]:
+    """The share's email. The link is the bot's own (live on purpose); the sharer's name is
+    Slack's display name, typed by a person, so it is sanitised like any typed text."""
+    reference = str(incident.reference)
+    return (
+        f"[{incident.marking.value}] Post-incident report {reference}",
+        f"The post-incident report for {reference} is ready.\n\n"
+        f"Download it here: {url}\n\n"
+        f"Shared by {sanitise(sharer)}, MHCLG Cyber Incident Response.",
+    )
 
 
 async def authorise_report_view(

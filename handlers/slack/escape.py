@@ -1,14 +1,14 @@
 """Make what people type safe to post in Slack mrkdwn.
 
-`<!channel>`, `<!here>`, `<@U123>` and `<https://x|y>` only work with angle brackets, so escaping
-`& < >` defuses every ping and hidden link. Bare URLs are defanged (hxxp, [.]) as incident
-responders do with indicators of compromise: a malicious link in a description must never become
-a clickable link in the channel.
+The core sanitiser (`bot.views.sanitise`) removes control and bidi characters, defangs links and
+neutralises mentions, as it does for every output; on top, `<!channel>`, `<!here>`, `<@U123>`
+and `<https://x|y>` only work with angle brackets, so escaping `& < >` defuses whatever Slack
+syntax is left.
 """
 
 from __future__ import annotations
 
-from bot.views.indicators import defang
+from bot.views.sanitise import sanitise
 
 
 def escape(text: str) -> str:
@@ -16,6 +16,6 @@ def escape(text: str) -> str:
 
 
 def user_text(text: str, limit: int = 2900) -> str:
-    """Escape and defang text a person typed, and keep it inside Slack's block text limit."""
-    safe = defang(escape(text))
+    """Sanitise and escape text a person typed, and keep it inside Slack's block text limit."""
+    safe = escape(sanitise(text))
     return safe if len(safe) <= limit else safe[: limit - 1] + "…"
