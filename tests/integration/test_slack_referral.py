@@ -176,7 +176,8 @@ async def test_typed_text_cannot_ping_or_link_anyone(slack_env) -> None:
         "https://evil.example",
     ):
         assert forbidden not in posted
-    assert "&lt;!channel&gt;" in posted and "hxxps://evil[.]example" in posted
+    # the mention is neutralised by the core sanitiser (a full-width at sign pings nobody)
+    assert r"\uff20channel" in posted and "hxxps://evil[.]example" in posted  # JSON-escaped
 
 
 async def test_app_home_lists_open_incidents(slack_env) -> None:

@@ -25,6 +25,7 @@ from bot.domain.incident import Incident
 from bot.domain.states import ALLOWED, State
 from bot.usecases import checklist as checklist_uc
 from bot.usecases import phases, status_updates
+from bot.usecases.authz import Who, allowed
 from bot.usecases.loading import NOT_YOURS, load_incident
 from bot.usecases.participants import can_view, organisation_name, organisations
 from bot.views.actions import Action, Form
@@ -39,6 +40,7 @@ from handlers.slack.render.outbound import outbound_blocks, outbound_fallback
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 Builder = Callable[[Incident, dict[str, Any]], Awaitable[dict[str, Any] | None]]
+FormRule = tuple[Who, str]  # who may use a form, and what anyone else in the incident is told
 
 
 # --- shared by the listener modules of issue 5 ---------------------------------------------------
@@ -62,16 +64,21 @@ async def open_form(
     trigger: str,
     build: Builder,
     team: str = "",
+    *,
+    rule: FormRule,
 ) -> None:
     """Open a form about one incident; the trigger lasts 3 seconds, so only reads come first.
-    A form shows the incident's state, so only those who may see the incident get one: a
-    council never sees another council's incident by guessing its reference."""
+    Only those the form's use case will accept get the form (`rule`, the core's rule and its
+    refusal): others are told now rather than after typing, and someone outside the incident
+    hears only "not found, or not yours", so a council never sees another council's incident by
+    guessing its reference. The use case still decides when the form is submitted."""
     try:
         actor = await deps.identity.actor(user, team)
         async with deps.uow() as uow:
             incident = await load_incident(uow, key)
-        if not can_view(actor, incident, deps.ctx):
-            raise NotAuthorised(NOT_YOURS)
+        who_may, refusal = rule
+        if not allowed(actor, incident, who_may, deps.ctx):
+            raise NotAuthorised(refusal if can_view(actor, incident, deps.ctx) else NOT_YOURS)
         meta = {"incident_id": incident.id, "channel": channel, "nonce": uuid.uuid4().hex}
         view = await build(incident, meta)
     except DomainError as exc:
@@ -214,6 +221,11 @@ FORMS: dict[str, tuple[str, Callable[[SlackDeps], Builder]]] = {
     "update": ("/cir update CIR-2026-0001", lambda deps: _update_form),
     "checklist": ("/cir checklist CIR-2026-0001", _checklist_form),
 }
+RULES: dict[str, FormRule] = {
+    "phase": (Who.RESPONDER, phases.RESPONDERS_ONLY),
+    "update": (Who.RESPONDER, status_updates.RESPONDERS_ONLY),
+    "checklist": (Who.PARTICIPANT, checklist_uc.PARTICIPANTS_ONLY),
+}
 
 
 def _subcommand(name: str) -> Callable[[SlackDeps, dict[str, Any], list[str]], Awaitable[None]]:
@@ -226,9 +238,8 @@ def _subcommand(name: str) -> Callable[[SlackDeps, dict[str, Any], list[str]], A
         except DomainError as exc:
             await tell(deps, user, channel, str(exc))
             return
-        await open_form(
-            deps, user, channel, key, command["trigger_id"], builder(deps)
-        )  # team via users.info
+        trigger = command["trigger_id"]
+        await open_form(deps, user, channel, key, trigger, builder(deps), rule=RULES[name])
 
     return run
 
@@ -247,11 +258,12 @@ BUTTONS = {
 }
 
 
-def _button(deps: SlackDeps, build: Builder) -> Callable[..., Awaitable[None]]:
+def _button(deps: SlackDeps, build: Builder, rule: FormRule) -> Callable[..., Awaitable[None]]:
     async def pressed(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
         user, team, channel = who(body)
-        form = open_form(deps, user, channel, action["value"], body["trigger_id"], build, team)
+        key, trigger = action["value"], body["trigger_id"]
+        form = open_form(deps, user, channel, key, trigger, build, team, rule=rule)
         deps.tasks.spawn(form)
 
     return pressed
@@ -259,7 +271,7 @@ def _button(deps: SlackDeps, build: Builder) -> Callable[..., Awaitable[None]]:
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:
     for action, name in BUTTONS.items():
-        app.action(action.value)(_button(deps, FORMS[name][1](deps)))
+        app.action(action.value)(_button(deps, FORMS[name][1](deps), RULES[name]))
 
     @app.action(Action.RECOVERY_OPT_IN.value)
     async def opt_in(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
