@@ -21,10 +21,9 @@ from bot.reporting import Report, build_report
 from bot.usecases.authz import Act, Who, authorised, is_mhclg
 from bot.usecases.context import CoreContext
 from bot.usecases.loading import load_incident
-from bot.usecases.sharing import REPORT_STATES
+from bot.usecases.sharing import GENERATED, REPORT_STATES
 
 MHCLG_ONLY = "Only MHCLG can generate the post-incident report."
-GENERATED = "ReportGenerated"
 
 
 @dataclass(frozen=True)
@@ -100,15 +99,6 @@ async def record_report_generated(
         )
         await uow.commit()
     return incident
-
-
-async def latest_report_url(uow: UnitOfWork, key: str) -> str:
-    """The link of the newest generated report, or "" if none has been generated."""
-    async with uow:
-        incident = await load_incident(uow, key)
-        events = await uow.timeline.for_incident(incident.id)
-    generated = [e for e in events if e.kind == GENERATED]
-    return str(generated[-1].data.get("url", "")) if generated else ""
 
 
 @dataclass(frozen=True)

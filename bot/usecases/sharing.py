@@ -24,6 +24,7 @@ from bot.usecases.loading import load_incident
 from bot.views.sanitise import sanitise
 
 MHCLG_ONLY = "Only MHCLG can share the post-incident report."
+GENERATED = "ReportGenerated"
 ROUTE = "notify_email_link"
 REPORT_STATES = frozenset({State.CLOSED, State.REPORT_ISSUED})
 
@@ -46,7 +47,9 @@ class ShareReport:
     actor: Actor
     incident: str  # id or CIR reference
     recipient: str
-    report_url: str
+    # "" shares the newest generated report; looked up only once the sharer is authorised, so
+    # nobody learns from the answer whether a report (or the incident) exists
+    report_url: str = ""
 
 
 async def share_report(
@@ -63,9 +66,6 @@ async def share_report(
             f"The report is shared with mhclg, ncsc or gc3, not {cmd.recipient!r}.",
             {"recipient": "Choose MHCLG, NCSC or GC3."},
         ) from None
-    url = cmd.report_url.strip()
-    if not url.startswith("https://"):
-        raise InvalidInput("The report link must be an https:// address.", {"report_url": url})
     async with uow:
         incident = await authorised(
             uow, ctx, cmd.actor, cmd.incident, Act.SHARE_REPORT, Who.MHCLG, MHCLG_ONLY,
@@ -77,6 +77,11 @@ async def share_report(
                 "report is shared after closure."
             )
         reference = str(incident.reference)
+        url = cmd.report_url.strip() or await _latest_url(uow, incident)
+    if not url:
+        raise DomainError("Generate the report first; there is nothing to share yet.")
+    if not url.startswith("https://"):
+        raise InvalidInput("The report link must be an https:// address.", {"report_url": url})
     to = followups.report_recipients[recipient.value]
     subject, body = share_email(incident, url, cmd.actor.name)
     delivery = await deps.notifier.send_email(to.email, subject, body, reference=reference)
@@ -94,6 +99,11 @@ async def share_report(
         )
         await uow.commit()
     return delivery
+
+
+async def _latest_url(uow: UnitOfWork, incident: Incident) -> str:
+    generated = [e for e in await uow.timeline.for_incident(incident.id) if e.kind == GENERATED]
+    return str(generated[-1].data.get("url", "")) if generated else ""
 
 
 def share_email(incident: Incident, url: str, sharer: str) -> tuple[str, str]:

@@ -24,7 +24,7 @@ from bot.usecases.mou import RecordMou, record_mou
 from bot.usecases.notes import AddNote, NoteSource, add_note
 from bot.usecases.phases import ChangePhase, change_phase
 from bot.usecases.referral import open_referral
-from bot.usecases.sharing import authorise_report_view
+from bot.usecases.sharing import ShareReport, authorise_report_view, share_report
 from bot.usecases.status_updates import PostStatusUpdate, post_status_update
 from storage.models import IncidentRow
 from storage.uow import SqlUnitOfWorkFactory
@@ -82,6 +82,10 @@ PROVIDER_ACTIONS: dict[str, Call] = {
     "note": lambda a, i, u, c: add_note(AddNote(a, i, "Hello", NoteSource.SLASH), u(), c),
     "lessons": lambda a, i, u, c: submit_lessons(SubmitLessons(a, i, {"what": "x"}), u(), c),
     "view_report": lambda a, i, u, c: authorise_report_view(a, i, u(), c),
+    # not a provider action, but its answer must not tell whether a report exists
+    "share_report": lambda a, i, u, c: share_report(
+        ShareReport(a, i, "ncsc"), u(), c, followups(c), None
+    ),
 }
 
 

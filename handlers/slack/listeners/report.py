@@ -22,7 +22,6 @@ from bot.usecases.report_issue import (
     MarkReportIssued,
     RecordReportGenerated,
     ReportDraft,
-    latest_report_url,
     mark_report_issued,
     prepare_report,
     record_report_generated,
@@ -107,10 +106,7 @@ async def share(deps: SlackDeps, user: str, team: str, channel: str, value: str)
         return
     try:
         actor = await deps.identity.actor(user, team)
-        url = await latest_report_url(deps.uow(), incident_id)
-        if not url:
-            raise DomainError("Generate the report first; there is nothing to share yet.")
-        cmd = ShareReport(actor, incident_id, recipient, url)
+        cmd = ShareReport(actor, incident_id, recipient)
         policy = deps.ctx.policy
         delivery = await share_report(cmd, deps.uow(), deps.ctx, policy.followups, deps.firing)
     except DomainError as exc:
