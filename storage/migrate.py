@@ -10,12 +10,15 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
 from storage.database import DatabaseTarget
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
+# The PostgreSQL advisory lock every migrating process takes (any fixed 64-bit number will do;
+# this one reads "CIR migrate").
+_MIGRATION_LOCK = 0x0C1_2A16_2A7E
 
 
 class SchemaError(RuntimeError):
@@ -66,6 +69,11 @@ def upgrade(target: DatabaseTarget) -> SchemaStatus:
     engine = create_engine(target.sync_url, poolclass=NullPool)
     try:
         with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # Replicas started together (first deploy, upgrade) take turns: the others wait
+                # here, then find the schema at head and do nothing. Without it two of them
+                # raced to create the same types (UniqueViolation) and one exited.
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
             config = _config()
             config.attributes["connection"] = conn
             command.upgrade(config, "head")

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from bot.app.container import build_container
 from bot.app.export import run_export
+from bot.app.figures import run_figures
 from bot.app.logging import configure_logging
 from bot.app.settings import load_settings
 from bot.domain.timeline import verify
@@ -35,6 +36,9 @@ def _parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export", help="write one incident's full record as JSON (audit)")
     export.add_argument("reference", help="the incident, e.g. CIR-2026-0001")
     export.add_argument("--output", metavar="FILE", help="write to FILE instead of stdout")
+    figures = sub.add_parser("figures", help="MHCLG's monthly figures, from the timelines")
+    figures.add_argument("--month", required=True, help="the month, e.g. 2026-11 (London time)")
+    figures.add_argument("--output", metavar="FILE.pdf", help="also write a PDF with charts")
     return parser
 
 
@@ -91,6 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "export":
             return run_export(load_settings(), args.reference, args.output)
+        if args.command == "figures":
+            return run_figures(load_settings(), args.month, args.output)
         return _run(args.command)
     except (ConfigError, DatabaseUrlError, migrate.SchemaError) as exc:
         print(f"cir-bot: cannot start: {exc}", file=sys.stderr)

@@ -26,6 +26,7 @@ class ChannelStatus(StrEnum):
 class InviteStatus(StrEnum):
     SENT = "sent"
     ACCEPTED = "accepted"
+    APPROVED = "approved"  # an admin of a workspace that vets Slack Connect approved it too
     DECLINED = "declined"
     FAILED = "failed"
 

@@ -158,6 +158,13 @@ _SENTENCES = {
         f"{text(d, 'by')})"
     ),
     "ContactReminderSent": lambda d, n: f"Contact reminder (level {text(d, 'level')}) sent",
+    "ContactReminderSkipped": lambda d, n: (
+        f"Contact reminder (level {text(d, 'level')}) not sent: the contact deadline had passed"
+    ),
+    "MessageRefused": lambda d, n: (
+        f"{words(text(d, 'platform')).capitalize()} refused the bot's {text(d, 'what')} "
+        f"({text(d, 'error').split(' ')[0]})"
+    ),
     "EscalationSent": _escalation,
     "StatusUpdatePosted": lambda d, n: (
         f"Status update. Changed: {text(d, 'what_changed')}. Impact: {text(d, 'impact')}. "

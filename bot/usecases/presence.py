@@ -166,3 +166,21 @@ async def remember_message(uow: UnitOfWork, ctx: CoreContext, message: PostedMes
     async with uow:
         await uow.messages.save(message, ctx.clock.now())
         await uow.commit()
+
+
+async def record_message_refused(
+    uow: UnitOfWork, ctx: CoreContext, incident_id: str, platform: Platform, what: str, error: str
+) -> None:
+    """A message the platform refused (a card, an announcement) is evidence too: without it the
+    record would show a change that nobody in the channel was ever shown."""
+    async with uow:
+        incident = await load_incident(uow, incident_id, for_update=True)
+        incident.note(
+            "MessageRefused",
+            SYSTEM,
+            ctx.clock.now(),
+            platform=platform.value,
+            what=what,
+            error=error,
+        )
+        await uow.commit()

@@ -43,7 +43,6 @@ async def start_threshold_check(
             Act.START_THRESHOLD_CHECK,
             Who.ASSESSOR,
             ASSESSORS_ONLY,
-            for_update=False,
         )
         if incident.state in {State.REFERRAL_RECEIVED, State.MONITORING}:
             incident.move_to(State.THRESHOLD_CHECK, cmd.actor, ctx.clock.now())
@@ -76,7 +75,6 @@ async def submit_answers(
             Act.SUBMIT_ANSWERS,
             Who.ASSESSOR,
             ASSESSORS_ONLY,
-            for_update=False,
         )
         if incident.state is not State.THRESHOLD_CHECK:
             raise DomainError(f"{incident.reference} is not in the threshold check any more.")

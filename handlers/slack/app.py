@@ -37,6 +37,7 @@ from handlers.slack.listeners import (
     response,
 )
 from handlers.slack.listeners.subcommands import Subcommand
+from handlers.slack.refusals import remember_acting
 from handlers.slack.room import SlackRoom
 
 log = logging.getLogger(__name__)
@@ -100,6 +101,7 @@ def build_slack(
         process_before_response=True,
         logger=logging.getLogger("slack_bolt"),
     )
+    app.middleware(remember_acting)  # who to tell if Slack refuses what their action posts
     room = SlackRoom(client, uow, ctx)
     deps = SlackDeps(
         client=client,

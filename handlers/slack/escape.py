@@ -9,13 +9,14 @@ syntax is left.
 from __future__ import annotations
 
 from bot.views.sanitise import sanitise
+from handlers.slack.render.budget import SECTION_TEXT, cut
 
 
 def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def user_text(text: str, limit: int = 2900) -> str:
-    """Sanitise and escape text a person typed, and keep it inside Slack's block text limit."""
-    safe = escape(sanitise(text))
-    return safe if len(safe) <= limit else safe[: limit - 1] + "…"
+def user_text(text: str, limit: int = SECTION_TEXT) -> str:
+    """Sanitise and escape text a person typed. Past `limit` it is cut with a visible mark (the
+    whole text is on the timeline); renderers still budget the text they compose from it."""
+    return cut(escape(sanitise(text)), limit)

@@ -25,6 +25,9 @@ from bot.domain.bindings import (
 from bot.ports import UnitOfWorkFactory
 from bot.usecases import presence as uc
 from bot.usecases.context import CoreContext
+from bot.views.card import IncidentCard
+from handlers.slack.refusals import Refusals, slack_error
+from handlers.slack.render.budget import fallback
 from handlers.slack.render.card import card_blocks, card_fallback
 
 log = logging.getLogger(__name__)
@@ -51,6 +54,7 @@ class SlackRoom:
         self._refresh_asked: dict[str, int] = {}
         self._topics: dict[str, str] = {}  # incident id -> the topic this process last set
         self._refresh_done: dict[str, int] = {}
+        self.refusals = Refusals(client, uow, ctx)
 
     async def channel(self, incident_id: str) -> ChannelBinding | None:
         """The incident's Slack channel if it was created; None while it is not (yet)."""
@@ -121,7 +125,7 @@ class SlackRoom:
             try:
                 response = await self.client.conversations_create(name=name, is_private=True)
             except SlackApiError as exc:
-                error = str(exc.response.get("error", "unknown_error"))
+                error = slack_error(exc)
                 if error == "name_taken":
                     continue
                 break
@@ -203,7 +207,7 @@ class SlackRoom:
             response = await self.client.conversations_inviteShared(channel=channel, emails=[email])
             invite_id = str(response.get("invite_id", ""))
         except SlackApiError as exc:
-            status, error = InviteStatus.FAILED, str(exc.response.get("error", "unknown_error"))
+            status, error = InviteStatus.FAILED, slack_error(exc)
         except Exception as exc:
             status, error = InviteStatus.FAILED, type(exc).__name__
         invite = Invite(
@@ -240,24 +244,57 @@ class SlackRoom:
     async def _refresh(self, incident_id: str) -> None:
         p = await uc.presence(self.uow(), self.ctx, incident_id, SLACK)
         card = p.card()
-        for message in (p.card_message, p.triage_message):
+        for message, what in ((p.card_message, "incident card"), (p.triage_message, "triage card")):
             if message is not None:
-                await self._safe(
-                    "chat_update",
-                    channel=message.channel_id,
-                    ts=message.message_ts,
-                    text=card_fallback(card),
-                    blocks=card_blocks(card),
-                )
+                await self._update_card(p.incident.id, message, card, what)
         if p.channel is not None and p.channel.status is ChannelStatus.CREATED:
             await self._set_topic(p.incident.id, p.channel.channel_id, self._topic(p))
 
-    async def post(self, incident_id: str, text: str, blocks: list[dict] | None = None) -> None:
-        channel = await self.channel(incident_id)
-        if channel is not None:
-            await self._safe(
-                "chat_postMessage", channel=channel.channel_id, text=text, blocks=blocks
+    async def _update_card(
+        self, incident_id: str, message: PostedMessage, card: IncidentCard, what: str
+    ) -> None:
+        """Redraw a card; if Slack refuses the blocks, the card becomes its one-line text with
+        the reason, so it is never left showing an old state as if it were current."""
+        where: dict[str, object] = {"channel": message.channel_id, "ts": message.message_ts}
+        try:
+            await self.client.chat_update(
+                channel=message.channel_id,
+                ts=message.message_ts,
+                text=card_fallback(card),
+                blocks=card_blocks(card),
             )
+            return
+        except SlackApiError as exc:
+            error = slack_error(exc)
+        except Exception as exc:
+            log.warning(
+                "slack call failed", extra={"event": "chat_update", "status": type(exc).__name__}
+            )
+            return
+        await self.refusals.refused(incident_id, what, error)
+        plain = f"{card_fallback(card)} (the full card could not be shown: {error.split(' ')[0]})"
+        await self._safe("chat_update", **where, text=fallback(plain), blocks=[])
+
+    async def post(self, incident_id: str, text: str, blocks: list[dict] | None = None) -> bool:
+        """Post in the incident's channel. False when there is no channel or Slack refused the
+        message (the refusal is logged, recorded and told to the person acting)."""
+        channel = await self.channel(incident_id)
+        if channel is None:
+            return False
+        try:
+            await self.client.chat_postMessage(
+                channel=channel.channel_id, text=fallback(text), blocks=blocks
+            )
+        except SlackApiError as exc:
+            await self.refusals.refused(incident_id, "message", slack_error(exc))
+            return False
+        except Exception as exc:
+            log.warning(
+                "slack call failed",
+                extra={"event": "chat_postMessage", "status": type(exc).__name__},
+            )
+            return False
+        return True
 
     async def _tell_reporter_of_failure(
         self, incident_id: str, reporter: str, origin_channel: str, error: str
@@ -277,9 +314,7 @@ class SlackRoom:
             response = await getattr(self.client, method)(**kwargs)
             return dict(response.data) if isinstance(response.data, dict) else None
         except SlackApiError as exc:
-            log.warning(
-                "slack call failed", extra={"event": method, "status": exc.response.get("error")}
-            )
+            log.warning("slack call failed", extra={"event": method, "status": slack_error(exc)})
         except Exception as exc:
             log.warning("slack call failed", extra={"event": method, "status": type(exc).__name__})
         return None

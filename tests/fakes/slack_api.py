@@ -15,6 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes import slack_rules
 from tests.fakes.local_server import LocalServer
 
 TEAM_ID, TEAM_NAME, BOT_USER, BOT_ID = "T0MHCLG", "MHCLG", "UBOT", "BBOT"
@@ -100,6 +101,9 @@ class FakeSlackApi(LocalServer):
 
     def __init__(self) -> None:
         self.calls: list[Call] = []
+        # Every call answered ok: false, with the answer (faults asked for by a test excepted):
+        # a test that drives the bot can assert Slack accepted all it sent.
+        self.refusals: list[tuple[Call, Answer]] = []
         self.uploads: list[Upload] = []
         self.latency: float = 0.0
         self._faults: dict[str, deque[_Fault]] = defaultdict(deque)
@@ -125,7 +129,7 @@ class FakeSlackApi(LocalServer):
             "conversations.members": self._conversations_members,
             "chat.postMessage": self._post_message,
             "chat.update": self._chat_update,
-            "chat.postEphemeral": lambda a: {"message_ts": self._next_ts()},
+            "chat.postEphemeral": self._post_ephemeral,
             "chat.getPermalink": self._permalink,
             "pins.add": self._pins_add,
             "views.open": self._view,
@@ -213,6 +217,7 @@ class FakeSlackApi(LocalServer):
     def clear(self) -> None:
         """Forget what was recorded so far; channels, users, views and posted messages remain."""
         self.calls.clear()
+        self.refusals.clear()
         self.uploads.clear()
         self._delivered.clear()
 
@@ -241,7 +246,8 @@ class FakeSlackApi(LocalServer):
         token = request.headers.get("Authorization", "").removeprefix("Bearer ") or args.pop(
             "token", ""
         )
-        self.calls.append(Call(method, args, time.monotonic()))
+        call = Call(method, args, time.monotonic())
+        self.calls.append(call)
         if self.latency:
             await asyncio.sleep(self.latency)
         fault = self._faults[method].popleft() if self._faults[method] else None
@@ -260,7 +266,16 @@ class FakeSlackApi(LocalServer):
             return web.json_response(_error("not_authed"))
         if not token.startswith(("xoxb-", "xoxp-")):
             return web.json_response(_error("invalid_auth"))
-        answer = self._methods.get(method, lambda a: {})(args)
+        problems = slack_rules.check_call(method, args)
+        if problems:
+            refused = slack_rules.slack_answer(problems)
+            if refused["error"] == "unknown_method":
+                refused["req_method"] = method  # as Slack names the method it does not know
+            self.refusals.append((call, refused))
+            return web.json_response(refused)
+        answer = self._methods[method](args)
+        if answer.get("ok") is False:
+            self.refusals.append((call, answer))
         return web.json_response({"ok": True, **answer} if "ok" not in answer else answer)
 
     async def _handle_upload(self, request: web.Request) -> web.Response:
@@ -313,19 +328,39 @@ class FakeSlackApi(LocalServer):
     def _known(self, args: Answer) -> _Channel | None:
         return self._channels.get(str(args.get("channel", "")))
 
+    def _not_postable(self, channel_id: str) -> Answer | None:
+        """Why the bot may not write to this channel, as Slack answers it; None if it may.
+        A user id (`U…`, `W…`) or a DM (`D…`) is the bot's own conversation with that person.
+        A private channel the bot is not in is invisible to it (`channel_not_found`); a public
+        one it has not joined answers `not_in_channel`."""
+        if channel_id[:1] in ("U", "W", "D"):
+            return None
+        channel = self._channels.get(channel_id)
+        if channel is None or (channel.is_private and BOT_USER not in channel.members):
+            return _error("channel_not_found")
+        if BOT_USER not in channel.members:
+            return _error("not_in_channel")
+        return None
+
     def _set_topic(self, args: Answer) -> Answer:
+        if refused := self._not_postable(str(args.get("channel", ""))):
+            return refused
         if (ch := self._known(args)) is None:
             return _error("channel_not_found")
         ch.topic = str(args.get("topic", ""))
         return {"channel": self._channel_json(ch)}
 
     def _set_purpose(self, args: Answer) -> Answer:
+        if refused := self._not_postable(str(args.get("channel", ""))):
+            return refused
         if (ch := self._known(args)) is None:
             return _error("channel_not_found")
         ch.purpose = str(args.get("purpose", ""))
         return {"channel": self._channel_json(ch)}
 
     def _conversations_invite(self, args: Answer) -> Answer:
+        if refused := self._not_postable(str(args.get("channel", ""))):
+            return refused
         if (ch := self._known(args)) is None:
             return _error("channel_not_found")
         users = [u for u in str(args.get("users", "")).split(",") if u]
@@ -364,17 +399,22 @@ class FakeSlackApi(LocalServer):
 
     def _post_message(self, args: Answer) -> Answer:
         channel = str(args.get("channel", ""))
-        if not channel:
-            return _error("channel_not_found")
-        if not any(args.get(k) for k in ("text", "blocks", "attachments")):
-            return _error("no_text")
+        if refused := self._not_postable(channel):
+            return refused
         ts = self._next_ts()
         self._posted.add((channel, ts))
         self._delivered.append(args)
         return {"channel": channel, "ts": ts, "message": self._message_json(args, ts)}
 
+    def _post_ephemeral(self, args: Answer) -> Answer:
+        if refused := self._not_postable(str(args.get("channel", ""))):
+            return refused
+        return {"message_ts": self._next_ts()}
+
     def _chat_update(self, args: Answer) -> Answer:
         channel, ts = str(args.get("channel", "")), str(args.get("ts", ""))
+        if refused := self._not_postable(channel):
+            return refused
         if (channel, ts) not in self._posted:
             return _error("message_not_found")
         answer = {"channel": channel, "ts": ts, "text": args.get("text", "")}
@@ -387,6 +427,8 @@ class FakeSlackApi(LocalServer):
 
     def _pins_add(self, args: Answer) -> Answer:
         key = (str(args.get("channel", "")), str(args.get("timestamp", "")))
+        if refused := self._not_postable(key[0]):
+            return refused
         if key not in self._posted:
             return _error("message_not_found")
         if key in self._pins:
@@ -437,6 +479,9 @@ class FakeSlackApi(LocalServer):
         entries = args.get("files")
         if not isinstance(entries, list) or not entries:
             return _error("invalid_arguments")
+        channel = str(args.get("channel_id") or "")
+        if channel and (refused := self._not_postable(channel)):
+            return refused
         done: list[Answer] = []
         for entry in entries:
             upload = self._pending_uploads.pop(str(entry.get("id")), None)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -31,17 +30,6 @@ from tests.fakes import slack_requests as sr
 from tests.fakes.slack_api import FakeSlackApi
 
 SECRET = "s3cr3t-signing"
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlackApi]:
-    async with FakeSlackApi() as fake:
-        yield fake
-
-
-@pytest.fixture
-def client(slack: FakeSlackApi) -> AsyncWebClient:
-    return AsyncWebClient(token="xoxb-test", base_url=slack.base_url)
 
 
 async def test_channel_create_then_name_taken_then_message_read_back(
@@ -113,7 +101,10 @@ async def test_users_views_and_unknown_methods(slack: FakeSlackApi, client: Asyn
     slack.set_usergroup("S0DUTY", ["U1", "U2"])
     assert (await client.usergroups_users_list(usergroup="S0DUTY"))["users"] == ["U1", "U2"]
 
-    modal = {"type": "modal", "callback_id": "triage", "title": {"type": "plain_text", "text": "T"}}
+    modal = {
+        "type": "modal", "callback_id": "triage", "title": {"type": "plain_text", "text": "T"},
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "Triage"}}],
+    }  # fmt: skip
     opened = (await client.views_open(trigger_id="1.2.3", view=modal))["view"]
     assert opened["id"].startswith("V") and opened["callback_id"] == "triage" and opened["hash"]
     assert slack.calls_to("views.open")[0]["view"] == modal
@@ -121,8 +112,12 @@ async def test_users_views_and_unknown_methods(slack: FakeSlackApi, client: Asyn
     with pytest.raises(SlackApiError, match="hash_conflict"):
         await client.views_update(view_id=opened["id"], hash=opened["hash"], view=modal)
 
-    assert (await client.api_call("reminders.add", params={"text": "x"}))["ok"] is True
-    assert slack.calls_to("reminders.add") == [{"text": "x"}]
+    with pytest.raises(SlackApiError) as unknown:
+        await client.api_call("chat.postMesage", params={"text": "x"})
+    assert unknown.value.response.data == {
+        "ok": False, "error": "unknown_method", "req_method": "chat.postMesage",
+    }  # fmt: skip
+    assert slack.calls_to("chat.postMesage") == [{"text": "x"}]
 
 
 async def test_missing_token_is_not_authed(slack: FakeSlackApi) -> None:

@@ -281,6 +281,23 @@ async def test_a_delivery_that_recovers_is_sent_once_on_a_later_attempt(
     assert sent["attempt"] == 2 and sent["gave_up"] is False
 
 
+async def test_after_an_outage_a_reminder_past_its_deadline_is_skipped_not_sent(
+    uow_factory, ctx, clock, rig
+):
+    """Back from an outage at 09:31, the 09:20 reminder ("contact is due by 09:30") would be
+    wrong a moment before the escalation says it rightly: it is recorded as skipped."""
+    result = await announced(uow_factory, ctx, rig)
+    incident_id = result.incident.id
+    clock.advance(minutes=31)  # the bot was down from before 09:20 until after 09:30
+    assert await rig.fire_due() == 2  # both rows are settled: the reminder, the escalation
+    assert [m.text for m in rig.chat.to("C0KPMGPAGING") if "deadline is" in m.text] == []
+    assert await events_of(uow_factory, incident_id, "ContactReminderSent") == []
+    [skipped] = await events_of(uow_factory, incident_id, "ContactReminderSkipped")
+    assert skipped["level"] == 0 and "passed" in skipped["reason"]
+    [escalation] = await events_of(uow_factory, incident_id, "EscalationSent")
+    assert escalation["level"] == 1
+
+
 async def test_contact_stored_before_the_deadline_means_no_escalation(uow_factory, ctx, clock, rig):
     result = await announced(uow_factory, ctx, rig)
     clock.advance(minutes=20)

@@ -210,6 +210,24 @@ async def test_invite_acceptance_is_shown_once_even_when_slack_retries(slack_env
     assert kinds.count("InvitationUpdated") == 2  # sent, then accepted: the retry added nothing
 
 
+async def test_an_admins_approval_after_acceptance_is_shown_on_the_card(slack_env) -> None:
+    """Workspaces that vet Slack Connect send `approved` after `accepted`: both are answered
+    200 (Slack turns off a subscription whose deliveries fail) and both are on the record."""
+    await slack_env.send(referral_submission())
+    incident = await slack_env.only_incident()
+    async with slack_env.container.uow() as uow:
+        [invite] = await uow.invites.for_incident(incident.id)
+    for n, kind in enumerate(("accepted", "approved")):
+        event = {"type": f"shared_channel_invite_{kind}", "invite": {"id": invite.invite_id}}
+        status, _ = await slack_env.send(sr.event_callback(event, event_id=f"Ev{n}"))
+        assert status == 200
+    async with slack_env.container.uow() as uow:
+        [invite] = await uow.invites.for_incident(incident.id)
+    assert invite.status.value == "approved"
+    [*_, card] = slack_env.slack.calls_to("chat.update")
+    assert "approved" in slack_env.slack.message_text(card)
+
+
 async def test_only_mhclg_can_retry_channel_creation(slack_env) -> None:
     slack_env.slack.fail_next("conversations.create", "restricted_action")
     await slack_env.send(referral_submission())

@@ -58,6 +58,9 @@ EVENT_SCOPES: dict[str, tuple[str, ...]] = {
     "shared_channel_invite_declined": (),
 }
 
+# Scopes that no Web API call needs but a manifest feature does.
+FEATURE_SCOPES = {"commands": "the /cir command and the two shortcuts"}
+
 _CLIENT_CALL = re.compile(r"\b_?client\.([A-Za-z][A-Za-z0-9_]*)\(")  # client. and self._client.
 _SAFE_CALL = re.compile(r"""_safe\(\s*["']([A-Za-z][A-Za-z0-9_]*)["']""")
 _EVENT = re.compile(r"""@app\.event\(\s*["']([a-z_]+)["']""")
@@ -145,6 +148,23 @@ def test_every_event_the_code_listens_for_is_subscribed(manifest: dict[str, Any]
     subscribed = set(manifest["settings"]["event_subscriptions"]["bot_events"])
     missing = listened - subscribed
     assert not missing, f"listeners for {sorted(missing)} would never be called: subscribe them"
+
+
+def test_every_subscribed_event_has_a_listener(manifest: dict[str, Any]) -> None:
+    """Slack answers an event with no listener 404, counts it as a failed delivery, retries it
+    and may turn the subscription off."""
+    subscribed = set(manifest["settings"]["event_subscriptions"]["bot_events"])
+    unhandled = subscribed - events_listened()
+    assert not unhandled, f"{sorted(unhandled)} are subscribed but nothing listens: unsubscribe"
+
+
+def test_every_scope_asked_for_is_used(manifest: dict[str, Any], scopes: set[str]) -> None:
+    """An app asks for what it uses and nothing more: a workspace admin reads this list."""
+    used = {scope for method in methods_called() for scope in METHOD_SCOPES.get(method, ())}
+    for event in manifest["settings"]["event_subscriptions"]["bot_events"]:
+        used |= set(EVENT_SCOPES.get(event, ()))
+    unused = scopes - used - set(FEATURE_SCOPES)
+    assert not unused, f"{sorted(unused)} are asked for but no call or event needs them"
 
 
 def test_every_subscribed_event_has_the_scopes_it_needs(

@@ -229,7 +229,20 @@ async def fire_reminder(deadline: Deadline, uow: UnitOfWork, deps: FiringDeps) -
     if incident is None:
         return
     council = deps.ctx.policy.councils.get(incident.council_id)
-    deadline_at = _deadline_at(deadline)
+    deadline_at, now = _deadline_at(deadline), deps.ctx.clock.now()
+    if now >= deadline_at:
+        # Late (the bot was down, or it kept failing): "contact is due by 14:30" at 14:31 is
+        # wrong, and the escalation is about to say it rightly. On the record, not sent.
+        incident.note(
+            "ContactReminderSkipped",
+            SYSTEM,
+            now,
+            level=deadline.level,
+            step=deadline.payload.get("step"),
+            deadline_at=deadline_at.isoformat(),
+            reason="the contact deadline had passed; the escalations have taken over",
+        )
+        return
     sender = _Sender(incident, deps)
     names = " and ".join(p.name for p in sender.providers) or "The provider"
     general = reminder_message(incident, council, names, deadline_at)

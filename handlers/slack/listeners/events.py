@@ -1,5 +1,8 @@
-"""Events API: App Home and Slack Connect invitation outcomes. Slack retries events it thinks
-failed, so each event id is handled once."""
+"""Events API: App Home and Slack Connect invitation outcomes (accepted by the invitee, then, in
+workspaces that vet Slack Connect, approved by an admin, or declined). Slack retries events it
+thinks failed, so each event id is handled once; every event subscribed in slack/manifest.yml
+has a listener here (tests/unit/test_manifest.py), since Slack counts an unhandled one as a
+failed delivery and may turn the subscription off."""
 
 from __future__ import annotations
 
@@ -60,6 +63,11 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     async def accepted(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
         deps.tasks.spawn(invite_changed(body, InviteStatus.ACCEPTED))
+
+    @app.event("shared_channel_invite_approved")
+    async def approved(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        deps.tasks.spawn(invite_changed(body, InviteStatus.APPROVED))
 
     @app.event("shared_channel_invite_declined")
     async def declined(ack: AsyncAck, body: dict[str, Any]) -> None:

@@ -21,6 +21,7 @@ from bot.usecases.threshold import (
 )
 from handlers.slack.context import SlackDeps
 from handlers.slack.escape import user_text
+from handlers.slack.refusals import slack_error
 from handlers.slack.render.messages import decision_blocks
 from handlers.slack.render.threshold import questionnaire_modal
 
@@ -38,7 +39,7 @@ async def tell(deps: SlackDeps, user: str, channel: str, text: str) -> None:
     try:
         await deps.client.chat_postMessage(channel=user, text=text)
     except SlackApiError as exc:
-        log.warning("could not tell user", extra={"status": exc.response.get("error")})
+        log.warning("could not tell user", extra={"status": slack_error(exc)})
 
 
 async def incident_key(

@@ -13,12 +13,11 @@ from bot.domain.errors import DomainError
 from bot.usecases.notes import AddNote, NoteSource, add_note
 from bot.usecases.presence import incident_for_channel
 from handlers.slack.context import SlackDeps
-from handlers.slack.escape import user_text
 from handlers.slack.ids import Shortcut
 from handlers.slack.listeners.flows import tell
 from handlers.slack.listeners.response import who
 from handlers.slack.listeners.subcommands import Subcommand
-from handlers.slack.render.common import mrkdwn
+from handlers.slack.render.messages import note_posted_message
 
 ADD_TO_TIMELINE = Shortcut.ADD_TO_TIMELINE.value  # the callback id in slack/manifest.yml
 OUTSIDE = "Timeline notes go in an incident's channel: run this there."
@@ -46,9 +45,7 @@ async def _add(
         await tell(deps, user, channel, str(exc))
         return
     if source is NoteSource.SLASH:
-        posted = f"Timeline note from {user_text(actor.name)}:\n>{user_text(text.strip())}"
-        blocks = [{"type": "section", "text": mrkdwn(posted)}]
-        await deps.room.post(incident.id, f"Timeline note on {incident.reference}", blocks)
+        await deps.room.post(incident.id, *note_posted_message(incident, actor.name, text))
     await tell(deps, user, channel, f"Added to the timeline of {incident.reference}.")
 
 

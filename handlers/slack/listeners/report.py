@@ -32,6 +32,8 @@ from handlers.report.pdf import render_pdf
 from handlers.slack.context import SlackDeps
 from handlers.slack.listeners.flows import tell
 from handlers.slack.listeners.response import who
+from handlers.slack.refusals import slack_error
+from handlers.slack.render.common import action_pattern
 from handlers.slack.render.lessons import report_ready_message, report_shared_message
 
 log = logging.getLogger(__name__)
@@ -92,7 +94,7 @@ async def generate(deps: SlackDeps, user: str, team: str, channel: str, key: str
     try:
         await _file(deps, draft, actor, room)
     except SlackApiError as exc:
-        error = exc.response.get("error", "unknown_error")
+        error = slack_error(exc)
         log.warning("report not filed", extra={"status": error})
         await tell(deps, user, channel, f"The report could not be filed in Slack ({error}).")
         return
@@ -135,7 +137,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         await ack()
         deps.tasks.spawn(serialised(*who(body), action["value"]))
 
-    @app.action(Action.SHARE_REPORT.value)
+    @app.action(action_pattern(Action.SHARE_REPORT))
     async def share_pressed(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
         deps.tasks.spawn(share(deps, *who(body), action["value"]))

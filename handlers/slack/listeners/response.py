@@ -33,6 +33,7 @@ from handlers.slack.context import SlackDeps
 from handlers.slack.listeners.flows import incident_key, tell
 from handlers.slack.listeners.subcommands import Subcommand
 from handlers.slack.parse import text_of, value_of
+from handlers.slack.refusals import slack_error
 from handlers.slack.render import response as render
 from handlers.slack.render.lessons import lessons_request_message
 from handlers.slack.render.outbound import outbound_blocks, outbound_fallback
@@ -185,7 +186,7 @@ async def _after_update(deps: SlackDeps, result: status_updates.StatusUpdateResu
             channel=where, thread_ts=thread, text=text, blocks=blocks
         )
     except SlackApiError as exc:
-        log.warning("status update not posted to triage", extra={"status": exc.response["error"]})
+        log.warning("status update not posted to triage", extra={"status": slack_error(exc)})
     await deps.room.refresh(incident_id)
     wake(deps, [result.next_prompt])
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
-from bot.views.actions import Style
+from bot.views.actions import Action, Style
 from bot.views.card import Button
+from handlers.slack.render.budget import text_sections
 
 Block = dict[str, Any]
 
@@ -26,10 +28,12 @@ def slack_time(when: datetime) -> str:
     return f"<!date^{int(when.timestamp())}^{{time}} {{date_short_pretty}}|{fallback}>"
 
 
-def button(b: Button) -> Block:
+def button(b: Button, id_suffix: str = "") -> Block:
+    """`id_suffix` tells apart buttons of one action in one actions block (Slack refuses a
+    repeated action_id); the listener matches the action by pattern (`action_pattern`)."""
     element: Block = {
         "type": "button",
-        "action_id": b.action.value,
+        "action_id": f"{b.action.value}:{id_suffix}" if id_suffix else b.action.value,
         "text": plain(b.label, 75),
         "value": b.value,
     }
@@ -38,5 +42,16 @@ def button(b: Button) -> Block:
     return element
 
 
+def action_pattern(action: Action) -> re.Pattern[str]:
+    """The action ids `button` gives `action`, with or without a suffix."""
+    return re.compile(rf"^{re.escape(action.value)}(?::[A-Za-z0-9_.-]+)?$")
+
+
 def marking_context(marking: str) -> Block:
     return {"type": "context", "elements": [mrkdwn(f"*{marking}*")]}
+
+
+def announcement(marking: str, text: str, *more: Block) -> list[Block]:
+    """A line the bot posts in an incident's channel: the marking, the text (split over
+    sections if long), then any buttons."""
+    return [marking_context(marking), *text_sections(text), *more]

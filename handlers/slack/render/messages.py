@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from bot.domain.assessment import Decision
+from bot.domain.incident import Incident
 from bot.usecases.threshold import DecisionResult
 from bot.views.actions import Action, Style
 from bot.views.card import Button
 from handlers.slack.escape import user_text
+from handlers.slack.render.budget import quote, text_sections
 from handlers.slack.render.common import Block, button, mrkdwn
 
 
@@ -22,19 +24,14 @@ def decision_blocks(
             Action.CONFIRM_ACTIVATION, "Confirm activation", result.assessment.id, Style.PRIMARY
         )
         blocks: list[Block] = [
-            {"type": "section", "text": mrkdwn(f"*{text}*\n>{rationale}")},
+            *text_sections(f"*{text}*\n{quote(rationale)}"),
             {"type": "actions", "block_id": "confirm", "elements": [button(confirm)]},
         ]
         return text, blocks
     text = f"{ref}: threshold decision by {who}: {result.decision.label}."
-    blocks = [{"type": "section", "text": mrkdwn(f"*{text}*\n>{rationale}")}]
+    blocks = text_sections(f"*{text}*\n{quote(rationale)}")
     if result.decision is Decision.MONITOR:
-        blocks.append(
-            {
-                "type": "section",
-                "text": mrkdwn(f"*Guidance for the council*\n{user_text(guidance)}"),
-            }
-        )
+        blocks += text_sections(f"*Guidance for the council*\n{user_text(guidance)}")
     if result.decision is Decision.ACTIVATE:
         blocks.append(
             {
@@ -43,3 +40,9 @@ def decision_blocks(
             }
         )
     return text, blocks
+
+
+def note_posted_message(incident: Incident, actor_name: str, text: str) -> tuple[str, list[Block]]:
+    """A `/cir note` echoed in the channel, since nobody else saw the command."""
+    posted = f"Timeline note from {user_text(actor_name)}:\n{quote(user_text(text.strip()))}"
+    return f"Timeline note on {incident.reference}", text_sections(posted)

@@ -1,10 +1,20 @@
-"""OutboundMessage (pages, reminders, escalations) → Block Kit."""
+"""OutboundMessage (pages, reminders, escalations) → Block Kit.
+
+A page Slack refused would be a page nobody saw: its text and facts are budgeted like every
+other message, and its buttons must have distinct ids."""
 
 from __future__ import annotations
 
 from bot.chat_port import OutboundMessage
 from handlers.slack.escape import escape, user_text
-from handlers.slack.render.common import Block, button, marking_context, mrkdwn, plain
+from handlers.slack.render.budget import (
+    fallback,
+    field_sections,
+    field_text,
+    text_sections,
+    unique_action_ids,
+)
+from handlers.slack.render.common import Block, button, marking_context, plain
 
 
 def outbound_blocks(message: OutboundMessage) -> list[Block]:
@@ -12,17 +22,16 @@ def outbound_blocks(message: OutboundMessage) -> list[Block]:
     if message.title:
         title = f":rotating_light: {message.title}" if message.urgent else message.title
         blocks.append({"type": "header", "text": plain(title)})
-    blocks.append({"type": "section", "text": mrkdwn(escape(message.text))})
-    fields = [
-        mrkdwn(f"*{escape(f.label)}*\n{user_text(f.value, 1900) or '—'}") for f in message.facts
-    ]
-    for start in range(0, len(fields), 10):
-        blocks.append({"type": "section", "fields": fields[start : start + 10]})
+    blocks += text_sections(escape(message.text))
+    blocks += field_sections(
+        [field_text(escape(f.label), user_text(f.value) or "—") for f in message.facts]
+    )
     if message.buttons:
-        blocks.append({"type": "actions", "elements": [button(b) for b in message.buttons]})
+        elements = unique_action_ids([button(b) for b in message.buttons])
+        blocks.append({"type": "actions", "elements": elements})
     return blocks
 
 
 def outbound_fallback(message: OutboundMessage) -> str:
     head = f"[{message.marking}] "
-    return head + (f"{message.title}: " if message.title else "") + message.text
+    return fallback(escape(head + (f"{message.title}: " if message.title else "") + message.text))

@@ -16,7 +16,8 @@ from bot.views.actions import Form
 from bot.views.card_sections import checklist_lines
 from handlers.slack.escape import user_text
 from handlers.slack.ids import INPUT_ACTION
-from handlers.slack.render.common import Block, marking_context, mrkdwn, plain
+from handlers.slack.render.budget import VIEW_BLOCKS, quote, text_sections
+from handlers.slack.render.common import Block, announcement, plain
 
 DEFAULT_LIMIT = 3000  # FieldErrors' limit for any field LIMITS does not name
 
@@ -90,8 +91,9 @@ def modal(form: Form, title: str, submit: str, meta: dict[str, Any], blocks: lis
     }
 
 
-def _intro(text: str) -> Block:
-    return {"type": "section", "text": mrkdwn(text)}
+def _intro(text: str) -> list[Block]:
+    """A form's opening text: several sections if need be (a modal allows 100 blocks)."""
+    return text_sections(text, max_blocks=VIEW_BLOCKS // 10)
 
 
 def phase_modal(incident: Incident, targets: list[State], meta: dict[str, Any]) -> Block:
@@ -102,7 +104,7 @@ def phase_modal(incident: Incident, targets: list[State], meta: dict[str, Any]) 
         "Change phase",
         meta,
         [
-            _intro(f"*{incident.reference}* is in *{incident.state.label}*."),
+            *_intro(f"*{incident.reference}* is in *{incident.state.label}*."),
             _select(PhaseInput.TARGET, "Move to", options, "static_select"),
             text_input(
                 PhaseInput.SUMMARY,
@@ -120,7 +122,7 @@ def status_update_modal(incident: Incident, meta: dict[str, Any]) -> Block:
         "Post update",
         meta,
         [
-            _intro(f"Status update on *{incident.reference}* ({incident.state.label})."),
+            *_intro(f"Status update on *{incident.reference}* ({incident.state.label})."),
             text_input(UpdateInput.WHAT_CHANGED, "What changed"),
             text_input(UpdateInput.IMPACT, "Current impact"),
             text_input(UpdateInput.NEXT_STEPS, "Next steps"),
@@ -138,7 +140,7 @@ def checklist_modal(incident: Incident, view: ChecklistView, meta: dict[str, Any
         "Record",
         meta,
         [
-            _intro(f"*{incident.reference}*: who the council has told.\n{now}"),
+            *_intro(f"*{incident.reference}*: who the council has told.\n{now}"),
             _select(ChecklistInput.ITEM, "Which body", items, "static_select"),
             _select(ChecklistInput.STATUS, "Status", statuses, "radio_buttons"),
             text_input(
@@ -162,10 +164,6 @@ def checklist_modal(incident: Incident, view: ChecklistView, meta: dict[str, Any
     )
 
 
-def _message(marking: str, text: str, *more: Block) -> list[Block]:
-    return [marking_context(marking), {"type": "section", "text": mrkdwn(text)}, *more]
-
-
 def phase_changed_message(
     result: PhaseChanged, actor_name: str, summary: str
 ) -> tuple[str, list[Block]]:
@@ -174,8 +172,8 @@ def phase_changed_message(
         f"{incident.reference} moved from {result.previous.label} to {incident.state.label} "
         f"by {actor_name}."
     )
-    body = f"*{user_text(text)}*\n>{user_text(summary)}"
-    return text, _message(incident.marking.value, body)
+    body = f"*{user_text(text)}*\n{quote(user_text(summary))}"
+    return user_text(text), announcement(incident.marking.value, body)
 
 
 def recovery_opt_in_message(incident: Incident, actor_name: str) -> tuple[str, list[Block]]:
@@ -183,7 +181,7 @@ def recovery_opt_in_message(incident: Incident, actor_name: str) -> tuple[str, l
         f"{incident.reference}: {actor_name} recorded the council's opt-in to recovery "
         "(council-funded). The provider or MHCLG can now move it to recovery."
     )
-    return text, _message(incident.marking.value, user_text(text))
+    return user_text(text), announcement(incident.marking.value, user_text(text))
 
 
 def checklist_message(
@@ -195,4 +193,4 @@ def checklist_message(
     outstanding = [r.label for r in view.rows if r.status.value == "outstanding"]
     still = ", ".join(outstanding) if outstanding else "nothing: every body is done or not needed"
     body = f"*{user_text(text)}*\n{lines}\n*Outstanding:* {user_text(still)}"
-    return text, _message(incident.marking.value, body)
+    return user_text(text), announcement(incident.marking.value, body)

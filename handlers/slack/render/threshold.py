@@ -12,6 +12,7 @@ from bot.usecases.validation import LIMITS
 from bot.views.actions import Form
 from handlers.slack.escape import user_text
 from handlers.slack.ids import INPUT_ACTION, DecisionInput
+from handlers.slack.render.budget import CONTEXT_TEXT, cut, text_sections
 from handlers.slack.render.common import Block, mrkdwn, plain
 
 OUTCOME_LABELS = {
@@ -83,11 +84,11 @@ def decision_modal(
     )
     blocks: list[Block] = [
         {"type": "section", "text": mrkdwn(f"*{reference}*\n{OUTCOME_LABELS[rec.outcome]}")},
-        {"type": "section", "text": mrkdwn(f"*Why*\n{reasons or 'No answer pushed strongly.'}")},
+        *text_sections(f"*Why*\n{reasons or 'No answer pushed strongly.'}"),
     ]
     if rec.missing:
-        missing = ", ".join(user_text(m) for m in rec.missing)
-        blocks.append({"type": "context", "elements": [mrkdwn(f"Unanswered: {missing}")]})
+        missing = cut("Unanswered: " + ", ".join(user_text(m) for m in rec.missing), CONTEXT_TEXT)
+        blocks.append({"type": "context", "elements": [mrkdwn(missing)]})
     if four_eyes:
         blocks.append(
             {
