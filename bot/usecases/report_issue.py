@@ -18,13 +18,12 @@ from bot.domain.incident import Incident
 from bot.domain.states import State
 from bot.ports import UnitOfWork
 from bot.reporting import Report, build_report
-from bot.usecases.authz import is_mhclg, refuse
+from bot.usecases.authz import Act, Who, authorised, is_mhclg
 from bot.usecases.context import CoreContext
 from bot.usecases.loading import load_incident
-from bot.usecases.sharing import REPORT_STATES
+from bot.usecases.sharing import GENERATED, REPORT_STATES
 
 MHCLG_ONLY = "Only MHCLG can generate the post-incident report."
-GENERATED = "ReportGenerated"
 
 
 @dataclass(frozen=True)
@@ -44,9 +43,10 @@ async def prepare_report(cmd: GenerateReport, uow: UnitOfWork, ctx: CoreContext)
     """Build the report from the incident's own timeline; nothing is recorded until the edge
     has rendered and filed it (`record_report_generated`)."""
     async with uow:
-        incident = await load_incident(uow, cmd.incident)
-        if not is_mhclg(cmd.actor):
-            raise await refuse(uow, incident, cmd.actor, "generate_report", MHCLG_ONLY, ctx)
+        incident = await authorised(
+            uow, ctx, cmd.actor, cmd.incident, Act.GENERATE_REPORT, Who.MHCLG, MHCLG_ONLY,
+            for_update=False,
+        )  # fmt: skip
         if incident.state not in REPORT_STATES:
             raise DomainError(
                 f"{incident.reference} is {incident.state.label.lower()}: the post-incident "
@@ -85,9 +85,9 @@ async def record_report_generated(
     cmd: RecordReportGenerated, uow: UnitOfWork, ctx: CoreContext
 ) -> Incident:
     async with uow:
-        incident = await load_incident(uow, cmd.incident, for_update=True)
-        if not is_mhclg(cmd.actor):
-            raise await refuse(uow, incident, cmd.actor, "generate_report", MHCLG_ONLY, ctx)
+        incident = await authorised(
+            uow, ctx, cmd.actor, cmd.incident, Act.GENERATE_REPORT, Who.MHCLG, MHCLG_ONLY
+        )
         incident.note(
             GENERATED,
             cmd.actor,
@@ -99,15 +99,6 @@ async def record_report_generated(
         )
         await uow.commit()
     return incident
-
-
-async def latest_report_url(uow: UnitOfWork, key: str) -> str:
-    """The link of the newest generated report, or "" if none has been generated."""
-    async with uow:
-        incident = await load_incident(uow, key)
-        events = await uow.timeline.for_incident(incident.id)
-    generated = [e for e in events if e.kind == GENERATED]
-    return str(generated[-1].data.get("url", "")) if generated else ""
 
 
 @dataclass(frozen=True)

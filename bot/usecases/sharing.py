@@ -18,13 +18,13 @@ from bot.domain.states import State
 from bot.notify_port import Delivery, Notifier
 from bot.policy.followups import Followups
 from bot.ports import UnitOfWork
-from bot.usecases.authz import is_mhclg, refuse
+from bot.usecases.authz import NOT_YOURS, Act, Who, authorised
 from bot.usecases.context import CoreContext
 from bot.usecases.loading import load_incident
-from bot.usecases.participants import can_view
+from bot.views.sanitise import sanitise
 
 MHCLG_ONLY = "Only MHCLG can share the post-incident report."
-NOT_YOURS = "This report is about another organisation's incident; it cannot be shown to you."
+GENERATED = "ReportGenerated"
 ROUTE = "notify_email_link"
 REPORT_STATES = frozenset({State.CLOSED, State.REPORT_ISSUED})
 
@@ -47,7 +47,9 @@ class ShareReport:
     actor: Actor
     incident: str  # id or CIR reference
     recipient: str
-    report_url: str
+    # "" shares the newest generated report; looked up only once the sharer is authorised, so
+    # nobody learns from the answer whether a report (or the incident) exists
+    report_url: str = ""
 
 
 async def share_report(
@@ -64,28 +66,25 @@ async def share_report(
             f"The report is shared with mhclg, ncsc or gc3, not {cmd.recipient!r}.",
             {"recipient": "Choose MHCLG, NCSC or GC3."},
         ) from None
-    url = cmd.report_url.strip()
-    if not url.startswith("https://"):
-        raise InvalidInput("The report link must be an https:// address.", {"report_url": url})
     async with uow:
-        incident = await load_incident(uow, cmd.incident)
-        if not is_mhclg(cmd.actor):
-            raise await refuse(uow, incident, cmd.actor, "share_report", MHCLG_ONLY, ctx)
+        incident = await authorised(
+            uow, ctx, cmd.actor, cmd.incident, Act.SHARE_REPORT, Who.MHCLG, MHCLG_ONLY,
+            for_update=False,
+        )  # fmt: skip
         if incident.state not in REPORT_STATES:
             raise DomainError(
                 f"{incident.reference} is {incident.state.label.lower()}: the post-incident "
                 "report is shared after closure."
             )
         reference = str(incident.reference)
+        url = cmd.report_url.strip() or await _latest_url(uow, incident)
+    if not url:
+        raise DomainError("Generate the report first; there is nothing to share yet.")
+    if not url.startswith("https://"):
+        raise InvalidInput("The report link must be an https:// address.", {"report_url": url})
     to = followups.report_recipients[recipient.value]
-    delivery = await deps.notifier.send_email(
-        to.email,
-        f"[{incident.marking.value}] Post-incident report {reference}",
-        f"The post-incident report for {reference} is ready.\n\n"
-        f"Download it here: {url}\n\n"
-        f"Shared by {cmd.actor.name}, MHCLG Cyber Incident Response.",
-        reference=reference,
-    )
+    subject, body = share_email(incident, url, cmd.actor.name)
+    delivery = await deps.notifier.send_email(to.email, subject, body, reference=reference)
     async with uow:
         incident = await load_incident(uow, incident.id, for_update=True)
         incident.note(
@@ -102,12 +101,29 @@ async def share_report(
     return delivery
 
 
+async def _latest_url(uow: UnitOfWork, incident: Incident) -> str:
+    generated = [e for e in await uow.timeline.for_incident(incident.id) if e.kind == GENERATED]
+    return str(generated[-1].data.get("url", "")) if generated else ""
+
+
+def share_email(incident: Incident, url: str, sharer: str) -> tuple[str, str]:
+    """The share's email. The link is the bot's own (live on purpose); the sharer's name is
+    Slack's display name, typed by a person, so it is sanitised like any typed text."""
+    reference = str(incident.reference)
+    return (
+        f"[{incident.marking.value}] Post-incident report {reference}",
+        f"The post-incident report for {reference} is ready.\n\n"
+        f"Download it here: {url}\n\n"
+        f"Shared by {sanitise(sharer)}, MHCLG Cyber Incident Response.",
+    )
+
+
 async def authorise_report_view(
     actor: Actor, key: str, uow: UnitOfWork, ctx: CoreContext
 ) -> Incident:
     """A council sees its own incident's report only; a refused look is on the record."""
     async with uow:
-        incident = await load_incident(uow, key)
-        if not can_view(actor, incident):
-            raise await refuse(uow, incident, actor, "view_report", NOT_YOURS, ctx)
+        incident = await authorised(
+            uow, ctx, actor, key, Act.VIEW_REPORT, Who.VIEWER, NOT_YOURS, for_update=False
+        )
     return incident

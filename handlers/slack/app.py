@@ -107,7 +107,7 @@ def build_slack(
         client=client,
         uow=uow,
         ctx=ctx,
-        identity=Identity(client, ctx.policy),
+        identity=Identity(client, ctx.policy, clock=ctx.clock),
         room=room,
         tasks=tasks,
         chat=SlackChat(client, uow, ctx, room),

@@ -110,6 +110,7 @@ class FakeSlackApi(LocalServer):
         self._ids = itertools.count(1)
         self._channels: dict[str, _Channel] = {}
         self._users: dict[str, Answer] = {}
+        self._user_faults: dict[str, str] = {}
         self._usergroups: dict[str, list[str]] = {}
         self._views: dict[str, Answer] = {}
         self._posted: set[tuple[str, str]] = set()
@@ -160,13 +161,27 @@ class FakeSlackApi(LocalServer):
     # --- what tests set up -----------------------------------------------------------------
 
     def add_user(
-        self, user_id: str, team_id: str, name: str, email: str = "", is_bot: bool = False
+        self,
+        user_id: str,
+        team_id: str,
+        name: str,
+        email: str = "",
+        is_bot: bool = False,
+        guest: bool = False,
     ) -> None:
+        """`guest`: a multi-channel guest account (`is_restricted`) in `team_id`."""
         profile = {"email": email, "real_name": name, "display_name": name}
         self._users[user_id] = {
             "id": user_id, "team_id": team_id, "name": name, "real_name": name,
-            "profile": profile, "is_bot": is_bot, "deleted": False,
+            "profile": profile, "is_bot": is_bot, "deleted": False, "is_restricted": guest,
         }  # fmt: skip
+
+    def fail_users_info_for(self, user_id: str, error: str = "fatal_error") -> None:
+        """users.info answers `error` for this one user, every time, until `clear_user_faults`."""
+        self._user_faults[user_id] = error
+
+    def clear_user_faults(self) -> None:
+        self._user_faults.clear()
 
     def set_usergroup(self, usergroup_id: str, user_ids: list[str]) -> None:
         self._usergroups[usergroup_id] = list(user_ids)
@@ -444,6 +459,8 @@ class FakeSlackApi(LocalServer):
         return {"view": view}
 
     def _users_info(self, args: Answer) -> Answer:
+        if (fault := self._user_faults.get(str(args.get("user", "")))) is not None:
+            return _error(fault)
         user = self._users.get(str(args.get("user", "")))
         return {"user": user} if user else _error("user_not_found")
 

@@ -187,7 +187,9 @@ async def test_non_assessor_is_refused_and_the_attempt_is_on_the_timeline(slack_
         )
     )
     [refusal] = slack_env.slack.calls_to("chat.postEphemeral")
-    assert refusal["user"] == INTERN and "Only MHCLG's configured CIR assessors" in refusal["text"]
+    assert (
+        refusal["user"] == INTERN and "not found, or it is not yours" in refusal["text"]
+    )  # not in the CIR team
     incident = await slack_env.only_incident()
     assert incident.state is State.REFERRAL_RECEIVED
     refused = [e for e in await slack_env.timeline(incident_id) if e.kind == "ActionRefused"]

@@ -22,7 +22,6 @@ from bot.usecases.report_issue import (
     MarkReportIssued,
     RecordReportGenerated,
     ReportDraft,
-    latest_report_url,
     mark_report_issued,
     prepare_report,
     record_report_generated,
@@ -85,8 +84,8 @@ async def _file(deps: SlackDeps, draft: ReportDraft, actor: Actor, channel: str)
 
 
 async def generate(deps: SlackDeps, user: str, team: str, channel: str, key: str) -> None:
-    actor = await deps.identity.actor(user, team)
     try:
+        actor = await deps.identity.actor(user, team)
         draft = await prepare_report(GenerateReport(actor, key), deps.uow(), deps.ctx)
         room = await _channel(deps, draft.incident.id)
     except DomainError as exc:
@@ -104,15 +103,12 @@ async def generate(deps: SlackDeps, user: str, team: str, channel: str, key: str
 
 async def share(deps: SlackDeps, user: str, team: str, channel: str, value: str) -> None:
     incident_id, _, recipient = value.partition(":")
-    actor = await deps.identity.actor(user, team)
     if deps.firing is None:
         await tell(deps, user, channel, "Email (GOV.UK Notify) is not wired up; nothing was sent.")
         return
     try:
-        url = await latest_report_url(deps.uow(), incident_id)
-        if not url:
-            raise DomainError("Generate the report first; there is nothing to share yet.")
-        cmd = ShareReport(actor, incident_id, recipient, url)
+        actor = await deps.identity.actor(user, team)
+        cmd = ShareReport(actor, incident_id, recipient)
         policy = deps.ctx.policy
         delivery = await share_report(cmd, deps.uow(), deps.ctx, policy.followups, deps.firing)
     except DomainError as exc:
