@@ -169,7 +169,7 @@ def activation_email(
 def interval(every: timedelta) -> str:
     """'24 hours', '90 minutes', '2 days': how often, in words."""
     minutes = int(every.total_seconds() // 60)
-    if minutes % (24 * 60) == 0:
+    if minutes >= 48 * 60 and minutes % (24 * 60) == 0:
         n, unit = minutes // (24 * 60), "day"
     elif minutes % 60 == 0:
         n, unit = minutes // 60, "hour"

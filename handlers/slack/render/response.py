@@ -151,7 +151,10 @@ def checklist_modal(incident: Incident, view: ChecklistView, meta: dict[str, Any
                 hint="Needed for the ICO and Action Fraud when done.",
             ),
             text_input(
-                ChecklistInput.REASON, "Why it is not needed", optional=True, hint="If not needed."
+                ChecklistInput.REASON,
+                "Why it is not needed",
+                optional=True,
+                hint="If not needed. The NCSC is always told.",
             ),
             {
                 "type": "input",
