@@ -28,6 +28,7 @@ from tests.integration.test_slack_response import (
 from tests.integration.test_slack_response import env as response_env  # noqa: F401
 from tests.integration.test_slack_threshold import (
     CONTAINED_LAPTOP,
+    RANSOMWARE,
     assess,
     assessment_id_of,
     decide,
@@ -211,3 +212,28 @@ async def test_a_council_cannot_decline_once_support_is_activated(env) -> None:
     await press(env, "decline_support", incident_id, COUNCIL, channel)
     assert any("can only be declined before it is activated" in t for t in ephemerals(env, COUNCIL))
     assert await state_of(env, incident_id) is State.CONTAINMENT
+
+
+# --- what is learnt, through Slack ---------------------------------------------------------------
+
+
+async def test_a_yes_to_personal_data_in_the_threshold_check_marks_the_card(env) -> None:
+    no = {"type": "radio_buttons", "selected_option": {"value": "no"}}
+    incident_id, _ = await referred(env, personal_data=no)
+    assert (await env.only_incident()).marking.value == "OFFICIAL"
+    await env.send(sr.block_actions("start_threshold_check", value=incident_id))
+    await assess(env, incident_id, RANSOMWARE)  # personal data: yes
+    assert (await env.only_incident()).marking.value == "OFFICIAL-SENSITIVE"
+    assert DeadlineKind.ICO_REMINDER in await pending_kinds(env, incident_id)
+    topics = [c["topic"] for c in env.slack.calls_to("conversations.setTopic")]
+    assert topics[-1].startswith("[OFFICIAL-SENSITIVE]")
+
+
+async def test_the_ncsc_cannot_be_marked_not_needed(env) -> None:
+    from tests.integration.test_slack_response import checklist, responding
+
+    incident_id, channel = await responding(env)
+    body = checklist(incident_id, channel, COUNCIL, "ncsc", "not_needed", reason="Police told.")
+    answer = await submit(env, body)
+    assert answer["response_action"] == "errors"
+    assert "report every cyber incident to the NCSC" in answer["errors"]["status"]
