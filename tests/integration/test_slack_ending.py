@@ -237,3 +237,25 @@ async def test_the_ncsc_cannot_be_marked_not_needed(env) -> None:
     answer = await submit(env, body)
     assert answer["response_action"] == "errors"
     assert "report every cyber incident to the NCSC" in answer["errors"]["status"]
+
+
+async def test_a_status_update_that_personal_data_is_involved_raises_the_marking(env) -> None:
+    from tests.integration.test_slack_response import responding
+
+    no = {"type": "radio_buttons", "selected_option": {"value": "no"}}
+    incident_id, channel = await responding(env, personal_data=no)
+    assert (await env.only_incident()).marking.value == "OFFICIAL"
+    ticked = {"type": "checkboxes", "selected_options": [{"value": "involved"}]}
+    body = submission(
+        "status_update_form", incident_id, channel, PROVIDER,
+        what_changed="HR share found encrypted.", impact="Payroll down.",
+        next_steps="Tell the DPO.", personal_data=ticked,
+    )  # fmt: skip
+    assert await submit(env, body) == {}
+    incident = await env.only_incident()
+    assert incident.marking.value == "OFFICIAL-SENSITIVE"
+    [learnt] = await events(env, incident_id, "PersonalDataInvolved")
+    assert learnt.data == {"source": "status_update"} and learnt.organisation == "provider:kpmg"
+    assert DeadlineKind.ICO_REMINDER in await pending_kinds(env, incident_id)
+    [update] = said(env, channel, "HR share found encrypted.")
+    assert "OFFICIAL-SENSITIVE" in update and "72 hours" in update

@@ -43,10 +43,11 @@ async def env(slack_env: SlackEnv) -> SlackEnv:
 # --- helpers, shared with test_slack_lessons_report ---------------------------------------------
 
 
-async def responding(env: SlackEnv) -> tuple[str, str]:
-    """A referral made through Slack, then moved by the aggregate to containment with KPMG
-    assigned (activation has its own edge and tests). Returns (incident id, its channel)."""
-    await env.send(referral_submission())
+async def responding(env: SlackEnv, **referral: Any) -> tuple[str, str]:
+    """A referral made through Slack (`referral` overrides its form's fields), then moved by the
+    aggregate to containment with KPMG assigned (activation has its own edge and tests).
+    Returns (incident id, its channel)."""
+    await env.send(referral_submission(**referral))
     incident_id = (await env.only_incident()).id
     async with env.container.uow() as uow:
         incident = await uow.incidents.get_for_update(incident_id)
@@ -239,7 +240,11 @@ async def test_a_status_update_goes_to_the_channel_and_the_triage_thread(env) ->
     await env.send(slash("update", PROVIDER, channel, trigger="TRIG-UPDATE"))
     view = opened(env, "TRIG-UPDATE")
     assert view["callback_id"] == "status_update_form"
-    inputs = [b for b in view["blocks"] if b["type"] == "input"]
+    inputs = [
+        b
+        for b in view["blocks"]
+        if b["type"] == "input" and b["element"]["type"] == "plain_text_input"
+    ]
     assert [b["element"]["max_length"] for b in inputs] == [3000, 3000, 3000]
 
     answer = await submit(
