@@ -46,7 +46,7 @@ _LABELS = {
     State.RECOVERY: "Recovery (council-funded)",
     State.CLOSED: "Closed",
     State.REPORT_ISSUED: "Report issued",
-    State.WITHDRAWN: "Closed without CIR support",
+    State.WITHDRAWN: "Closed before activation",
 }
 
 # WITHDRAWN is every ending before activation: a duplicate or false alarm, a monitored

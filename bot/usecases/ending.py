@@ -31,6 +31,8 @@ class Ending(StrEnum):
     DECLINED = "declined"
 
 
+# as the refused attempt is named on the timeline (ActionRefused.action)
+ACTIONS = {Ending.MONITORING_ENDED: "close_monitoring", Ending.DECLINED: "decline_support"}
 MHCLG_ONLY = "Only MHCLG's CIR team can end the monitoring of an incident."
 COUNCIL_ONLY = "Only the affected council can decline CIR support for its incident."
 REASON_LABEL = {
@@ -70,6 +72,11 @@ def check_may_end(actor: Actor, incident: Incident, ending: Ending) -> None:
         return
     if not is_incident_council(actor, incident):
         raise NotAuthorised(COUNCIL_ONLY)
+    if not incident.is_open:
+        raise DomainError(
+            f"{incident.reference} is {incident.state.label.lower()}: there is nothing left to "
+            "decline."
+        )
     if State.WITHDRAWN not in ALLOWED[incident.state]:
         raise DomainError(
             f"{incident.reference} is {incident.state.label.lower()}: CIR support can only be "
@@ -84,7 +91,8 @@ async def end_incident(cmd: EndIncident, uow: UnitOfWork, ctx: CoreContext) -> E
         try:
             check_may_end(cmd.actor, incident, cmd.ending)
         except NotAuthorised as exc:
-            raise await refuse(uow, incident, cmd.actor, cmd.ending.value, str(exc), ctx) from None
+            action = ACTIONS[cmd.ending]
+            raise await refuse(uow, incident, cmd.actor, action, str(exc), ctx) from None
         errors = FieldErrors()
         reason = errors.text("reason", cmd.reason, label=REASON_LABEL[cmd.ending])
         errors.raise_if_any()

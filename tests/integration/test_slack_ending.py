@@ -130,7 +130,7 @@ async def test_a_monitored_incident_is_reminded_twice_and_then_closed(env) -> No
     assert why in closed
     assert said(env, TRIAGE, "monitoring ended by Ada Assessor")
     card = [c for c in env.slack.calls_to("chat.update") if c["channel"] == channel][-1]
-    assert "Closed without CIR support" in env.slack.message_text(card)
+    assert "Closed before activation" in env.slack.message_text(card)
 
     await env.fire_due(hours=24)
     assert len(await events(env, incident_id, "ReviewReminderSent")) == 2  # no more
@@ -163,7 +163,7 @@ async def test_a_council_declines_cir_support_and_mhclg_is_told(env) -> None:
     assert await submit(env, refused) == {}
     assert any("Only the affected council" in t for t in ephemerals(env, PROVIDER))
     assert [e.data["action"] for e in await events(env, incident_id, "ActionRefused")] == [
-        "declined"
+        "decline_support"
     ]
 
     await env.send(slash("decline", COUNCIL, channel, trigger="TRIG-DECLINE"))
@@ -202,7 +202,7 @@ async def test_a_council_declines_cir_support_and_mhclg_is_told(env) -> None:
 
     # Once declined there is nothing left to decline.
     await env.send(slash("decline", COUNCIL, channel, trigger="TRIG-AGAIN"))
-    assert any("can only be declined before" in t for t in ephemerals(env, COUNCIL))
+    assert any("nothing left to decline" in t for t in ephemerals(env, COUNCIL))
 
 
 async def test_a_council_cannot_decline_once_support_is_activated(env) -> None:
