@@ -57,7 +57,7 @@ async def init_checklist(
         return []
     now = ctx.clock.now()
     for item in new_checklist(incident.id, now):
-        if _known_at_referral(incident, item, now):
+        if _known_at_referral(incident, item):
             incident.note("NotificationItemUpdated", SYSTEM, now, **item.event_data())
         await uow.checklist.save(item)
     if not incident.referral.personal_data_involved or "ico" in incident.referral.bodies_told:
@@ -65,9 +65,11 @@ async def init_checklist(
     return await _schedule_ico_reminders(incident, uow, ctx, followups)
 
 
-def _known_at_referral(incident: Incident, item: ChecklistItem, now: datetime) -> bool:
+def _known_at_referral(incident: Incident, item: ChecklistItem) -> bool:
     """Tick `item` as done if the referral says so; True if it did. The bodies' names in
-    `bodies_told` are the checklist's item names (the referral form offers the same four)."""
+    `bodies_told` are the checklist's item names (the referral form offers the same four).
+    When the body was told is not known, only that it was before the referral: no time is
+    given rather than the referral's, which would read as when it was told."""
     referral = incident.referral
     if item.item is ItemKind.NCSC and referral.ncsc_reference:
         item.reference, item.reason = referral.ncsc_reference, REFERRED_BY_NCSC
@@ -75,7 +77,7 @@ def _known_at_referral(incident: Incident, item: ChecklistItem, now: datetime) -
         item.reason = TOLD_AT_REFERRAL
     else:
         return False
-    item.status, item.done_at, item.updated_by = ItemStatus.DONE, now, SYSTEM.user_id
+    item.status, item.done_at, item.updated_by = ItemStatus.DONE, None, SYSTEM.user_id
     return True
 
 

@@ -27,6 +27,7 @@ from bot.usecases.threshold import (
     start_threshold_check,
     submit_answers,
 )
+from bot.views.card_sections import checklist_lines
 from storage.uow import SqlUnitOfWorkFactory
 from tests.factories import ASSESSOR, COUNCIL_USER, referral_cmd
 from tests.integration.test_activation import ANSWERS
@@ -135,13 +136,18 @@ async def test_bodies_told_at_referral_are_ticked(uow_factory, ctx, clock) -> No
     cmd = referral_cmd(clock, bodies_told=("ico", "warp"), ncsc_reference="NCSC-777")
     incident = await open_referral(cmd, uow_factory(), ctx)
     view = await checklist_view(uow_factory(), incident.id, ctx.policy.followups)
-    rows = {r.item: (r.status, r.reference, r.reason) for r in view.rows}
-    assert rows == {
-        ItemKind.ICO: (ItemStatus.DONE, "", "told at referral"),
-        ItemKind.ACTION_FRAUD: (ItemStatus.OUTSTANDING, "", ""),
-        ItemKind.WARP: (ItemStatus.DONE, "", "told at referral"),
-        ItemKind.NCSC: (ItemStatus.DONE, "NCSC-777", "referred by the NCSC"),
+    rows = {r.item: (r.status, r.reference, r.reason, r.done_at) for r in view.rows}
+    assert rows == {  # when each was told is not known, only that it was before the referral
+        ItemKind.ICO: (ItemStatus.DONE, "", "told at referral", None),
+        ItemKind.ACTION_FRAUD: (ItemStatus.OUTSTANDING, "", "", None),
+        ItemKind.WARP: (ItemStatus.DONE, "", "told at referral", None),
+        ItemKind.NCSC: (ItemStatus.DONE, "NCSC-777", "referred by the NCSC", None),
     }
+    lines = checklist_lines(view)
+    assert "Regional WARP: done (told at referral)" in lines
+    assert "National Cyber Security Centre (NCSC): done, ref NCSC-777 (referred by the NCSC)" in (
+        lines
+    )
     ticked = await timeline(uow_factory, incident.id, "NotificationItemUpdated")
     assert sorted(e.data["item"] for e in ticked) == ["ico", "ncsc", "warp"]
     assert {e.actor_id for e in ticked} == {"system"}
