@@ -7,7 +7,7 @@ disagree.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -22,6 +22,11 @@ from bot.domain.timeline import NewEvent
 class Marking(StrEnum):
     OFFICIAL = "OFFICIAL"
     OFFICIAL_SENSITIVE = "OFFICIAL-SENSITIVE"
+
+    @property
+    def rank(self) -> int:
+        """Higher is more protective: a marking is only ever raised."""
+        return list(Marking).index(self)
 
 
 class MouStatus(StrEnum):
@@ -178,6 +183,32 @@ class Incident:
             )
         self.recovery_opt_in = True
         self._record("RecoveryOptInRecorded", actor, now)
+
+    def learn_personal_data(self, source: str, actor: Actor, now: datetime) -> bool:
+        """Personal data turns out to be involved (a threshold-check answer, the ICO told):
+        from now on the incident is treated as if the referral had said so, and its marking is
+        raised. False when this was already known, so nothing is recorded twice.
+
+        The referral's own record (ReferralReceived) keeps what was said at referral; the
+        stored referral is what is known now, which the ICO reminders and the card read."""
+        if self.referral.personal_data_involved:
+            return False
+        self.referral = replace(self.referral, personal_data_involved=True)
+        self._record("PersonalDataInvolved", actor, now, source=source)
+        self.raise_marking(Marking.OFFICIAL_SENSITIVE, "personal data is involved", actor, now)
+        return True
+
+    def raise_marking(self, marking: Marking, reason: str, actor: Actor, now: datetime) -> bool:
+        """Raise, never lower: a marking can only go down by a person's recorded decision, and
+        no such decision exists yet. False (nothing recorded) when already at or above."""
+        if marking.rank <= self.marking.rank:
+            return False
+        previous, self.marking = self.marking, marking
+        self._record(
+            "MarkingRaised", actor, now, from_marking=previous.value, to_marking=marking.value,
+            reason=reason,
+        )  # fmt: skip
+        return True
 
     def note(self, kind: str, actor: Actor, now: datetime, **data: Any) -> None:
         """Record an event that changes no state (a decision, a page, a note) on the timeline."""

@@ -46,15 +46,19 @@ _LABELS = {
     State.RECOVERY: "Recovery (council-funded)",
     State.CLOSED: "Closed",
     State.REPORT_ISSUED: "Report issued",
-    State.WITHDRAWN: "Withdrawn",
+    State.WITHDRAWN: "Closed before activation",
 }
 
-# Withdrawal (duplicate or false alarm) is only possible before activation: once a provider has
-# been sent, the incident runs to closure so the post-incident report covers the work done.
+# WITHDRAWN is every ending before activation: a duplicate or false alarm, a monitored
+# (below-threshold) incident whose monitoring MHCLG ended, a council that declined CIR support
+# (the service is not mandatory); the timeline's StateChanged says which and why. Once a
+# provider has been sent, the incident runs to CLOSED so the lessons learned and the
+# post-incident report cover the work done; a monitored incident had no response to report on,
+# so it ends as WITHDRAWN, not CLOSED.
 ALLOWED: dict[State, frozenset[State]] = {
     State.REFERRAL_RECEIVED: frozenset({State.THRESHOLD_CHECK, State.WITHDRAWN}),
     State.THRESHOLD_CHECK: frozenset({State.MONITORING, State.AWAITING_MOU, State.WITHDRAWN}),
-    State.MONITORING: frozenset({State.THRESHOLD_CHECK, State.CLOSED, State.WITHDRAWN}),
+    State.MONITORING: frozenset({State.THRESHOLD_CHECK, State.WITHDRAWN}),
     State.AWAITING_MOU: frozenset({State.ACTIVATED, State.WITHDRAWN}),
     State.ACTIVATED: frozenset({State.CONTAINMENT}),
     State.CONTAINMENT: frozenset({State.ERADICATION}),

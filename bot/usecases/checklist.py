@@ -4,6 +4,10 @@ Anyone in the incident may record what the council has done (the provider or MHC
 for them on a call). The ICO's 72 hours run from the council's awareness; while that item is
 outstanding the council is reminded at the configured hours, and recording it as done or not
 needed stops the reminders.
+
+What the referral already says is ticked when the checklist is made: the bodies the council had
+told ("told at referral") and the NCSC when it referred the incident itself (its reference is the
+evidence). The NCSC is never "not needed": the guidance is to report every cyber incident to it.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.domain.actors import Actor
+from bot.domain.actors import SYSTEM, Actor
 from bot.domain.checklist import (
     REFERENCE_REQUIRED,
     ChecklistItem,
@@ -33,6 +37,13 @@ from bot.usecases.loading import load_incident
 from bot.usecases.validation import FieldErrors
 
 PARTICIPANTS_ONLY = "Only MHCLG, the incident's provider and its council can update the checklist."
+TOLD_AT_REFERRAL = "told at referral"
+REFERRED_BY_NCSC = "referred by the NCSC"
+NCSC_ALWAYS = (
+    "The NCSC cannot be marked not needed: the guidance is to report every cyber incident to "
+    "the NCSC. Record it as done once reported (it is done already when the NCSC referred the "
+    "incident), or leave it outstanding."
+)
 
 
 async def init_checklist(
@@ -45,8 +56,45 @@ async def init_checklist(
         return []
     now = ctx.clock.now()
     for item in new_checklist(incident.id, now):
+        if _known_at_referral(incident, item):
+            incident.note("NotificationItemUpdated", SYSTEM, now, **item.event_data())
         await uow.checklist.save(item)
-    if not incident.referral.personal_data_involved:
+    if not incident.referral.personal_data_involved or "ico" in incident.referral.bodies_told:
+        return []
+    return await _schedule_ico_reminders(incident, uow, ctx, followups)
+
+
+def _known_at_referral(incident: Incident, item: ChecklistItem) -> bool:
+    """Tick `item` as done if the referral says so; True if it did. The bodies' names in
+    `bodies_told` are the checklist's item names (the referral form offers the same four).
+    When the body was told is not known, only that it was before the referral: no time is
+    given rather than the referral's, which would read as when it was told."""
+    referral = incident.referral
+    if item.item is ItemKind.NCSC and referral.ncsc_reference:
+        item.reference, item.reason = referral.ncsc_reference, REFERRED_BY_NCSC
+    elif item.item.value in referral.bodies_told:
+        item.reason = TOLD_AT_REFERRAL
+    else:
+        return False
+    item.status, item.done_at, item.updated_by = ItemStatus.DONE, None, SYSTEM.user_id
+    return True
+
+
+async def start_ico_reminders(
+    incident: Incident, uow: UnitOfWork, ctx: CoreContext, followups: Followups
+) -> list[Deadline]:
+    """Personal data was learnt to be involved after the referral: remind as a referral that
+    said so would have, counted from the detection time, unless the ICO item is already done
+    or not needed, or reminders are already pending. Inside the caller's transaction."""
+    created = await init_checklist(incident, uow, ctx, followups)
+    if created:
+        return created
+    items = await uow.checklist.for_incident(incident.id)
+    ico = next((i for i in items if i.item is ItemKind.ICO), None)
+    if ico is not None and ico.status is not ItemStatus.OUTSTANDING:
+        return []
+    pending = await uow.deadlines.pending_for(incident.id)
+    if any(d.kind is DeadlineKind.ICO_REMINDER for d in pending):
         return []
     return await _schedule_ico_reminders(incident, uow, ctx, followups)
 
@@ -121,6 +169,8 @@ def _validated(cmd: UpdateChecklistItem, now: datetime) -> tuple[ItemKind, Check
         item.done_at = cmd.done_at or now
         if item.done_at > now:
             errors.errors["done_at"] = "The time they were told is in the future."
+    elif status is ItemStatus.NOT_NEEDED and kind is ItemKind.NCSC:
+        raise InvalidInput(NCSC_ALWAYS, {"status": NCSC_ALWAYS})
     elif status is ItemStatus.NOT_NEEDED:
         item.reason = errors.text("reason", cmd.reason, label="Why it is not needed")
     errors.raise_if_any()
@@ -152,6 +202,9 @@ async def update_checklist_item(
         item.incident_id, item.updated_by = incident.id, cmd.actor.user_id
         await uow.checklist.save(item)
         incident.note("NotificationItemUpdated", cmd.actor, now, **item.event_data())
+        if kind is ItemKind.ICO and item.status is ItemStatus.DONE:
+            # A breach reported to the ICO is personal data involved: the marking follows.
+            incident.learn_personal_data("ico_reported", cmd.actor, now)
         if kind is ItemKind.ICO:
             deadlines = await _ico_reminders_after(incident, item, current, uow, ctx, followups)
         await uow.commit()

@@ -5,7 +5,7 @@ clock."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.chat_port import OutboundMessage
@@ -17,6 +17,7 @@ from bot.domain.states import ACTIVE_RESPONSE_STATES
 from bot.policy.followups import Followups
 from bot.ports import UnitOfWork
 from bot.usecases.authz import Act, Who, authorised
+from bot.usecases.checklist import start_ico_reminders
 from bot.usecases.context import CoreContext
 from bot.usecases.validation import FieldErrors
 from bot.views.card import Fact
@@ -58,6 +59,9 @@ class PostStatusUpdate:
     impact: str
     next_steps: str
     idempotency_key: str = ""  # the form's nonce: a retried submission posts nothing twice
+    # The update says personal data is involved: the marking is raised and the ICO reminders
+    # start from the detection time, as if the referral had said so.
+    personal_data: bool = False
 
 
 @dataclass
@@ -70,21 +74,32 @@ class StatusUpdateResult:
     triage_channel: str
     posted_at: datetime
     next_prompt: Deadline
+    ico_reminders: list[Deadline] = field(default_factory=list)
 
 
 def update_message(
-    incident: Incident, actor: Actor, what_changed: str, impact: str, next_steps: str
+    incident: Incident,
+    actor: Actor,
+    what_changed: str,
+    impact: str,
+    next_steps: str,
+    personal_data: bool = False,
 ) -> OutboundMessage:
+    facts = [
+        Fact("From", f"{actor.name} ({actor.organisation})", user_text=True),
+        Fact("What changed", what_changed, user_text=True),
+        Fact("Current impact", impact, user_text=True),
+        Fact("Next steps", next_steps, user_text=True),
+    ]
+    if personal_data:
+        facts.append(
+            Fact("Personal data", "involved: the ICO must be told within 72 hours of awareness")
+        )
     return OutboundMessage(
         title=f"Status update: {incident.reference}",
         text=f"Status update on {incident.reference} ({incident.state.label}).",
         marking=incident.marking.value,
-        facts=(
-            Fact("From", f"{actor.name} ({actor.organisation})", user_text=True),
-            Fact("What changed", what_changed, user_text=True),
-            Fact("Current impact", impact, user_text=True),
-            Fact("Next steps", next_steps, user_text=True),
-        ),
+        facts=tuple(facts),
     )
 
 
@@ -127,13 +142,19 @@ async def post_status_update(
             next_steps=next_steps,
         )
         next_prompt = await schedule_update_prompt(incident, uow, ctx, followups)
+        ico: list[Deadline] = []
+        if cmd.personal_data and incident.learn_personal_data("status_update", cmd.actor, now):
+            ico = await start_ico_reminders(incident, uow, ctx, followups)
         if key:
             await uow.requests.remember(key, now, {"posted_at": now.isoformat()})
         await uow.commit()
     return StatusUpdateResult(
         incident=incident,
-        message=update_message(incident, cmd.actor, what_changed, impact, next_steps),
+        message=update_message(
+            incident, cmd.actor, what_changed, impact, next_steps, cmd.personal_data
+        ),
         triage_channel=ctx.policy.mhclg.triage_channel,
         posted_at=now,
         next_prompt=next_prompt,
+        ico_reminders=ico,
     )

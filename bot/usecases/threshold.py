@@ -2,6 +2,11 @@
 
 The bot recommends; an assessor decides with a rationale. Only configured MHCLG assessors may
 assess or decide, and a refused attempt lands on the timeline.
+
+An answer that personal data is involved is acted on at once, whatever is decided: the marking
+is raised and the ICO reminders start from the detection time, as if the referral had said so.
+A monitored incident is reminded for review at the configured interval, again and again, until
+it is re-assessed or its monitoring is ended.
 """
 
 from __future__ import annotations
@@ -18,11 +23,15 @@ from bot.domain.states import State
 from bot.domain.threshold import Recommendation, recommend, summarise, validate_answers
 from bot.ports import UnitOfWork
 from bot.usecases.authz import NOT_YOURS, Act, Who, authorised, check
+from bot.usecases.checklist import start_ico_reminders
 from bot.usecases.context import CoreContext
 from bot.usecases.loading import load_incident
 from bot.usecases.validation import FieldErrors
 
 ASSESSORS_ONLY = "Only MHCLG's configured CIR assessors can run the threshold check or decide."
+# The questionnaire's question and answer that say personal data is involved (config/
+# questionnaire.yml; its ids are stable by rule, since assessments store them).
+PERSONAL_DATA_QUESTION, PERSONAL_DATA_YES = "personal_data", "yes"
 
 
 @dataclass(frozen=True)
@@ -46,6 +55,8 @@ async def start_threshold_check(
         )
         if incident.state in {State.REFERRAL_RECEIVED, State.MONITORING}:
             incident.move_to(State.THRESHOLD_CHECK, cmd.actor, ctx.clock.now())
+            # Re-assessed: the monitoring reviews stop (a new decision starts its own).
+            await uow.deadlines.cancel_pending(incident.id, [DeadlineKind.REVIEW_REMINDER])
             await uow.commit()
         elif incident.state is not State.THRESHOLD_CHECK:
             raise DomainError(
@@ -106,6 +117,9 @@ async def submit_answers(
             summary=summarise(rec),
             missing=list(rec.missing),
         )
+        if PERSONAL_DATA_YES in answers.get(PERSONAL_DATA_QUESTION, ()):
+            if incident.learn_personal_data("threshold_check", cmd.actor, now):
+                await start_ico_reminders(incident, uow, ctx, ctx.policy.followups)
         await uow.commit()
     return assessment, rec
 
@@ -192,7 +206,10 @@ def _apply(
     else:
         incident.note("InformationRequested", actor, now, missing=missing)
         kind, due = DeadlineKind.INFO_REMINDER, now + mhclg.info_reminder
-    payload = {"assessor": actor.user_id, "missing": missing}
+    payload: dict[str, object] = {"assessor": actor.user_id, "missing": missing}
+    if kind is DeadlineKind.REVIEW_REMINDER:
+        # repeats until closed or re-assessed (see firing/reviews.py)
+        payload["repeat_after"] = mhclg.review_reminder.total_seconds()
     return [Deadline(ctx.new_id(), incident.id, kind, due, payload=payload, created_at=now)]
 
 

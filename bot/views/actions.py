@@ -27,6 +27,8 @@ class Action(StrEnum):
     GENERATE_REPORT = "generate_report"
     SHARE_REPORT = "share_report"
     OPEN_INCIDENT_CHANNEL = "open_incident_channel"
+    CLOSE_MONITORING = "close_monitoring"
+    DECLINE_SUPPORT = "decline_support"
 
 
 class Form(StrEnum):
@@ -41,6 +43,8 @@ class Form(StrEnum):
     CHECKLIST = "checklist_form"
     NOTE = "note_form"
     LESSONS = "lessons_form"
+    CLOSE_MONITORING = "close_monitoring_form"
+    DECLINE_SUPPORT = "decline_support_form"
 
 
 class Style(StrEnum):

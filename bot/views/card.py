@@ -14,7 +14,7 @@ from bot.domain.bindings import ChannelBinding, ChannelStatus, Invite
 from bot.domain.deadlines import Deadline, DeadlineKind, DeadlineState
 from bot.domain.engagement import Engagement
 from bot.domain.incident import Incident
-from bot.domain.states import State
+from bot.domain.states import ALLOWED, State
 from bot.policy.model import Council
 from bot.views.actions import Action, Style
 from bot.views.card_sections import response_lines
@@ -87,7 +87,10 @@ _STATE_BUTTONS: dict[State, tuple[tuple[Action, str, Style], ...]] = {
     State.THRESHOLD_CHECK: (
         (Action.START_THRESHOLD_CHECK, "Start threshold check", Style.PRIMARY),
     ),
-    State.MONITORING: ((Action.REASSESS, "Re-assess", Style.DEFAULT),),
+    State.MONITORING: (
+        (Action.REASSESS, "Re-assess", Style.DEFAULT),
+        (Action.CLOSE_MONITORING, "Close (monitoring ended)", Style.DEFAULT),
+    ),
     State.AWAITING_MOU: (
         (Action.MOU_SENT, "MoU sent", Style.DEFAULT),
         (Action.MOU_SIGNED, "MoU signed", Style.DEFAULT),
@@ -124,7 +127,12 @@ def buttons_for(incident: Incident) -> list[Button]:
         Button(action, label, incident.id, style)
         for action, label, style in _STATE_BUTTONS.get(incident.state, ())
     ]
-    if incident.is_open or incident.state is State.CLOSED:
+    if State.WITHDRAWN in ALLOWED[incident.state]:
+        # The service is not mandatory: until activation the council may decline it.
+        buttons.append(Button(Action.DECLINE_SUPPORT, "Decline CIR support", incident.id))
+    if incident.state is not State.REPORT_ISSUED:
+        # A council that declined support, or whose monitoring ended, still has its own
+        # obligations to the ICO, Action Fraud / NCA, its WARP and the NCSC to record.
         buttons.append(Button(Action.UPDATE_CHECKLIST, "Update checklist", incident.id))
     return buttons
 

@@ -10,7 +10,7 @@ someone half awake must not need arithmetic. Anything a person typed goes in a `
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.chat_port import OutboundMessage
@@ -154,8 +154,10 @@ def activation_email(
         "contact details you gave MHCLG (not your own systems, in case they are compromised).\n"
         "- Containment and eradication are funded by MHCLG. Recovery is optional and funded by "
         "the council.\n"
-        "- If you have not been contacted by then, MHCLG's duty manager is alerted "
-        "automatically; you do not need to chase.\n"
+        "- The provider records in MHCLG's system when it has contacted you. If it has not "
+        "recorded contact by then, MHCLG's duty manager is alerted automatically and asked to "
+        "chase the provider. If nobody has contacted you by then, tell MHCLG's CIR team, "
+        f"quoting {incident.reference}.\n"
         "- Please also consider the ICO (within 72 hours of a personal data breach), Action "
         "Fraud / the NCA (0300 123 2040) and your regional WARP.\n\n"
         f"Please quote {incident.reference} in any correspondence.\n\n"
@@ -164,15 +166,39 @@ def activation_email(
     return subject, body
 
 
-def review_reminder(incident: Incident, council: Council | None) -> OutboundMessage:
+def interval(every: timedelta) -> str:
+    """'24 hours', '90 minutes', '2 days': how often, in words."""
+    minutes = int(every.total_seconds() // 60)
+    if minutes >= 48 * 60 and minutes % (24 * 60) == 0:
+        n, unit = minutes // (24 * 60), "day"
+    elif minutes % 60 == 0:
+        n, unit = minutes // 60, "hour"
+    else:
+        n, unit = minutes, "minute"
+    return f"{n} {unit}{'' if n == 1 else 's'}"
+
+
+def review_reminder(
+    incident: Incident, council: Council | None, every: timedelta | None = None
+) -> OutboundMessage:
+    again = (
+        f" This reminder repeats every {interval(every)} until it is re-assessed or its "
+        "monitoring is ended."
+        if every
+        else ""
+    )
     return OutboundMessage(
         text=(
             f"{incident.reference} has been monitored below the threshold since the last "
-            "decision and is due for review. Re-assess it if circumstances have changed."
+            "decision and is due for review. Re-assess it if circumstances have changed, or "
+            f"close it with a reason if monitoring is no longer needed.{again}"
         ),
         title=f"Monitoring review due: {_place(incident, council)}",
         marking=incident.marking.value,
-        buttons=(Button(Action.REASSESS, "Re-assess", incident.id, Style.PRIMARY),),
+        buttons=(
+            Button(Action.REASSESS, "Re-assess", incident.id, Style.PRIMARY),
+            Button(Action.CLOSE_MONITORING, "Close (monitoring ended)", incident.id),
+        ),
     )
 
 

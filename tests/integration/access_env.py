@@ -102,6 +102,7 @@ class Stage(StrEnum):
     """How far along the service an entry point's incident must be."""
 
     REFERRAL = "referral"
+    MONITORING = "monitoring"  # decided below the threshold (a branch: no later stage follows)
     THRESHOLD = "threshold"  # assessed, no decision yet
     PROPOSED = "proposed"  # activation proposed, awaiting the second assessor (four eyes)
     AWAITING_MOU = "awaiting_mou"
@@ -206,7 +207,14 @@ async def at_stage(env: SlackEnv, stage: Stage) -> Target:
         binding = await uow.channels.for_incident(incident.id, Platform.SLACK)
     assert binding is not None
     key, ref = incident.id, str(incident.reference)
-    done = list(Stage)[: list(Stage).index(stage) + 1]
+    if stage is Stage.MONITORING:
+        await start_threshold_check(StartThresholdCheck(ASSESSOR, key), uows(), ctx)
+        assessed, _ = await submit_answers(SubmitAnswers(ASSESSOR, key, RANSOMWARE), uows(), ctx)
+        decision = RecordDecision(ASSESSOR, assessed.id, "monitor", "Below C3 for now.")
+        await record_decision(decision, uows(), ctx)
+        await env.tasks.drain(within=15)
+        return Target(key, ref, binding.channel_id, assessed.id)
+    done = [s for s in list(Stage)[: list(Stage).index(stage) + 1] if s is not Stage.MONITORING]
     assessment = ""
     if Stage.THRESHOLD in done:
         await start_threshold_check(StartThresholdCheck(ASSESSOR, key), uows(), ctx)

@@ -55,7 +55,9 @@ ANSWERS = {
     "critical_services": ["benefits"],
     "scope": ["several_systems"],
     "attack_type": ["ransomware"],
-    "personal_data": ["yes"],
+    # "no": a "yes" starts the ICO reminders (test_personal_data_learnt), which these tests of
+    # activation and the contact ladder would otherwise have to step around
+    "personal_data": ["no"],
     "attacker_active": ["unknown"],
     "backups": ["destroyed"],
     "capability": ["no"],

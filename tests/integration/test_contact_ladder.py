@@ -420,7 +420,11 @@ async def test_a_monitored_incident_reminds_the_assessor_with_a_reassess_button(
     assert await rig.fire_due() == 1
 
     [dm] = rig.chat.to("U0ASSESSOR1")
-    assert [(b.action, b.value) for b in dm.buttons] == [(Action.REASSESS, incident_id)]
+    assert [(b.action, b.value) for b in dm.buttons] == [
+        (Action.REASSESS, incident_id),
+        (Action.CLOSE_MONITORING, incident_id),
+    ]
+    assert "repeats every 24 hours" in dm.text
     assert rig.chat.to(f"incident:{incident_id}") == [dm]
     [sent] = await events_of(uow_factory, incident_id, "ReviewReminderSent")
     assert sent["assessor"] == ASSESSOR.user_id and all(d["ok"] for d in sent["deliveries"])
@@ -428,13 +432,14 @@ async def test_a_monitored_incident_reminds_the_assessor_with_a_reassess_button(
 
 async def test_a_reassessed_incident_gets_no_stale_review_reminder(uow_factory, ctx, clock, rig):
     incident_id, _ = await assessed(uow_factory, ctx, "monitor")
-    await start_threshold_check(StartThresholdCheck(ASSESSOR, incident_id), uow_factory(), ctx)
     clock.advance(hours=24)
-    assert await rig.fire_due() == 1
-    assert rig.chat.sent == []
+    assert await rig.fire_due() == 1  # the first review; the next is 24 hours on
+    await start_threshold_check(StartThresholdCheck(ASSESSOR, incident_id), uow_factory(), ctx)
     async with uow_factory() as uow:
-        assert await uow.deadlines.pending_for(incident_id) == []
-    assert await events_of(uow_factory, incident_id, "ReviewReminderSent") == []
+        assert await uow.deadlines.pending_for(incident_id) == []  # re-assessing stops them
+    clock.advance(hours=24)
+    assert await rig.fire_due() == 0
+    assert len(await events_of(uow_factory, incident_id, "ReviewReminderSent")) == 1
 
 
 async def test_need_more_information_reminds_what_was_missing(uow_factory, ctx, clock, rig):

@@ -89,12 +89,13 @@ async def test_export_writes_the_verified_record_as_json(
     kinds = [e["kind"] for e in record["timeline"]]
     assert kinds == [
         "ReferralReceived",
+        "NotificationItemUpdated",  # the NCSC, ticked from the referral's reference
         "StateChanged",
         "ThresholdAssessed",
         "ThresholdDecisionRecorded",
         "LessonsSubmitted",
     ]
-    assert [e["seq"] for e in record["timeline"]] == [1, 2, 3, 4, 5]
+    assert [e["seq"] for e in record["timeline"]] == [1, 2, 3, 4, 5, 6]
     assert all(len(e["hash"]) == 64 for e in record["timeline"])
     assert record["timeline"][1]["prev_hash"] == record["timeline"][0]["hash"]
     assert record["answers"][0]["answers"] == {"status": ["confirmed"]}
@@ -102,7 +103,7 @@ async def test_export_writes_the_verified_record_as_json(
     assert record["lessons"][0]["answers"]["went_well"] == "Quick call — thanks"
     assert record["verification"] == {
         "intact": True,
-        "events": 5,
+        "events": 6,
         "last_hash": record["timeline"][-1]["hash"],
         "head_mac": record["verification"]["head_mac"],
         "breaks": [],

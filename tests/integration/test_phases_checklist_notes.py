@@ -415,7 +415,14 @@ async def test_the_checklist_starts_outstanding_and_shows_the_ico_deadline(
     assert await checklist_ready(uow_factory, ctx, incident.id) == []  # idempotent
     view = await checklist_view(uow_factory(), incident.id, FOLLOWUPS)
     assert [r.item for r in view.rows] == list(ItemKind)
-    assert {r.status for r in view.rows} == {ItemStatus.OUTSTANDING}
+    # the NCSC referred it (the referral carries its reference): done, and says so
+    ncsc = next(r for r in view.rows if r.item is ItemKind.NCSC)
+    assert (ncsc.status, ncsc.reference, ncsc.reason) == (
+        ItemStatus.DONE,
+        "NCSC-12345",
+        "referred by the NCSC",
+    )
+    assert {r.status for r in view.rows if r is not ncsc} == {ItemStatus.OUTSTANDING}
     fraud = next(r for r in view.rows if r.item is ItemKind.ACTION_FRAUD)
     assert fraud.phone == "0300 123 2040"
     assert view.ico_deadline == incident.referral.detected_at + timedelta(hours=72)
@@ -469,7 +476,11 @@ async def test_recording_the_ico_report_stops_the_reminders(uow_factory, ctx, cl
     clock.advance(hours=30)
     assert await sweep.fire_due() == 0
     assert len(chat.sent) == 1
-    [recorded] = await events(uow_factory, incident.id, "NotificationItemUpdated")
+    [recorded] = [
+        e
+        for e in await events(uow_factory, incident.id, "NotificationItemUpdated")
+        if e.data["item"] == "ico"
+    ]
     assert recorded.data == {
         "item": "ico",
         "status": "done",
@@ -527,7 +538,12 @@ async def test_checklist_entries_need_their_evidence(uow_factory, ctx, clock) ->
     status = {r.item: (r.status, r.done_at) for r in view.rows}
     assert status[ItemKind.NCSC] == (ItemStatus.DONE, clock.now())
     assert status[ItemKind.WARP] == (ItemStatus.NOT_NEEDED, None)
-    assert len(await events(uow_factory, incident.id, "NotificationItemUpdated")) == 2
+    by_people = [
+        e
+        for e in await events(uow_factory, incident.id, "NotificationItemUpdated")
+        if e.actor_id != "system"  # not the NCSC's referral, ticked by the bot
+    ]
+    assert len(by_people) == 2
 
 
 # --- timeline notes --------------------------------------------------------------------------

@@ -29,13 +29,14 @@ from bot.notify_port import Delivery
 from bot.policy.load import load_policy
 from bot.policy.model import Council, Policy
 from bot.usecases.checklist import ChecklistRow, ChecklistView
+from bot.usecases.ending import Ended, Ending
 from bot.usecases.phases import PhaseChanged
 from bot.usecases.threshold import DecisionResult
 from bot.usecases.validation import LIMITS
 from bot.views import page
 from bot.views.card import Fact, IncidentCard, Section, build_card, buttons_for
 from bot.views.home import HomeRow
-from handlers.slack.render import activation, lessons, messages, response, threshold
+from handlers.slack.render import activation, ending, lessons, messages, response, threshold
 from handlers.slack.render.card import card_blocks, card_fallback
 from handlers.slack.render.home import home_view
 from handlers.slack.render.outbound import outbound_blocks, outbound_fallback
@@ -162,6 +163,7 @@ def test_pages_reminders_escalations_and_status_updates(policy: Policy, council:
         page.reminder_message(made, council, NAME, deadline),
         page.escalation_message(made, council, long_names, deadline, 9, NOW, with_buttons=True),
         page.review_reminder(made, council),
+        page.review_reminder(made, council, timedelta(days=3)),
         page.info_reminder(made, council, typed(3000), NOW),
         OutboundMessage(  # the text and title are the bot's; facts carry what people typed
             text=(COUNCIL_NAME + " & ") * 100,
@@ -226,6 +228,24 @@ def test_the_forms(policy: Policy) -> None:
     )
     rec = Recommendation(Outcome.ACTIVATE, reasons, tuple(typed(200) for _ in range(30)))
     accepted_view(threshold.decision_modal("a" * 32, str(made.reference), rec, True))
+
+
+@pytest.mark.parametrize("how", list(Ending))
+def test_ending_forms_and_announcements(how: Ending, council: Council) -> None:
+    """Every obligation "not needed" with the longest reason and reference, the longest reason
+    for ending, a council name that grows when escaped."""
+    made = incident(State.MONITORING)
+    meta = {"incident_id": made.id, "channel": "C" + "1" * 20, "nonce": "n" * 40}
+    accepted_view(ending.ending_modal(made, how, checklist(), council, meta))
+    result = Ended(made, how, State.MONITORING, typed(LIMITS["reason"]), checklist())
+    accepted_message(*ending.ended_message(result, NAME, council))
+    outstanding = ChecklistView(
+        tuple(replace(r, status=ItemStatus.OUTSTANDING) for r in checklist().rows),
+        True,
+        NOW + timedelta(hours=72),
+    )
+    accepted_view(ending.ending_modal(made, how, outstanding, council, meta))
+    accepted_message(*ending.ended_message(replace(result, checklist=outstanding), NAME, None))
 
 
 def test_the_home_tab_with_a_hundred_open_incidents() -> None:

@@ -295,7 +295,7 @@ async def fire_escalation(deadline: Deadline, uow: UnitOfWork, deps: FiringDeps)
         attempt=deadline.attempts,
         gave_up=False,
     )
-    repeat = _repeat(deadline, now, ctx.new_id)
+    repeat = repeat_deadline(deadline, now, ctx.new_id)
     if repeat is not None:
         await uow.deadlines.add(repeat)
 
@@ -304,7 +304,9 @@ async def fire_escalation(deadline: Deadline, uow: UnitOfWork, deps: FiringDeps)
 _OWN_KEYS = frozenset({"first_due_at", "cancelled_at"})
 
 
-def _repeat(deadline: Deadline, now: datetime, new_id: Callable[[], str]) -> Deadline | None:
+def repeat_deadline(
+    deadline: Deadline, now: datetime, new_id: Callable[[], str]
+) -> Deadline | None:
     """The next level of a repeating step, `repeat_after` after this one was due; if this one
     went out so late (an outage) that the next would already be due, `repeat_after` from now,
     so people are not sent two escalations back to back."""

@@ -4,7 +4,9 @@ channel, so the reminder survives the assessor being off shift.
 
 A reminder only fires while the incident is still where the decision left it; and a review
 reminder is superseded by a newer one (the incident was re-assessed and monitored again), so an
-assessor gets one review per decision, not one per decision ever made.
+assessor gets one series of reviews per decision, not one per decision ever made. A review
+repeats at the configured interval (`repeat_after`, as the last escalation step does) until the
+incident is re-assessed or its monitoring is ended: a monitored incident is never forgotten.
 
 A reminder nobody received is retried with the scheduler's backoff and given up on record after
 MAX_ATTEMPTS (about 4 minutes), as the follow-up reminders are.
@@ -28,6 +30,7 @@ from bot.usecases.firing.contact import (
     gave_up,
     locked_in,
     outcome,
+    repeat_deadline,
 )
 from bot.views.page import info_reminder, review_reminder
 
@@ -76,7 +79,11 @@ async def fire_review_reminder(deadline: Deadline, uow: UnitOfWork, deps: Firing
         await uow.deadlines.mark_cancelled(deadline, now)
         return
     council = deps.ctx.policy.councils.get(incident.council_id)
-    outcomes = await _remind(deadline, incident, deps, review_reminder(incident, council))
+    every = deps.ctx.policy.mhclg.review_reminder
+    # rows made before reviews repeated carry no interval: the configured one applies
+    deadline.payload.setdefault("repeat_after", every.total_seconds())
+    message = review_reminder(incident, council, every)
+    outcomes = await _remind(deadline, incident, deps, message)
     given_up = gave_up(deadline, outcomes)
     incident.note(
         "ReviewReminderSent",
@@ -86,7 +93,11 @@ async def fire_review_reminder(deadline: Deadline, uow: UnitOfWork, deps: Firing
         deliveries=outcomes,
         attempt=deadline.attempts,
         gave_up=given_up,
+        review=deadline.level + 1,
     )
+    repeat = repeat_deadline(deadline, now, deps.ctx.new_id)
+    if repeat is not None:
+        await uow.deadlines.add(repeat)
 
 
 async def fire_info_reminder(deadline: Deadline, uow: UnitOfWork, deps: FiringDeps) -> None:

@@ -95,6 +95,8 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         incident_ref = str(await _reference(deps, incident_id))
         view_out = decision_modal(assessment.id, incident_ref, rec, deps.ctx.policy.mhclg.four_eyes)
         await ack(response_action="update", view=view_out)
+        # the answers may have raised the marking (personal data): the cards and topic show it
+        deps.tasks.spawn(deps.room.refresh(incident_id))
 
     @app.view(Form.DECISION.value)
     async def decision_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:

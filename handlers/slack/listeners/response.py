@@ -188,7 +188,7 @@ async def _after_update(deps: SlackDeps, result: status_updates.StatusUpdateResu
     except SlackApiError as exc:
         log.warning("status update not posted to triage", extra={"status": slack_error(exc)})
     await deps.room.refresh(incident_id)
-    wake(deps, [result.next_prompt])
+    wake(deps, [result.next_prompt, *result.ico_reminders])
 
 
 async def _after_checklist(
@@ -314,6 +314,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             impact=text_of(state, i.IMPACT),
             next_steps=text_of(state, i.NEXT_STEPS),
             idempotency_key=meta["nonce"],
+            personal_data=render.PERSONAL_DATA_INVOLVED in (value_of(state, i.PERSONAL_DATA) or []),
         )
         call = status_updates.post_status_update(
             cmd, deps.uow(), deps.ctx, deps.ctx.policy.followups

@@ -31,6 +31,10 @@ class UpdateInput(StrEnum):
     WHAT_CHANGED = "what_changed"
     IMPACT = "impact"
     NEXT_STEPS = "next_steps"
+    PERSONAL_DATA = "personal_data"
+
+
+PERSONAL_DATA_INVOLVED = "involved"  # the checkbox's value
 
 
 class ChecklistInput(StrEnum):
@@ -126,6 +130,28 @@ def status_update_modal(incident: Incident, meta: dict[str, Any]) -> Block:
             text_input(UpdateInput.WHAT_CHANGED, "What changed"),
             text_input(UpdateInput.IMPACT, "Current impact"),
             text_input(UpdateInput.NEXT_STEPS, "Next steps"),
+            {
+                "type": "input",
+                "block_id": UpdateInput.PERSONAL_DATA.value,
+                "label": plain("Personal data"),
+                "optional": True,
+                "hint": plain(
+                    "Tick if personal data has been found to be encrypted, accessed or taken: "
+                    "the incident is then marked OFFICIAL-SENSITIVE and the council is reminded "
+                    "of the ICO's 72 hours.",
+                    2000,
+                ),
+                "element": {
+                    "type": "checkboxes",
+                    "action_id": INPUT_ACTION,
+                    "options": [
+                        {
+                            "text": plain("Personal data is involved", 75),
+                            "value": PERSONAL_DATA_INVOLVED,
+                        }
+                    ],
+                },
+            },
         ],
     )
 
@@ -151,7 +177,10 @@ def checklist_modal(incident: Incident, view: ChecklistView, meta: dict[str, Any
                 hint="Needed for the ICO and Action Fraud when done.",
             ),
             text_input(
-                ChecklistInput.REASON, "Why it is not needed", optional=True, hint="If not needed."
+                ChecklistInput.REASON,
+                "Why it is not needed",
+                optional=True,
+                hint="If not needed. The NCSC is always told.",
             ),
             {
                 "type": "input",
