@@ -20,6 +20,7 @@ from bot.policy.model import (
 )
 from bot.policy.questionnaire import load_questionnaire
 from bot.policy.reader import EMAIL, Node, load_yaml, parse_duration
+from bot.policy.shifts import end_of, instant
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,60}$")
 DEFAULT_GUIDANCE = (
@@ -95,8 +96,11 @@ def _providers(directory: Path) -> tuple[dict[str, Provider], tuple[RotaPeriod, 
                         f"unknown provider {pid!r}", f"use one of: {', '.join(sorted(providers))}"
                     )
                 )
-        end = item.child("to").date() if item.has("to") and item.child("to").value else None
-        rota.append(RotaPeriod(start=item.child("from").date(), end=end, provider_ids=ids))
+        start = instant(item.child("from"))
+        end = end_of(item.child("to")) if item.has("to") and item.child("to").value else None
+        if end is not None and end <= start:
+            raise item.child("to").fail("ends before it starts", "make 'to' later than 'from'")
+        rota.append(RotaPeriod(start=start, end=end, provider_ids=ids))
     if not rota:
         raise doc.child("rota").fail("no rota periods", "add at least one period with 'from'")
     return providers, tuple(rota)
@@ -104,10 +108,16 @@ def _providers(directory: Path) -> tuple[dict[str, Provider], tuple[RotaPeriod, 
 
 def _mhclg(directory: Path) -> Mhclg:
     doc = _node(directory, "mhclg.yml")
-    shifts = tuple(
-        DutyShift(start=s.child("from").date(), manager=_contact(s.child("manager")))
-        for s in doc.child("duty_rota").items()
-    )
+    shifts: list[DutyShift] = []
+    for item in doc.child("duty_rota").items():
+        shift = DutyShift(
+            start=instant(item.child("from")), manager=_contact(item.child("manager"))
+        )
+        if any(s.start == shift.start for s in shifts):
+            raise item.child("from").fail(
+                "two shifts start at the same minute", "give each handover its own time"
+            )
+        shifts.append(shift)
     return Mhclg(
         slack_team_id=doc.child("slack_team_id").str(default=""),
         assessors=tuple(doc.child("assessors").strs()),
@@ -118,7 +128,7 @@ def _mhclg(directory: Path) -> Mhclg:
         review_reminder=doc.child("review_reminder").duration(default="24h"),
         info_reminder=doc.child("info_reminder").duration(default="4h"),
         monitor_guidance=doc.child("monitor_guidance").str(default=DEFAULT_GUIDANCE),
-        duty_rota=shifts,
+        duty_rota=tuple(shifts),
         ncsc_users=tuple(doc.child("observers").child("ncsc").strs())
         if doc.has("observers")
         else (),

@@ -16,7 +16,6 @@ from bot.ports import UnitOfWork
 from bot.usecases.authz import is_assessor, refuse
 from bot.usecases.context import CoreContext
 from bot.usecases.loading import load_incident
-from bot.views.page import LONDON
 
 SENT_BY = "Only the provider (assigned, or on duty today) can record that the MoU was sent."
 SIGNED_BY = "Only the provider or the council itself can record that the MoU was signed."
@@ -27,8 +26,7 @@ def is_incident_provider(actor: Actor, incident: Incident, ctx: CoreContext) -> 
     """Before activation no provider is assigned yet, so the one on duty today may act."""
     if actor.org_kind is not OrgKind.PROVIDER:
         return False
-    today = ctx.clock.now().astimezone(LONDON).date()
-    on_duty = {p.id for p in ctx.policy.providers_on_duty(today)}
+    on_duty = {p.id for p in ctx.policy.providers_on_duty(ctx.clock.now())}
     return actor.org_id in set(incident.provider_ids) | on_duty
 
 

@@ -109,8 +109,8 @@ async def retry_channel(
 
 
 def duty_text(deps: SlackDeps) -> str:
-    manager = deps.ctx.policy.mhclg.duty_manager(deps.ctx.clock.now().date())
+    manager = deps.ctx.policy.mhclg.duty_manager(deps.ctx.clock.now())
     if manager is None:
-        return "No MHCLG duty manager is configured for today (config/mhclg.yml duty_rota)."
+        return "No MHCLG duty manager is on the rota now (config/mhclg.yml duty_rota)."
     mention = f"<@{manager.slack_user}>" if manager.slack_user else user_text(manager.name)
     return f"MHCLG duty manager now: {mention} ({user_text(manager.phone or manager.email)})"
