@@ -7,8 +7,10 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot.app.container import build_container
+from bot.app.councils import import_councils
 from bot.app.export import run_export
 from bot.app.figures import run_figures
 from bot.app.logging import configure_logging
@@ -33,6 +35,13 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "verify-timeline", help="check every incident's hash-chained timeline for tampering"
     )
+    councils = sub.add_parser("councils", help="manage the council register")
+    council_sub = councils.add_subparsers(dest="councils_command", metavar="action", required=True)
+    imp = council_sub.add_parser(
+        "import", help="load councils from the official register's CSV (code, name, type, region)"
+    )
+    imp.add_argument("file", help="the CSV file")
+    imp.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
     export = sub.add_parser("export", help="write one incident's full record as JSON (audit)")
     export.add_argument("reference", help="the incident, e.g. CIR-2026-0001")
     export.add_argument("--output", metavar="FILE", help="write to FILE instead of stdout")
@@ -97,6 +106,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_export(load_settings(), args.reference, args.output)
         if args.command == "figures":
             return run_figures(load_settings(), args.month, args.output)
+        if args.command == "councils":
+            config_dir = load_settings().config_dir
+            return import_councils(
+                Path(args.file), config_dir, dry_run=args.dry_run, out=sys.stdout
+            )
         return _run(args.command)
     except (ConfigError, DatabaseUrlError, migrate.SchemaError) as exc:
         print(f"cir-bot: cannot start: {exc}", file=sys.stderr)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from enum import StrEnum
 from pathlib import Path
 
 from bot.policy.errors import ConfigError
@@ -20,8 +21,10 @@ from bot.policy.model import (
 )
 from bot.policy.questionnaire import load_questionnaire
 from bot.policy.reader import EMAIL, Node, load_yaml, parse_duration
+from bot.policy.register import CouncilType, Region
 from bot.policy.shifts import end_of, instant
 
+OPTIONAL_CODE = re.compile(r"^(E\d{8})?$")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,60}$")
 DEFAULT_GUIDANCE = (
     "MHCLG has assessed this incident as below the threshold for CIR support for now. "
@@ -47,17 +50,33 @@ def _contact(node: Node) -> Contact:
     )
 
 
+def _choice(node: Node, allowed: type[StrEnum], default: str | None = None) -> str:
+    value = node.str(default=default)
+    if value and value not in {a.value for a in allowed}:
+        raise node.fail(f"unknown {value!r}", f"use one of: {', '.join(a.value for a in allowed)}")
+    return value
+
+
 def _councils(directory: Path) -> dict[str, Council]:
     root = _node(directory, "councils.yml").child("councils")
     councils: dict[str, Council] = {}
+    codes: dict[str, str] = {}
     for item in root.items():
         cid = item.child("id").str(pattern=SLUG)
         if cid in councils:
             raise item.child("id").fail(f"duplicate council id {cid!r}", "give each council one id")
+        code = item.child("code").str(default="", pattern=OPTIONAL_CODE)
+        if code and code in codes:
+            raise item.child("code").fail(
+                f"code {code} is also council {codes[code]!r}", "give each council its own code"
+            )
+        codes[code] = cid
         councils[cid] = Council(
             id=cid,
             name=item.child("name").str(),
-            region=item.child("region").str(),
+            region=_choice(item.child("region"), Region),
+            council_type=_choice(item.child("type"), CouncilType, default=""),
+            code=code,
             warp=item.child("warp").str(default=""),
             contacts=tuple(_contact(c) for c in item.child("contacts").items()),
             slack_connect=item.child("slack_connect").bool(default=False),

@@ -27,6 +27,8 @@ class Council:
     slack_connect: bool = False
     slack_team_id: str = ""
     teams_tenant_id: str = ""
+    code: str = ""  # the ONS local authority code (E06000001), from the official register
+    council_type: str = ""  # a register.CouncilType value, e.g. "London borough"
 
 
 @dataclass(frozen=True)
