@@ -22,6 +22,7 @@ from storage.engagements import SqlEngagementRepository
 from storage.followups import SqlChecklistRepository, SqlLessonsRepository
 from storage.mapping import incident_values
 from storage.models import IncidentRow, TimelineEventRow
+from storage.org_bindings import SqlOrgBindingRepository
 from storage.repositories import SqlIncidentRepository, SqlTimelineRepository
 
 
@@ -43,6 +44,7 @@ class SqlUnitOfWork:
     checklist: SqlChecklistRepository
     lessons: SqlLessonsRepository
     engagements: SqlEngagementRepository
+    org_bindings: SqlOrgBindingRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -60,6 +62,7 @@ class SqlUnitOfWork:
         self.checklist = SqlChecklistRepository(self.session)
         self.lessons = SqlLessonsRepository(self.session)
         self.engagements = SqlEngagementRepository(self.session)
+        self.org_bindings = SqlOrgBindingRepository(self.session)
         return self
 
     async def __aexit__(

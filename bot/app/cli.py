@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.app.container import build_container
+from bot.app.container import Container, build_container
 from bot.app.councils import import_councils
 from bot.app.export import run_export
 from bot.app.figures import run_figures
@@ -17,6 +17,7 @@ from bot.app.logging import configure_logging
 from bot.app.settings import load_settings
 from bot.domain.timeline import verify
 from bot.policy.errors import ConfigError
+from bot.usecases.org_bindings import Unrecognised, unrecognised_councils
 from storage import migrate
 from storage.database import DatabaseUrlError, create_engine_for, parse_database_url
 from storage.uow import SqlUnitOfWorkFactory
@@ -75,6 +76,27 @@ async def _verify_timeline() -> int:
     return 0 if not broken else 1
 
 
+async def _unrecognised(container: Container) -> list[Unrecognised]:
+    try:
+        return await unrecognised_councils(container.uow(), container.ctx)
+    finally:
+        await container.close()
+
+
+def unrecognised_warning(councils: list[Unrecognised]) -> str:
+    names = ", ".join(
+        f"{u.council.id} ({u.waiting} waiting for MHCLG to confirm)" if u.waiting else u.council.id
+        for u in councils
+    )
+    return (
+        f"warning: {len(councils)} council(s) invited by Slack Connect cannot be recognised on "
+        f"Slack yet (no slack_team_id in councils.yml, none learnt and confirmed): {names}. "
+        "Their people can read an incident's channel but cannot act for the council. Fix: set "
+        "slack_team_id in councils.yml, or confirm the workspace the bot asks about in the "
+        "triage channel once the council's contact accepts an invitation."
+    )
+
+
 def _run(command: str) -> int:
     settings = load_settings()
     configure_logging(settings.log_level)
@@ -85,8 +107,10 @@ def _run(command: str) -> int:
         return 0
     if command == "check-config":
         container = build_container(settings)
-        asyncio.run(container.close())
+        unrecognised = asyncio.run(_unrecognised(container))
         print(f"configuration OK ({len(container.ctx.policy.councils)} councils)")
+        if unrecognised:
+            print(unrecognised_warning(unrecognised))
         return 0
     if command == "verify-timeline":
         return asyncio.run(_verify_timeline())

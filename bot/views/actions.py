@@ -27,6 +27,8 @@ class Action(StrEnum):
     GENERATE_REPORT = "generate_report"
     SHARE_REPORT = "share_report"
     OPEN_INCIDENT_CHANNEL = "open_incident_channel"
+    CONFIRM_SLACK_TEAM = "confirm_slack_team"
+    REJECT_SLACK_TEAM = "reject_slack_team"
 
 
 class Form(StrEnum):

@@ -8,6 +8,7 @@ user's, so the organisation comes from the user's own team (payload `user.team_i
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from slack_sdk.errors import SlackApiError
@@ -27,7 +28,15 @@ class SlackUser:
 
 
 class Identity:
-    def __init__(self, client: AsyncWebClient, policy: Policy, *, ttl_seconds: float = 600) -> None:
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        policy: Policy,
+        *,
+        ttl_seconds: float = 600,
+        learnt: Callable[[str], Awaitable[str | None]] | None = None,
+    ) -> None:
+        self._learnt = learnt  # a team id -> its council, learnt and confirmed (org_bindings)
         self._client = client
         self._policy = policy
         self._ttl = ttl_seconds
@@ -56,6 +65,9 @@ class Identity:
         user = await self.user(user_id, user_team_id)
         team = user_team_id or user.team_id
         kind, org = self.organisation(user_id, team, guest=user.guest)
+        if kind is OrgKind.UNKNOWN and not user.guest and team and self._learnt is not None:
+            council = await self._learnt(team)  # a council workspace MHCLG has confirmed
+            kind, org = (OrgKind.COUNCIL, council) if council else (kind, org)
         return Actor(user_id=f"slack:{team}:{user_id}", name=user.name, org_kind=kind, org_id=org)
 
     def organisation(

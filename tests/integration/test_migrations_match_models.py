@@ -8,10 +8,12 @@ from sqlalchemy.pool import NullPool
 
 import storage.engagement_models
 import storage.followup_models
+import storage.org_binding_models
 from storage.database import DatabaseTarget
 from storage.models import Base
 
 assert storage.engagement_models and storage.followup_models  # their tables join Base.metadata
+assert storage.org_binding_models
 
 
 def test_migrated_schema_matches_the_models(db_target: DatabaseTarget) -> None:
