@@ -58,6 +58,15 @@ TYPE_ALIASES = {
     "county council": CouncilType.COUNTY,
 }
 CODE = re.compile(r"^E\d{8}$")  # ONS local authority codes in England: E06000001
+# The ONS code's first three characters say the kind of authority: a row whose type disagrees
+# has probably had its columns shifted, so it is pointed out (the import still goes ahead).
+CODE_TYPES = {
+    "E06": CouncilType.UNITARY,
+    "E07": CouncilType.DISTRICT,
+    "E08": CouncilType.METROPOLITAN_DISTRICT,
+    "E09": CouncilType.LONDON_BOROUGH,
+    "E10": CouncilType.COUNTY,
+}
 COLUMNS = ("code", "name", "type", "region")
 REGISTER_KEYS = ("id", "code", "name", "type", "region")
 # Words that name the kind of council rather than the place: taken off to match names and ids
@@ -139,9 +148,21 @@ def read_register(text: str) -> tuple[list[RegisterRow], list[Problem]]:
         problems += [Problem(line, f"{cell['code'] or cell['name']}: {b}", True) for b in bad]
         if not bad and region and kind:
             rows.append(RegisterRow(line, cell["code"], cell["name"], kind, region))
+            problems += [Problem(line, f"{cell['code']}: {w}", False) for w in _odd(rows[-1])]
     if not rows and not problems:
         problems.append(Problem(0, "the file lists no councils", True))
     return rows, problems
+
+
+def _odd(row: RegisterRow) -> list[str]:
+    """Facts that contradict each other: worth a look, not a refusal."""
+    odd = []
+    expected = CODE_TYPES.get(row.code[:3])
+    if expected is not None and expected is not row.type:
+        odd.append(f"type {row.type.value!r} but the code says {expected.value!r}")
+    if (row.type is CouncilType.LONDON_BOROUGH) != (row.region is Region.LONDON):
+        odd.append(f"a {row.type.value.lower()} in {row.region.value}")
+    return odd
 
 
 @dataclass

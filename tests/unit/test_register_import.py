@@ -15,7 +15,7 @@ from bot.app.cli import main
 from bot.app.councils import import_councils
 from bot.app.settings import DEFAULT_CONFIG_DIR
 from bot.policy.load import load_policy
-from bot.policy.register import CouncilType, Region
+from bot.policy.register import CODE_TYPES, CouncilType, Region
 
 # The shipped sample's councils as the official register names them.
 SAMPLE = [
@@ -33,15 +33,14 @@ SAMPLE = [
 
 def register(extra: int = 320, rows: list[tuple[str, ...]] | None = None) -> str:
     """The sample's nine and `extra` made-up councils, every type and region."""
-    made_up = [
-        (
-            f"E07{n:06d}",
-            f"Testborough {n:03d}",
-            list(CouncilType)[n % len(CouncilType)].value,
-            list(Region)[n % len(Region)].value,
-        )
-        for n in range(1, extra + 1)
-    ]
+    made_up = []
+    for n in range(1, extra + 1):
+        kind = list(CouncilType)[n % len(CouncilType)]
+        region = Region.LONDON if kind is CouncilType.LONDON_BOROUGH else list(Region)[n % 9]
+        if region is Region.LONDON and kind is not CouncilType.LONDON_BOROUGH:
+            region = Region.SOUTH_EAST
+        prefix = {v: k for k, v in CODE_TYPES.items()}[kind]
+        made_up.append((f"{prefix}{n + 100:06d}", f"Testborough {n:03d}", kind.value, region.value))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["code", "name", "type", "region"])
@@ -96,10 +95,10 @@ def test_330_councils_import_and_reimport_without_losing_contacts_or_ids(
         assert now.slack_team_id == council.slack_team_id
     assert councils["hackney"].slack_team_id == "T0HACKNEY"
     assert councils["copeland"].name == "Cumberland"  # renamed by the register, same id
-    new = councils["testborough-001"]
+    new = councils["testborough-010"]
     assert (new.code, new.council_type, new.region) == (
-        "E07000001",
-        "London borough",
+        "E06000110",
+        "Unitary authority",
         "North West",
     )
     assert new.warp == "North West WARP"  # the region's WARP, where the register agrees on one
@@ -139,8 +138,9 @@ def test_every_problem_is_reported_by_line_and_nothing_changes(
         ("E06000099", "London Borough of Hackney", "London borough", "London"),  # line 5: name
         ("E06000100", "Atlantis", "Unitary authority", "Wales"),  # line 6
         ("E06000101", "Lyonesse", "Parish", "South West"),  # line 7
-        ("E0600", "Shortcode", "Unitary authority", "South West"),  # line 8
-        ("", "Nameless", "", "South West"),  # line 9
+        ("E07000102", "Camelot", "Unitary authority", "London"),  # line 8 (warnings only)
+        ("E0600", "Shortcode", "Unitary authority", "South West"),  # line 9
+        ("", "Nameless", "", "South West"),  # line 10
     ]
     code, report = run(tmp_path, config_dir, register(rows=rows))
     assert code == 1
@@ -149,9 +149,11 @@ def test_every_problem_is_reported_by_line_and_nothing_changes(
         "line 5: E06000099: duplicate name: same as line 3",
         "line 6: E06000100: unknown region 'Wales' (use one of: North East",
         "line 7: E06000101: unknown type 'Parish' (use one of: Unitary authority",
-        "line 8: E0600: code 'E0600' is not an ONS code like E06000001",
-        "line 9: Nameless: code is empty",
-        "line 9: Nameless: type is empty",
+        "warning: line 8: E07000102: type 'Unitary authority' but the code says 'Non-metro",
+        "warning: line 8: E07000102: a unitary authority in London",
+        "line 9: E0600: code 'E0600' is not an ONS code like E06000001",
+        "line 10: Nameless: code is empty",
+        "line 10: Nameless: type is empty",
         "7 error(s): nothing imported",
     ):
         assert expected in report
