@@ -46,8 +46,10 @@ async def note(env: SlackEnv, channel: str, text: str) -> None:
     await env.send(command)
 
 
-def click(env: SlackEnv, action: str, user: str, team: str, message_ts: str = "1.000") -> str:
+def click(env: SlackEnv, action: str, user: str, team: str) -> str:
+    """A press of the question's button; the question is the triage channel's newest post."""
     [question] = [m for m in env.slack.messages("C0TRIAGE") if "workspace" in json.dumps(m)]
+    newest = max((ts for ch, ts in env.slack._posted if ch == "C0TRIAGE"), key=float)
     [button] = [
         e
         for b in question["blocks"]
@@ -62,7 +64,7 @@ def click(env: SlackEnv, action: str, user: str, team: str, message_ts: str = "1
         team_id="T0MHCLG",
         user_team_id=team,
         channel_id="C0TRIAGE",
-        message_ts=question.get("ts", message_ts),
+        message_ts=newest,
     )
 
 
