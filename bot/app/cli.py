@@ -93,7 +93,8 @@ def unrecognised_warning(councils: list[Unrecognised]) -> str:
         f"Slack yet (no slack_team_id in councils.yml, none learnt and confirmed): {names}. "
         "Their people can read an incident's channel but cannot act for the council. Fix: set "
         "slack_team_id in councils.yml, or confirm the workspace the bot asks about in the "
-        "triage channel once the council's contact accepts an invitation."
+        "triage channel when the council's contact accepts an invitation (asked again at each "
+        "acceptance until answered)."
     )
 
 

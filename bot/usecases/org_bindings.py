@@ -63,7 +63,8 @@ async def learn_team(
 ) -> TeamProposal | None:
     """After an invitation is accepted (`team_id`: the accepting person's own workspace): a
     proposal for MHCLG, or None when there is nothing to ask (not one of our invitations to a
-    council, a team id Slack would never send, already known, already asked, refused)."""
+    council, a team id Slack would never send, already configured or decided, refused). An
+    undecided workspace is put to MHCLG again, so a lost question is not the end of it."""
     if not invite_id or not TEAM_ID.match(team_id):
         return None
     async with uow:
@@ -77,7 +78,11 @@ async def learn_team(
         owner = _configured_owner(ctx.policy, team_id)
         known = await uow.org_bindings.get(invite.platform, team_id)
         if known is not None and known.org_id == council.id:
-            return None  # confirmed, rejected or waiting: asked once is enough
+            if known.status is not BindingStatus.PENDING:
+                return None  # decided: MHCLG is not asked twice
+            # still undecided (the question may never have reached the triage channel): ask
+            # again, without a second timeline entry
+            return TeamProposal(known, council.name, str(incident.reference))
         if owner or known is not None:
             _not_learnt(incident, ctx, team_id, council.id, owner or _owner_name(ctx, known))
             await uow.commit()

@@ -48,7 +48,7 @@ async def note(env: SlackEnv, channel: str, text: str) -> None:
 
 def click(env: SlackEnv, action: str, user: str, team: str) -> str:
     """A press of the question's button; the question is the triage channel's newest post."""
-    [question] = [m for m in env.slack.messages("C0TRIAGE") if "workspace" in json.dumps(m)]
+    question = [m for m in env.slack.messages("C0TRIAGE") if "workspace" in json.dumps(m)][-1]
     newest = max((ts for ch, ts in env.slack._posted if ch == "C0TRIAGE"), key=float)
     [button] = [
         e
@@ -97,6 +97,10 @@ async def test_a_council_user_is_recognised_once_mhclg_confirms_the_learnt_works
     }
     unrecognised = await unrecognised_councils(slack_env.container.uow(), slack_env.container.ctx)
     assert {u.council.id: u.waiting for u in unrecognised}["hackney"] == "T0HACKNEY"
+
+    await accept(slack_env, invite_id)  # another acceptance before anyone answered: asked again
+    assert len([t for t in slack_env.texts("C0TRIAGE") if "Slack workspace" in t]) == 2
+    assert (await kinds(slack_env, incident_id)).count("SlackTeamLearnt") == 1
 
     await slack_env.send(click(slack_env, "confirm_slack_team", "U0KPMG1", "T0KPMG"))
     refusal = slack_env.slack.calls_to("chat.postEphemeral")[-1]
