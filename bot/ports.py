@@ -23,6 +23,7 @@ from bot.domain.deadlines import Deadline, DeadlineKind
 from bot.domain.engagement import Engagement
 from bot.domain.incident import Incident
 from bot.domain.lessons import LessonsCollection, LessonsSubmission
+from bot.domain.org_bindings import BindingStatus, TeamBinding
 from bot.domain.reference import Reference
 from bot.domain.timeline import TimelineEvent
 
@@ -131,6 +132,16 @@ class LessonsRepository(Protocol):
     async def add_submission(self, submission: LessonsSubmission) -> None: ...
 
 
+class OrgBindingRepository(Protocol):
+    async def get(self, platform: Platform, team_id: str) -> TeamBinding | None: ...
+
+    async def save(self, binding: TeamBinding) -> None: ...
+
+    async def teams(self, platform: Platform, status: BindingStatus) -> dict[str, str]:
+        """Workspaces in that status: team id -> organisation id."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """Repositories are read-only properties here so an implementation may expose subtypes."""
 
@@ -166,6 +177,9 @@ class UnitOfWork(Protocol):
 
     @property
     def engagements(self) -> EngagementRepository: ...
+
+    @property
+    def org_bindings(self) -> OrgBindingRepository: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
 

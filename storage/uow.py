@@ -24,6 +24,7 @@ from storage.followups import SqlChecklistRepository, SqlLessonsRepository
 from storage.heads import SqlHeadRepository
 from storage.mapping import incident_values
 from storage.models import IncidentRow, TimelineEventRow
+from storage.org_bindings import SqlOrgBindingRepository
 from storage.repositories import SqlIncidentRepository, SqlTimelineRepository
 
 
@@ -46,6 +47,7 @@ class SqlUnitOfWork:
     lessons: SqlLessonsRepository
     engagements: SqlEngagementRepository
     heads: SqlHeadRepository
+    org_bindings: SqlOrgBindingRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], key: TimelineKey) -> None:
         self._sessions = sessions
@@ -65,6 +67,7 @@ class SqlUnitOfWork:
         self.lessons = SqlLessonsRepository(self.session)
         self.engagements = SqlEngagementRepository(self.session)
         self.heads = SqlHeadRepository(self.session)
+        self.org_bindings = SqlOrgBindingRepository(self.session)
         return self
 
     async def __aexit__(

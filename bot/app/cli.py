@@ -7,14 +7,17 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
-from bot.app.container import build_container
+from bot.app.container import Container, build_container
+from bot.app.councils import import_councils
 from bot.app.export import run_export
 from bot.app.figures import run_figures
 from bot.app.logging import configure_logging
 from bot.app.settings import load_settings
 from bot.app.timeline_key import timeline_key
 from bot.policy.errors import ConfigError
+from bot.usecases.org_bindings import Unrecognised, unrecognised_councils
 from storage import migrate
 from storage.audit import audit
 from storage.database import DatabaseUrlError, create_engine_for, parse_database_url
@@ -35,6 +38,13 @@ def _parser() -> argparse.ArgumentParser:
         "verify-timeline",
         help="check every incident's keyed timeline, chain head and reference for tampering",
     )
+    councils = sub.add_parser("councils", help="manage the council register")
+    council_sub = councils.add_subparsers(dest="councils_command", metavar="action", required=True)
+    imp = council_sub.add_parser(
+        "import", help="load councils from the official register's CSV (code, name, type, region)"
+    )
+    imp.add_argument("file", help="the CSV file")
+    imp.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
     export = sub.add_parser("export", help="write one incident's full record as JSON (audit)")
     export.add_argument("reference", help="the incident, e.g. CIR-2026-0001")
     export.add_argument("--output", metavar="FILE", help="write to FILE instead of stdout")
@@ -63,6 +73,28 @@ async def _verify_timeline() -> int:
     return 0 if not broken else 1
 
 
+async def _unrecognised(container: Container) -> list[Unrecognised]:
+    try:
+        return await unrecognised_councils(container.uow(), container.ctx)
+    finally:
+        await container.close()
+
+
+def unrecognised_warning(councils: list[Unrecognised]) -> str:
+    names = ", ".join(
+        f"{u.council.id} ({u.waiting} waiting for MHCLG to confirm)" if u.waiting else u.council.id
+        for u in councils
+    )
+    return (
+        f"warning: {len(councils)} council(s) invited by Slack Connect cannot be recognised on "
+        f"Slack yet (no slack_team_id in councils.yml, none learnt and confirmed): {names}. "
+        "Their people can read an incident's channel but cannot act for the council. Fix: set "
+        "slack_team_id in councils.yml, or confirm the workspace the bot asks about in the "
+        "triage channel when the council's contact accepts an invitation (asked again at each "
+        "acceptance until answered)."
+    )
+
+
 def _run(command: str) -> int:
     settings = load_settings()
     configure_logging(settings.log_level)
@@ -73,8 +105,10 @@ def _run(command: str) -> int:
         return 0
     if command == "check-config":
         container = build_container(settings)
-        asyncio.run(container.close())
+        unrecognised = asyncio.run(_unrecognised(container))
         print(f"configuration OK ({len(container.ctx.policy.councils)} councils)")
+        if unrecognised:
+            print(unrecognised_warning(unrecognised))
         return 0
     if command == "verify-timeline":
         return asyncio.run(_verify_timeline())
@@ -94,6 +128,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_export(load_settings(), args.reference, args.output)
         if args.command == "figures":
             return run_figures(load_settings(), args.month, args.output)
+        if args.command == "councils":
+            config_dir = load_settings().config_dir
+            return import_councils(
+                Path(args.file), config_dir, dry_run=args.dry_run, out=sys.stdout
+            )
         return _run(args.command)
     except (ConfigError, DatabaseUrlError, migrate.SchemaError) as exc:
         print(f"cir-bot: cannot start: {exc}", file=sys.stderr)

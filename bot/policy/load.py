@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from enum import StrEnum
 from pathlib import Path
 
 from bot.policy.errors import ConfigError
@@ -20,7 +21,10 @@ from bot.policy.model import (
 )
 from bot.policy.questionnaire import load_questionnaire
 from bot.policy.reader import EMAIL, Node, load_yaml, parse_duration
+from bot.policy.register import CouncilType, Region
+from bot.policy.shifts import end_of, instant
 
+OPTIONAL_CODE = re.compile(r"^(E\d{8})?$")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,60}$")
 DEFAULT_GUIDANCE = (
     "MHCLG has assessed this incident as below the threshold for CIR support for now. "
@@ -46,17 +50,33 @@ def _contact(node: Node) -> Contact:
     )
 
 
+def _choice(node: Node, allowed: type[StrEnum], default: str | None = None) -> str:
+    value = node.str(default=default)
+    if value and value not in {a.value for a in allowed}:
+        raise node.fail(f"unknown {value!r}", f"use one of: {', '.join(a.value for a in allowed)}")
+    return value
+
+
 def _councils(directory: Path) -> dict[str, Council]:
     root = _node(directory, "councils.yml").child("councils")
     councils: dict[str, Council] = {}
+    codes: dict[str, str] = {}
     for item in root.items():
         cid = item.child("id").str(pattern=SLUG)
         if cid in councils:
             raise item.child("id").fail(f"duplicate council id {cid!r}", "give each council one id")
+        code = item.child("code").str(default="", pattern=OPTIONAL_CODE)
+        if code and code in codes:
+            raise item.child("code").fail(
+                f"code {code} is also council {codes[code]!r}", "give each council its own code"
+            )
+        codes[code] = cid
         councils[cid] = Council(
             id=cid,
             name=item.child("name").str(),
-            region=item.child("region").str(),
+            region=_choice(item.child("region"), Region),
+            council_type=_choice(item.child("type"), CouncilType, default=""),
+            code=code,
             warp=item.child("warp").str(default=""),
             contacts=tuple(_contact(c) for c in item.child("contacts").items()),
             slack_connect=item.child("slack_connect").bool(default=False),
@@ -95,8 +115,11 @@ def _providers(directory: Path) -> tuple[dict[str, Provider], tuple[RotaPeriod, 
                         f"unknown provider {pid!r}", f"use one of: {', '.join(sorted(providers))}"
                     )
                 )
-        end = item.child("to").date() if item.has("to") and item.child("to").value else None
-        rota.append(RotaPeriod(start=item.child("from").date(), end=end, provider_ids=ids))
+        start = instant(item.child("from"))
+        end = end_of(item.child("to")) if item.has("to") and item.child("to").value else None
+        if end is not None and end <= start:
+            raise item.child("to").fail("ends before it starts", "make 'to' later than 'from'")
+        rota.append(RotaPeriod(start=start, end=end, provider_ids=ids))
     if not rota:
         raise doc.child("rota").fail("no rota periods", "add at least one period with 'from'")
     return providers, tuple(rota)
@@ -104,10 +127,16 @@ def _providers(directory: Path) -> tuple[dict[str, Provider], tuple[RotaPeriod, 
 
 def _mhclg(directory: Path) -> Mhclg:
     doc = _node(directory, "mhclg.yml")
-    shifts = tuple(
-        DutyShift(start=s.child("from").date(), manager=_contact(s.child("manager")))
-        for s in doc.child("duty_rota").items()
-    )
+    shifts: list[DutyShift] = []
+    for item in doc.child("duty_rota").items():
+        shift = DutyShift(
+            start=instant(item.child("from")), manager=_contact(item.child("manager"))
+        )
+        if any(s.start == shift.start for s in shifts):
+            raise item.child("from").fail(
+                "two shifts start at the same minute", "give each handover its own time"
+            )
+        shifts.append(shift)
     return Mhclg(
         slack_team_id=doc.child("slack_team_id").str(default=""),
         assessors=tuple(doc.child("assessors").strs()),
@@ -118,7 +147,7 @@ def _mhclg(directory: Path) -> Mhclg:
         review_reminder=doc.child("review_reminder").duration(default="24h"),
         info_reminder=doc.child("info_reminder").duration(default="4h"),
         monitor_guidance=doc.child("monitor_guidance").str(default=DEFAULT_GUIDANCE),
-        duty_rota=shifts,
+        duty_rota=tuple(shifts),
         ncsc_users=tuple(doc.child("observers").child("ncsc").strs())
         if doc.has("observers")
         else (),

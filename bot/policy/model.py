@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import datetime, timedelta
 
 from bot.policy.followups import Followups
 from bot.policy.questionnaire import Questionnaire
@@ -27,6 +27,8 @@ class Council:
     slack_connect: bool = False
     slack_team_id: str = ""
     teams_tenant_id: str = ""
+    code: str = ""  # the ONS local authority code (E06000001), from the official register
+    council_type: str = ""  # a register.CouncilType value, e.g. "London borough"
 
 
 @dataclass(frozen=True)
@@ -41,17 +43,21 @@ class Provider:
 
 @dataclass(frozen=True)
 class RotaPeriod:
-    start: date
-    end: date | None
+    """Instants (timezone-aware): on duty from `start` up to, not including, `end`."""
+
+    start: datetime
+    end: datetime | None
     provider_ids: tuple[str, ...]
 
-    def covers(self, day: date) -> bool:
-        return self.start <= day and (self.end is None or day <= self.end)
+    def covers(self, at: datetime) -> bool:
+        return self.start <= at and (self.end is None or at < self.end)
 
 
 @dataclass(frozen=True)
 class DutyShift:
-    start: date
+    """On duty from `start` (an instant: a London handover time) until the next shift starts."""
+
+    start: datetime
     manager: Contact
 
 
@@ -70,8 +76,10 @@ class Mhclg:
     ncsc_users: tuple[str, ...] = ()  # read-only observers (often guests in MHCLG's workspace)
     gc3_users: tuple[str, ...] = ()
 
-    def duty_manager(self, day: date) -> Contact | None:
-        current = [s for s in self.duty_rota if s.start <= day]
+    def duty_manager(self, at: datetime) -> Contact | None:
+        """Who is on duty at that instant: the latest shift begun by then (handovers are to the
+        minute, so an escalation at 08:00 London goes to the manager who took over at 08:00)."""
+        current = [s for s in self.duty_rota if s.start <= at]
         return max(current, key=lambda s: s.start).manager if current else None
 
 
@@ -101,8 +109,9 @@ class Policy:
     questionnaire: Questionnaire
     followups: Followups
 
-    def providers_on_duty(self, day: date) -> tuple[Provider, ...]:
+    def providers_on_duty(self, at: datetime) -> tuple[Provider, ...]:
+        """The latest-starting period covering the instant decides (a later entry overrides)."""
         for period in sorted(self.rota, key=lambda p: p.start, reverse=True):
-            if period.covers(day):
+            if period.covers(at):
                 return tuple(self.providers[p] for p in period.provider_ids)
         return ()

@@ -15,6 +15,9 @@ from bot.policy.errors import ConfigError
 
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+# libyaml's safe loader when installed: the whole register (300+ councils) loads in a tenth of
+# the time, which is start-up time.
+_SAFE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 
 
@@ -29,7 +32,7 @@ def parse_duration(text: str) -> timedelta:
 def load_yaml(path: Path) -> Any:
     try:
         with path.open(encoding="utf-8") as handle:
-            return yaml.safe_load(handle)
+            return yaml.load(handle, Loader=_SAFE)  # noqa: S506 (a safe loader)
     except FileNotFoundError:
         raise ConfigError(
             str(path), "(file)", "the file is missing", f"restore {path.name} from the repository"

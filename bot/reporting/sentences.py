@@ -177,6 +177,19 @@ _SENTENCES = {
         f"{len(d.get('recommendations') or ())} recommendation(s)"
     ),
     "LessonsCollectionClosed": lambda d, n: "Lessons-learned collection closed",
+    "SlackTeamLearnt": lambda d, n: (
+        f"The council's contact accepted the Slack Connect invitation from Slack workspace "
+        f"{text(d, 'team_id')}, put to MHCLG to confirm"
+    ),
+    "SlackTeamConfirmed": lambda d, n: (
+        f"MHCLG confirmed Slack workspace {text(d, 'team_id')} as the council's"
+    ),
+    "SlackTeamRejected": lambda d, n: (
+        f"MHCLG said Slack workspace {text(d, 'team_id')} is not the council's"
+    ),
+    "SlackTeamNotLearnt": lambda d, n: (
+        f"Slack workspace {text(d, 'team_id')} not taken as the council's: {text(d, 'reason')}"
+    ),
     "ReportGenerated": lambda d, n: (
         f"Post-incident report version {text(d, 'version')} generated "
         f"(SHA-256 {text(d, 'sha256')[:16]}...)"

@@ -13,7 +13,7 @@ in its own transaction, which must not run inside a firing that holds the incide
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 
 from bot.chat_port import ChatDelivery
 from bot.domain.actors import SYSTEM, Actor
@@ -36,14 +36,18 @@ ASSESSORS_ONLY = "Only MHCLG's configured CIR assessors can activate an incident
 CHOICES = ("on_duty", "other", "both")
 
 
-def choose_providers(policy: Policy, choice: str, day: date) -> tuple[Provider, ...]:
-    """ "on_duty" follows the rota for `day`; "other" is whoever is not on duty; "both" sends
-    every configured provider (a mass event); a provider id picks that provider."""
+def choose_providers(policy: Policy, choice: str, at: datetime) -> tuple[Provider, ...]:
+    """ "on_duty" follows the rota at the instant `at` (rotas hand over by the minute); "other"
+    is whoever is not on duty; "both" sends every configured provider (a mass event); a
+    provider id picks that provider."""
     choice = choice.strip().lower()
-    on_duty = policy.providers_on_duty(day)
+    on_duty = policy.providers_on_duty(at)
     if choice == "on_duty":
         if not on_duty:
-            raise DomainError(f"No provider is on the rota for {day:%d %b %Y}; choose one.")
+            when = at.astimezone(LONDON)
+            raise DomainError(
+                f"No provider is on the rota at {when:%H:%M %Z} on {when:%d %b %Y}; choose one."
+            )
         return on_duty
     if choice == "other":
         others = tuple(p for p in policy.providers.values() if p not in on_duty)
@@ -103,7 +107,7 @@ async def activate_incident(
         now = ctx.clock.now()
         # The aggregate refuses first if the MoU is neither signed nor overridden, saying why.
         incident.move_to(State.ACTIVATED, cmd.actor, now, choice=cmd.choice)
-        providers = choose_providers(ctx.policy, cmd.choice, now.astimezone(LONDON).date())
+        providers = choose_providers(ctx.policy, cmd.choice, now)
         ids = [p.id for p in providers]
         incident.provider_ids = tuple(ids)
         deadline_at = contact_deadline_at(now, ctx.policy.ladder)

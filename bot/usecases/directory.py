@@ -11,7 +11,6 @@ from bot.domain.actors import Actor, OrgKind
 from bot.domain.errors import NotAuthorised
 from bot.policy.model import Contact, Council
 from bot.usecases.context import CoreContext
-from bot.views.clock import LONDON
 
 REFERRAL_BY = "Only MHCLG's CIR team can log a referral."
 DUTY_FOR = "The duty manager's details are for MHCLG's CIR team and the providers."
@@ -30,10 +29,11 @@ def authorise_referral(actor: Actor) -> None:
 
 
 def duty_manager(actor: Actor, ctx: CoreContext) -> Contact | None:
-    """Today's duty manager (London date), or None if the rota names nobody."""
+    """The duty manager on shift this minute (handovers at London times), or None if the rota
+    names nobody."""
     if actor.org_kind not in DUTY_KINDS:
         raise NotAuthorised(DUTY_FOR)
-    return ctx.policy.mhclg.duty_manager(ctx.clock.now().astimezone(LONDON).date())
+    return ctx.policy.mhclg.duty_manager(ctx.clock.now())
 
 
 def search_councils(actor: Actor, query: str, ctx: CoreContext, limit: int = 100) -> list[Council]:

@@ -16,7 +16,6 @@ from bot.domain.incident import Incident
 from bot.domain.states import State
 from bot.policy.model import Policy
 from bot.usecases.context import CoreContext
-from bot.views.clock import LONDON
 
 MHCLG_ORGANISATION = f"{OrgKind.MHCLG.value}:mhclg"
 OBSERVERS = frozenset({OrgKind.NCSC, OrgKind.GC3})
@@ -24,13 +23,12 @@ OBSERVERS = frozenset({OrgKind.NCSC, OrgKind.GC3})
 
 def providers_put_to(incident: Incident, ctx: CoreContext) -> frozenset[str]:
     """The providers that may act on `incident` now: its assigned ones, or before assignment
-    the ones on duty today once MHCLG has decided to activate (they send the MoU)."""
+    the ones on duty now (by shift) once MHCLG has decided to activate (they send the MoU)."""
     if incident.provider_ids:
         return frozenset(incident.provider_ids)
     if incident.state is not State.AWAITING_MOU:
         return frozenset()
-    today = ctx.clock.now().astimezone(LONDON).date()
-    return frozenset(p.id for p in ctx.policy.providers_on_duty(today))
+    return frozenset(p.id for p in ctx.policy.providers_on_duty(ctx.clock.now()))
 
 
 def is_incident_provider(actor: Actor, incident: Incident, ctx: CoreContext) -> bool:

@@ -29,6 +29,8 @@ class Action(StrEnum):
     OPEN_INCIDENT_CHANNEL = "open_incident_channel"
     CLOSE_MONITORING = "close_monitoring"
     DECLINE_SUPPORT = "decline_support"
+    CONFIRM_SLACK_TEAM = "confirm_slack_team"
+    REJECT_SLACK_TEAM = "reject_slack_team"
 
 
 class Form(StrEnum):

@@ -19,6 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.app.tasks import BackgroundTasks
 from bot.ports import UnitOfWorkFactory
 from bot.usecases.context import CoreContext
+from bot.usecases.org_bindings import LearntTeams
 from handlers.slack.chat import SlackChat
 from handlers.slack.context import SlackDeps
 from handlers.slack.endpoint import PATH as PATH
@@ -36,6 +37,7 @@ from handlers.slack.listeners import (
     options,
     report,
     response,
+    workspaces,
 )
 from handlers.slack.listeners.subcommands import Subcommand
 from handlers.slack.refusals import remember_acting
@@ -54,6 +56,7 @@ GROUPS: tuple[ModuleType, ...] = (
     notes,
     lessons,
     report,
+    workspaces,
 )
 
 
@@ -105,14 +108,16 @@ def build_slack(
     app.middleware(remember_acting)  # who to tell if Slack refuses what their action posts
     app.error(on_error)
     room = SlackRoom(client, uow, ctx)
+    learnt = LearntTeams(uow, ctx)
     deps = SlackDeps(
         client=client,
         uow=uow,
         ctx=ctx,
-        identity=Identity(client, ctx.policy, clock=ctx.clock),
+        identity=Identity(client, ctx.policy, clock=ctx.clock, learnt=learnt.council_for),
         room=room,
         tasks=tasks,
         chat=SlackChat(client, uow, ctx, room),
+        learnt_teams=learnt,
     )
     firing_client = web_client(token, api_url, retries=False, timeout=5)
     deps.firing_chat = SlackChat(firing_client, uow, ctx, room)

@@ -12,6 +12,7 @@ from bot.app.tasks import BackgroundTasks
 from bot.ports import UnitOfWorkFactory
 from bot.usecases.context import CoreContext
 from bot.usecases.firing import FiringDeps
+from bot.usecases.org_bindings import LearntTeams
 from handlers.slack.chat import SlackChat
 from handlers.slack.identity import Identity
 from handlers.slack.room import SlackRoom
@@ -31,3 +32,4 @@ class SlackDeps:
     firing: FiringDeps | None = None  # chat + Notify, for announcements after a commit
     # fire these due deadlines now (the scheduler's own claim), for a page right after a commit
     fire_now: Callable[[Sequence[str]], Awaitable[int]] | None = None
+    learnt_teams: LearntTeams | None = None  # councils' confirmed workspaces, cached

@@ -22,6 +22,7 @@ MHCLG's workspace is no organisation at all, and is refused like an outsider.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -66,7 +67,9 @@ class Identity:
         *,
         clock: Clock | None = None,
         cache_for: timedelta = CACHE_FOR,
+        learnt: Callable[[str], Awaitable[str | None]] | None = None,
     ) -> None:
+        self._learnt = learnt  # a team id -> its council, learnt and confirmed (org_bindings)
         self._client = client
         self._policy = policy
         self._clock = clock or SystemClock()
@@ -114,6 +117,9 @@ class Identity:
         team = user.team_id
         in_group = await self._in_team_usergroup(user_id, team, user.guest)
         kind, org = self.organisation(user_id, team, guest=user.guest, in_usergroup=in_group)
+        if kind is OrgKind.UNKNOWN and not user.guest and team and self._learnt is not None:
+            council = await self._learnt(team)  # a council workspace MHCLG has confirmed
+            kind, org = (OrgKind.COUNCIL, council) if council else (kind, org)
         return Actor(user_id=f"slack:{team}:{user_id}", name=user.name, org_kind=kind, org_id=org)
 
     async def _in_team_usergroup(self, user_id: str, team_id: str, guest: bool) -> bool:

@@ -304,6 +304,14 @@ ENTRIES: tuple[Entry, ...] = (
       form("close_monitoring_form", lambda t: {"reason": "Contained by the council."},
            in_channel),
       records("StateChanged")),
+    # --- a council's Slack workspace, learnt from an accepted invitation (none is waiting here:
+    # the team hears there is nothing to confirm, everyone else is refused without learning it)
+    E("confirm_slack_team", Stage.REFERRAL, TEAM,
+      button("confirm_slack_team", lambda t: "slack:T0NOTWAITING"),
+      told("is waiting for confirmation")),
+    E("reject_slack_team", Stage.REFERRAL, TEAM,
+      button("reject_slack_team", lambda t: "slack:T0NOTWAITING"),
+      told("is waiting for confirmation")),
     # --- shortcuts, options, events
     E("report_cyber_incident", Stage.REFERRAL, TEAM,
       lambda p, t: sr.shortcut(Shortcut.REPORT_INCIDENT.value, p.user, p.team),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -16,6 +16,7 @@ from bot.domain.incident import AttackerActive, Incident, Referral
 from bot.domain.reference import Reference
 from bot.domain.states import State
 from bot.policy.model import Policy, RotaPeriod
+from bot.policy.shifts import LONDON
 from bot.usecases.activation import choose_providers
 from bot.usecases.context import CoreContext
 from bot.usecases.firing.contact import Undelivered, gave_up
@@ -27,32 +28,36 @@ from tests.factories import ACCENTURE_RESPONDER, ASSESSOR, COUNCIL_USER, KPMG_RE
 PAGED = datetime(2026, 11, 23, 9, 0, 40, tzinfo=UTC)
 
 
+def noon(year: int, month: int, day: int) -> datetime:
+    return datetime(year, month, day, 12, tzinfo=LONDON)
+
+
 def ids(providers: tuple) -> list[str]:
     return [p.id for p in providers]
 
 
 def test_the_rota_decides_who_is_on_duty_and_other_is_the_one_who_is_not(policy: Policy):
-    assert ids(choose_providers(policy, "on_duty", date(2025, 8, 31))) == ["accenture"]
-    assert ids(choose_providers(policy, "on_duty", date(2025, 9, 1))) == ["kpmg"]
-    assert ids(choose_providers(policy, "other", date(2025, 9, 1))) == ["accenture"]
-    assert ids(choose_providers(policy, " Both ", date(2025, 9, 1))) == ["accenture", "kpmg"]
-    assert ids(choose_providers(policy, "kpmg", date(2025, 8, 1))) == ["kpmg"]
+    assert ids(choose_providers(policy, "on_duty", noon(2025, 8, 31))) == ["accenture"]
+    assert ids(choose_providers(policy, "on_duty", noon(2025, 9, 1))) == ["kpmg"]
+    assert ids(choose_providers(policy, "other", noon(2025, 9, 1))) == ["accenture"]
+    assert ids(choose_providers(policy, " Both ", noon(2025, 9, 1))) == ["accenture", "kpmg"]
+    assert ids(choose_providers(policy, "kpmg", noon(2025, 8, 1))) == ["kpmg"]
 
 
 def test_unknown_choices_and_gaps_in_the_rota_are_refused_with_the_options(policy: Policy):
     with pytest.raises(InvalidInput) as bad:
-        choose_providers(policy, "deloitte", date(2026, 1, 1))
+        choose_providers(policy, "deloitte", noon(2026, 1, 1))
     assert (
         "on_duty" in bad.value.field_errors["provider"]
         and "kpmg" in bad.value.field_errors["provider"]
     )
-    with pytest.raises(DomainError, match="No provider is on the rota for 01 Jan 2020"):
-        choose_providers(policy, "on_duty", date(2020, 1, 1))
+    with pytest.raises(DomainError, match="No provider is on the rota at 12:00 GMT on 01 Jan 2020"):
+        choose_providers(policy, "on_duty", noon(2020, 1, 1))
     both_on_duty = replace(
-        policy, rota=(RotaPeriod(date(2026, 1, 1), None, ("kpmg", "accenture")),)
+        policy, rota=(RotaPeriod(noon(2026, 1, 1), None, ("kpmg", "accenture")),)
     )
     with pytest.raises(DomainError, match="no single other provider"):
-        choose_providers(both_on_duty, "other", date(2026, 2, 1))
+        choose_providers(both_on_duty, "other", noon(2026, 2, 1))
 
 
 def engagement() -> Engagement:

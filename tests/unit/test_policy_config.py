@@ -7,6 +7,7 @@ import pytest
 from bot.app.settings import DEFAULT_CONFIG_DIR, load_settings
 from bot.policy.errors import ConfigError
 from bot.policy.load import load_policy
+from bot.policy.shifts import london
 
 
 @pytest.fixture
@@ -20,8 +21,8 @@ def test_shipped_config_loads(config_dir: Path) -> None:
     policy = load_policy(config_dir)
     assert "hackney" in policy.councils
     assert policy.ladder.contact_deadline == timedelta(minutes=30)
-    assert [p.id for p in policy.providers_on_duty(date(2025, 8, 1))] == ["accenture"]
-    assert [p.id for p in policy.providers_on_duty(date(2026, 11, 23))] == ["kpmg"]
+    assert [p.id for p in policy.providers_on_duty(london(date(2025, 8, 1)))] == ["accenture"]
+    assert [p.id for p in policy.providers_on_duty(london(date(2026, 11, 23)))] == ["kpmg"]
 
 
 def test_contact_deadline_override_scales_the_ladder(config_dir: Path) -> None:

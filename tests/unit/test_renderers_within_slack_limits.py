@@ -271,3 +271,20 @@ def test_the_check_refuses_what_slack_refuses() -> None:
     button = {"type": "button", "action_id": "a", "text": {"type": "plain_text", "text": "b"}}
     twice = [{"type": "actions", "elements": [button, button]}]
     assert check_message({"channel": "C1", "text": "t", "blocks": twice})
+
+
+def test_the_question_about_a_councils_workspace_and_its_answers() -> None:
+    from bot.domain.bindings import Platform
+    from bot.domain.org_bindings import BindingStatus, TeamBinding
+    from bot.usecases.org_bindings import TeamProposal
+    from bot.views.workspaces import decided_message, proposal_message
+
+    long_council = (COUNCIL_NAME + " ") * 3  # config has no limit on a name's length
+    binding = TeamBinding(
+        Platform.SLACK, "T" + "Z" * 30, "council", "hackney", BindingStatus.PENDING, "i1",
+        "U" + "9" * 63, NOW, decided_by_name=NAME, decided_at=NOW,
+    )  # fmt: skip
+    for status in BindingStatus:
+        made = TeamProposal(replace(binding, status=status), long_council, "CIR-2026-9999")
+        for message in (proposal_message(made), decided_message(made)):
+            accepted_message(outbound_fallback(message), outbound_blocks(message))

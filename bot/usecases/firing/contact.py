@@ -35,7 +35,6 @@ from bot.notify_port import Delivery, Route
 from bot.policy.model import Contact, Provider
 from bot.ports import UnitOfWork
 from bot.views.page import (
-    LONDON,
     escalation_email,
     escalation_message,
     escalation_sms,
@@ -193,7 +192,7 @@ class _Sender:
                     for who in p.escalation_contacts:
                         sends += self.person(kind, who, person_message, text)
             elif kind == "duty_manager":
-                manager = self.deps.ctx.policy.mhclg.duty_manager(now.astimezone(LONDON).date())
+                manager = self.deps.ctx.policy.mhclg.duty_manager(now)
                 if manager is None:
                     sends.append(_done(failed(kind, "", "any", "no duty manager on the rota")))
                 else:

@@ -48,7 +48,6 @@ from bot.usecases.mou import OverrideMou, RecordMou, override_mou, record_mou
 from bot.usecases.participants import can_view
 from bot.usecases.threshold import ASSESSORS_ONLY
 from bot.views.actions import Action, Form
-from bot.views.clock import LONDON
 from handlers.slack.ack_window import within_window
 from handlers.slack.context import SlackDeps
 from handlers.slack.listeners.flows import incident_key, tell
@@ -93,11 +92,11 @@ def _override_modal(deps: SlackDeps, incident: Incident) -> dict[str, Any]:
 
 def _activate_modal(deps: SlackDeps, incident: Incident) -> dict[str, Any]:
     policy = deps.ctx.policy
-    today = deps.ctx.clock.now().astimezone(LONDON).date()
+    now = deps.ctx.clock.now()
     choices = []
     for choice in CHOICES:
         try:
-            choices.append((choice, choose_providers(policy, choice, today)))
+            choices.append((choice, choose_providers(policy, choice, now)))
         except DomainError:
             continue  # nobody on the rota, or no single other provider: not offered
     return render.activate_modal(incident, choices, policy.ladder.contact_deadline)

@@ -15,6 +15,7 @@ from bot.domain.errors import ConcurrencyConflict, DomainError
 from bot.usecases.presence import update_invite_status
 from bot.views.home import open_incidents
 from handlers.slack.context import SlackDeps
+from handlers.slack.listeners.workspaces import learn_workspace
 from handlers.slack.render.home import home_view
 
 
@@ -58,6 +59,8 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         invite = await update_invite_status(deps.uow(), deps.ctx, Platform.SLACK, invite_id, status)
         if invite is not None:
             await deps.room.refresh(invite.incident_id)
+        if status is InviteStatus.ACCEPTED:  # the council's workspace, to confirm with MHCLG
+            await learn_workspace(deps, body.get("event") or {})
 
     @app.event("shared_channel_invite_accepted")
     async def accepted(ack: AsyncAck, body: dict[str, Any]) -> None:

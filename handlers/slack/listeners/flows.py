@@ -117,7 +117,7 @@ async def tell_duty(deps: SlackDeps, user: str, channel: str) -> None:
         await tell(deps, user, channel, str(exc))
         return
     if manager is None:
-        text = "No MHCLG duty manager is configured for today (config/mhclg.yml duty_rota)."
+        text = "No MHCLG duty manager is on the rota now (config/mhclg.yml duty_rota)."
     else:
         mention = f"<@{manager.slack_user}>" if manager.slack_user else user_text(manager.name)
         text = f"MHCLG duty manager now: {mention} ({user_text(manager.phone or manager.email)})"
