@@ -364,6 +364,9 @@ def build_notifier(
         raise ValueError(
             "NOTIFY_API_KEY is set but NOTIFY_EMAIL_TEMPLATE_ID or NOTIFY_SMS_TEMPLATE_ID is not"
         )
+    if not file_template_id:
+        # not fatal: alerts still go; only the report cannot be sent, and each share says why
+        log.warning("NOTIFY_FILE_TEMPLATE_ID is not set: the post-incident report cannot be sent")
     return NotifyNotifier(
         api_key, base_url, email_template_id, sms_template_id, file_template_id=file_template_id
     )
