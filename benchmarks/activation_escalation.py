@@ -343,7 +343,7 @@ def run(url: str, n: int, concurrency: int, baseline: int, deadline: float) -> d
     with _database(url) as db_url:
         env |= {
             "DATABASE_URL": db_url, "SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET,
-            "CIR_CONTACT_DEADLINE": f"{deadline:g}s",
+            "CIR_CONTACT_DEADLINE": f"{deadline:g}s", "CIR_TIMELINE_KEY": "benchmark-" + "k" * 32,
         }  # fmt: skip
         service = ctx.Process(target=_service, args=(env, baseline + n, out, stop_service))
         service.start()

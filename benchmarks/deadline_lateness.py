@@ -28,6 +28,7 @@ from bot.app.settings import DEFAULT_CONFIG_DIR
 from bot.domain.actors import Actor, OrgKind
 from bot.domain.clock import SystemClock
 from bot.domain.deadlines import Deadline, DeadlineKind, DeadlineState
+from bot.domain.timeline import TimelineKey
 from bot.policy.load import load_policy
 from bot.usecases.context import CoreContext
 from bot.usecases.referral import OpenReferral, open_referral
@@ -36,6 +37,8 @@ from storage.database import create_engine_for, parse_database_url
 from storage.deadlines import SqlDeadlineRepository
 from storage.models import DeadlineRow
 from storage.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
+
+BENCHMARK_KEY = TimelineKey(b"benchmark-timeline-key-" + b"k" * 16)
 
 SYSTEM = Actor("system:benchmark", "Benchmark", OrgKind.SYSTEM, "system")
 
@@ -77,7 +80,7 @@ async def run(url: str, n: int, spread: float, replicas: int, sweep: float) -> l
     target = parse_database_url(url)
     migrate.upgrade(target)
     engines = [create_engine_for(target) for _ in range(replicas)]
-    uows = [SqlUnitOfWorkFactory(e) for e in engines]
+    uows = [SqlUnitOfWorkFactory(e, BENCHMARK_KEY) for e in engines]
     clock = SystemClock()
     ctx = CoreContext(clock=clock, policy=load_policy(DEFAULT_CONFIG_DIR))
     schedulers = [

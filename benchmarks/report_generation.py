@@ -32,7 +32,7 @@ from bot.domain.clock import FakeClock
 from bot.domain.incident import Incident, MouStatus
 from bot.domain.reference import Reference
 from bot.domain.states import State
-from bot.domain.timeline import TimelineEvent
+from bot.domain.timeline import TimelineEvent, TimelineKey
 from bot.policy.load import load_policy
 from bot.reporting import build_report
 from bot.reporting.markdown import render_markdown
@@ -43,6 +43,8 @@ from storage import migrate
 from storage.database import create_engine_for, parse_database_url
 from storage.uow import SqlUnitOfWorkFactory
 from tests.factories import ASSESSOR, COUNCIL_USER, KPMG_RESPONDER, referral_cmd
+
+BENCHMARK_KEY = TimelineKey(b"benchmark-timeline-key-" + b"k" * 16)
 
 RESULTS = Path(__file__).parent / "results" / "report_generation.json"
 BATCH = 250
@@ -165,7 +167,7 @@ async def run(url: str, events: int, runs: int) -> dict[str, Any]:
     ctx = CoreContext(clock=clock, policy=load_policy(DEFAULT_CONFIG_DIR))
     council = ctx.policy.councils["hackney"]
     providers = {p.id: p.name for p in ctx.policy.providers.values()}
-    uows = SqlUnitOfWorkFactory(engine)
+    uows = SqlUnitOfWorkFactory(engine, BENCHMARK_KEY)
     stages: dict[str, list[float]] = {"load": [], "build": [], "markdown": [], "pdf": []}
     try:
         big = await seed(uows, ctx, clock, events)

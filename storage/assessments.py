@@ -82,3 +82,10 @@ class SqlRequestLog:
     async def remember(self, key: str, now: datetime, result: dict[str, Any]) -> None:
         # Flushed at commit: a duplicate fails there on the primary key (ConcurrencyConflict).
         self._session.add(ProcessedRequestRow(key=key, created_at=now, result=result))
+
+    async def update(self, key: str, result: dict[str, Any]) -> None:
+        """Replace a remembered key's result (a refusal window's running count); the caller
+        holds the incident's lock or accepts a lost increment."""
+        row = await self._session.get(ProcessedRequestRow, key)
+        if row is not None:
+            row.result = dict(result)

@@ -10,12 +10,16 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
+from bot.domain.timeline import TimelineKey
 from storage.database import DatabaseTarget
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
+# The PostgreSQL advisory lock every migrating process takes (any fixed 64-bit number will do;
+# this one reads "CIR migrate").
+_MIGRATION_LOCK = 0x0C1_2A16_2A7E
 
 
 class SchemaError(RuntimeError):
@@ -54,7 +58,12 @@ def status(target: DatabaseTarget) -> SchemaStatus:
     return SchemaStatus(current=current, head=head_revision())
 
 
-def upgrade(target: DatabaseTarget) -> SchemaStatus:
+def upgrade(
+    target: DatabaseTarget, key: TimelineKey | None = None, *, to: str = "head"
+) -> SchemaStatus:
+    """`key` is needed only to re-key timelines written before the chain was keyed (0006);
+    a database with none to re-key migrates without it. `to` stops at an older revision
+    (tests of a migration build the database as it was before it)."""
     before = status(target)
     known = {s.revision for s in ScriptDirectory.from_config(_config()).walk_revisions()}
     if before.current is not None and before.current not in known:
@@ -66,9 +75,15 @@ def upgrade(target: DatabaseTarget) -> SchemaStatus:
     engine = create_engine(target.sync_url, poolclass=NullPool)
     try:
         with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # Replicas started together (first deploy, upgrade) take turns: the others wait
+                # here, then find the schema at head and do nothing. Without it two of them
+                # raced to create the same types (UniqueViolation) and one exited.
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
             config = _config()
             config.attributes["connection"] = conn
-            command.upgrade(config, "head")
+            config.attributes["timeline_key"] = key
+            command.upgrade(config, to)
     finally:
         engine.dispose()
     return status(target)

@@ -43,14 +43,19 @@ class IncidentRow(Base):
 
 
 class ReferenceCounterRow(Base):
+    """Gap-free numbers per year; `mac` (bot.domain.seal) makes deleting the newest incident
+    and winding the counter back detectable."""
+
     __tablename__ = "reference_counters"
 
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     last: Mapped[int] = mapped_column(Integer)
+    mac: Mapped[str] = mapped_column(String(64), default="")
 
 
 class TimelineEventRow(Base):
-    """Append-only: database triggers refuse UPDATE and DELETE (see the first migration)."""
+    """Append-only: database triggers refuse UPDATE, DELETE, TRUNCATE and SQLite's INSERT OR
+    REPLACE (migrations 0001 and 0006)."""
 
     __tablename__ = "timeline_events"
 
@@ -72,6 +77,21 @@ class TimelineEventRow(Base):
         UniqueConstraint("incident_id", "seq", name="uq_timeline_incident_seq"),
         Index("ix_timeline_incident_at", "incident_id", "at"),
     )
+
+
+class TimelineHeadRow(Base):
+    """Each incident's keyed chain head (bot.domain.seal), apart from the events so deleting
+    them leaves it behind; no foreign key, so it outlives a deleted incident as evidence."""
+
+    __tablename__ = "timeline_heads"
+
+    incident_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20))
+    council_id: Mapped[str] = mapped_column(String(80))
+    provider_ids: Mapped[list[Any]]
+    seq: Mapped[int] = mapped_column(Integer)
+    event_mac: Mapped[str] = mapped_column(String(64))
+    mac: Mapped[str] = mapped_column(String(64))
 
 
 class IncidentChannelRow(Base):

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Sequence
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.errors import RecordTampered
 from bot.domain.incident import Incident
 from bot.domain.reference import Reference
+from bot.domain.seal import counter_mac
 from bot.domain.states import OPEN_STATES
-from bot.domain.timeline import TimelineEvent
+from bot.domain.timeline import TimelineEvent, TimelineKey
 from storage import statements
 from storage.mapping import event_from_row, incident_from_row, incident_values
 from storage.models import IncidentRow, ReferenceCounterRow, TimelineEventRow
@@ -22,8 +25,9 @@ def _dialect(session: AsyncSession) -> str:
 
 
 class SqlIncidentRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, key: TimelineKey) -> None:
         self._session = session
+        self._key = key
         self.seen: dict[str, Incident] = {}
         self.new: set[str] = set()
 
@@ -106,7 +110,9 @@ class SqlIncidentRepository:
         """An upsert that increments the year's counter and holds its row lock until commit.
 
         Two referrals at once serialise on that row; a rolled-back referral rolls its number back
-        too, so numbers stay gap-free.
+        too, so numbers stay gap-free. The row's MAC is checked (RETURNING gives the one the
+        previous number was sealed with) and moved on: a counter wound back to hide a deleted
+        incident refuses new references instead of reusing the deleted one's.
         """
         insert = postgresql.insert if _dialect(self._session) == "postgresql" else sqlite.insert
         stmt = (
@@ -116,9 +122,19 @@ class SqlIncidentRepository:
                 index_elements=[ReferenceCounterRow.year],
                 set_={"last": ReferenceCounterRow.last + 1},
             )
-            .returning(ReferenceCounterRow.last)
+            .returning(ReferenceCounterRow.last, ReferenceCounterRow.mac)
         )
-        number = (await self._session.execute(stmt)).scalar_one()
+        number, mac = (await self._session.execute(stmt)).one()
+        if number > 1 and not hmac.compare_digest(mac, counter_mac(self._key, year, number - 1)):
+            raise RecordTampered(
+                f"The reference counter for {year} fails its integrity check; no referral can "
+                "be numbered until MHCLG has run verify-timeline."
+            )
+        await self._session.execute(
+            update(ReferenceCounterRow)
+            .where(ReferenceCounterRow.year == year)
+            .values(mac=counter_mac(self._key, year, number))
+        )
         return Reference(year, number)
 
 
@@ -139,7 +155,3 @@ class SqlTimelineRepository:
     async def incident_ids(self) -> Sequence[str]:
         rows = await self._session.execute(select(IncidentRow.id).order_by(IncidentRow.opened_at))
         return list(rows.scalars())
-
-    async def last_link(self, incident_id: str) -> tuple[int, str] | None:
-        row = (await self._session.execute(statements.last_link(), {"b_id": incident_id})).first()
-        return (row[0], row[1]) if row else None

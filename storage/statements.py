@@ -40,13 +40,3 @@ def update_incident_if_version(
 @functools.cache
 def incident_for_update() -> Any:
     return select(IncidentRow).where(IncidentRow.id == bindparam("b_id")).with_for_update()
-
-
-@functools.cache
-def last_link() -> Any:
-    return (
-        select(_EVENTS.c.seq, _EVENTS.c.hash)
-        .where(_EVENTS.c.incident_id == bindparam("b_id"))
-        .order_by(_EVENTS.c.seq.desc())
-        .limit(1)
-    )

@@ -11,15 +11,17 @@ from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.domain.errors import ConcurrencyConflict
+from bot.domain.errors import ConcurrencyConflict, RecordTampered
 from bot.domain.incident import Incident
-from bot.domain.timeline import GENESIS_HASH, chain
+from bot.domain.seal import Binding, head_is_genuine, seal
+from bot.domain.timeline import GENESIS_HASH, TimelineKey, chain
 from storage import statements
 from storage.assessments import SqlAssessmentRepository, SqlRequestLog
 from storage.bindings import SqlChannelRepository, SqlInviteRepository, SqlMessageRepository
 from storage.deadlines import SqlDeadlineRepository
 from storage.engagements import SqlEngagementRepository
 from storage.followups import SqlChecklistRepository, SqlLessonsRepository
+from storage.heads import SqlHeadRepository
 from storage.mapping import incident_values
 from storage.models import IncidentRow, TimelineEventRow
 from storage.repositories import SqlIncidentRepository, SqlTimelineRepository
@@ -43,13 +45,15 @@ class SqlUnitOfWork:
     checklist: SqlChecklistRepository
     lessons: SqlLessonsRepository
     engagements: SqlEngagementRepository
+    heads: SqlHeadRepository
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], key: TimelineKey) -> None:
         self._sessions = sessions
+        self.key = key
 
     async def __aenter__(self) -> SqlUnitOfWork:
         self.session = self._sessions()
-        self.incidents = SqlIncidentRepository(self.session)
+        self.incidents = SqlIncidentRepository(self.session, self.key)
         self.timeline = SqlTimelineRepository(self.session)
         self.channels = SqlChannelRepository(self.session)
         self.invites = SqlInviteRepository(self.session)
@@ -60,6 +64,7 @@ class SqlUnitOfWork:
         self.checklist = SqlChecklistRepository(self.session)
         self.lessons = SqlLessonsRepository(self.session)
         self.engagements = SqlEngagementRepository(self.session)
+        self.heads = SqlHeadRepository(self.session)
         return self
 
     async def __aexit__(
@@ -106,10 +111,10 @@ class SqlUnitOfWork:
                     "try again."
                 )
             incident.version += 1
-        if not incident.pending_events:
+        is_new = incident.id in self.incidents.new
+        if not incident.pending_events and not is_new:
             return
-        link = await self.timeline.last_link(incident.id)
-        seq, prev = link if link else (0, GENESIS_HASH)
+        seq, prev = await self._chain_head(incident, is_new)
         rows = []
         for pending in incident.pending_events:
             seq += 1
@@ -121,7 +126,7 @@ class SqlUnitOfWork:
                 at=pending.at,
                 data=_json_safe(pending.data),
             )
-            event = chain(incident.id, seq, safe, prev)
+            event = chain(self.key, incident.id, seq, safe, prev)
             prev = event.hash
             rows.append(
                 {
@@ -137,13 +142,36 @@ class SqlUnitOfWork:
                     "hash": event.hash,
                 }
             )
-        await self.session.execute(insert(TimelineEventRow), rows)
+        if rows:
+            await self.session.execute(insert(TimelineEventRow), rows)
+        binding = Binding(str(incident.reference), incident.council_id, incident.provider_ids)
+        await self.heads.put(seal(self.key, incident.id, binding, seq, prev))
+
+    async def _chain_head(self, incident: Incident, is_new: bool) -> tuple[int, str]:
+        """Where the chain goes on: the keyed head, never the last row found. Extending from
+        the rows would seal over events deleted at the end; so a head that is missing (for an
+        incident that is not new) or forged refuses the write instead."""
+        head = await self.heads.get(incident.id)
+        if head is None:
+            if is_new:
+                return 0, GENESIS_HASH
+            raise RecordTampered(
+                f"The record of {incident.reference} fails its integrity check (its chain head "
+                "is missing); nothing was changed. Ask MHCLG to run verify-timeline."
+            )
+        if not head_is_genuine(self.key, head):
+            raise RecordTampered(
+                f"The record of {incident.reference} fails its integrity check (its chain head "
+                "does not match its MAC); nothing was changed. Ask MHCLG to run verify-timeline."
+            )
+        return head.seq, head.event_mac
 
 
 class SqlUnitOfWorkFactory:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, key: TimelineKey) -> None:
         self.engine = engine
+        self.key = key
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
 
     def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self._sessions)
+        return SqlUnitOfWork(self._sessions, self.key)

@@ -19,6 +19,7 @@ from bot.usecases.context import CoreContext
 from storage import migrate
 from storage.database import DatabaseTarget, create_engine_for, parse_database_url
 from storage.uow import SqlUnitOfWorkFactory
+from tests.factories import TIMELINE_KEY
 
 PG_URL = os.environ.get("TEST_POSTGRES_URL", "")
 
@@ -78,5 +79,5 @@ def db_target(database_url: str) -> DatabaseTarget:
 @pytest.fixture
 async def uow_factory(db_target: DatabaseTarget) -> AsyncIterator[SqlUnitOfWorkFactory]:
     engine = create_engine_for(db_target)
-    yield SqlUnitOfWorkFactory(engine)
+    yield SqlUnitOfWorkFactory(engine, TIMELINE_KEY)
     await engine.dispose()

@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.domain.actors import Actor, OrgKind
 from bot.domain.clock import FakeClock
+from bot.domain.timeline import TimelineKey
 from bot.usecases.referral import OpenReferral
 
 ASSESSOR = Actor("slack:T0MHCLG:U0ASSESSOR1", "Ada Assessor", OrgKind.MHCLG, "mhclg")
@@ -35,3 +36,8 @@ def referral_cmd(clock: FakeClock, **overrides: Any) -> OpenReferral:
         bodies_told=("ncsc",),
     )
     return replace(cmd, **overrides)
+
+
+# The timeline key every test database is written with; subprocesses get it as CIR_TIMELINE_KEY.
+TIMELINE_KEY_TEXT = "test-timeline-key-0123456789abcdef0123456789abcdef"
+TIMELINE_KEY = TimelineKey(TIMELINE_KEY_TEXT.encode())

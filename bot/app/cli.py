@@ -10,11 +10,13 @@ from collections.abc import Sequence
 
 from bot.app.container import build_container
 from bot.app.export import run_export
+from bot.app.figures import run_figures
 from bot.app.logging import configure_logging
 from bot.app.settings import load_settings
-from bot.domain.timeline import verify
+from bot.app.timeline_key import timeline_key
 from bot.policy.errors import ConfigError
 from storage import migrate
+from storage.audit import audit
 from storage.database import DatabaseUrlError, create_engine_for, parse_database_url
 from storage.uow import SqlUnitOfWorkFactory
 
@@ -30,34 +32,33 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="bring the database schema up to date")
     sub.add_parser("check-config", help="validate config/ and the environment, then exit")
     sub.add_parser(
-        "verify-timeline", help="check every incident's hash-chained timeline for tampering"
+        "verify-timeline",
+        help="check every incident's keyed timeline, chain head and reference for tampering",
     )
     export = sub.add_parser("export", help="write one incident's full record as JSON (audit)")
     export.add_argument("reference", help="the incident, e.g. CIR-2026-0001")
     export.add_argument("--output", metavar="FILE", help="write to FILE instead of stdout")
+    figures = sub.add_parser("figures", help="MHCLG's monthly figures, from the timelines")
+    figures.add_argument("--month", required=True, help="the month, e.g. 2026-11 (London time)")
+    figures.add_argument("--output", metavar="FILE.pdf", help="also write a PDF with charts")
     return parser
 
 
 async def _verify_timeline() -> int:
+    """Exit 0 when every record is intact, 1 naming each incident and kind of tampering."""
     settings = load_settings()
     target = parse_database_url(settings.database_url)
     migrate.require_current(target)
     engine = create_engine_for(target)
     try:
-        uow = SqlUnitOfWorkFactory(engine)()
-        async with uow:
-            ids = await uow.timeline.incident_ids()
-            broken = 0
-            events_checked = 0
-            for incident_id in ids:
-                events = list(await uow.timeline.for_incident(incident_id))
-                events_checked += len(events)
-                for problem in verify(events):
-                    broken += 1
-                    print(f"BROKEN {problem.incident_id} seq {problem.seq}: {problem.reason}")
+        async with SqlUnitOfWorkFactory(engine, timeline_key(settings))() as uow:
+            result = await audit(uow)
     finally:
         await engine.dispose()
-    print(f"checked {len(ids)} incidents, {events_checked} events: ", end="")
+    for finding in result.findings:
+        print(finding.line())
+    print(f"checked {result.incidents} incidents, {result.events} events: ", end="")
+    broken = len(result.findings)
     print("timeline intact" if not broken else f"{broken} problem(s) found")
     return 0 if not broken else 1
 
@@ -67,7 +68,7 @@ def _run(command: str) -> int:
     configure_logging(settings.log_level)
     if command == "migrate":
         target = parse_database_url(settings.database_url)
-        state = migrate.upgrade(target)
+        state = migrate.upgrade(target, timeline_key(settings))
         print(f"database {target.redacted()} at schema {state.current}")
         return 0
     if command == "check-config":
@@ -91,6 +92,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "export":
             return run_export(load_settings(), args.reference, args.output)
+        if args.command == "figures":
+            return run_figures(load_settings(), args.month, args.output)
         return _run(args.command)
     except (ConfigError, DatabaseUrlError, migrate.SchemaError) as exc:
         print(f"cir-bot: cannot start: {exc}", file=sys.stderr)

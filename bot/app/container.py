@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app.settings import Settings
+from bot.app.timeline_key import timeline_key
 from bot.domain.clock import Clock, SystemClock
 from bot.notify_port import Notifier
 from bot.policy.load import load_policy
@@ -60,8 +61,9 @@ def build_container(settings: Settings, *, clock: Clock | None = None) -> Contai
     """Validate everything first; raises ConfigError / DatabaseUrlError / SchemaError clearly."""
     policy = load_policy(settings.config_dir, contact_deadline=settings.contact_deadline)
     target = parse_database_url(settings.database_url)
+    key = timeline_key(settings)
     if settings.auto_migrate:
-        migrate.upgrade(target)
+        migrate.upgrade(target, key)
     else:
         migrate.require_current(target)
     engine = create_engine_for(target)
@@ -69,7 +71,7 @@ def build_container(settings: Settings, *, clock: Clock | None = None) -> Contai
         settings=settings,
         target=target,
         engine=engine,
-        uow=SqlUnitOfWorkFactory(engine),
+        uow=SqlUnitOfWorkFactory(engine, key),
         ctx=CoreContext(clock=clock or SystemClock(), policy=policy),
         notifier=build_notifier(
             settings.notify_api_key,

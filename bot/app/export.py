@@ -1,7 +1,8 @@
 """`python -m bot export CIR-2026-0001`: one incident's full record as JSON, for archive and audit.
 
-The timeline goes out with its hashes and the result of re-checking the chain, so whoever keeps
-the archive can show later that the record was intact when it was exported (and re-verify it).
+The timeline goes out with its MACs, its chain head and the result of re-checking both, so
+whoever keeps the archive can show later that the record was intact when it was exported (and,
+holding the timeline key, re-verify it; the last MAC is an anchor outside the database).
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from bot.app.settings import Settings
+from bot.app.timeline_key import timeline_key
 from bot.domain.errors import InvalidInput, NotFound
 from bot.domain.reference import Reference
-from bot.domain.timeline import TimelineEvent, verify
+from bot.domain.seal import Binding, check_incident
+from bot.domain.timeline import TimelineEvent
 from storage import migrate
 from storage.database import create_engine_for, parse_database_url
 from storage.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
@@ -65,7 +68,9 @@ async def export_incident(
         if incident is None:
             raise NotFound(f"No incident {wanted} was found.")
         events = list(await uow.timeline.for_incident(incident.id))
-    breaks = verify(events)
+        head = await uow.heads.get(incident.id)
+        binding = Binding(str(incident.reference), incident.council_id, incident.provider_ids)
+        breaks = check_incident(uow.key, incident.id, binding, events, head)
     return {
         "format": FORMAT,
         "incident": {
@@ -91,7 +96,8 @@ async def export_incident(
             "intact": not breaks,
             "events": len(events),
             "last_hash": events[-1].hash if events else None,
-            "breaks": [{"seq": b.seq, "reason": b.reason} for b in breaks],
+            "head_mac": head.mac if head else None,
+            "breaks": [{"seq": b.seq, "kind": b.kind.value, "reason": b.reason} for b in breaks],
         },
     }
 
@@ -99,7 +105,9 @@ async def export_incident(
 async def _fetch(settings: Settings, reference: str) -> dict[str, Any]:
     engine = create_engine_for(parse_database_url(settings.database_url))
     try:
-        return await export_incident(SqlUnitOfWorkFactory(engine), reference)
+        return await export_incident(
+            SqlUnitOfWorkFactory(engine, timeline_key(settings)), reference
+        )
     finally:
         await engine.dispose()
 

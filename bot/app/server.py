@@ -39,7 +39,9 @@ def build_web_app(
     settings = container.settings
     chat = None
     if settings.slack_enabled:
-        from handlers.slack.app import build_slack, mount
+        from handlers.slack.app import build_slack
+        from handlers.slack.endpoint import mount
+        from storage.deliveries import SqlDeliveryLog
 
         bolt, deps = build_slack(
             token=settings.slack_bot_token,
@@ -51,7 +53,13 @@ def build_web_app(
         )
         container.slack = deps
         chat = deps.firing_chat or deps.chat
-        mount(app, bolt, tasks)
+        mount(
+            app,
+            bolt,
+            tasks,
+            signing_secret=settings.slack_signing_secret,
+            deliveries=SqlDeliveryLog(container.engine),
+        )
     else:
         log.warning("Slack is not configured (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET): not mounted")
     runtime = build_runtime(container, chat, sweep_seconds=sweep_seconds)

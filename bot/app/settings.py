@@ -32,10 +32,22 @@ class Settings:
     notify_file_template_id: str
     public_url: str
     log_level: str
+    environment: str = ""
+    timeline_key: str = ""
+    timeline_key_file: str = ""
 
     @property
     def slack_enabled(self) -> bool:
         return bool(self.slack_bot_token and self.slack_signing_secret)
+
+    @property
+    def production(self) -> bool:
+        """Production is CIR_ENV=production, or any PostgreSQL database: the embedded SQLite
+        default is for trying the service out; whoever runs PostgreSQL runs it for real."""
+        if self.environment.lower() == "production":
+            return True
+        scheme = self.database_url.strip().split(":", 1)[0].split("+", 1)[0].lower()
+        return scheme in {"postgres", "postgresql"}
 
     @property
     def teams_enabled(self) -> bool:
@@ -90,4 +102,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         notify_file_template_id=env.get("NOTIFY_FILE_TEMPLATE_ID", ""),
         public_url=env.get("CIR_PUBLIC_URL", ""),
         log_level=env.get("LOG_LEVEL", "INFO").upper(),
+        environment=env.get("CIR_ENV", ""),
+        timeline_key=env.get("CIR_TIMELINE_KEY", ""),
+        timeline_key_file=env.get("CIR_TIMELINE_KEY_FILE", ""),
     )

@@ -31,3 +31,8 @@ class InvalidInput(DomainError):
 
 class ConcurrencyConflict(DomainError):
     """Someone else changed the incident first; the command can be retried on fresh state."""
+
+
+class RecordTampered(DomainError):
+    """The stored record fails its keyed integrity check; nothing is added to it until someone
+    has looked (`python -m bot verify-timeline`)."""

@@ -1,19 +1,42 @@
-"""Timeline events are append-only and hash-chained so tampering with the record is detectable.
+"""Timeline events are append-only and MAC-chained so tampering with the record is detectable.
 
-Security logs must be attributable and hard to tamper with (see DOMAIN.md); each event's hash
-covers its content and the previous event's hash, so editing or deleting any row breaks the chain
-from that point on.
+Security logs must be attributable and hard to tamper with (see DOMAIN.md); each event's `hash`
+is an HMAC-SHA256, under the service's timeline key, of its content and the previous event's
+hash, so editing or deleting any row breaks the chain from that point on. A plain hash could be
+recomputed by anyone who can write to the database; the MAC needs the key, which the database
+does not hold. What the chain alone cannot show (its last events or all of it deleted, the
+incident's council or provider changed) is covered by the keyed chain head (bot.domain.seal).
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 GENESIS_HASH = "0" * 64
+MIN_KEY_BYTES = 32
+
+
+class TimelineKey:
+    """The secret the chain is keyed with. Never printed: its repr says only that it is one."""
+
+    __slots__ = ("_secret",)
+
+    def __init__(self, secret: bytes) -> None:
+        if len(secret) < MIN_KEY_BYTES:
+            raise ValueError(f"a timeline key needs at least {MIN_KEY_BYTES} bytes")
+        self._secret = secret
+
+    def mac(self, message: bytes) -> str:
+        return hmac.new(self._secret, message, hashlib.sha256).hexdigest()
+
+    def __repr__(self) -> str:
+        return "TimelineKey(…)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +82,10 @@ def _canonical(
     return json.dumps(body, sort_keys=True, separators=(",", ":"), default=str).encode()
 
 
-def chain(incident_id: str, seq: int, event: NewEvent, prev_hash: str) -> TimelineEvent:
-    digest = hashlib.sha256(_canonical(incident_id, seq, event, prev_hash)).hexdigest()
+def chain(
+    key: TimelineKey, incident_id: str, seq: int, event: NewEvent, prev_hash: str
+) -> TimelineEvent:
+    digest = key.mac(_canonical(incident_id, seq, event, prev_hash))
     return TimelineEvent(
         incident_id=incident_id,
         seq=seq,
@@ -75,14 +100,31 @@ def chain(incident_id: str, seq: int, event: NewEvent, prev_hash: str) -> Timeli
     )
 
 
+class Tamper(StrEnum):
+    """The kinds of tampering verify-timeline names."""
+
+    EDITED = "event edited"
+    MISSING = "events missing"
+    LINK = "chain link broken"
+    TAIL_DELETED = "last events deleted"
+    ALL_DELETED = "all events deleted"
+    UNCHAINED = "events after the chain head"
+    HEAD_MISSING = "chain head missing"
+    HEAD_FORGED = "chain head forged"
+    BINDING_CHANGED = "council or provider changed"
+    INCIDENT_DELETED = "incident deleted"
+    COUNTER_FORGED = "reference counter forged"
+
+
 @dataclass(frozen=True, slots=True)
 class ChainBreak:
     incident_id: str
     seq: int
     reason: str
+    kind: Tamper = Tamper.LINK
 
 
-def verify(events: list[TimelineEvent]) -> list[ChainBreak]:
+def verify(key: TimelineKey, events: list[TimelineEvent]) -> list[ChainBreak]:
     """Check one incident's events (ordered by seq) and name every place the chain is broken."""
     breaks: list[ChainBreak] = []
     prev = GENESIS_HASH
@@ -90,15 +132,22 @@ def verify(events: list[TimelineEvent]) -> list[ChainBreak]:
     for event in events:
         if event.seq != expected_seq:
             breaks.append(
-                ChainBreak(event.incident_id, event.seq, f"missing event(s) before seq {event.seq}")
+                ChainBreak(
+                    event.incident_id,
+                    event.seq,
+                    f"missing event(s) before seq {event.seq}",
+                    Tamper.MISSING,
+                )
             )
         if event.prev_hash != prev:
             breaks.append(ChainBreak(event.incident_id, event.seq, "previous-hash link broken"))
-        recomputed = hashlib.sha256(
-            _canonical(event.incident_id, event.seq, event, event.prev_hash)
-        ).hexdigest()
-        if recomputed != event.hash:
-            breaks.append(ChainBreak(event.incident_id, event.seq, "content does not match hash"))
+        recomputed = key.mac(_canonical(event.incident_id, event.seq, event, event.prev_hash))
+        if not hmac.compare_digest(recomputed, event.hash):
+            breaks.append(
+                ChainBreak(
+                    event.incident_id, event.seq, "content does not match hash", Tamper.EDITED
+                )
+            )
         prev = event.hash
         expected_seq = event.seq + 1
     return breaks

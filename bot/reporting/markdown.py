@@ -7,16 +7,17 @@ import re
 
 from bot.reporting.model import Report
 from bot.reporting.outline import Facts, Subheading, Table, outline, title
-from bot.views.indicators import defang
+from bot.views.sanitise import sanitise
 
 _INLINE = re.compile(r"([\\`*_\[\]#|~])")  # with [ ] escaped, ( ) and ! cannot form links
 _LINE_START = re.compile(r"^(\s*)([-+=]|\d+[.)])")
 
 
 def escape(text: str) -> str:
-    """Plain text to inline Markdown: HTML defused, Markdown's own characters backslashed, and
-    URLs defanged so a link in a description is not live in the report shared with NCSC."""
-    text = defang(text)
+    """Plain text to inline Markdown: sanitised (links defanged so a link in a description is not
+    live in the report shared with NCSC, mentions neutralised, control and bidi characters
+    removed), HTML defused and Markdown's own characters backslashed."""
+    text = sanitise(text)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _INLINE.sub(r"\\\1", text)
 

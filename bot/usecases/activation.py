@@ -25,12 +25,11 @@ from bot.domain.ladder import contact_deadline_at, contact_ladder
 from bot.domain.states import State
 from bot.policy.model import Policy, Provider
 from bot.ports import UnitOfWork, UnitOfWorkFactory
-from bot.usecases.authz import is_assessor, refuse
+from bot.usecases.authz import Act, Who, authorised
 from bot.usecases.context import CoreContext
 from bot.usecases.firing import FiringDeps
 from bot.usecases.firing.announce import announcements
 from bot.usecases.firing.contact import attempt_chat
-from bot.usecases.loading import load_incident
 from bot.views.page import LONDON
 
 ASSESSORS_ONLY = "Only MHCLG's configured CIR assessors can activate an incident."
@@ -87,9 +86,9 @@ async def activate_incident(
     when the council is contacted, so contact recorded by any assigned provider stops it.
     Each provider still gets its own engagement (who acknowledged, who made contact)."""
     async with uow:
-        incident = await load_incident(uow, cmd.incident, for_update=True)
-        if not is_assessor(cmd.actor, ctx):
-            raise await refuse(uow, incident, cmd.actor, "activate", ASSESSORS_ONLY, ctx)
+        incident = await authorised(
+            uow, ctx, cmd.actor, cmd.incident, Act.ACTIVATE, Who.ASSESSOR, ASSESSORS_ONLY
+        )
         if incident.provider_ids:
             names = ", ".join(incident.provider_ids)
             raise DomainError(

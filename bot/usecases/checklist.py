@@ -27,10 +27,9 @@ from bot.domain.errors import DomainError, InvalidInput
 from bot.domain.incident import Incident
 from bot.policy.followups import Followups
 from bot.ports import UnitOfWork
-from bot.usecases.authz import refuse
+from bot.usecases.authz import Act, Who, authorised
 from bot.usecases.context import CoreContext
 from bot.usecases.loading import load_incident
-from bot.usecases.participants import is_participant
 from bot.usecases.validation import FieldErrors
 
 PARTICIPANTS_ONLY = "Only MHCLG, the incident's provider and its council can update the checklist."
@@ -132,9 +131,15 @@ async def update_checklist_item(
     cmd: UpdateChecklistItem, uow: UnitOfWork, ctx: CoreContext, followups: Followups
 ) -> ChecklistResult:
     async with uow:
-        incident = await load_incident(uow, cmd.incident, for_update=True)
-        if not is_participant(cmd.actor, incident):
-            raise await refuse(uow, incident, cmd.actor, "update_checklist", PARTICIPANTS_ONLY, ctx)
+        incident = await authorised(
+            uow,
+            ctx,
+            cmd.actor,
+            cmd.incident,
+            Act.UPDATE_CHECKLIST,
+            Who.PARTICIPANT,
+            PARTICIPANTS_ONLY,
+        )
         now = ctx.clock.now()
         kind, item = _validated(cmd, now)
         deadlines = await init_checklist(incident, uow, ctx, followups)

@@ -12,32 +12,31 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.domain.actors import Actor, OrgKind
+from bot.domain.actors import Actor
 from bot.domain.deadlines import Deadline, DeadlineKind
 from bot.domain.engagement import Engagement, parse_method
 from bot.domain.errors import DomainError, NotFound
 from bot.domain.incident import Incident
 from bot.domain.states import State
 from bot.ports import UnitOfWork
-from bot.usecases.authz import refuse
+from bot.usecases.authz import Act, Who, authorised
 from bot.usecases.context import CoreContext
-from bot.usecases.loading import load_incident
+from bot.usecases.participants import is_incident_provider
 from bot.usecases.status_updates import start_response_followups
 from bot.views.page import clock_time
 
 LADDER = frozenset({DeadlineKind.CONTACT_REMINDER, DeadlineKind.CONTACT_ESCALATION})
 
 
-def is_assigned_provider(actor: Actor, incident: Incident) -> bool:
-    return actor.org_kind is OrgKind.PROVIDER and actor.org_id in incident.provider_ids
+NOT_ASSIGNED = (
+    "Only people from the provider assigned to the incident can acknowledge its page or "
+    "record contact."
+)
 
 
-def _not_assigned(incident: Incident) -> str:
-    names = ", ".join(incident.provider_ids) or "no provider yet"
-    return (
-        f"Only people from the provider assigned to {incident.reference} ({names}) can "
-        "acknowledge its page or record contact."
-    )
+def is_assigned_provider(actor: Actor, incident: Incident, ctx: CoreContext) -> bool:
+    """A page goes to assigned providers only, so nobody else can answer it."""
+    return bool(incident.provider_ids) and is_incident_provider(actor, incident, ctx)
 
 
 async def _engagement(uow: UnitOfWork, incident: Incident, provider_id: str) -> Engagement:
@@ -72,11 +71,9 @@ class AcknowledgePage:
 
 async def acknowledge_page(cmd: AcknowledgePage, uow: UnitOfWork, ctx: CoreContext) -> Engagement:
     async with uow:
-        incident = await load_incident(uow, cmd.incident, for_update=True)
-        if not is_assigned_provider(cmd.actor, incident):
-            raise await refuse(
-                uow, incident, cmd.actor, "acknowledge_page", _not_assigned(incident), ctx
-            )
+        incident = await authorised(
+            uow, ctx, cmd.actor, cmd.incident, Act.ACKNOWLEDGE_PAGE, Who.PROVIDER, NOT_ASSIGNED
+        )
         if incident.state is not State.ACTIVATED:
             raise DomainError(await _contact_already(uow, incident))
         engagement = await _engagement(uow, incident, cmd.actor.org_id)
@@ -114,11 +111,9 @@ class ContactResult:
 async def record_contact(cmd: RecordContact, uow: UnitOfWork, ctx: CoreContext) -> ContactResult:
     method = parse_method(cmd.method)
     async with uow:
-        incident = await load_incident(uow, cmd.incident, for_update=True)
-        if not is_assigned_provider(cmd.actor, incident):
-            raise await refuse(
-                uow, incident, cmd.actor, "record_contact", _not_assigned(incident), ctx
-            )
+        incident = await authorised(
+            uow, ctx, cmd.actor, cmd.incident, Act.RECORD_CONTACT, Who.PROVIDER, NOT_ASSIGNED
+        )
         if incident.state is not State.ACTIVATED:
             raise DomainError(await _contact_already(uow, incident))
         engagement = await _engagement(uow, incident, cmd.actor.org_id)

@@ -25,10 +25,9 @@ from bot.domain.lessons import (
 from bot.domain.working_days import add_working_days
 from bot.policy.followups import Followups
 from bot.ports import UnitOfWork
-from bot.usecases.authz import is_mhclg, refuse
+from bot.usecases.authz import Act, Who, authorised
 from bot.usecases.context import CoreContext
-from bot.usecases.loading import load_incident
-from bot.usecases.participants import is_participant, organisations
+from bot.usecases.participants import organisations
 from bot.usecases.validation import FieldErrors
 
 PARTICIPANTS_ONLY = "Only MHCLG, the incident's provider and its council can give lessons learned."
@@ -101,9 +100,15 @@ async def submit_lessons(
     cmd: SubmitLessons, uow: UnitOfWork, ctx: CoreContext
 ) -> LessonsSubmission:
     async with uow:
-        incident = await load_incident(uow, cmd.incident, for_update=True)
-        if not is_participant(cmd.actor, incident):
-            raise await refuse(uow, incident, cmd.actor, "submit_lessons", PARTICIPANTS_ONLY, ctx)
+        incident = await authorised(
+            uow,
+            ctx,
+            cmd.actor,
+            cmd.incident,
+            Act.SUBMIT_LESSONS,
+            Who.PARTICIPANT,
+            PARTICIPANTS_ONLY,
+        )
         collection = await _collection(uow, incident)
         if collection.is_closed:
             assert collection.closed_at is not None
@@ -152,9 +157,9 @@ async def close_lessons_collection(
 ) -> list[str]:
     """Returns the organisations that never answered, for the record and the report."""
     async with uow:
-        incident = await load_incident(uow, cmd.incident, for_update=True)
-        if not is_mhclg(cmd.actor):
-            raise await refuse(uow, incident, cmd.actor, "close_lessons", MHCLG_ONLY, ctx)
+        incident = await authorised(
+            uow, ctx, cmd.actor, cmd.incident, Act.CLOSE_LESSONS, Who.MHCLG, MHCLG_ONLY
+        )
         collection = await _collection(uow, incident)
         if collection.is_closed:
             raise DomainError(

@@ -7,6 +7,10 @@ from bot.domain.incident import Incident
 from bot.domain.reference import Reference
 from bot.ports import UnitOfWork
 
+# The same words whether the incident does not exist or is someone else's: references are
+# sequential, so telling the two apart would let anyone enumerate incidents.
+NOT_YOURS = "That incident was not found, or it is not yours."
+
 
 async def load_incident(uow: UnitOfWork, key: str, *, for_update: bool = False) -> Incident:
     """With `for_update` the incident's row is locked until commit, whichever key was given, so
@@ -20,5 +24,5 @@ async def load_incident(uow: UnitOfWork, key: str, *, for_update: bool = False) 
     else:
         incident = await uow.incidents.get(key)
     if incident is None:
-        raise NotFound(f"No incident {key!r} was found.")
+        raise NotFound(NOT_YOURS)
     return incident

@@ -9,31 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.domain.actors import Actor, OrgKind
+from bot.domain.actors import Actor
 from bot.domain.errors import DomainError, InvalidInput
 from bot.domain.incident import Incident, MouStatus
 from bot.ports import UnitOfWork
-from bot.usecases.authz import is_assessor, refuse
+from bot.usecases.authz import Act, Who, authorised
 from bot.usecases.context import CoreContext
-from bot.usecases.loading import load_incident
-from bot.views.page import LONDON
 
-SENT_BY = "Only the provider (assigned, or on duty today) can record that the MoU was sent."
+SENT_BY = "Only the provider the incident was put to can record that the MoU was sent."
 SIGNED_BY = "Only the provider or the council itself can record that the MoU was signed."
 OVERRIDE_BY = "Only MHCLG's configured CIR assessors can override the MoU."
-
-
-def is_incident_provider(actor: Actor, incident: Incident, ctx: CoreContext) -> bool:
-    """Before activation no provider is assigned yet, so the one on duty today may act."""
-    if actor.org_kind is not OrgKind.PROVIDER:
-        return False
-    today = ctx.clock.now().astimezone(LONDON).date()
-    on_duty = {p.id for p in ctx.policy.providers_on_duty(today)}
-    return actor.org_id in set(incident.provider_ids) | on_duty
-
-
-def is_incident_council(actor: Actor, incident: Incident) -> bool:
-    return actor.org_kind is OrgKind.COUNCIL and actor.org_id == incident.council_id
 
 
 @dataclass(frozen=True)
@@ -53,14 +38,11 @@ async def record_mou(cmd: RecordMou, uow: UnitOfWork, ctx: CoreContext) -> Incid
             "Record the MoU as sent or signed.", {"status": "Choose sent or signed."}
         )
     async with uow:
-        incident = await load_incident(uow, cmd.incident, for_update=True)
-        provider = is_incident_provider(cmd.actor, incident, ctx)
-        if status is MouStatus.SENT and not provider:
-            raise await refuse(uow, incident, cmd.actor, "record_mou_sent", SENT_BY, ctx)
-        if status is MouStatus.SIGNED and not (
-            provider or is_incident_council(cmd.actor, incident)
-        ):
-            raise await refuse(uow, incident, cmd.actor, "record_mou_signed", SIGNED_BY, ctx)
+        if status is MouStatus.SENT:
+            rule = (Act.RECORD_MOU_SENT, Who.PROVIDER, SENT_BY)
+        else:
+            rule = (Act.RECORD_MOU_SIGNED, Who.PROVIDER_OR_COUNCIL, SIGNED_BY)
+        incident = await authorised(uow, ctx, cmd.actor, cmd.incident, *rule)
         if incident.mou_status is MouStatus.SIGNED and status is MouStatus.SENT:
             raise DomainError(f"The MoU for {incident.reference} is already signed.")
         incident.record_mou(status, cmd.actor, ctx.clock.now())
@@ -77,9 +59,9 @@ class OverrideMou:
 
 async def override_mou(cmd: OverrideMou, uow: UnitOfWork, ctx: CoreContext) -> Incident:
     async with uow:
-        incident = await load_incident(uow, cmd.incident, for_update=True)
-        if not is_assessor(cmd.actor, ctx):
-            raise await refuse(uow, incident, cmd.actor, "override_mou", OVERRIDE_BY, ctx)
+        incident = await authorised(
+            uow, ctx, cmd.actor, cmd.incident, Act.OVERRIDE_MOU, Who.ASSESSOR, OVERRIDE_BY
+        )
         if incident.mou_status is MouStatus.SIGNED:
             raise DomainError(
                 f"The council has signed the MoU for {incident.reference}; no override is needed."

@@ -12,10 +12,8 @@ from bot.domain.actors import Actor
 from bot.domain.errors import DomainError
 from bot.domain.incident import Incident
 from bot.ports import UnitOfWork
-from bot.usecases.authz import refuse
+from bot.usecases.authz import Act, Who, authorised
 from bot.usecases.context import CoreContext
-from bot.usecases.loading import load_incident
-from bot.usecases.participants import is_participant
 from bot.usecases.validation import FieldErrors
 
 PARTICIPANTS_ONLY = (
@@ -40,9 +38,9 @@ class AddNote:
 async def add_note(cmd: AddNote, uow: UnitOfWork, ctx: CoreContext) -> Incident:
     key = f"note:{cmd.idempotency_key}" if cmd.idempotency_key else ""
     async with uow:
-        incident = await load_incident(uow, cmd.incident, for_update=True)
-        if not is_participant(cmd.actor, incident):
-            raise await refuse(uow, incident, cmd.actor, "add_note", PARTICIPANTS_ONLY, ctx)
+        incident = await authorised(
+            uow, ctx, cmd.actor, cmd.incident, Act.ADD_NOTE, Who.PARTICIPANT, PARTICIPANTS_ONLY
+        )
         if key and await uow.requests.get(key):
             raise DomainError(f"That is already on the timeline of {incident.reference}.")
         errors = FieldErrors()

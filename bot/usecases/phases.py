@@ -17,11 +17,9 @@ from bot.domain.incident import Incident
 from bot.domain.states import ACTIVE_RESPONSE_STATES, State
 from bot.policy.followups import Followups
 from bot.ports import UnitOfWork
-from bot.usecases.authz import is_mhclg, refuse
+from bot.usecases.authz import Act, Who, authorised, check
 from bot.usecases.context import CoreContext
 from bot.usecases.lessons import start_lessons_collection
-from bot.usecases.loading import load_incident
-from bot.usecases.participants import is_incident_council, is_responder
 from bot.usecases.status_updates import schedule_update_prompt
 from bot.usecases.validation import FieldErrors
 
@@ -57,11 +55,11 @@ async def change_phase(
             "recovery or closed."
         )
     async with uow:
-        incident = await load_incident(uow, cmd.incident, for_update=True)
-        if not is_responder(cmd.actor, incident):
-            raise await refuse(uow, incident, cmd.actor, "change_phase", RESPONDERS_ONLY, ctx)
-        if cmd.target is State.CLOSED and not is_mhclg(cmd.actor):
-            raise await refuse(uow, incident, cmd.actor, "close_incident", MHCLG_CLOSES, ctx)
+        incident = await authorised(
+            uow, ctx, cmd.actor, cmd.incident, Act.CHANGE_PHASE, Who.RESPONDER, RESPONDERS_ONLY
+        )
+        if cmd.target is State.CLOSED:
+            await check(uow, ctx, cmd.actor, incident, Act.CLOSE_INCIDENT, Who.MHCLG, MHCLG_CLOSES)
         if incident.state is cmd.target:
             raise DomainError(
                 f"{incident.reference} is already in {cmd.target.label.lower()}; nothing changed."
@@ -99,9 +97,9 @@ async def record_recovery_opt_in(
     cmd: RecordRecoveryOptIn, uow: UnitOfWork, ctx: CoreContext
 ) -> Incident:
     async with uow:
-        incident = await load_incident(uow, cmd.incident, for_update=True)
-        if not is_incident_council(cmd.actor, incident):
-            raise await refuse(uow, incident, cmd.actor, "recovery_opt_in", COUNCIL_ONLY, ctx)
+        incident = await authorised(
+            uow, ctx, cmd.actor, cmd.incident, Act.RECOVERY_OPT_IN, Who.COUNCIL, COUNCIL_ONLY
+        )
         if incident.state not in ACTIVE_RESPONSE_STATES:
             raise DomainError(
                 f"{incident.reference} is {incident.state.label.lower()}: recovery can only be "

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.domain.actors import Actor, OrgKind
-from bot.domain.errors import ConcurrencyConflict, NotAuthorised
+from bot.domain.actors import Actor
+from bot.domain.errors import ConcurrencyConflict
 from bot.domain.incident import AttackerActive, Incident, Referral
 from bot.ports import UnitOfWork
 from bot.usecases.checklist import init_checklist
 from bot.usecases.context import CoreContext
+from bot.usecases.directory import authorise_referral
 from bot.usecases.validation import FieldErrors
 
 KNOWN_BODIES = {"ncsc", "ico", "action_fraud", "warp"}
@@ -87,8 +88,7 @@ async def open_referral_once(
     With an idempotency key (the modal's nonce) a repeated submission returns the incident the
     first one created instead of opening a second.
     """
-    if cmd.actor.org_kind not in {OrgKind.MHCLG, OrgKind.SYSTEM}:
-        raise NotAuthorised("Only MHCLG's CIR team can log a referral.")
+    authorise_referral(cmd.actor)
     referral = validate_referral(cmd, ctx)
     now = ctx.clock.now()
     key = f"referral:{cmd.idempotency_key}" if cmd.idempotency_key else ""

@@ -14,6 +14,7 @@ the report first leaves for a recipient (a share Notify accepted, see `sharing`)
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -25,14 +26,12 @@ from bot.domain.states import State
 from bot.domain.timeline import TimelineEvent
 from bot.ports import UnitOfWork
 from bot.reporting import Report, build_report
-from bot.usecases.authz import is_mhclg, refuse
+from bot.usecases.authz import Act, Who, authorised
 from bot.usecases.context import CoreContext
-from bot.usecases.loading import load_incident
+from bot.usecases.sharing import GENERATED, REPORT_STATES
 from bot.usecases.sharing import MHCLG_ONLY as MHCLG_SHARES
-from bot.usecases.sharing import REPORT_STATES
 
 MHCLG_ONLY = "Only MHCLG can generate the post-incident report."
-GENERATED = "ReportGenerated"
 
 
 @dataclass(frozen=True)
@@ -72,9 +71,10 @@ async def prepare_report(cmd: GenerateReport, uow: UnitOfWork, ctx: CoreContext)
     """Build the report from the incident's own timeline; nothing is recorded until the edge
     has rendered and filed it (`record_report_generated`)."""
     async with uow:
-        incident = await load_incident(uow, cmd.incident)
-        if not is_mhclg(cmd.actor):
-            raise await refuse(uow, incident, cmd.actor, "generate_report", MHCLG_ONLY, ctx)
+        incident = await authorised(
+            uow, ctx, cmd.actor, cmd.incident, Act.GENERATE_REPORT, Who.MHCLG, MHCLG_ONLY,
+            for_update=False,
+        )  # fmt: skip
         if incident.state not in REPORT_STATES:
             raise DomainError(
                 f"{incident.reference} is {incident.state.label.lower()}: the post-incident "
@@ -103,9 +103,9 @@ async def recorded_report(
     """The latest generated version as it was generated: the events it was built from (up to
     its `through_seq`), the incident as it stood and the same generation time."""
     async with uow:
-        incident = await load_incident(uow, key)
-        if not is_mhclg(actor):
-            raise await refuse(uow, incident, actor, "share_report", MHCLG_SHARES, ctx)
+        incident = await authorised(
+            uow, ctx, actor, key, Act.SHARE_REPORT, Who.MHCLG, MHCLG_SHARES, for_update=False
+        )
         events = list(await uow.timeline.for_incident(incident.id))
     generated = [e for e in events if e.kind == GENERATED]
     if not generated:
@@ -154,14 +154,33 @@ class RecordReportGenerated:
     state: str = ""  # the incident's state and marking the report was built with
     marking: str = ""
 
+    @classmethod
+    def of(
+        cls, actor: Actor, draft: ReportDraft, pdf: bytes, markdown: bytes, url: str
+    ) -> RecordReportGenerated:
+        """The record of `draft` rendered as `pdf` and `markdown`: everything `recorded_report`
+        needs to rebuild the same bytes later."""
+        return cls(
+            actor,
+            draft.incident.id,
+            draft.version,
+            sha256=hashlib.sha256(pdf).hexdigest(),
+            markdown_sha256=hashlib.sha256(markdown).hexdigest(),
+            url=url,
+            generated_at=draft.report.header.generated_at,
+            through_seq=draft.through_seq,
+            state=draft.incident.state.value,
+            marking=draft.incident.marking.value,
+        )
+
 
 async def record_report_generated(
     cmd: RecordReportGenerated, uow: UnitOfWork, ctx: CoreContext
 ) -> Incident:
     async with uow:
-        incident = await load_incident(uow, cmd.incident, for_update=True)
-        if not is_mhclg(cmd.actor):
-            raise await refuse(uow, incident, cmd.actor, "generate_report", MHCLG_ONLY, ctx)
+        incident = await authorised(
+            uow, ctx, cmd.actor, cmd.incident, Act.GENERATE_REPORT, Who.MHCLG, MHCLG_ONLY
+        )
         incident.note(
             GENERATED,
             cmd.actor,

@@ -42,13 +42,12 @@ from bot.notify_port import FILE_LIMIT_BYTES, Attachment, Delivery, Notifier
 from bot.policy.followups import Followups
 from bot.policy.model import Council
 from bot.ports import UnitOfWork
-from bot.usecases.authz import is_mhclg, refuse
+from bot.usecases.authz import NOT_YOURS, Act, Who, authorised
 from bot.usecases.context import CoreContext
 from bot.usecases.loading import load_incident
-from bot.usecases.participants import can_view
+from bot.views.sanitise import sanitise
 
 MHCLG_ONLY = "Only MHCLG can share the post-incident report."
-NOT_YOURS = "This report is about another organisation's incident; it cannot be shown to you."
 REPORT_STATES = frozenset({State.CLOSED, State.REPORT_ISSUED})
 GENERATED = "ReportGenerated"
 
@@ -185,9 +184,12 @@ def _check_file(incident: Incident, latest: dict[str, object], file: ReportFile)
     return digest
 
 
-def _email(
-    incident: Incident, to: Addressee, file: ReportFile, actor: Actor, weeks: int
+def share_email(
+    incident: Incident, to: Addressee, file: ReportFile, sharer: str, weeks: int
 ) -> tuple[str, str]:
+    """The share's email; Notify puts the file's download link below it. The sharer's and the
+    contact's names were typed by people (Slack's display name, the referral form): sanitised
+    like any typed text."""
     subject = (
         f"[{incident.marking.value}] Post-incident report {incident.reference}, "
         f"version {file.version}"
@@ -195,12 +197,12 @@ def _email(
     body = (
         f"The post-incident report for {incident.reference}, version {file.version} "
         f"({FORMAT_NAMES[file.format]}), is ready"
-        + (f" for {to.name}" if to.name else "")
+        + (f" for {sanitise(to.name)}" if to.name.strip() else "")
         + ".\n\n"
         "Download it from the link below. You will be asked for this email address before the "
         f"download, and the link works for {weeks} weeks. The report is marked "
         f"{incident.marking.value}: handle it accordingly.\n\n"
-        f"Shared by {actor.name}, MHCLG Cyber Incident Response."
+        f"Shared by {sanitise(sharer)}, MHCLG Cyber Incident Response."
     )
     return subject, body
 
@@ -214,9 +216,10 @@ async def share_report(
 ) -> ShareOutcome:
     recipient = _recipient(cmd.recipient)
     async with uow:
-        incident = await load_incident(uow, cmd.incident)
-        if not is_mhclg(cmd.actor):
-            raise await refuse(uow, incident, cmd.actor, "share_report", MHCLG_ONLY, ctx)
+        incident = await authorised(
+            uow, ctx, cmd.actor, cmd.incident, Act.SHARE_REPORT, Who.MHCLG, MHCLG_ONLY,
+            for_update=False,
+        )  # fmt: skip
         if incident.state not in REPORT_STATES:
             raise DomainError(
                 f"{incident.reference} is {incident.state.label.lower()}: the post-incident "
@@ -232,7 +235,8 @@ async def share_report(
     )
 
     async def send(to: Addressee) -> Delivery:
-        subject, body = _email(incident, to, cmd.file, cmd.actor, attachment.retention_weeks)
+        weeks = attachment.retention_weeks
+        subject, body = share_email(incident, to, cmd.file, cmd.actor.name, weeks)
         return await deps.notifier.send_file(
             to.email, subject, body, attachment, reference=str(incident.reference)
         )
@@ -307,7 +311,7 @@ async def authorise_report_view(
 ) -> Incident:
     """A council sees its own incident's report only; a refused look is on the record."""
     async with uow:
-        incident = await load_incident(uow, key)
-        if not can_view(actor, incident):
-            raise await refuse(uow, incident, actor, "view_report", NOT_YOURS, ctx)
+        incident = await authorised(
+            uow, ctx, actor, key, Act.VIEW_REPORT, Who.VIEWER, NOT_YOURS, for_update=False
+        )
     return incident

@@ -16,10 +16,8 @@ from bot.domain.incident import Incident
 from bot.domain.states import ACTIVE_RESPONSE_STATES
 from bot.policy.followups import Followups
 from bot.ports import UnitOfWork
-from bot.usecases.authz import refuse
+from bot.usecases.authz import Act, Who, authorised
 from bot.usecases.context import CoreContext
-from bot.usecases.loading import load_incident
-from bot.usecases.participants import is_responder
 from bot.usecases.validation import FieldErrors
 from bot.views.card import Fact
 
@@ -95,9 +93,15 @@ async def post_status_update(
 ) -> StatusUpdateResult:
     key = f"status_update:{cmd.idempotency_key}" if cmd.idempotency_key else ""
     async with uow:
-        incident = await load_incident(uow, cmd.incident, for_update=True)
-        if not is_responder(cmd.actor, incident):
-            raise await refuse(uow, incident, cmd.actor, "post_status_update", RESPONDERS_ONLY, ctx)
+        incident = await authorised(
+            uow,
+            ctx,
+            cmd.actor,
+            cmd.incident,
+            Act.POST_STATUS_UPDATE,
+            Who.RESPONDER,
+            RESPONDERS_ONLY,
+        )
         if key and (seen := await uow.requests.get(key)):
             raise DomainError(
                 f"This status update on {incident.reference} was already posted at "

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from bot.domain.actors import Actor
 from bot.domain.assessment import Assessment, AssessmentStatus, Decision
 from bot.domain.deadlines import Deadline, DeadlineKind
-from bot.domain.errors import DomainError, NotFound
+from bot.domain.errors import DomainError, NotAuthorised
 from bot.domain.incident import Incident
 from bot.domain.states import State
 from bot.domain.threshold import Recommendation, recommend, summarise, validate_answers
 from bot.ports import UnitOfWork
-from bot.usecases.authz import is_assessor, refuse
+from bot.usecases.authz import NOT_YOURS, Act, Who, authorised, check
 from bot.usecases.context import CoreContext
 from bot.usecases.loading import load_incident
 from bot.usecases.validation import FieldErrors
@@ -35,11 +35,15 @@ async def start_threshold_check(
     cmd: StartThresholdCheck, uow: UnitOfWork, ctx: CoreContext
 ) -> Incident:
     async with uow:
-        incident = await load_incident(uow, cmd.incident, for_update=True)
-        if not is_assessor(cmd.actor, ctx):
-            raise await refuse(
-                uow, incident, cmd.actor, "start_threshold_check", ASSESSORS_ONLY, ctx
-            )
+        incident = await authorised(
+            uow,
+            ctx,
+            cmd.actor,
+            cmd.incident,
+            Act.START_THRESHOLD_CHECK,
+            Who.ASSESSOR,
+            ASSESSORS_ONLY,
+        )
         if incident.state in {State.REFERRAL_RECEIVED, State.MONITORING}:
             incident.move_to(State.THRESHOLD_CHECK, cmd.actor, ctx.clock.now())
             await uow.commit()
@@ -63,9 +67,15 @@ async def submit_answers(
 ) -> tuple[Assessment, Recommendation]:
     questionnaire = ctx.policy.questionnaire
     async with uow:
-        incident = await load_incident(uow, cmd.incident_id, for_update=True)
-        if not is_assessor(cmd.actor, ctx):
-            raise await refuse(uow, incident, cmd.actor, "submit_answers", ASSESSORS_ONLY, ctx)
+        incident = await authorised(
+            uow,
+            ctx,
+            cmd.actor,
+            cmd.incident_id,
+            Act.SUBMIT_ANSWERS,
+            Who.ASSESSOR,
+            ASSESSORS_ONLY,
+        )
         if incident.state is not State.THRESHOLD_CHECK:
             raise DomainError(f"{incident.reference} is not in the threshold check any more.")
         answers = validate_answers(questionnaire, cmd.answers)
@@ -136,8 +146,9 @@ async def record_decision(cmd: RecordDecision, uow: UnitOfWork, ctx: CoreContext
     async with uow:
         assessment = await _assessment(uow, cmd.assessment_id)
         incident = await load_incident(uow, assessment.incident_id, for_update=True)
-        if not is_assessor(cmd.actor, ctx):
-            raise await refuse(uow, incident, cmd.actor, "record_decision", ASSESSORS_ONLY, ctx)
+        await check(
+            uow, ctx, cmd.actor, incident, Act.RECORD_DECISION, Who.ASSESSOR, ASSESSORS_ONLY
+        )
         if assessment.status is not AssessmentStatus.RECOMMENDED:
             raise DomainError(f"This assessment of {incident.reference} already has a decision.")
         if incident.state is not State.THRESHOLD_CHECK:
@@ -197,8 +208,9 @@ async def confirm_activation(
     async with uow:
         assessment = await _assessment(uow, cmd.assessment_id)
         incident = await load_incident(uow, assessment.incident_id, for_update=True)
-        if not is_assessor(cmd.actor, ctx):
-            raise await refuse(uow, incident, cmd.actor, "confirm_activation", ASSESSORS_ONLY, ctx)
+        await check(
+            uow, ctx, cmd.actor, incident, Act.CONFIRM_ACTIVATION, Who.ASSESSOR, ASSESSORS_ONLY
+        )
         if assessment.status is not AssessmentStatus.AWAITING_CONFIRMATION:
             raise DomainError(
                 f"The activation of {incident.reference} is not awaiting confirmation."
@@ -218,5 +230,5 @@ async def confirm_activation(
 async def _assessment(uow: UnitOfWork, assessment_id: str) -> Assessment:
     assessment = await uow.assessments.get(assessment_id)
     if assessment is None:
-        raise NotFound("That threshold assessment was not found.")
+        raise NotAuthorised(NOT_YOURS)  # the same words as for an incident: ids are not probed
     return assessment

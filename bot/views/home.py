@@ -37,7 +37,7 @@ async def open_incidents(uow: UnitOfWork, ctx: CoreContext, viewer: Actor) -> li
     rows: list[HomeRow] = []
     async with uow:
         for incident in await uow.incidents.list_open():
-            if not can_view(viewer, incident):
+            if not can_view(viewer, incident, ctx):
                 continue
             council = ctx.policy.councils.get(incident.council_id)
             nxt = next_deadline(await uow.deadlines.pending_for(incident.id))

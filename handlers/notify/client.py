@@ -46,6 +46,7 @@ from bot.notify_port import (
     Notifier,
     Route,
 )
+from bot.views.sanitise import clean
 
 log = logging.getLogger(__name__)
 
@@ -151,10 +152,12 @@ class NotifyNotifier:
         return self.with_attempts(1, timeout=timeout)
 
     async def send_email(self, to: str, subject: str, body: str, *, reference: str) -> Delivery:
+        """Control and bidi characters are removed from the whole message here (the typed parts
+        were sanitised in full, links defanged, where the message was composed)."""
         notification = {
             "email_address": to,
             "template_id": self._email_template_id,
-            "personalisation": {"subject": subject, "body": body},
+            "personalisation": {"subject": clean(subject), "body": clean(body)},
             "reference": reference,
         }
         return await self._send("email", to, reference, notification)
@@ -163,7 +166,7 @@ class NotifyNotifier:
         notification = {
             "phone_number": to,
             "template_id": self._sms_template_id,
-            "personalisation": {"body": body},
+            "personalisation": {"body": clean(body)},
             "reference": reference,
         }
         return await self._send("sms", to, reference, notification)
@@ -185,7 +188,11 @@ class NotifyNotifier:
         notification = {
             "email_address": to,
             "template_id": self._file_template_id,
-            "personalisation": {"subject": subject, "body": body, FILE_PLACEHOLDER: upload},
+            "personalisation": {
+                "subject": clean(subject),
+                "body": clean(body),
+                FILE_PLACEHOLDER: upload,
+            },
             "reference": reference,
         }
         return await self._send("email", to, reference, notification)

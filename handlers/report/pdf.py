@@ -18,6 +18,7 @@ from fpdf import FPDF
 
 from bot.reporting.model import Report
 from bot.reporting.outline import Facts, Subheading, Table, outline, title
+from bot.views.sanitise import sanitise as core_sanitise
 
 FONT = "Helvetica"
 SIZE = 8.5
@@ -45,9 +46,10 @@ _PUNCTUATION = str.maketrans(
 
 
 def sanitise(text: str) -> str:
-    """Text a core PDF font can encode (latin-1), keeping line breaks."""
+    """Text a core PDF font can encode (latin-1), keeping line breaks, after the core sanitiser:
+    a PDF viewer turns a typed URL into a live link, and this report goes to NCSC and GC3."""
     out: list[str] = []
-    for ch in text.translate(_PUNCTUATION):
+    for ch in core_sanitise(text).translate(_PUNCTUATION):
         if ch == "\n" or (ch.isprintable() and ord(ch) < 256):
             out.append(ch)
             continue

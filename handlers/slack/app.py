@@ -1,5 +1,6 @@
-"""Build the Bolt app: a verified HTTP endpoint, a Web API client on SLACK_API_URL that retries
-rate limits and server errors, and the listeners grouped by kind."""
+"""Build the Bolt app: a Web API client on SLACK_API_URL that retries rate limits and server
+errors, the listeners grouped by kind, and one error handler for malformed payloads. The HTTP
+endpoint in front of it (signature, shape, replays) is handlers.slack.endpoint."""
 
 from __future__ import annotations
 
@@ -7,8 +8,6 @@ import logging
 from types import ModuleType
 
 import aiohttp
-from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -17,12 +16,13 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.app.logging import request_id
 from bot.app.tasks import BackgroundTasks
 from bot.ports import UnitOfWorkFactory
 from bot.usecases.context import CoreContext
 from handlers.slack.chat import SlackChat
 from handlers.slack.context import SlackDeps
+from handlers.slack.endpoint import PATH as PATH
+from handlers.slack.errors import on_error
 from handlers.slack.identity import Identity
 from handlers.slack.listeners import (
     activation,
@@ -41,7 +41,6 @@ from handlers.slack.refusals import remember_acting
 from handlers.slack.room import SlackRoom
 
 log = logging.getLogger(__name__)
-PATH = "/slack/events"
 # Listener modules by kind; each has register(app, deps) and may offer SUBCOMMANDS for /cir.
 GROUPS: tuple[ModuleType, ...] = (
     forms,
@@ -102,12 +101,13 @@ def build_slack(
         logger=logging.getLogger("slack_bolt"),
     )
     app.middleware(remember_acting)  # who to tell if Slack refuses what their action posts
+    app.error(on_error)
     room = SlackRoom(client, uow, ctx)
     deps = SlackDeps(
         client=client,
         uow=uow,
         ctx=ctx,
-        identity=Identity(client, ctx.policy),
+        identity=Identity(client, ctx.policy, clock=ctx.clock),
         room=room,
         tasks=tasks,
         chat=SlackChat(client, uow, ctx, room),
@@ -139,18 +139,3 @@ async def close_http_session(deps: SlackDeps) -> None:
     deps.client.session = None
     if deps.firing_chat is not None:
         deps.firing_chat.client.session = None
-
-
-def mount(web_app: web.Application, bolt: AsyncApp, tasks: BackgroundTasks) -> None:
-    async def endpoint(request: web.Request) -> web.Response:
-        """The answer is written out before returning, so the work its listener spawned (and
-        everyone else's) starts only once Slack has it (see BackgroundTasks)."""
-        async with tasks.answering():
-            bolt_response = await bolt.async_dispatch(await to_bolt_request(request))
-            response = await to_aiohttp_response(bolt_response)
-            response.headers["X-Request-Id"] = request_id.get()
-            await response.prepare(request)
-            await response.write_eof()
-        return response
-
-    web_app.router.add_post(PATH, endpoint)

@@ -12,6 +12,7 @@ from bot.domain.bindings import Invite, InviteStatus, Platform
 from bot.ports import UnitOfWorkFactory
 from bot.usecases import presence as uc
 from bot.usecases.context import CoreContext
+from handlers.slack.refusals import slack_error
 from handlers.slack.render.outbound import outbound_blocks, outbound_fallback
 from handlers.slack.room import SlackRoom
 
@@ -28,7 +29,7 @@ class SlackChat:
                 channel=channel, text=outbound_fallback(message), blocks=outbound_blocks(message)
             )
         except SlackApiError as exc:
-            return ChatDelivery(False, route, str(exc.response.get("error", "slack_error")))
+            return ChatDelivery(False, route, slack_error(exc))
         except Exception as exc:  # network failure after the client's retries
             return ChatDelivery(False, route, type(exc).__name__)
         return ChatDelivery(True, route)
@@ -67,7 +68,7 @@ class SlackChat:
                 )
                 invite_id = str(response.get("invite_id", ""))
             except SlackApiError as exc:
-                status, error = InviteStatus.FAILED, str(exc.response.get("error", "slack_error"))
+                status, error = InviteStatus.FAILED, slack_error(exc)
             invite = Invite(
                 previous.id if previous else uuid.uuid4().hex,
                 incident_id,

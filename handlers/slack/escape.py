@@ -1,14 +1,14 @@
 """Make what people type safe to post in Slack mrkdwn.
 
-`<!channel>`, `<!here>`, `<@U123>` and `<https://x|y>` only work with angle brackets, so escaping
-`& < >` defuses every ping and hidden link. Bare URLs are defanged (hxxp, [.]) as incident
-responders do with indicators of compromise: a malicious link in a description must never become
-a clickable link in the channel.
+The core sanitiser (`bot.views.sanitise`) removes control and bidi characters, defangs links and
+neutralises mentions, as it does for every output; on top, `<!channel>`, `<!here>`, `<@U123>`
+and `<https://x|y>` only work with angle brackets, so escaping `& < >` defuses whatever Slack
+syntax is left.
 """
 
 from __future__ import annotations
 
-from bot.views.indicators import defang
+from bot.views.sanitise import sanitise
 from handlers.slack.render.budget import SECTION_TEXT, cut
 
 
@@ -17,6 +17,6 @@ def escape(text: str) -> str:
 
 
 def user_text(text: str, limit: int = SECTION_TEXT) -> str:
-    """Escape and defang text a person typed. Past `limit` it is cut with a visible mark (the
+    """Sanitise and escape text a person typed. Past `limit` it is cut with a visible mark (the
     whole text is on the timeline); renderers still budget the text they compose from it."""
-    return cut(defang(escape(text)), limit)
+    return cut(escape(sanitise(text)), limit)

@@ -31,9 +31,9 @@ def slack_error(exc: SlackApiError) -> str:
     """Slack's error code and its first detail line (which names the offending block, not the
     text); a non-JSON answer (a 503 page) is named by its HTTP status."""
     data = exc.response.data
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) or not data.get("error"):
         return f"http_{exc.response.status_code}"
-    error = str(data.get("error") or "unknown_error")
+    error = str(data["error"])
     messages = (data.get("response_metadata") or {}).get("messages") or []
     return f"{error} {messages[0]}" if messages and isinstance(messages[0], str) else error
 

@@ -125,7 +125,7 @@ class SlackRoom:
             try:
                 response = await self.client.conversations_create(name=name, is_private=True)
             except SlackApiError as exc:
-                error = str(exc.response.get("error", "unknown_error"))
+                error = slack_error(exc)
                 if error == "name_taken":
                     continue
                 break
@@ -207,7 +207,7 @@ class SlackRoom:
             response = await self.client.conversations_inviteShared(channel=channel, emails=[email])
             invite_id = str(response.get("invite_id", ""))
         except SlackApiError as exc:
-            status, error = InviteStatus.FAILED, str(exc.response.get("error", "unknown_error"))
+            status, error = InviteStatus.FAILED, slack_error(exc)
         except Exception as exc:
             status, error = InviteStatus.FAILED, type(exc).__name__
         invite = Invite(
@@ -314,9 +314,7 @@ class SlackRoom:
             response = await getattr(self.client, method)(**kwargs)
             return dict(response.data) if isinstance(response.data, dict) else None
         except SlackApiError as exc:
-            log.warning(
-                "slack call failed", extra={"event": method, "status": exc.response.get("error")}
-            )
+            log.warning("slack call failed", extra={"event": method, "status": slack_error(exc)})
         except Exception as exc:
             log.warning("slack call failed", extra={"event": method, "status": type(exc).__name__})
         return None

@@ -101,12 +101,16 @@ class FakeSlackApi(LocalServer):
 
     def __init__(self) -> None:
         self.calls: list[Call] = []
+        # Every call answered ok: false, with the answer (faults asked for by a test excepted):
+        # a test that drives the bot can assert Slack accepted all it sent.
+        self.refusals: list[tuple[Call, Answer]] = []
         self.uploads: list[Upload] = []
         self.latency: float = 0.0
         self._faults: dict[str, deque[_Fault]] = defaultdict(deque)
         self._ids = itertools.count(1)
         self._channels: dict[str, _Channel] = {}
         self._users: dict[str, Answer] = {}
+        self._user_faults: dict[str, str] = {}
         self._usergroups: dict[str, list[str]] = {}
         self._views: dict[str, Answer] = {}
         self._posted: set[tuple[str, str]] = set()
@@ -157,13 +161,27 @@ class FakeSlackApi(LocalServer):
     # --- what tests set up -----------------------------------------------------------------
 
     def add_user(
-        self, user_id: str, team_id: str, name: str, email: str = "", is_bot: bool = False
+        self,
+        user_id: str,
+        team_id: str,
+        name: str,
+        email: str = "",
+        is_bot: bool = False,
+        guest: bool = False,
     ) -> None:
+        """`guest`: a multi-channel guest account (`is_restricted`) in `team_id`."""
         profile = {"email": email, "real_name": name, "display_name": name}
         self._users[user_id] = {
             "id": user_id, "team_id": team_id, "name": name, "real_name": name,
-            "profile": profile, "is_bot": is_bot, "deleted": False,
+            "profile": profile, "is_bot": is_bot, "deleted": False, "is_restricted": guest,
         }  # fmt: skip
+
+    def fail_users_info_for(self, user_id: str, error: str = "fatal_error") -> None:
+        """users.info answers `error` for this one user, every time, until `clear_user_faults`."""
+        self._user_faults[user_id] = error
+
+    def clear_user_faults(self) -> None:
+        self._user_faults.clear()
 
     def set_usergroup(self, usergroup_id: str, user_ids: list[str]) -> None:
         self._usergroups[usergroup_id] = list(user_ids)
@@ -199,6 +217,7 @@ class FakeSlackApi(LocalServer):
     def clear(self) -> None:
         """Forget what was recorded so far; channels, users, views and posted messages remain."""
         self.calls.clear()
+        self.refusals.clear()
         self.uploads.clear()
         self._delivered.clear()
 
@@ -227,7 +246,8 @@ class FakeSlackApi(LocalServer):
         token = request.headers.get("Authorization", "").removeprefix("Bearer ") or args.pop(
             "token", ""
         )
-        self.calls.append(Call(method, args, time.monotonic()))
+        call = Call(method, args, time.monotonic())
+        self.calls.append(call)
         if self.latency:
             await asyncio.sleep(self.latency)
         fault = self._faults[method].popleft() if self._faults[method] else None
@@ -251,8 +271,11 @@ class FakeSlackApi(LocalServer):
             refused = slack_rules.slack_answer(problems)
             if refused["error"] == "unknown_method":
                 refused["req_method"] = method  # as Slack names the method it does not know
+            self.refusals.append((call, refused))
             return web.json_response(refused)
         answer = self._methods[method](args)
+        if answer.get("ok") is False:
+            self.refusals.append((call, answer))
         return web.json_response({"ok": True, **answer} if "ok" not in answer else answer)
 
     async def _handle_upload(self, request: web.Request) -> web.Response:
@@ -436,6 +459,8 @@ class FakeSlackApi(LocalServer):
         return {"view": view}
 
     def _users_info(self, args: Answer) -> Answer:
+        if (fault := self._user_faults.get(str(args.get("user", "")))) is not None:
+            return _error(fault)
         user = self._users.get(str(args.get("user", "")))
         return {"user": user} if user else _error("user_not_found")
 

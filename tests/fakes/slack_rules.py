@@ -221,7 +221,9 @@ class _Walk:
         self.block_ids: dict[str, str] = {}
 
     def add(self, message: str, pointer: str) -> None:
-        self.problems.append(Problem(self.error, message, pointer))
+        problem = Problem(self.error, message, pointer)
+        if problem not in self.problems:  # a model and a rule here may see the same thing
+            self.problems.append(problem)
 
     def model(
         self, build: Callable[[], JsonObject | None], node: Mapping[str, Any], pointer: str
@@ -258,17 +260,17 @@ class _Walk:
             return _too_long(int(m[2])), self._at(node, pointer, m[1])
         if m := _SDK_TOO_MANY.match(said):
             return f"no more than {m[2]} items allowed", f"{pointer}/{m[1]}"
-        if m := _SDK_BETWEEN.match(said):
+        if m := _SDK_BETWEEN.match(said):  # a view's title or blocks, an overflow's options
             attr = "blocks" if m[1] == "views" else m[1]
-            value = node.get(attr)
-            size = len(value.get("text", "")) if isinstance(value, dict) else len(value or "")
-            unit = "characters" if isinstance(value, (dict, str)) else "items"
-            if size > (limit := int(m[3])):
-                many = f"no more than {limit} items allowed"
-                return _too_long(limit) if unit == "characters" else many, self._at(
-                    node, pointer, attr
-                )
-            return f"must provide at least {m[2]} {unit}", self._at(node, pointer, attr)
+            value, at = node.get(attr), self._at(node, pointer, attr)
+            counted = value.get("text", "") if isinstance(value, dict) else value
+            counted = [] if counted is None else counted
+            chars, limit = isinstance(counted, str), int(m[3])
+            if len(counted) <= limit:  # too short: Slack's wording for a minLength / minItems
+                return (
+                    "must be more than 0 characters" if chars else "must provide at least 1 items"
+                ), at
+            return _too_long(limit) if chars else f"no more than {limit} items allowed", at
         if m := _SDK_EMPTY.match(said):
             return "must be more than 0 characters", f"{pointer}/{m[1]}"
         return said, pointer

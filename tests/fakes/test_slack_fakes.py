@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -31,18 +30,6 @@ from tests.fakes import slack_requests as sr
 from tests.fakes.slack_api import FakeSlackApi
 
 SECRET = "s3cr3t-signing"
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlackApi]:
-    async with FakeSlackApi() as fake:
-        fake.add_channel("C1", "general")  # the bot is a member: Slack lets it post there
-        yield fake
-
-
-@pytest.fixture
-def client(slack: FakeSlackApi) -> AsyncWebClient:
-    return AsyncWebClient(token="xoxb-test", base_url=slack.base_url)
 
 
 async def test_channel_create_then_name_taken_then_message_read_back(

@@ -10,6 +10,7 @@ from sqlalchemy import text
 from storage import migrate
 from storage.database import create_engine_for, parse_database_url
 from storage.uow import SqlUnitOfWorkFactory
+from tests.factories import TIMELINE_KEY
 
 
 @pytest.fixture
@@ -23,7 +24,7 @@ async def pg_uows(pg_database_url: str) -> AsyncIterator[SqlUnitOfWorkFactory]:
         await conn.execute(
             text("CREATE TABLE fired_log (deadline_id VARCHAR(36) NOT NULL, worker_id TEXT)")
         )
-    yield SqlUnitOfWorkFactory(engine)
+    yield SqlUnitOfWorkFactory(engine, TIMELINE_KEY)
     await engine.dispose()
 
 
@@ -31,5 +32,5 @@ async def pg_uows(pg_database_url: str) -> AsyncIterator[SqlUnitOfWorkFactory]:
 async def other_uows(pg_database_url: str) -> AsyncIterator[SqlUnitOfWorkFactory]:
     """A second, independent engine on the same database: another replica's connection pool."""
     engine = create_engine_for(parse_database_url(pg_database_url))
-    yield SqlUnitOfWorkFactory(engine)
+    yield SqlUnitOfWorkFactory(engine, TIMELINE_KEY)
     await engine.dispose()

@@ -24,6 +24,7 @@ from bot.domain.clock import SystemClock
 from bot.domain.deadlines import Deadline
 from storage.database import create_engine_for, parse_database_url
 from storage.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
+from tests.factories import TIMELINE_KEY
 
 LOG_FIRING = text("INSERT INTO fired_log (deadline_id, worker_id) VALUES (:deadline, :worker)")
 
@@ -36,7 +37,7 @@ async def main() -> None:
         await uow.session.execute(LOG_FIRING, {"deadline": deadline.id, "worker": worker_id})
 
     scheduler = DeadlineScheduler(
-        SqlUnitOfWorkFactory(engine),
+        SqlUnitOfWorkFactory(engine, TIMELINE_KEY),
         SystemClock(),
         log_firing,
         worker_id=worker_id,

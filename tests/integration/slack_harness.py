@@ -24,12 +24,14 @@ from bot.domain.incident import Incident
 from bot.domain.timeline import TimelineEvent
 from bot.usecases.context import CoreContext
 from handlers.slack.ids import ReferralInput
+from tests.factories import TIMELINE_KEY_TEXT
 from tests.fakes import slack_requests as sr
 from tests.fakes.notify_api import FakeNotifyApi
 from tests.fakes.slack_api import FakeSlackApi
 
 SECRET = "test-signing-secret"
 ASSESSOR, ASSESSOR_2, INTERN = "U0ASSESSOR1", "U0ASSESSOR2", "U0INTERN"
+TRIAGE = "C0TRIAGE"  # config/mhclg.yml triage_channel
 
 
 @dataclass
@@ -41,6 +43,9 @@ class SlackEnv:
     tasks: BackgroundTasks
     clock: FakeClock
     runtime: Runtime
+    # A test that makes Slack refuse the bot on purpose (a removed channel, say) sets this;
+    # otherwise every call the bot made must have been accepted.
+    refusals_expected: bool = False
 
     async def fire_due(self, **advance: float) -> int:
         """Move the fake clock on and fire what is due, as the scheduler's sweep would."""
@@ -108,7 +113,7 @@ def referral_values(**override: Any) -> dict[str, dict[str, dict[str, Any]]]:
 def referral_submission(
     nonce: str | None = None, user: str = ASSESSOR, team: str = "T0MHCLG", **override: Any
 ) -> str:
-    meta = json.dumps({"nonce": nonce or uuid.uuid4().hex, "origin": "C0TRIAGE"})
+    meta = json.dumps({"nonce": nonce or uuid.uuid4().hex, "origin": TRIAGE})
     return sr.view_submission(
         "referral_form",
         referral_values(**override),
@@ -147,6 +152,8 @@ async def slack_env(
     database_url: str, four_eyes: bool, notify_api: FakeNotifyApi | None
 ) -> AsyncIterator[SlackEnv]:
     async with FakeSlackApi() as slack:
+        # The triage channel exists and the bot was invited to it when it was installed.
+        slack.add_channel(TRIAGE, "cir-triage")
         slack.add_user(ASSESSOR, "T0MHCLG", "Ada Assessor", "ada@mhclg.example")
         slack.add_user(ASSESSOR_2, "T0MHCLG", "Bea Assessor", "bea@mhclg.example")
         slack.add_user(INTERN, "T0MHCLG", "Ian Intern", "ian@mhclg.example")
@@ -154,6 +161,7 @@ async def slack_env(
         settings = load_settings(
             {
                 "DATABASE_URL": database_url,
+                "CIR_TIMELINE_KEY": TIMELINE_KEY_TEXT,
                 "SLACK_BOT_TOKEN": "xoxb-test-token",
                 "SLACK_SIGNING_SECRET": SECRET,
                 "SLACK_API_URL": slack.base_url,
@@ -166,10 +174,15 @@ async def slack_env(
         if four_eyes:
             policy = replace(policy, mhclg=replace(policy.mhclg, four_eyes=True))
         container.ctx = CoreContext(clock=clock, policy=policy)
+        for provider in policy.providers.values():  # each provider's paging channel, bot invited
+            slack.add_channel(provider.paging_channel, f"{provider.id}-paging")
         tasks = BackgroundTasks()
         web_app = build_web_app(container, tasks, start_scheduler=False)
         server = TestServer(web_app)
         await server.start_server()
         async with aiohttp.ClientSession() as session:
-            yield SlackEnv(slack, container, server, session, tasks, clock, web_app[RUNTIME])
+            env = SlackEnv(slack, container, server, session, tasks, clock, web_app[RUNTIME])
+            yield env
         await server.close()
+        refused = [f"{call.method}: {answer}" for call, answer in slack.refusals]
+        assert env.refusals_expected or not refused, "Slack refused the bot:\n" + "\n".join(refused)

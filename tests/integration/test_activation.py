@@ -459,8 +459,13 @@ async def announcer_fired(
 async def test_only_the_assigned_provider_acknowledges_and_only_once(uow_factory, ctx, clock):
     result = await activated(uow_factory, ctx)
     incident_id = result.incident.id
-    for actor in (ACCENTURE_RESPONDER, COUNCIL_USER, ASSESSOR):
-        with pytest.raises(NotAuthorised, match="kpmg"):
+    # the other provider is outside the incident: it hears nothing, not even who is assigned
+    with pytest.raises(NotAuthorised, match=r"^That incident was not found, or it is not yours"):
+        await acknowledge_page(
+            AcknowledgePage(ACCENTURE_RESPONDER, incident_id), uow_factory(), ctx
+        )
+    for actor in (COUNCIL_USER, ASSESSOR):  # inside it, but not the provider
+        with pytest.raises(NotAuthorised, match="Only people from the provider assigned"):
             await acknowledge_page(AcknowledgePage(actor, incident_id), uow_factory(), ctx)
     clock.advance(minutes=3)
     engagement = await acknowledge_page(

@@ -25,7 +25,7 @@ from bot.views.actions import Action
 from storage import migrate
 from storage.database import create_engine_for, parse_database_url
 from storage.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
-from tests.factories import ASSESSOR, KPMG_RESPONDER
+from tests.factories import ASSESSOR, KPMG_RESPONDER, TIMELINE_KEY
 from tests.fakes.chat import RecordingChat
 from tests.fakes.notify_api import FakeNotifyApi
 from tests.integration.test_activation import activated, assessed, quick_notifier, timeline
@@ -363,7 +363,7 @@ async def pg_uows(pg_database_url: str) -> AsyncIterator[SqlUnitOfWorkFactory]:
     target = parse_database_url(pg_database_url)
     migrate.upgrade(target)
     engine = create_engine_for(target)
-    yield SqlUnitOfWorkFactory(engine)
+    yield SqlUnitOfWorkFactory(engine, TIMELINE_KEY)
     await engine.dispose()
 
 

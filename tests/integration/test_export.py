@@ -18,11 +18,15 @@ from bot.usecases.context import CoreContext
 from bot.usecases.referral import open_referral
 from storage.database import DatabaseTarget
 from storage.uow import SqlUnitOfWorkFactory
-from tests.factories import ASSESSOR, COUNCIL_USER, referral_cmd
+from tests.factories import ASSESSOR, COUNCIL_USER, TIMELINE_KEY_TEXT, referral_cmd
 
 
 def cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {"DATABASE_URL": database_url, "PATH": "/usr/bin:/bin"}
+    env = {
+        "DATABASE_URL": database_url,
+        "PATH": "/usr/bin:/bin",
+        "CIR_TIMELINE_KEY": TIMELINE_KEY_TEXT,
+    }
     return subprocess.run(  # noqa: S603 - our own CLI, argv built by the test
         [sys.executable, "-m", "bot", "export", *args], env=env, capture_output=True, text=True
     )
@@ -100,8 +104,10 @@ async def test_export_writes_the_verified_record_as_json(
         "intact": True,
         "events": 5,
         "last_hash": record["timeline"][-1]["hash"],
+        "head_mac": record["verification"]["head_mac"],
         "breaks": [],
     }
+    assert len(record["verification"]["head_mac"]) == 64
     to_stdout = await asyncio.to_thread(cli, database_url, "cir-2026-0001")
     assert to_stdout.returncode == 0 and json.loads(to_stdout.stdout) == record
 
@@ -134,4 +140,6 @@ async def test_a_tampered_timeline_is_exported_but_flagged(
     assert done.returncode == 1 and "BROKEN" in done.stderr
     verification = json.loads(done.stdout)["verification"]
     assert verification["intact"] is False
-    assert verification["breaks"] == [{"seq": 4, "reason": "content does not match hash"}]
+    assert verification["breaks"] == [
+        {"seq": 4, "kind": "event edited", "reason": "content does not match hash"}
+    ]

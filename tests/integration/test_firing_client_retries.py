@@ -19,3 +19,11 @@ async def test_the_listeners_client_waits_out_a_rate_limit_and_delivers(slack_en
     delivery = await chat.to_channel("C0KPMGPAGING", OutboundMessage("Channel line"))
     assert delivery.ok
     assert len(slack_env.slack.calls_to("chat.postMessage")) == 2  # the 429, then the retry
+
+
+async def test_a_failure_is_recorded_as_slack_answered_it_even_without_json(slack_env) -> None:
+    """A 500 with an HTML page (no JSON error) used to be recorded as "AttributeError"."""
+    firing_chat = slack_env.container.slack.firing_chat
+    slack_env.slack.server_error_next("chat.postMessage", status=500)
+    delivery = await firing_chat.to_channel("C0KPMGPAGING", OutboundMessage("Escalation"))
+    assert not delivery.ok and delivery.error == "http_500"

@@ -200,6 +200,6 @@ async def test_a_council_sees_its_own_report_only(uow_factory, ctx) -> None:
         assert (
             await authorise_report_view(reader, incident.id, uow_factory(), ctx)
         ).id == incident.id
-    with pytest.raises(NotAuthorised, match="another organisation"):
+    with pytest.raises(NotAuthorised, match="not found, or it is not yours"):
         await authorise_report_view(CAMDEN_USER, incident.id, uow_factory(), ctx)
     assert await refused(uow_factory, incident.id) == [(CAMDEN_USER.user_id, "view_report")]

@@ -10,14 +10,14 @@ from bot.usecases.referral import open_referral
 from storage.database import create_engine_for, parse_database_url
 from storage.migrate import upgrade
 from storage.uow import SqlUnitOfWorkFactory
-from tests.factories import referral_cmd
+from tests.factories import TIMELINE_KEY, referral_cmd
 
 
 async def test_loading_by_reference_for_update_locks_the_row(pg_database_url, ctx, clock) -> None:
     target = parse_database_url(pg_database_url)
     upgrade(target)
     engine = create_engine_for(target)
-    uows = SqlUnitOfWorkFactory(engine)
+    uows = SqlUnitOfWorkFactory(engine, TIMELINE_KEY)
     try:
         incident = await open_referral(referral_cmd(clock), uows(), ctx)  # type: ignore[arg-type]
         async with uows() as holder:

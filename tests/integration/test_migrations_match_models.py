@@ -6,12 +6,14 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
+import storage.delivery_models
 import storage.engagement_models
 import storage.followup_models
 from storage.database import DatabaseTarget
 from storage.models import Base
 
-assert storage.engagement_models and storage.followup_models  # their tables join Base.metadata
+# their tables join Base.metadata
+assert storage.delivery_models and storage.engagement_models and storage.followup_models
 
 
 def test_migrated_schema_matches_the_models(db_target: DatabaseTarget) -> None:

@@ -74,22 +74,8 @@ async def generated(
     draft = await prepare_report(GenerateReport(ASSESSOR, incident.id), uows(), ctx)
     pdf = render_pdf(draft.report) if pdf is None else pdf
     markdown = render_markdown(draft.report).encode()
-    await record_report_generated(
-        RecordReportGenerated(
-            ASSESSOR,
-            incident.id,
-            draft.version,
-            sha256=hashlib.sha256(pdf).hexdigest(),
-            markdown_sha256=hashlib.sha256(markdown).hexdigest(),
-            url="https://slack.example/files/1",
-            generated_at=draft.report.header.generated_at,
-            through_seq=draft.through_seq,
-            state=draft.incident.state.value,
-            marking=draft.incident.marking.value,
-        ),
-        uows(),
-        ctx,
-    )
+    record = RecordReportGenerated.of(ASSESSOR, draft, pdf, markdown, "https://slack.example/f")
+    await record_report_generated(record, uows(), ctx)
     return incident.id, pdf, markdown
 
 

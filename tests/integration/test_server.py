@@ -12,6 +12,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.app.container import build_container
 from bot.app.server import build_web_app
 from bot.app.settings import load_settings
+from tests.factories import TIMELINE_KEY_TEXT
 
 
 def free_port() -> int:
@@ -21,7 +22,9 @@ def free_port() -> int:
 
 
 async def test_health_and_readiness_over_http(database_url) -> None:
-    container = build_container(load_settings({"DATABASE_URL": database_url}))
+    container = build_container(
+        load_settings({"DATABASE_URL": database_url, "CIR_TIMELINE_KEY": TIMELINE_KEY_TEXT})
+    )
     async with TestClient(TestServer(build_web_app(container))) as client:
         alive = await client.get("/healthz")
         assert alive.status == 200 and (await alive.json())["status"] == "alive"
@@ -35,7 +38,9 @@ async def test_health_and_readiness_over_http(database_url) -> None:
 
 async def test_not_ready_when_schema_is_behind(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'c.db'}"
-    container = build_container(load_settings({"DATABASE_URL": url}))
+    container = build_container(
+        load_settings({"DATABASE_URL": url, "CIR_TIMELINE_KEY": TIMELINE_KEY_TEXT})
+    )
     from sqlalchemy import create_engine, text
 
     engine = create_engine(container.target.sync_url)

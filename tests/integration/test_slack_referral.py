@@ -176,7 +176,8 @@ async def test_typed_text_cannot_ping_or_link_anyone(slack_env) -> None:
         "https://evil.example",
     ):
         assert forbidden not in posted
-    assert "&lt;!channel&gt;" in posted and "hxxps://evil[.]example" in posted
+    # the mention is neutralised by the core sanitiser (a full-width at sign pings nobody)
+    assert r"\uff20channel" in posted and "hxxps://evil[.]example" in posted  # JSON-escaped
 
 
 async def test_app_home_lists_open_incidents(slack_env) -> None:
@@ -265,9 +266,10 @@ async def test_logs_carry_no_incident_content_or_secrets(slack_env, caplog) -> N
 
 
 async def test_duty_names_mhclgs_duty_manager_now(slack_env) -> None:
-    status, text = await slack_env.send(sr.slash_command(text="duty"))
+    status, _ = await slack_env.send(sr.slash_command(text="duty"))
     assert status == 200
-    assert "<@U0DUTYMGR>" in text and "07700 900100" in text
+    [told] = slack_env.slack.calls_to("chat.postEphemeral")
+    assert "<@U0DUTYMGR>" in told["text"] and "07700 900100" in told["text"]
 
 
 async def test_others_cannot_see_an_incident_they_are_not_part_of(slack_env) -> None:
@@ -285,7 +287,7 @@ async def test_others_cannot_see_an_incident_they_are_not_part_of(slack_env) -> 
     assert status == 200
     assert not [c for c in slack_env.slack.calls_to("views.open") if "checklist" in json.dumps(c)]
     [refusal] = slack_env.slack.calls_to("chat.postEphemeral")
-    assert refusal["user"] == "U0LEEDS" and "not an incident you take part in" in refusal["text"]
+    assert refusal["user"] == "U0LEEDS" and "not found, or it is not yours" in refusal["text"]
 
 
 async def test_a_guest_in_mhclgs_workspace_is_not_mhclg(slack_env) -> None:

@@ -172,7 +172,7 @@ async def test_an_outsider_cannot_change_the_phase_and_the_attempt_is_recorded(e
     answer = await change_phase(env, incident_id, channel, OUTSIDER, "eradication", "I fixed it.")
     assert answer == {}  # the form closes; the refusal is said privately
     assert await state_of(env, incident_id) is State.CONTAINMENT
-    assert any("Only the incident's provider or MHCLG" in t for t in ephemerals(env, OUTSIDER))
+    assert any("not found, or it is not yours" in t for t in ephemerals(env, OUTSIDER))
     [refused] = await events(env, incident_id, "ActionRefused")
     assert refused.data["action"] == "change_phase"
     assert refused.actor_id == f"slack:{OUTSIDER_TEAM}:{OUTSIDER}"
@@ -300,7 +300,7 @@ async def test_an_outsider_cannot_post_a_status_update(env) -> None:
         what_changed="All fine.", impact="None.", next_steps="None.",
     )  # fmt: skip
     assert await submit(env, body) == {}
-    assert any("Only the incident's provider or MHCLG" in t for t in ephemerals(env, OUTSIDER))
+    assert any("not found, or it is not yours" in t for t in ephemerals(env, OUTSIDER))
     assert not await events(env, incident_id, "StatusUpdatePosted")
 
 
@@ -369,7 +369,7 @@ async def test_the_checklist_records_done_with_a_reference_and_not_needed_with_a
 async def test_an_outsider_cannot_touch_the_checklist(env) -> None:
     incident_id, channel = await responding(env)
     await submit(env, checklist(incident_id, channel, OUTSIDER, "ico", "done", reference="X"))
-    assert any("Only MHCLG, the incident's provider" in t for t in ephemerals(env, OUTSIDER))
+    assert any("not found, or it is not yours" in t for t in ephemerals(env, OUTSIDER))
     assert not await events(env, incident_id, "NotificationItemUpdated")
 
 
@@ -388,22 +388,25 @@ async def test_cir_note_in_the_channel_adds_a_note(env) -> None:
     }
     assert note.organisation == "provider:kpmg"
     posted = [t for t in env.texts(channel) if "Timeline note from Kim Responder" in t]
-    assert posted and "&lt;!channel&gt;" in posted[0] and "<!channel>" not in posted[0]
+    assert posted and "\uff20channel" in posted[0] and "<!channel>" not in posted[0]
     assert any("Added to the timeline" in t for t in ephemerals(env, PROVIDER))
 
 
 async def test_the_message_shortcut_records_the_message_once(env) -> None:
     incident_id, channel = await responding(env)
-    body = sr.message_action(
-        "add_to_timeline",
-        "Attacker's ransom note mentions LockBit.",
-        channel,
-        "1700000000.000100",
-        user_id=COUNCIL,
-        team_id=COUNCIL_TEAM,
-    )
-    await env.send(body)
-    await env.send(body)  # the same message again
+
+    def body() -> str:  # each call is a new click: its own trigger_id, so its own delivery
+        return sr.message_action(
+            "add_to_timeline",
+            "Attacker's ransom note mentions LockBit.",
+            channel,
+            "1700000000.000100",
+            user_id=COUNCIL,
+            team_id=COUNCIL_TEAM,
+        )
+
+    await env.send(body())
+    await env.send(body())  # the same message again
     [note] = await events(env, incident_id, "NoteAdded")
     assert note.data == {
         "text": "Attacker's ransom note mentions LockBit.",
@@ -421,7 +424,7 @@ async def test_an_outsiders_note_is_refused_and_the_attempt_recorded(env) -> Non
     assert not await events(env, incident_id, "NoteAdded")
     [refused] = await events(env, incident_id, "ActionRefused")
     assert refused.data["action"] == "add_note"
-    assert any("Only people from MHCLG" in t for t in ephemerals(env, OUTSIDER))
+    assert any("not found, or it is not yours" in t for t in ephemerals(env, OUTSIDER))
 
 
 async def test_an_over_long_note_is_refused_naming_the_limit(env) -> None:

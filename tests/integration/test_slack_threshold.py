@@ -187,7 +187,9 @@ async def test_non_assessor_is_refused_and_the_attempt_is_on_the_timeline(slack_
         )
     )
     [refusal] = slack_env.slack.calls_to("chat.postEphemeral")
-    assert refusal["user"] == INTERN and "Only MHCLG's configured CIR assessors" in refusal["text"]
+    assert (
+        refusal["user"] == INTERN and "not found, or it is not yours" in refusal["text"]
+    )  # not in the CIR team
     incident = await slack_env.only_incident()
     assert incident.state is State.REFERRAL_RECEIVED
     refused = [e for e in await slack_env.timeline(incident_id) if e.kind == "ActionRefused"]
@@ -219,10 +221,13 @@ async def test_four_eyes_needs_a_second_assessor(slack_env, four_eyes) -> None:
     assessment_id = assessment_id_of(await assess(slack_env, incident_id, RANSOMWARE))
     await decide(slack_env, assessment_id, "activate", "Clear case.")
     assert (await slack_env.only_incident()).state is State.THRESHOLD_CHECK
-    assert any("A second assessor must confirm" in t for t in slack_env.texts())
+    [proposal] = [
+        m for m in slack_env.slack.messages() if "A second assessor must confirm" in m["text"]
+    ]
+    where = proposal["channel"]  # the Confirm button is pressed where it was posted
     await slack_env.send(
         sr.block_actions(
-            "confirm_activation", value=assessment_id, user_id=ASSESSOR, channel_id="C1"
+            "confirm_activation", value=assessment_id, user_id=ASSESSOR, channel_id=where
         )
     )
     [same_person] = slack_env.slack.calls_to("chat.postEphemeral")
@@ -230,7 +235,7 @@ async def test_four_eyes_needs_a_second_assessor(slack_env, four_eyes) -> None:
     assert (await slack_env.only_incident()).state is State.THRESHOLD_CHECK
     await slack_env.send(
         sr.block_actions(
-            "confirm_activation", value=assessment_id, user_id=ASSESSOR_2, channel_id="C1"
+            "confirm_activation", value=assessment_id, user_id=ASSESSOR_2, channel_id=where
         )
     )
     assert (await slack_env.only_incident()).state is State.AWAITING_MOU

@@ -12,7 +12,7 @@ from bot.domain.timeline import verify
 from bot.usecases.referral import open_referral
 from storage import migrate
 from storage.database import parse_database_url
-from tests.factories import COUNCIL_USER, referral_cmd
+from tests.factories import COUNCIL_USER, TIMELINE_KEY, TIMELINE_KEY_TEXT, referral_cmd
 
 
 async def test_referral_is_stored_with_its_first_timeline_event(uow_factory, ctx, clock) -> None:
@@ -26,7 +26,7 @@ async def test_referral_is_stored_with_its_first_timeline_event(uow_factory, ctx
     assert stored.opened_at == clock.now()
     assert [e.kind for e in events] == ["ReferralReceived"]
     assert events[0].organisation == "mhclg:mhclg" and events[0].at == clock.now()
-    assert verify(list(events)) == []
+    assert verify(TIMELINE_KEY, list(events)) == []
 
 
 async def test_references_are_sequential_per_year_and_restart_each_year(
@@ -58,7 +58,7 @@ async def test_state_changes_append_chained_events(uow_factory, ctx, clock) -> N
     assert (
         reloaded is not None and reloaded.state is State.THRESHOLD_CHECK and reloaded.version == 2
     )
-    assert verify(events) == []
+    assert verify(TIMELINE_KEY, events) == []
 
 
 async def test_bad_referral_names_fields_and_stores_nothing(uow_factory, ctx, clock) -> None:
@@ -118,7 +118,11 @@ async def test_verify_timeline_command_detects_a_tampered_row(
 
 
 def _tamper_and_verify(incident, db_target, database_url) -> None:
-    env = {"DATABASE_URL": database_url, "PATH": "/usr/bin:/bin"}
+    env = {
+        "DATABASE_URL": database_url,
+        "PATH": "/usr/bin:/bin",
+        "CIR_TIMELINE_KEY": TIMELINE_KEY_TEXT,
+    }
     ok = subprocess.run(
         [sys.executable, "-m", "bot", "verify-timeline"], env=env, capture_output=True, text=True
     )
@@ -137,7 +141,7 @@ def _tamper_and_verify(incident, db_target, database_url) -> None:
         [sys.executable, "-m", "bot", "verify-timeline"], env=env, capture_output=True, text=True
     )
     assert bad.returncode == 1
-    assert f"BROKEN {incident.id} seq 1: content does not match hash" in bad.stdout
+    assert f"BROKEN {incident.reference} seq 1: event edited: content does not match" in bad.stdout
 
 
 async def test_fresh_database_is_refused_until_migrated(tmp_path) -> None:
@@ -168,7 +172,7 @@ async def test_concurrent_referrals_get_unique_gap_free_references_on_postgres(
     target = parse_database_url(pg_database_url)
     migrate.upgrade(target)
     engine = create_engine_for(target, pool_size=20)
-    factory = SqlUnitOfWorkFactory(engine)
+    factory = SqlUnitOfWorkFactory(engine, TIMELINE_KEY)
     try:
         incidents = await asyncio.gather(
             *(open_referral(referral_cmd(clock), factory(), ctx) for _ in range(40))

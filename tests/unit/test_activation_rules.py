@@ -14,11 +14,12 @@ from bot.domain.engagement import ContactMethod, Engagement, check_contact_time,
 from bot.domain.errors import DomainError, InvalidInput
 from bot.domain.incident import AttackerActive, Incident, Referral
 from bot.domain.reference import Reference
+from bot.domain.states import State
 from bot.policy.model import Policy, RotaPeriod
 from bot.usecases.activation import choose_providers
 from bot.usecases.context import CoreContext
 from bot.usecases.firing.contact import Undelivered, gave_up
-from bot.usecases.mou import is_incident_council, is_incident_provider
+from bot.usecases.participants import is_incident_council, is_incident_provider
 from bot.views.actions import Action
 from bot.views.page import clock_time, escalation_message, page_message
 from tests.factories import ACCENTURE_RESPONDER, ASSESSOR, COUNCIL_USER, KPMG_RESPONDER
@@ -158,10 +159,15 @@ def test_an_escalation_says_how_late_and_which_level(policy: Policy):
 def test_mou_roles_follow_the_rota_before_assignment_and_the_council_is_its_own(policy: Policy):
     ctx = CoreContext(clock=FakeClock(PAGED), policy=policy)
     i = incident()
+    # still being assessed: MHCLG has put it to no provider, so no provider is part of it
+    assert not is_incident_provider(KPMG_RESPONDER, i, ctx)
+    i.state = State.AWAITING_MOU  # MHCLG decided to activate: put to the provider on duty
     assert is_incident_provider(KPMG_RESPONDER, i, ctx)  # on duty on 23 Nov 2026
     assert not is_incident_provider(ACCENTURE_RESPONDER, i, ctx)
     i.provider_ids = ("accenture",)
     assert is_incident_provider(ACCENTURE_RESPONDER, i, ctx)
+    # once assigned to the other provider, being on duty reaches it no more
+    assert not is_incident_provider(KPMG_RESPONDER, i, ctx)
     assert is_incident_council(COUNCIL_USER, i)
     assert not is_incident_council(replace(COUNCIL_USER, org_id="leeds"), i)
     assert not is_incident_council(replace(COUNCIL_USER, org_kind=OrgKind.PROVIDER), i)

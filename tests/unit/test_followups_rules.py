@@ -20,6 +20,7 @@ from bot.domain.lessons import Recommendation
 from bot.domain.reference import Reference
 from bot.policy.errors import ConfigError
 from bot.policy.followups import load_followups
+from bot.usecases.context import CoreContext
 from bot.usecases.lessons import validate_lessons
 from bot.usecases.participants import can_view, is_participant, is_responder, organisations
 from tests.factories import ACCENTURE_RESPONDER, ASSESSOR, COUNCIL_USER, KPMG_RESPONDER
@@ -187,14 +188,17 @@ def _incident(providers: tuple[str, ...]) -> Incident:
     return replace(incident, provider_ids=providers)
 
 
-def test_who_is_in_an_incident() -> None:
+def test_who_is_in_an_incident(ctx: CoreContext) -> None:
     incident = _incident(("kpmg",))
     other_council = Actor("slack:T0X:U1", "Olly", OrgKind.COUNCIL, "camden")
     ncsc = Actor("slack:T0N:U2", "Nia", OrgKind.NCSC, "ncsc")
-    assert is_participant(ASSESSOR, incident) and is_responder(ASSESSOR, incident)
-    assert is_participant(KPMG_RESPONDER, incident) and is_responder(KPMG_RESPONDER, incident)
-    assert not is_participant(ACCENTURE_RESPONDER, incident)  # not assigned to this one
-    assert is_participant(COUNCIL_USER, incident) and not is_responder(COUNCIL_USER, incident)
-    assert not is_participant(other_council, incident) and not can_view(other_council, incident)
-    assert not is_participant(ncsc, incident) and can_view(ncsc, incident)
+    assert is_participant(ASSESSOR, incident, ctx) and is_responder(ASSESSOR, incident, ctx)
+    assert is_participant(KPMG_RESPONDER, incident, ctx)
+    assert is_responder(KPMG_RESPONDER, incident, ctx)
+    assert not is_participant(ACCENTURE_RESPONDER, incident, ctx)  # not assigned to this one
+    assert is_participant(COUNCIL_USER, incident, ctx)
+    assert not is_responder(COUNCIL_USER, incident, ctx)
+    assert not is_participant(other_council, incident, ctx)
+    assert not can_view(other_council, incident, ctx)
+    assert not is_participant(ncsc, incident, ctx) and can_view(ncsc, incident, ctx)
     assert organisations(incident) == ("mhclg:mhclg", "provider:kpmg", "council:hackney")

@@ -113,6 +113,20 @@ def checklist() -> ChecklistView:
 
 def accepted_message(text: str, blocks: list[dict[str, Any]]) -> None:
     require_accepted(check_message({"channel": "C1", "text": text, "blocks": blocks}))
+    # what people typed never becomes a live mention, ping or link, in the mrkdwn of the
+    # blocks or in the fallback text (notifications show it); plain_text is never parsed
+    for raw in ("<@U123>", "<!channel>", "<Council>", "https://evil"):
+        assert raw not in text and all(raw not in m for m in mrkdwn_texts(blocks)), raw
+
+
+def mrkdwn_texts(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        if node.get("type") == "mrkdwn":
+            return [str(node.get("text", ""))]
+        return [t for value in node.values() for t in mrkdwn_texts(value)]
+    if isinstance(node, list):
+        return [t for item in node for t in mrkdwn_texts(item)]
+    return []
 
 
 def accepted_view(view: dict[str, Any]) -> None:
@@ -151,8 +165,9 @@ def test_the_incident_card_in_every_state(state: State, council: Council) -> Non
 
 def test_a_card_with_more_facts_than_one_section_holds() -> None:
     facts = tuple(Fact(f"Fact {n}", typed(3000), user_text=True) for n in range(25))
+    title = COUNCIL_NAME * 5  # titles are the bot's (reference, council), never typed
     card = IncidentCard(
-        "CIR-2026-9999", typed(300), "Containment", "OFFICIAL-SENSITIVE", facts, (), (), ""
+        "CIR-2026-9999", title, "Containment", "OFFICIAL-SENSITIVE", facts, (), (), ""
     )
     accepted_message(card_fallback(card), card_blocks(card))
 
@@ -168,9 +183,9 @@ def test_pages_reminders_escalations_and_status_updates(policy: Policy, council:
         page.escalation_message(made, council, long_names, deadline, 9, NOW, with_buttons=True),
         page.review_reminder(made, council),
         page.info_reminder(made, council, typed(3000), NOW),
-        OutboundMessage(
-            text=typed(3000),
-            title=typed(300),
+        OutboundMessage(  # the text and title are the bot's; facts carry what people typed
+            text=(COUNCIL_NAME + " & ") * 100,
+            title=COUNCIL_NAME * 5,
             facts=tuple(Fact(n, typed(3000), True) for n in ("From", "What", "Impact", "Next")),
             buttons=page.contact_buttons(made),
         ),

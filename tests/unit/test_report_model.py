@@ -20,7 +20,7 @@ from bot.reporting import ForeignRecordError, build_report
 from bot.reporting.markdown import render_markdown
 from bot.reporting.model import Report
 from bot.views.clock import uk_time
-from tests.factories import ASSESSOR, ASSESSOR_2, COUNCIL_USER, KPMG_RESPONDER
+from tests.factories import ASSESSOR, ASSESSOR_2, COUNCIL_USER, KPMG_RESPONDER, TIMELINE_KEY
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 BOT = Actor("system", "CIR bot", OrgKind.SYSTEM, "cir-bot")
@@ -36,7 +36,7 @@ class Record:
     def add(self, minutes: float, actor: Actor, kind: str, **data: Any) -> TimelineEvent:
         prev = self.events[-1].hash if self.events else GENESIS_HASH
         new = NewEvent(kind, actor.user_id, actor.name, actor.organisation, at(minutes), data)
-        event = chain(self.incident.id, len(self.events) + 1, new, prev)
+        event = chain(TIMELINE_KEY, self.incident.id, len(self.events) + 1, new, prev)
         self.events.append(event)
         return event
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
+from bot.domain.actors import Actor
 from bot.domain.errors import DomainError, InvalidInput, NotAuthorised
 from bot.domain.incident import Incident
 from bot.domain.states import State
@@ -32,8 +33,9 @@ from bot.usecases.activation import (
     choose_providers,
     invite_providers,
 )
-from bot.usecases.authz import is_assessor
+from bot.usecases.authz import NOT_YOURS, is_assessor
 from bot.usecases.contact import (
+    NOT_ASSIGNED,
     AcknowledgePage,
     ContactResult,
     RecordContact,
@@ -43,6 +45,7 @@ from bot.usecases.contact import (
 )
 from bot.usecases.loading import load_incident
 from bot.usecases.mou import OverrideMou, RecordMou, override_mou, record_mou
+from bot.usecases.participants import can_view
 from bot.usecases.threshold import ASSESSORS_ONLY
 from bot.views.actions import Action, Form
 from bot.views.clock import LONDON
@@ -109,9 +112,10 @@ async def open_form(
     usage = f"/cir {'activate' if modal is _activate_modal else 'override-mou'} CIR-2026-0001"
     try:
         actor = await deps.identity.actor(user)
-        if not is_assessor(actor, deps.ctx):
-            raise NotAuthorised(ASSESSORS_ONLY)
         incident = await _load(deps, await incident_key(deps, target, channel, usage))
+        if not is_assessor(actor, deps.ctx):
+            inside = can_view(actor, incident, deps.ctx)
+            raise NotAuthorised(ASSESSORS_ONLY if inside else NOT_YOURS)
     except DomainError as exc:
         await tell(deps, user, channel, str(exc))
         return
@@ -122,17 +126,21 @@ async def open_contact_form(
     deps: SlackDeps, user: str, team: str, channel: str, incident_id: str, trigger_id: str
 ) -> None:
     """Answer at once when the click cannot succeed, rather than open a form that will be
-    refused; the use case still decides when the form is submitted."""
-    actor = await deps.identity.actor(user, team)
+    refused; the use case still decides when the form is submitted. Someone outside the
+    incident hears only that it was not found or is not theirs."""
+    try:
+        actor = await deps.identity.actor(user, team)
+    except DomainError as exc:
+        await tell(deps, user, channel, str(exc))
+        return
     async with deps.uow() as uow:
         incident = await uow.incidents.get(incident_id)
         engagements = await uow.engagements.for_incident(incident_id) if incident else []
-    if incident is None:
-        await tell(deps, user, channel, "That incident was not found.")
+    if incident is None or not can_view(actor, incident, deps.ctx):
+        await tell(deps, user, channel, NOT_YOURS)
         return
-    if not is_assigned_provider(actor, incident):
-        names = [deps.ctx.policy.providers[p].name for p in incident.provider_ids]
-        await tell(deps, user, channel, render.not_assigned_text(incident, names))
+    if not is_assigned_provider(actor, incident, deps.ctx):
+        await tell(deps, user, channel, NOT_ASSIGNED)
         return
     if incident.state is not State.ACTIVATED:
         await tell(deps, user, channel, render.no_contact_text(incident, engagements))
@@ -273,7 +281,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
 
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:
-    async def actor_of(body: dict[str, Any]) -> Any:
+    async def actor_of(body: dict[str, Any]) -> Actor:
         user, team, _ = _who(body)
         return await deps.identity.actor(user, team)
 
@@ -309,9 +317,9 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
 
     @app.view(Form.OVERRIDE_MOU.value)
     async def override_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
-        actor = await actor_of(body)
         reason = text_of(view["state"], In.REASON)
         try:
+            actor = await actor_of(body)
             cmd = OverrideMou(actor, _incident_of(view), reason)
             incident = await override_mou(cmd, deps.uow(), deps.ctx)
         except DomainError as exc:
@@ -322,9 +330,9 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
 
     @app.view(Form.ACTIVATE.value)
     async def activate_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
-        actor = await actor_of(body)
         choice = value_of(view["state"], In.PROVIDER) or ""
         try:
+            actor = await actor_of(body)
             cmd = ActivateIncident(actor, _incident_of(view), choice)
             result = await activate_incident(cmd, deps.uow(), deps.ctx)
         except DomainError as exc:
@@ -335,7 +343,11 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
 
     @app.view(Form.CONTACT.value)
     async def contact_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
-        actor = await actor_of(body)
+        try:
+            actor = await actor_of(body)
+        except DomainError as exc:
+            await ack(response_action="errors", errors={In.CONTACT_AT.value: str(exc)})
+            return
         state = view["state"]
         contact_at = value_of(state, In.CONTACT_AT)
         if contact_at is None:

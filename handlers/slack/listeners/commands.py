@@ -7,6 +7,8 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
+from bot.domain.errors import DomainError
+from bot.usecases.directory import authorise_referral
 from handlers.slack.context import SlackDeps
 from handlers.slack.ids import Command, Shortcut
 from handlers.slack.listeners import flows
@@ -27,7 +29,13 @@ def help_text(extra: dict[str, Subcommand]) -> str:
 
 
 def register(app: AsyncApp, deps: SlackDeps, extra: dict[str, Subcommand]) -> None:
-    async def open_referral_form(trigger_id: str, origin: str) -> None:
+    async def open_referral_form(user: str, team: str, trigger_id: str, origin: str) -> None:
+        """Only MHCLG's CIR team logs referrals, so only they get the form."""
+        try:
+            authorise_referral(await deps.identity.actor(user, team))
+        except DomainError as exc:
+            await flows.tell(deps, user, origin, str(exc))
+            return
         await deps.client.views_open(
             trigger_id=trigger_id, view=referral_modal(uuid.uuid4().hex, origin)
         )
@@ -43,7 +51,7 @@ def register(app: AsyncApp, deps: SlackDeps, extra: dict[str, Subcommand]) -> No
         )
         if sub == "report":
             await ack()
-            deps.tasks.spawn(open_referral_form(trigger, channel))
+            deps.tasks.spawn(open_referral_form(user, "", trigger, channel))
         elif sub == "assess":
             await ack()
             target = args[0] if args else ""
@@ -52,7 +60,8 @@ def register(app: AsyncApp, deps: SlackDeps, extra: dict[str, Subcommand]) -> No
             await ack()
             deps.tasks.spawn(flows.retry_channel(deps, user, "", channel, args[0]))
         elif sub == "duty":
-            await ack(text=flows.duty_text(deps))
+            await ack()
+            deps.tasks.spawn(flows.tell_duty(deps, user, channel))
         elif sub in extra:
             await ack()
             deps.tasks.spawn(extra[sub].run(deps, command, args))
@@ -62,4 +71,9 @@ def register(app: AsyncApp, deps: SlackDeps, extra: dict[str, Subcommand]) -> No
     @app.shortcut(Shortcut.REPORT_INCIDENT.value)
     async def report_shortcut(ack: AsyncAck, shortcut: dict[str, Any]) -> None:
         await ack()
-        deps.tasks.spawn(open_referral_form(shortcut["trigger_id"], ""))
+        user = shortcut.get("user") or {}
+        deps.tasks.spawn(
+            open_referral_form(
+                user.get("id", ""), user.get("team_id", ""), shortcut["trigger_id"], ""
+            )
+        )

@@ -11,7 +11,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.domain.bindings import InviteStatus, Platform
-from bot.domain.errors import ConcurrencyConflict
+from bot.domain.errors import ConcurrencyConflict, DomainError
 from bot.usecases.presence import update_invite_status
 from bot.views.home import open_incidents
 from handlers.slack.context import SlackDeps
@@ -35,8 +35,14 @@ async def first_delivery(deps: SlackDeps, body: dict[str, Any]) -> bool:
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:
     async def publish_home(user_id: str) -> None:
-        viewer = await deps.identity.actor(user_id)
-        rows = await open_incidents(deps.uow(), deps.ctx, viewer)
+        """Someone Slack cannot confirm sees an empty list, as does anyone outside every
+        incident: App Home shows only what the viewer may see."""
+        try:
+            viewer = await deps.identity.actor(user_id)
+        except DomainError:
+            rows = []
+        else:
+            rows = await open_incidents(deps.uow(), deps.ctx, viewer)
         await deps.client.views_publish(user_id=user_id, view=home_view(rows))
 
     @app.event("app_home_opened")

@@ -8,8 +8,9 @@ import logging
 from slack_sdk.errors import SlackApiError
 
 from bot.domain.bindings import Platform
-from bot.domain.errors import DomainError
+from bot.domain.errors import DomainError, NotAuthorised
 from bot.usecases.authz import is_mhclg
+from bot.usecases.directory import duty_manager
 from bot.usecases.presence import incident_for_channel
 from bot.usecases.threshold import (
     ConfirmActivation,
@@ -20,6 +21,7 @@ from bot.usecases.threshold import (
 )
 from handlers.slack.context import SlackDeps
 from handlers.slack.escape import user_text
+from handlers.slack.refusals import slack_error
 from handlers.slack.render.messages import decision_blocks
 from handlers.slack.render.threshold import questionnaire_modal
 
@@ -37,7 +39,7 @@ async def tell(deps: SlackDeps, user: str, channel: str, text: str) -> None:
     try:
         await deps.client.chat_postMessage(channel=user, text=text)
     except SlackApiError as exc:
-        log.warning("could not tell user", extra={"status": exc.response.get("error")})
+        log.warning("could not tell user", extra={"status": slack_error(exc)})
 
 
 async def incident_key(
@@ -96,20 +98,27 @@ async def confirm(
 async def retry_channel(
     deps: SlackDeps, user: str, user_team: str, channel: str, target: str
 ) -> None:
-    actor = await deps.identity.actor(user, user_team)
-    if not is_mhclg(actor):
-        await tell(deps, user, channel, "Only MHCLG's CIR team can retry creating a channel.")
-        return
     try:
+        actor = await deps.identity.actor(user, user_team)
+        if not is_mhclg(actor):
+            raise NotAuthorised("Only MHCLG's CIR team can retry creating a channel.")
         p_key = await incident_key(deps, target, "")
         await deps.room.open(p_key, reporter=user, origin_channel=channel)
     except DomainError as exc:
         await tell(deps, user, channel, str(exc))
 
 
-def duty_text(deps: SlackDeps) -> str:
-    manager = deps.ctx.policy.mhclg.duty_manager(deps.ctx.clock.now().date())
+async def tell_duty(deps: SlackDeps, user: str, channel: str) -> None:
+    """`/cir duty`: the duty manager's name and number, to the CIR team and the providers."""
+    try:
+        actor = await deps.identity.actor(user)
+        manager = duty_manager(actor, deps.ctx)
+    except DomainError as exc:
+        await tell(deps, user, channel, str(exc))
+        return
     if manager is None:
-        return "No MHCLG duty manager is configured for today (config/mhclg.yml duty_rota)."
-    mention = f"<@{manager.slack_user}>" if manager.slack_user else user_text(manager.name)
-    return f"MHCLG duty manager now: {mention} ({user_text(manager.phone or manager.email)})"
+        text = "No MHCLG duty manager is configured for today (config/mhclg.yml duty_rota)."
+    else:
+        mention = f"<@{manager.slack_user}>" if manager.slack_user else user_text(manager.name)
+        text = f"MHCLG duty manager now: {mention} ({user_text(manager.phone or manager.email)})"
+    await tell(deps, user, channel, text)

@@ -48,8 +48,8 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     async def referral_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         user = body["user"]
         meta = json.loads(view.get("private_metadata") or "{}")
-        actor = await deps.identity.actor(user["id"], user.get("team_id", ""))
         try:
+            actor = await deps.identity.actor(user["id"], user.get("team_id", ""))
             cmd = _referral(actor, view["state"], meta.get("nonce", ""))
             incident, created = await open_referral_once(cmd, deps.uow(), deps.ctx)
         except InvalidInput as exc:
@@ -79,9 +79,9 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             for q in questionnaire.questions
             if (value := value_of(view["state"], q.id)) not in (None, [], "")
         }
-        actor = await deps.identity.actor(user["id"], user.get("team_id", ""))
         first = questionnaire.questions[0].id
         try:
+            actor = await deps.identity.actor(user["id"], user.get("team_id", ""))
             assessment, rec = await submit_answers(
                 SubmitAnswers(actor, incident_id, answers), deps.uow(), deps.ctx
             )
@@ -101,15 +101,15 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         user = body["user"]
         assessment_id = json.loads(view.get("private_metadata") or "{}").get("assessment_id", "")
         state = view["state"]
-        actor = await deps.identity.actor(user["id"], user.get("team_id", ""))
-        cmd = RecordDecision(
-            actor=actor,
-            assessment_id=assessment_id,
-            decision=value_of(state, DecisionInput.DECISION) or "",
-            rationale=text_of(state, DecisionInput.RATIONALE),
-            missing_info=text_of(state, DecisionInput.MISSING),
-        )
         try:
+            actor = await deps.identity.actor(user["id"], user.get("team_id", ""))
+            cmd = RecordDecision(
+                actor=actor,
+                assessment_id=assessment_id,
+                decision=value_of(state, DecisionInput.DECISION) or "",
+                rationale=text_of(state, DecisionInput.RATIONALE),
+                missing_info=text_of(state, DecisionInput.MISSING),
+            )
             result = await record_decision(cmd, deps.uow(), deps.ctx)
         except InvalidInput as exc:
             known = {i.value for i in DecisionInput}

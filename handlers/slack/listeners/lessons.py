@@ -10,7 +10,9 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from bot.domain.errors import DomainError
 from bot.domain.incident import Incident
 from bot.domain.lessons import QUESTIONS, Recommendation
+from bot.usecases.authz import Who
 from bot.usecases.lessons import (
+    PARTICIPANTS_ONLY,
     CloseLessonsCollection,
     SubmitLessons,
     close_lessons_collection,
@@ -22,6 +24,7 @@ from handlers.slack.context import SlackDeps
 from handlers.slack.listeners.flows import incident_key, tell
 from handlers.slack.listeners.response import (
     Builder,
+    form_actor,
     meta_of,
     open_form,
     submitted,
@@ -32,6 +35,7 @@ from handlers.slack.parse import text_of
 from handlers.slack.render import lessons as render
 
 FIRST = QUESTIONS[0][0]
+RULE = (Who.PARTICIPANT, PARTICIPANTS_ONLY)  # who gets the lessons form
 FIELDS = {key for key, _ in QUESTIONS} | {
     block
     for n in range(1, render.FORM_RECOMMENDATIONS + 1)
@@ -63,12 +67,13 @@ async def _lessons_command(deps: SlackDeps, command: dict[str, Any], args: list[
     except DomainError as exc:
         await tell(deps, user, channel, str(exc))
         return
-    await open_form(deps, user, channel, key, command["trigger_id"], _form(deps, user, ""))
+    build, trigger = _form(deps, user, ""), command["trigger_id"]
+    await open_form(deps, user, channel, key, trigger, build, rule=RULE)
 
 
 async def _close(deps: SlackDeps, user: str, team: str, channel: str, key: str) -> None:
-    actor = await deps.identity.actor(user, team)
     try:
+        actor = await deps.identity.actor(user, team)
         missing = await close_lessons_collection(
             CloseLessonsCollection(actor, key), deps.uow(), deps.ctx
         )
@@ -106,7 +111,8 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         await ack()
         user, team, channel = who(body)
         build = _form(deps, user, team)
-        form = open_form(deps, user, channel, action["value"], body["trigger_id"], build, team)
+        key, trigger = action["value"], body["trigger_id"]
+        form = open_form(deps, user, channel, key, trigger, build, team, rule=RULE)
         deps.tasks.spawn(form)
 
     @app.action(Action.CLOSE_LESSONS.value)
@@ -117,7 +123,8 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     @app.view(Form.LESSONS.value)
     async def lessons(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         meta, state, user = meta_of(view), view["state"], body["user"]
-        actor = await deps.identity.actor(user["id"], user.get("team_id", ""))
+        if (actor := await form_actor(ack, deps, body, FIRST)) is None:
+            return
         answers = {key: text_of(state, key) for key, _ in QUESTIONS}
         cmd = SubmitLessons(actor, meta["incident_id"], answers, _recommendations(state))
         call = submit_lessons(cmd, deps.uow(), deps.ctx)

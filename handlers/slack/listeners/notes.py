@@ -36,8 +36,8 @@ async def _add(
     if incident is None:
         await tell(deps, user, channel, OUTSIDE)
         return
-    actor = await deps.identity.actor(user, team)
     try:
+        actor = await deps.identity.actor(user, team)
         incident = await add_note(
             AddNote(actor, incident.id, text, source, idempotency_key=key), deps.uow(), deps.ctx
         )

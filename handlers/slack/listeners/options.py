@@ -7,6 +7,8 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
+from bot.domain.errors import DomainError
+from bot.usecases.directory import search_councils
 from handlers.slack.context import SlackDeps
 from handlers.slack.ids import INPUT_ACTION, ReferralInput
 from handlers.slack.render.common import plain
@@ -15,10 +17,12 @@ from handlers.slack.render.common import plain
 def register(app: AsyncApp, deps: SlackDeps) -> None:
     @app.options({"block_id": ReferralInput.COUNCIL.value, "action_id": INPUT_ACTION})
     async def councils(ack: AsyncAck, payload: dict[str, Any]) -> None:
-        query = (payload.get("value") or "").strip().lower()
-        matches = [
-            c
-            for c in sorted(deps.ctx.policy.councils.values(), key=lambda c: c.name)
-            if query in c.name.lower() or query in c.id or query in c.region.lower()
-        ]
-        await ack(options=[{"text": plain(c.name, 75), "value": c.id} for c in matches[:100]])
+        """The register is for MHCLG's CIR team: anyone else (or anyone Slack cannot confirm)
+        gets an empty list, the only answer an options request can give."""
+        user = payload.get("user") or {}
+        try:
+            actor = await deps.identity.actor(str(user.get("id", "")), str(user.get("team_id", "")))
+            matches = search_councils(actor, str(payload.get("value") or ""), deps.ctx)
+        except DomainError:
+            matches = []
+        await ack(options=[{"text": plain(c.name, 75), "value": c.id} for c in matches])

@@ -10,7 +10,6 @@ again from the record (the use case checks they hash as recorded).
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 from collections import OrderedDict
 from typing import Any
@@ -45,6 +44,7 @@ from handlers.report.pdf import render_pdf
 from handlers.slack.context import SlackDeps
 from handlers.slack.listeners.flows import tell
 from handlers.slack.listeners.response import who
+from handlers.slack.refusals import slack_error
 from handlers.slack.render.common import action_pattern
 from handlers.slack.render.lessons import (
     report_ready_message,
@@ -111,28 +111,15 @@ async def _file(deps: SlackDeps, draft: ReportDraft, actor: Actor, channel: str)
         link = await deps.client.chat_getPermalink(channel=channel, message_ts=posted["ts"])
         url = str(link.get("permalink", ""))
     await record_report_generated(
-        RecordReportGenerated(
-            actor,
-            incident.id,
-            version,
-            sha256=hashlib.sha256(pdf).hexdigest(),
-            markdown_sha256=hashlib.sha256(markdown).hexdigest(),
-            url=url,
-            generated_at=draft.report.header.generated_at,
-            through_seq=draft.through_seq,
-            state=incident.state.value,
-            marking=incident.marking.value,
-        ),
-        deps.uow(),
-        deps.ctx,
+        RecordReportGenerated.of(actor, draft, pdf, markdown, url), deps.uow(), deps.ctx
     )
     _keep(incident.id, version, rendered)
     return url
 
 
 async def generate(deps: SlackDeps, user: str, team: str, channel: str, key: str) -> None:
-    actor = await deps.identity.actor(user, team)
     try:
+        actor = await deps.identity.actor(user, team)
         draft = await prepare_report(GenerateReport(actor, key), deps.uow(), deps.ctx)
         room = await _channel(deps, draft.incident.id)
     except DomainError as exc:
@@ -141,7 +128,7 @@ async def generate(deps: SlackDeps, user: str, team: str, channel: str, key: str
     try:
         await _file(deps, draft, actor, room)
     except SlackApiError as exc:
-        error = exc.response.get("error", "unknown_error")
+        error = slack_error(exc)
         log.warning("report not filed", extra={"status": error})
         await tell(deps, user, channel, f"The report could not be filed in Slack ({error}).")
         return
@@ -167,11 +154,11 @@ def _too_large(
 
 
 async def share(deps: SlackDeps, user: str, team: str, channel: str, value: str) -> None:
-    actor = await deps.identity.actor(user, team)
     if deps.firing is None:
         await tell(deps, user, channel, "Email (GOV.UK Notify) is not wired up; nothing was sent.")
         return
     try:
+        actor = await deps.identity.actor(user, team)
         incident_id, recipient, fmt = _parse_share(value)
         recorded = await recorded_report(actor, incident_id, deps.uow(), deps.ctx)
         files = await _render(recorded.draft)

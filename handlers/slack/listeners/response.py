@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 
+from bot.domain.actors import Actor
 from bot.domain.bindings import MessagePurpose, Platform
 from bot.domain.deadlines import Deadline
 from bot.domain.errors import DomainError, InvalidInput, NotAuthorised
@@ -24,13 +25,15 @@ from bot.domain.incident import Incident
 from bot.domain.states import ALLOWED, State
 from bot.usecases import checklist as checklist_uc
 from bot.usecases import phases, status_updates
-from bot.usecases.loading import load_incident
+from bot.usecases.authz import Who, allowed
+from bot.usecases.loading import NOT_YOURS, load_incident
 from bot.usecases.participants import can_view, organisation_name, organisations
 from bot.views.actions import Action, Form
 from handlers.slack.context import SlackDeps
 from handlers.slack.listeners.flows import incident_key, tell
 from handlers.slack.listeners.subcommands import Subcommand
 from handlers.slack.parse import text_of, value_of
+from handlers.slack.refusals import slack_error
 from handlers.slack.render import response as render
 from handlers.slack.render.lessons import lessons_request_message
 from handlers.slack.render.outbound import outbound_blocks, outbound_fallback
@@ -38,6 +41,7 @@ from handlers.slack.render.outbound import outbound_blocks, outbound_fallback
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 Builder = Callable[[Incident, dict[str, Any]], Awaitable[dict[str, Any] | None]]
+FormRule = tuple[Who, str]  # who may use a form, and what anyone else in the incident is told
 
 
 # --- shared by the listener modules of issue 5 ---------------------------------------------------
@@ -61,16 +65,21 @@ async def open_form(
     trigger: str,
     build: Builder,
     team: str = "",
+    *,
+    rule: FormRule,
 ) -> None:
     """Open a form about one incident; the trigger lasts 3 seconds, so only reads come first.
-    A form shows the incident's state, so only those who may see the incident get one: a
-    council never sees another council's incident by guessing its reference."""
+    Only those the form's use case will accept get the form (`rule`, the core's rule and its
+    refusal): others are told now rather than after typing, and someone outside the incident
+    hears only "not found, or not yours", so a council never sees another council's incident by
+    guessing its reference. The use case still decides when the form is submitted."""
     try:
         actor = await deps.identity.actor(user, team)
         async with deps.uow() as uow:
             incident = await load_incident(uow, key)
-        if not can_view(actor, incident):
-            raise NotAuthorised(f"{incident.reference} is not an incident you take part in.")
+        who_may, refusal = rule
+        if not allowed(actor, incident, who_may, deps.ctx):
+            raise NotAuthorised(refusal if can_view(actor, incident, deps.ctx) else NOT_YOURS)
         meta = {"incident_id": incident.id, "channel": channel, "nonce": uuid.uuid4().hex}
         view = await build(incident, meta)
     except DomainError as exc:
@@ -101,6 +110,19 @@ async def submitted(
     except DomainError as exc:
         await ack(response_action="errors", errors={fallback: str(exc)})
     return None
+
+
+async def form_actor(
+    ack: AsyncAck, deps: SlackDeps, body: dict[str, Any], field: str
+) -> Actor | None:
+    """Who submitted a form, or None once they were told (beside `field`, so nothing typed is
+    lost) that Slack could not confirm who they are: then nothing runs and nothing is stored."""
+    user = body["user"]
+    try:
+        return await deps.identity.actor(user["id"], user.get("team_id", ""))
+    except DomainError as exc:
+        await ack(response_action="errors", errors={field: str(exc)})
+        return None
 
 
 def wake(deps: SlackDeps, deadlines: Iterable[Deadline]) -> None:
@@ -164,7 +186,7 @@ async def _after_update(deps: SlackDeps, result: status_updates.StatusUpdateResu
             channel=where, thread_ts=thread, text=text, blocks=blocks
         )
     except SlackApiError as exc:
-        log.warning("status update not posted to triage", extra={"status": exc.response["error"]})
+        log.warning("status update not posted to triage", extra={"status": slack_error(exc)})
     await deps.room.refresh(incident_id)
     wake(deps, [result.next_prompt])
 
@@ -181,8 +203,8 @@ async def _after_checklist(
 
 
 async def _opt_in(deps: SlackDeps, user: str, team: str, channel: str, key: str) -> None:
-    actor = await deps.identity.actor(user, team)
     try:
+        actor = await deps.identity.actor(user, team)
         incident = await phases.record_recovery_opt_in(
             phases.RecordRecoveryOptIn(actor, key), deps.uow(), deps.ctx
         )
@@ -200,6 +222,11 @@ FORMS: dict[str, tuple[str, Callable[[SlackDeps], Builder]]] = {
     "update": ("/cir update CIR-2026-0001", lambda deps: _update_form),
     "checklist": ("/cir checklist CIR-2026-0001", _checklist_form),
 }
+RULES: dict[str, FormRule] = {
+    "phase": (Who.RESPONDER, phases.RESPONDERS_ONLY),
+    "update": (Who.RESPONDER, status_updates.RESPONDERS_ONLY),
+    "checklist": (Who.PARTICIPANT, checklist_uc.PARTICIPANTS_ONLY),
+}
 
 
 def _subcommand(name: str) -> Callable[[SlackDeps, dict[str, Any], list[str]], Awaitable[None]]:
@@ -212,9 +239,8 @@ def _subcommand(name: str) -> Callable[[SlackDeps, dict[str, Any], list[str]], A
         except DomainError as exc:
             await tell(deps, user, channel, str(exc))
             return
-        await open_form(
-            deps, user, channel, key, command["trigger_id"], builder(deps)
-        )  # team via users.info
+        trigger = command["trigger_id"]
+        await open_form(deps, user, channel, key, trigger, builder(deps), rule=RULES[name])
 
     return run
 
@@ -233,11 +259,12 @@ BUTTONS = {
 }
 
 
-def _button(deps: SlackDeps, build: Builder) -> Callable[..., Awaitable[None]]:
+def _button(deps: SlackDeps, build: Builder, rule: FormRule) -> Callable[..., Awaitable[None]]:
     async def pressed(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
         user, team, channel = who(body)
-        form = open_form(deps, user, channel, action["value"], body["trigger_id"], build, team)
+        key, trigger = action["value"], body["trigger_id"]
+        form = open_form(deps, user, channel, key, trigger, build, team, rule=rule)
         deps.tasks.spawn(form)
 
     return pressed
@@ -245,7 +272,7 @@ def _button(deps: SlackDeps, build: Builder) -> Callable[..., Awaitable[None]]:
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:
     for action, name in BUTTONS.items():
-        app.action(action.value)(_button(deps, FORMS[name][1](deps)))
+        app.action(action.value)(_button(deps, FORMS[name][1](deps), RULES[name]))
 
     @app.action(Action.RECOVERY_OPT_IN.value)
     async def opt_in(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
@@ -255,7 +282,8 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     @app.view(Form.PHASE.value)
     async def phase(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         meta, state = meta_of(view), view["state"]
-        actor = await deps.identity.actor(body["user"]["id"], body["user"].get("team_id", ""))
+        if (actor := await form_actor(ack, deps, body, "target")) is None:
+            return
         target, summary = (
             value_of(state, render.PhaseInput.TARGET),
             text_of(state, render.PhaseInput.SUMMARY),
@@ -276,8 +304,9 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     @app.view(Form.STATUS_UPDATE.value)
     async def update(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         meta, state = meta_of(view), view["state"]
-        actor = await deps.identity.actor(body["user"]["id"], body["user"].get("team_id", ""))
         i = render.UpdateInput
+        if (actor := await form_actor(ack, deps, body, i.WHAT_CHANGED)) is None:
+            return
         cmd = status_updates.PostStatusUpdate(
             actor,
             meta["incident_id"],
@@ -300,8 +329,9 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     @app.view(Form.CHECKLIST.value)
     async def checklist(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         meta, state = meta_of(view), view["state"]
-        actor = await deps.identity.actor(body["user"]["id"], body["user"].get("team_id", ""))
         i = render.ChecklistInput
+        if (actor := await form_actor(ack, deps, body, i.STATUS)) is None:
+            return
         done_at: datetime | None = value_of(state, i.DONE_AT)
         cmd = checklist_uc.UpdateChecklistItem(
             actor,

@@ -6,7 +6,7 @@ rest of the incident: every text here goes through the budget, whatever people t
 from __future__ import annotations
 
 from bot.views.card import IncidentCard
-from handlers.slack.escape import user_text
+from handlers.slack.escape import escape, user_text
 from handlers.slack.render.budget import (
     CONTEXT_TEXT,
     cut,
@@ -50,4 +50,4 @@ def card_blocks(card: IncidentCard) -> list[Block]:
 
 
 def card_fallback(card: IncidentCard) -> str:
-    return fallback(f"[{card.marking}] {card.title}: {card.state}")
+    return fallback(escape(f"[{card.marking}] {card.title}: {card.state}"))

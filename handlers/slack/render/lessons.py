@@ -73,14 +73,14 @@ def lessons_request_message(incident: Incident, names: list[str]) -> tuple[str, 
     )
     give = Button(Action.GIVE_LESSONS, "Give lessons learned", incident.id, Style.PRIMARY)
     actions = {"type": "actions", "block_id": "lessons", "elements": [button(give)]}
-    return text, announcement(incident.marking.value, user_text(text), actions)
+    return user_text(text), announcement(incident.marking.value, user_text(text), actions)
 
 
 def lessons_received_message(
     incident: Incident, organisation: str, actor_name: str
 ) -> tuple[str, list[Block]]:
     text = f"{incident.reference}: lessons learned from {organisation} recorded ({actor_name})."
-    return text, announcement(incident.marking.value, user_text(text))
+    return user_text(text), announcement(incident.marking.value, user_text(text))
 
 
 def lessons_closed_message(
@@ -88,7 +88,7 @@ def lessons_closed_message(
 ) -> tuple[str, list[Block]]:
     gap = f" No answer from: {', '.join(missing)}." if missing else " Every organisation answered."
     text = f"{incident.reference}: {actor_name} closed the lessons-learned collection.{gap}"
-    return text, announcement(incident.marking.value, user_text(text))
+    return user_text(text), announcement(incident.marking.value, user_text(text))
 
 
 def report_ready_message(
@@ -108,7 +108,7 @@ def report_ready_message(
         "block_id": "report_share",
         "elements": unique_action_ids([*shares, again]),
     }
-    return text, announcement(incident.marking.value, user_text(text), actions)
+    return user_text(text), announcement(incident.marking.value, user_text(text), actions)
 
 
 def report_shared_message(
@@ -130,7 +130,7 @@ def report_shared_message(
         f"(version {outcome.version}, {FORMAT_NAMES[outcome.format]}) with {name}:\n"
         + "\n".join(f"• {line}" for line in lines)
     )
-    return text, announcement(incident.marking.value, user_text(text))
+    return user_text(text), announcement(incident.marking.value, user_text(text))
 
 
 def report_too_large_message(
@@ -147,11 +147,11 @@ def report_too_large_message(
             f"{refusal} The Markdown ({markdown_size}) is over the limit too: send the report to "
             f"{name} another way."
         )
-        return text, announcement(incident.marking.value, user_text(text))
+        return user_text(text), announcement(incident.marking.value, user_text(text))
     text = f"{refusal} The Markdown version is {markdown_size}: share that with {name} instead?"
     offer = {
         "type": "actions",
         "block_id": "report_share_markdown",
         "elements": [share_button(incident.id, recipient, ReportFormat.MARKDOWN)],
     }
-    return text, announcement(incident.marking.value, user_text(text), offer)
+    return user_text(text), announcement(incident.marking.value, user_text(text), offer)

@@ -34,4 +34,4 @@ def outbound_blocks(message: OutboundMessage) -> list[Block]:
 
 def outbound_fallback(message: OutboundMessage) -> str:
     head = f"[{message.marking}] "
-    return fallback(head + (f"{message.title}: " if message.title else "") + message.text)
+    return fallback(escape(head + (f"{message.title}: " if message.title else "") + message.text))

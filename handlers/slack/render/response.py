@@ -173,7 +173,7 @@ def phase_changed_message(
         f"by {actor_name}."
     )
     body = f"*{user_text(text)}*\n{quote(user_text(summary))}"
-    return text, announcement(incident.marking.value, body)
+    return user_text(text), announcement(incident.marking.value, body)
 
 
 def recovery_opt_in_message(incident: Incident, actor_name: str) -> tuple[str, list[Block]]:
@@ -181,7 +181,7 @@ def recovery_opt_in_message(incident: Incident, actor_name: str) -> tuple[str, l
         f"{incident.reference}: {actor_name} recorded the council's opt-in to recovery "
         "(council-funded). The provider or MHCLG can now move it to recovery."
     )
-    return text, announcement(incident.marking.value, user_text(text))
+    return user_text(text), announcement(incident.marking.value, user_text(text))
 
 
 def checklist_message(
@@ -193,4 +193,4 @@ def checklist_message(
     outstanding = [r.label for r in view.rows if r.status.value == "outstanding"]
     still = ", ".join(outstanding) if outstanding else "nothing: every body is done or not needed"
     body = f"*{user_text(text)}*\n{lines}\n*Outstanding:* {user_text(still)}"
-    return text, announcement(incident.marking.value, body)
+    return user_text(text), announcement(incident.marking.value, body)

@@ -1,0 +1,60 @@
+"""One place where a listener's failure on a malformed payload becomes a 400 and one WARNING.
+
+The transport (handlers.slack.endpoint) checks every signed payload's shape before Bolt runs;
+what still gets through is a value a listener reads and cannot use (a date out of range, a
+field of the wrong type inside a form, our private_metadata missing a key). Those surface as
+MalformedPayload from `parse`, or as the LookupError/TypeError/ValueError a listener raises
+reading a payload Slack would never send. They are the sender's fault, so they are a 400 with
+a one-line WARNING naming the error and where it was raised (enough to find a real bug), not
+a 500 with a traceback. Anything else is still a 500, logged with its traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import traceback
+from typing import Any
+
+from slack_bolt.response import BoltResponse
+
+log = logging.getLogger(__name__)
+
+MALFORMED = (LookupError, TypeError, ValueError)
+
+
+def where(error: BaseException) -> str:
+    """file:line of the innermost frame, so the WARNING points at the code that tripped."""
+    frames = traceback.extract_tb(error.__traceback__)
+    if not frames:
+        return "?"
+    last = frames[-1]
+    return f"{last.filename.rsplit('/', 1)[-1]}:{last.lineno}"
+
+
+def describe(error: BaseException) -> str:
+    # a KeyError's message is the key, which is a field name, not content; other messages are
+    # ours (MalformedPayload) or Python's about types, so they are cut short all the same
+    return f"{type(error).__name__}: {str(error)[:120]}"
+
+
+def bad_request(reason: str) -> BoltResponse:
+    return BoltResponse(
+        status=400,
+        body=json.dumps({"ok": False, "error": f"malformed request: {reason}"}),
+        headers={"content-type": "application/json"},
+    )
+
+
+async def on_error(
+    error: Exception, body: dict[str, Any], response: BoltResponse | None
+) -> BoltResponse | None:
+    """`response` is None when the listener had already acknowledged: Slack has its answer,
+    so the WARNING is all that is left to do (Bolt refuses a replacement response then)."""
+    kind = body.get("type") or body.get("command") or "?"
+    if isinstance(error, MALFORMED):
+        reason = describe(error)
+        log.warning("malformed Slack %s: %s at %s", str(kind)[:40], reason, where(error))
+        return bad_request(reason) if response is not None else None
+    log.error("listener failed on Slack %s", str(kind)[:40], exc_info=error)
+    return None

@@ -1,0 +1,51 @@
+"""Claiming a Slack delivery's key, in its own short transaction, so it holds across replicas."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+from sqlalchemy import delete
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.delivery_models import SlackDeliveryRow
+
+# Expired keys are swept at most this often per process, not on every request: the sweep is a
+# second statement on the path of every answer to Slack.
+SWEEP_EVERY_SECONDS = 60.0
+
+
+class SqlDeliveryLog:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+        self._swept_at: float | None = None
+
+    async def claim(self, key: str, expires_at: datetime, now: datetime) -> bool:
+        """INSERT … ON CONFLICT DO NOTHING: of two replicas given the same delivery at the same
+        moment, exactly one inserts the row and goes on."""
+        stmt = (
+            self._insert(SlackDeliveryRow)
+            .values(key=key, expires_at=expires_at)
+            .on_conflict_do_nothing(index_elements=[SlackDeliveryRow.key])
+            .returning(SlackDeliveryRow.key)
+        )
+        async with self._engine.begin() as conn:
+            if self._sweep_due():
+                expired = delete(SlackDeliveryRow).where(SlackDeliveryRow.expires_at < now)
+                await conn.execute(expired)
+            inserted = (await conn.execute(stmt)).scalar_one_or_none()
+        return inserted is not None
+
+    async def release(self, key: str) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(delete(SlackDeliveryRow).where(SlackDeliveryRow.key == key))
+
+    def _sweep_due(self) -> bool:
+        # monotonic, not the injected clock: this paces housekeeping, it decides nothing
+        tick = time.monotonic()
+        if self._swept_at is not None and tick - self._swept_at < SWEEP_EVERY_SECONDS:
+            return False
+        self._swept_at = tick
+        return True

@@ -1,0 +1,54 @@
+"""Bolt's one error handler: malformed payloads are a 400 and one WARNING; after an ack there is
+no answer left to change, so only the WARNING; anything else stays a loud 500."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from slack_bolt.response import BoltResponse
+
+from handlers.slack.errors import on_error
+from handlers.slack.parse import MalformedPayload
+
+
+def raised(error: Exception) -> Exception:
+    try:
+        raise error
+    except Exception as caught:
+        return caught
+
+
+async def test_a_malformed_payload_is_a_400_and_one_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.DEBUG):
+        answer = await on_error(
+            raised(KeyError("channel")), {"type": "view_submission"}, BoltResponse(status=500)
+        )
+    assert answer is not None and answer.status == 400
+    [record] = caplog.records
+    assert record.levelno == logging.WARNING and not record.exc_info
+    assert (
+        "view_submission: KeyError: 'channel' at test_slack_error_handler.py:"
+        in record.getMessage()
+    )
+
+
+async def test_after_an_ack_only_the_warning_is_left(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.DEBUG):
+        answer = await on_error(raised(MalformedPayload("x is out of range")), {}, None)
+    assert answer is None
+    assert [r.levelno for r in caplog.records] == [logging.WARNING]
+
+
+async def test_a_real_bug_is_still_an_error_with_its_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.DEBUG):
+        answer = await on_error(
+            raised(RuntimeError("boom")), {"command": "/cir"}, BoltResponse(status=500)
+        )
+    assert answer is None  # Bolt keeps its 500
+    [record] = caplog.records
+    assert record.levelno == logging.ERROR and record.exc_info
