@@ -78,5 +78,6 @@ def build_container(settings: Settings, *, clock: Clock | None = None) -> Contai
             settings.notify_base_url,
             settings.notify_email_template_id,
             settings.notify_sms_template_id,
+            settings.notify_file_template_id,
         ),
     )

@@ -87,6 +87,9 @@ class DeadlineScheduler:
         self._scheduler = AsyncIOScheduler(timezone=UTC, job_defaults=dict(_JOB_OPTIONS))
         self._urgent_firing = 0
         self.hold_back: Callable[[], bool] = lambda: False  # see bot.app.tasks
+        # Told of each deadline fired, after its commit: so a card shows what a firing recorded
+        # (see bot.app.wiring). Its failure is logged and changes nothing.
+        self.after_commit: Callable[[Deadline], Awaitable[None]] | None = None
 
     @property
     def firing_urgent(self) -> bool:
@@ -159,6 +162,7 @@ class DeadlineScheduler:
                 return 0
             urgent = deadline.kind in URGENT_KINDS
             self._urgent_firing += urgent
+            committed = False
             try:
                 await self._handler(deadline, uow)
                 if deadline.state is DeadlineState.PENDING:
@@ -166,7 +170,7 @@ class DeadlineScheduler:
                     with contextlib.suppress(DeadlineNotPending):
                         await deadlines.mark_fired(deadline, self._clock.now())
                 await uow.commit()
-                return 1
+                committed = True
             except Exception as exc:  # any failure: rolled back, left pending for the backoff
                 # Excluded before its locks go, so the other loops do not claim it again; the
                 # locks are released before recording the attempt in a new transaction.
@@ -183,8 +187,19 @@ class DeadlineScheduler:
                 )
             finally:
                 self._urgent_firing -= urgent
+        if committed:
+            await self._after_commit(deadline)
+            return 1
         await self._record_failed_attempt(deadline)
         return 0
+
+    async def _after_commit(self, deadline: Deadline) -> None:
+        if self.after_commit is None:
+            return
+        try:
+            await self.after_commit(deadline)
+        except Exception as exc:
+            log.warning("after deadline %s: %s", deadline.id, type(exc).__name__)
 
     async def _record_failed_attempt(self, deadline: Deadline) -> None:
         """If this fails too, the deadline stays due and the next sweep retries it: sooner than

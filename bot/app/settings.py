@@ -29,6 +29,7 @@ class Settings:
     notify_base_url: str
     notify_email_template_id: str
     notify_sms_template_id: str
+    notify_file_template_id: str
     public_url: str
     log_level: str
     environment: str = ""
@@ -98,6 +99,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         notify_base_url=env.get("NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk"),
         notify_email_template_id=env.get("NOTIFY_EMAIL_TEMPLATE_ID", ""),
         notify_sms_template_id=env.get("NOTIFY_SMS_TEMPLATE_ID", ""),
+        notify_file_template_id=env.get("NOTIFY_FILE_TEMPLATE_ID", ""),
         public_url=env.get("CIR_PUBLIC_URL", ""),
         log_level=env.get("LOG_LEVEL", "INFO").upper(),
         environment=env.get("CIR_ENV", ""),

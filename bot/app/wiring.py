@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from bot.app.container import Container
 from bot.app.scheduler import DeadlineScheduler
 from bot.chat_port import ChatDelivery, ChatPort, OutboundMessage
-from bot.domain.deadlines import Deadline
+from bot.domain.deadlines import Deadline, DeadlineKind
 from bot.notify_port import Notifier
 from bot.usecases.firing import FiringDeps, fire
 from handlers.notify.client import DisabledNotifier, NotifyNotifier
@@ -49,6 +49,10 @@ def for_firings(notifier: Notifier) -> Notifier:
     return notifier
 
 
+# Firings whose record the incident card shows: the card is redrawn once they are committed.
+REDRAW_CARD_AFTER = frozenset({DeadlineKind.REPORT_DELIVERY_CHECK})
+
+
 @dataclass
 class Runtime:
     firing: FiringDeps
@@ -72,4 +76,11 @@ def build_runtime(
         worker_id=f"{socket.gethostname()}:{os.getpid()}",
         sweep_seconds=sweep_seconds,
     )
+    chat_port = deps.chat
+
+    async def after_commit(deadline: Deadline) -> None:
+        if deadline.kind in REDRAW_CARD_AFTER:
+            await chat_port.refresh_incident(deadline.incident_id)
+
+    scheduler.after_commit = after_commit
     return Runtime(firing=deps, scheduler=scheduler)

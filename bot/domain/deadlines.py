@@ -23,6 +23,7 @@ class DeadlineKind(StrEnum):
     LESSONS_REMINDER = "lessons_reminder"
     PROVIDER_PAGE = "provider_page"  # due at activation: the page must survive a restart
     ACTIVATION_EMAIL = "activation_email"  # due at activation: the council's confirmation
+    REPORT_DELIVERY_CHECK = "report_delivery_check"  # asks Notify what became of a shared report
 
 
 # Among deadlines already due, who is waiting on them decides the order: a provider's page and

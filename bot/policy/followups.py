@@ -9,6 +9,7 @@ from datetime import date, timedelta, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.notify_port import RETENTION_WEEKS
 from bot.policy.reader import EMAIL, Node, load_yaml
 
 FILE = "followups.yml"
@@ -39,6 +40,7 @@ class Followups:
     bank_holidays: frozenset[date]
     checklist: dict[str, ChecklistLabel]
     report_recipients: dict[str, ReportRecipient]
+    report_retention_weeks: int = 26  # how long Notify keeps the shared report's file
 
 
 def _positive_int(node: Node) -> int:
@@ -111,6 +113,21 @@ def _recipients(node: Node) -> dict[str, ReportRecipient]:
     return recipients
 
 
+def _retention_weeks(node: Node) -> int:
+    """Notify keeps a file sent by email for 1 to 78 weeks and refuses anything else; refusing
+    it here stops start-up with the fix instead of failing every share."""
+    if node.value is None:
+        return 26
+    value = node.value
+    first, last = RETENTION_WEEKS[0], RETENTION_WEEKS[-1]
+    if isinstance(value, bool) or not isinstance(value, int) or value not in RETENTION_WEEKS:
+        raise node.fail(
+            f"expected a whole number of weeks from {first} to {last}, got {value!r}",
+            f"GOV.UK Notify keeps a file sent by email for {first} to {last} weeks; write e.g. 26",
+        )
+    return value
+
+
 def load_followups(directory: Path) -> Followups:
     path = directory / FILE
     doc = Node(str(path), "", load_yaml(path))
@@ -127,4 +144,5 @@ def load_followups(directory: Path) -> Followups:
         bank_holidays=frozenset(holidays),
         checklist=_checklist(doc.child("checklist")),
         report_recipients=_recipients(doc.child("report_recipients")),
+        report_retention_weeks=_retention_weeks(doc.child("report_file_retention_weeks")),
     )

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.domain.incident import Incident
+from bot.domain.report_shares import SHARED, ShareState, share_statuses
 from bot.domain.states import State
 from bot.domain.timeline import TimelineEvent
 from bot.policy.model import Council
@@ -21,7 +22,9 @@ from bot.reporting.sentences import (
     OrgNames,
     describe,
     escalation_routes,
+    format_name,
     parse_time,
+    share_route,
     state_label,
     text,
 )
@@ -158,11 +161,14 @@ class Recommendation:
 @dataclass(frozen=True)
 class Share:
     at: datetime
-    recipient: str
+    recipient: str  # as written: "NCSC", the council's name
     route: str
     by: str
-    delivered: bool
-    error: str
+    delivered: bool  # GOV.UK Notify confirmed delivery
+    error: str  # why it was not sent or not delivered
+    to: str = ""
+    version: str = ""  # "1 (PDF)"
+    status: str = ""  # in words: delivered, sent (delivery not confirmed), FAILED: ...
 
 
 @dataclass(frozen=True)
@@ -231,18 +237,41 @@ def build_report(
             for r in e.data.get("recommendations") or ()
             if isinstance(r, dict) and text(r, "text")
         ),
-        shares=tuple(
-            Share(
-                e.at,
-                text(e.data, "recipient").upper(),
-                text(e.data, "route"),
-                e.actor_name,
-                delivered=bool(e.data.get("ok", True)),
-                error=text(e.data, "error"),
-            )
-            for e in by_kind.get("ReportShared", ())
-        ),
+        shares=_shares(events, names),
     )
+
+
+_SHARE_WORDS = {
+    ShareState.SENDING: "sent (delivery not confirmed)",
+    ShareState.DELIVERED: "delivered",
+    ShareState.FAILED: "NOT delivered",
+    ShareState.NOT_SENT: "NOT sent",
+    ShareState.UNCONFIRMED: "delivery never confirmed",
+}
+
+
+def _shares(events: Sequence[TimelineEvent], names: OrgNames) -> tuple[Share, ...]:
+    """Each email of the report, with what GOV.UK Notify later said became of it."""
+    shared = [e for e in events if e.kind == SHARED]
+    rows = []
+    for event, status in zip(shared, share_statuses(events), strict=True):
+        kind = format_name(text(event.data, "format"))
+        failed = status.state in (ShareState.FAILED, ShareState.NOT_SENT)
+        words = _SHARE_WORDS[status.state]
+        rows.append(
+            Share(
+                event.at,
+                names.recipient(status.recipient),
+                share_route(text(event.data, "route")),
+                event.actor_name,
+                delivered=status.state is ShareState.DELIVERED,
+                error=status.detail if failed else "",
+                to=status.to,
+                version=f"{status.version} ({kind})" if status.version else "",
+                status=f"{words}: {status.detail}" if failed and status.detail else words,
+            )
+        )
+    return tuple(rows)
 
 
 Events = Mapping[str, list[TimelineEvent]]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.reporting.model import Report
-from bot.reporting.sentences import format_duration, format_time, words
+from bot.reporting.sentences import body_name, format_duration, format_time, words
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,7 @@ def outline(report: Report) -> tuple[Section, ...]:
             ("Status", h.state),
             ("Opened", format_time(h.opened_at)),
             ("Report generated", format_time(h.generated_at)),
+            ("Times", "UK time: GMT, or BST (GMT+1) in summer"),
         )
     )
     nature: list[Block] = [
@@ -83,7 +84,7 @@ def outline(report: Report) -> tuple[Section, ...]:
                 ("Attacker still active", n.attacker_active or "-"),
                 ("Personal data involved", _yes(n.personal_data_involved)),
                 ("NCSC reference", n.ncsc_reference or "-"),
-                ("Bodies told at referral", ", ".join(words(b) for b in n.bodies_told) or "-"),
+                ("Bodies told at referral", ", ".join(body_name(b) for b in n.bodies_told) or "-"),
                 ("Threshold check summary", n.assessment_summary or "-"),
             )
         )
@@ -166,10 +167,10 @@ def outline(report: Report) -> tuple[Section, ...]:
         tuple((r.text, r.owner, r.organisation) for r in report.recommendations),
     )
     shares = Table(
-        ("When", "Shared with", "Route", "By", "Delivered"),
-        (3, 2, 2, 3, 3),
+        ("When", "Shared with", "Address", "Version", "Route", "By", "Delivery"),
+        (3, 3, 4, 2, 3, 3, 3),
         tuple(
-            (format_time(s.at), s.recipient, s.route, s.by, "yes" if s.delivered else s.error)
+            (format_time(s.at), s.recipient, s.to, s.version, s.route, s.by, s.status)
             for s in report.shares
         ),
     )

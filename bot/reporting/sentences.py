@@ -10,9 +10,11 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bot.domain.report_shares import FORMAT_NAMES, ReportFormat, recipient_name
 from bot.domain.states import State
 from bot.domain.timeline import TimelineEvent
 from bot.policy.model import Council
+from bot.views.clock import uk_time
 
 NOTIFICATION_LABELS = {
     "ico": "ICO (personal data breach, within 72 hours)",
@@ -21,6 +23,36 @@ NOTIFICATION_LABELS = {
     "ncsc": "NCSC",
 }
 _ORG_KINDS = {"mhclg": "MHCLG", "system": "CIR bot", "ncsc": "NCSC", "gc3": "GC3"}
+# The bodies a referral says were told, as they are written ("NCSC", not "ncsc").
+BODY_NAMES = {
+    "ncsc": "NCSC",
+    "ico": "ICO",
+    "action_fraud": "Action Fraud / NCA",
+    "warp": "Regional WARP",
+    "mhclg": "MHCLG",
+    "gc3": "GC3",
+}
+# How a report was shared, in words.
+SHARE_ROUTES = {
+    "notify_file": "GOV.UK Notify, file by email",
+    "notify_email_link": "GOV.UK Notify, email with a link",
+    "email": "email",
+}
+
+
+def body_name(body: str) -> str:
+    return BODY_NAMES.get(body, body.replace("_", " "))
+
+
+def share_route(route: str) -> str:
+    return SHARE_ROUTES.get(route, route.replace("_", " "))
+
+
+def format_name(value: str) -> str:
+    try:
+        return FORMAT_NAMES[ReportFormat(value)]
+    except ValueError:
+        return value
 
 
 def text(data: Mapping[str, Any], key: str) -> str:
@@ -42,7 +74,8 @@ def parse_time(value: Any) -> datetime | None:
 
 
 def format_time(value: datetime | None) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if value else "-"
+    """UK time with its zone (GMT or BST): the report is a UK document."""
+    return uk_time(value) if value else "-"
 
 
 def format_duration(value: timedelta | None) -> str:
@@ -87,6 +120,10 @@ class OrgNames:
     def provider(self, provider_id: Any) -> str:
         return self(f"provider:{provider_id}")
 
+    def recipient(self, value: str) -> str:
+        """A report recipient id ('ncsc', 'council') as written: 'NCSC', the council's name."""
+        return recipient_name(value, self._council.name)
+
 
 def _state_change(d: Mapping[str, Any], _names: OrgNames) -> str:
     sentence = (
@@ -105,6 +142,9 @@ def _decision(d: Mapping[str, Any], _names: OrgNames) -> str:
     )
 
 
+_ROUTE_WORDS = {"sms": "SMS", "slack": "Slack", "teams": "Teams", "email": "email"}
+
+
 def escalation_routes(d: Mapping[str, Any]) -> str:
     """Who an escalation went to and how, with each failed route and its error."""
     routes = []
@@ -113,7 +153,8 @@ def escalation_routes(d: Mapping[str, Any]) -> str:
             failed = "" if r.get("ok", True) else f" (failed: {text(r, 'error') or 'unknown'})"
             who = words(text(r, "recipient_kind"))
             who += f" ({text(r, 'recipient')})" if text(r, "recipient") else ""
-            routes.append(f"{who} by {text(r, 'route')}{failed}")
+            route = _ROUTE_WORDS.get(text(r, "route"), text(r, "route"))
+            routes.append(f"{who} by {route}{failed}")
     return "; ".join(routes) or "nobody"
 
 
@@ -127,6 +168,32 @@ def _notification(d: Mapping[str, Any], _names: OrgNames) -> str:
     if text(d, "reference"):
         sentence += f", reference {text(d, 'reference')}"
     return sentence + (f". {text(d, 'reason')}" if text(d, "reason") else "")
+
+
+def _shared(d: Mapping[str, Any], names: OrgNames) -> str:
+    version = f" version {text(d, 'version')}" if text(d, "version") else ""
+    kind = f" ({format_name(text(d, 'format'))})" if text(d, "format") else ""
+    to = f" ({text(d, 'to')})" if text(d, "to") else ""
+    sentence = (
+        f"Report{version}{kind} shared with {names.recipient(text(d, 'recipient'))}{to} by "
+        f"{share_route(text(d, 'route'))}"
+    )
+    if text(d, "sha256"):
+        sentence += f"; SHA-256 {text(d, 'sha256')[:16]}..."
+    if text(d, "notification_id"):
+        sentence += f"; Notify id {text(d, 'notification_id')}"
+    return sentence + ("" if d.get("ok", True) else f" FAILED: {text(d, 'error') or 'not sent'}")
+
+
+def _checked(d: Mapping[str, Any], names: OrgNames) -> str:
+    outcome = {
+        "delivered": "delivered",
+        "failed": f"NOT delivered ({text(d, 'detail')})",
+    }.get(text(d, "state"), f"not confirmed ({text(d, 'detail') or 'no answer'})")
+    return (
+        f"GOV.UK Notify: the report's email to {names.recipient(text(d, 'recipient'))} "
+        f"({text(d, 'to')}) {outcome}"
+    )
 
 
 _SENTENCES = {
@@ -194,10 +261,17 @@ _SENTENCES = {
         f"Post-incident report version {text(d, 'version')} generated "
         f"(SHA-256 {text(d, 'sha256')[:16]}...)"
     ),
-    "ReportShared": lambda d, n: (
-        f"Report shared with {text(d, 'recipient').upper()} by {text(d, 'route')}"
-        + ("" if d.get("ok", True) else f" FAILED: {text(d, 'error') or 'not delivered'}")
+    "ReportShared": _shared,
+    "ReportDeliveryChecked": _checked,
+    "ActivationEmailSent": lambda d, n: (
+        f"Activation email to the council ({text(d, 'to')})"
+        + (" sent" if d.get("ok") else f" NOT sent: {text(d, 'error') or 'unknown error'}")
     ),
+    "IcoReminderSent": lambda d, n: (
+        f"ICO reminder sent, {text(d, 'hours')} hours after the council became aware"
+        f" (ICO deadline {format_time(parse_time(d.get('ico_deadline')))})"
+    ),
+    "ActionRefused": lambda d, n: f"Refused: not allowed to {words(text(d, 'action'))}",
 }
 
 

@@ -20,13 +20,18 @@ from bot.domain.bindings import (
 from bot.domain.deadlines import Deadline
 from bot.domain.engagement import Engagement
 from bot.domain.incident import Incident
+from bot.domain.report_shares import share_statuses
+from bot.domain.states import State
 from bot.policy.model import Council
 from bot.ports import UnitOfWork
 from bot.usecases.checklist import build_checklist_view
 from bot.usecases.context import CoreContext
 from bot.usecases.loading import load_incident
 from bot.views.card import IncidentCard, build_card
-from bot.views.card_sections import checklist_lines
+from bot.views.card_sections import checklist_lines, report_share_lines
+
+# Shares exist only after closure; only then is the timeline read for them.
+_SHARED_STATES = frozenset({State.CLOSED, State.REPORT_ISSUED})
 
 
 @dataclass
@@ -42,6 +47,7 @@ class IncidentPresence:
     checklist: list[str] = field(default_factory=list)
     provider_names: dict[str, str] = field(default_factory=dict)
     now: datetime | None = None
+    report_shares: list[str] = field(default_factory=list)
 
     def card(self) -> IncidentCard:
         return build_card(
@@ -54,6 +60,7 @@ class IncidentPresence:
             provider_names=self.provider_names,
             checklist=self.checklist,
             now=self.now,
+            report_shares=self.report_shares,
         )
 
 
@@ -79,6 +86,10 @@ async def presence(
             now=ctx.clock.now(),
         )
         items = await uow.checklist.for_incident(incident.id)
+        if incident.state in _SHARED_STATES:
+            shares = share_statuses(await uow.timeline.for_incident(incident.id))
+            name = result.council.name if result.council else incident.council_id
+            result.report_shares = report_share_lines(shares, name)
     view = build_checklist_view(incident, items, ctx.policy.followups)
     result.checklist = checklist_lines(view)
     return result

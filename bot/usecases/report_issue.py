@@ -2,26 +2,34 @@
 files it, and the record says which version was produced, with a hash of the exact bytes, so a
 copy found later can be matched to what the bot produced (or shown not to be).
 
+A version can be rebuilt byte for byte later (`recorded_report`): the record keeps the time it
+was generated at and the last timeline event it was built from, so a share sends the exact file
+that was filed, checked against its recorded hash, without the bot storing the files itself.
+
 Generating does not change the incident's state: lessons may still arrive after a first draft,
 and MHCLG may generate again (the next version). The incident moves CLOSED → REPORT_ISSUED when
-the report first *reaches* a recipient, a delivered share, because "issued" is a fact about the
-outside world, not about a file in a channel.
+the report first leaves for a recipient (a share Notify accepted, see `sharing`), because
+"issued" is a fact about the outside world, not about a file in a channel.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
 
 from bot.domain.actors import Actor
 from bot.domain.errors import DomainError
-from bot.domain.incident import Incident
+from bot.domain.incident import Incident, Marking
 from bot.domain.states import State
+from bot.domain.timeline import TimelineEvent
 from bot.ports import UnitOfWork
 from bot.reporting import Report, build_report
-from bot.usecases.authz import Act, Who, authorised, is_mhclg
+from bot.usecases.authz import Act, Who, authorised
 from bot.usecases.context import CoreContext
-from bot.usecases.loading import load_incident
 from bot.usecases.sharing import GENERATED, REPORT_STATES
+from bot.usecases.sharing import MHCLG_ONLY as MHCLG_SHARES
 
 MHCLG_ONLY = "Only MHCLG can generate the post-incident report."
 
@@ -37,6 +45,26 @@ class ReportDraft:
     incident: Incident
     report: Report
     version: int  # 1 for the first report generated for this incident
+    through_seq: int = 0  # the last timeline event the report was built from
+
+
+def _build(
+    incident: Incident, events: Sequence[TimelineEvent], ctx: CoreContext, generated_at: datetime
+) -> Report:
+    council = ctx.policy.councils.get(incident.council_id)
+    if council is None:
+        raise DomainError(
+            f"{incident.reference}'s council {incident.council_id!r} is no longer in "
+            "config/councils.yml; add it back to generate the report."
+        )
+    return build_report(
+        incident,
+        council,
+        events,
+        generated_at=generated_at,
+        questionnaire=ctx.policy.questionnaire,
+        provider_names={p.id: p.name for p in ctx.policy.providers.values()},
+    )
 
 
 async def prepare_report(cmd: GenerateReport, uow: UnitOfWork, ctx: CoreContext) -> ReportDraft:
@@ -53,22 +81,64 @@ async def prepare_report(cmd: GenerateReport, uow: UnitOfWork, ctx: CoreContext)
                 "report is generated once the incident is closed."
             )
         events = list(await uow.timeline.for_incident(incident.id))
-    council = ctx.policy.councils.get(incident.council_id)
-    if council is None:
-        raise DomainError(
-            f"{incident.reference}'s council {incident.council_id!r} is no longer in "
-            "config/councils.yml; add it back to generate the report."
-        )
-    report = build_report(
-        incident,
-        council,
-        events,
-        generated_at=ctx.clock.now(),
-        questionnaire=ctx.policy.questionnaire,
-        provider_names={p.id: p.name for p in ctx.policy.providers.values()},
-    )
+    report = _build(incident, events, ctx, ctx.clock.now())
     version = 1 + sum(1 for e in events if e.kind == GENERATED)
-    return ReportDraft(incident=incident, report=report, version=version)
+    through = events[-1].seq if events else 0
+    return ReportDraft(incident=incident, report=report, version=version, through_seq=through)
+
+
+@dataclass(frozen=True)
+class RecordedReport:
+    """The newest version generated, rebuilt from the record, with the hashes it was filed
+    with: the edge renders it again and the share checks the bytes against these."""
+
+    draft: ReportDraft
+    sha256: str  # of the PDF
+    markdown_sha256: str
+
+
+async def recorded_report(
+    actor: Actor, key: str, uow: UnitOfWork, ctx: CoreContext
+) -> RecordedReport:
+    """The latest generated version as it was generated: the events it was built from (up to
+    its `through_seq`), the incident as it stood and the same generation time."""
+    async with uow:
+        incident = await authorised(
+            uow, ctx, actor, key, Act.SHARE_REPORT, Who.MHCLG, MHCLG_SHARES, for_update=False
+        )
+        events = list(await uow.timeline.for_incident(incident.id))
+    generated = [e for e in events if e.kind == GENERATED]
+    if not generated:
+        raise DomainError("Generate the report first; there is nothing to share yet.")
+    record = generated[-1]
+    through = record.data.get("through_seq")
+    at = record.data.get("generated_at")
+    if not isinstance(through, int) or not isinstance(at, str):
+        raise DomainError(
+            f"Version {record.data.get('version')} of the report was generated before reports "
+            "could be sent as files; generate a new version and share that."
+        )
+    marking = str(record.data.get("marking") or incident.marking.value)
+    if marking != incident.marking.value:
+        raise DomainError(
+            f"{incident.reference} is now {incident.marking.value}, but version "
+            f"{record.data.get('version')} of the report is marked {marking}; generate a new "
+            "version and share that."
+        )
+    source = [e for e in events if e.seq <= through]
+    # as it stood then: a first share moves it to "report issued", which version 1 did not say
+    then = replace(
+        incident,
+        state=State(str(record.data.get("state") or incident.state.value)),
+        marking=Marking(marking),
+    )
+    report = _build(then, source, ctx, datetime.fromisoformat(at))
+    version = int(record.data.get("version", len(generated)))
+    return RecordedReport(
+        draft=ReportDraft(then, report, version, through),
+        sha256=str(record.data.get("sha256", "")),
+        markdown_sha256=str(record.data.get("markdown_sha256", "")),
+    )
 
 
 @dataclass(frozen=True)
@@ -78,7 +148,30 @@ class RecordReportGenerated:
     version: int
     sha256: str  # of the PDF, the copy that is shared
     markdown_sha256: str
-    url: str  # where the filed PDF can be opened; what a share sends
+    url: str  # where the filed PDF can be opened in the incident's channel
+    generated_at: datetime | None = None  # the report's own generation time
+    through_seq: int = 0  # the last timeline event it was built from
+    state: str = ""  # the incident's state and marking the report was built with
+    marking: str = ""
+
+    @classmethod
+    def of(
+        cls, actor: Actor, draft: ReportDraft, pdf: bytes, markdown: bytes, url: str
+    ) -> RecordReportGenerated:
+        """The record of `draft` rendered as `pdf` and `markdown`: everything `recorded_report`
+        needs to rebuild the same bytes later."""
+        return cls(
+            actor,
+            draft.incident.id,
+            draft.version,
+            sha256=hashlib.sha256(pdf).hexdigest(),
+            markdown_sha256=hashlib.sha256(markdown).hexdigest(),
+            url=url,
+            generated_at=draft.report.header.generated_at,
+            through_seq=draft.through_seq,
+            state=draft.incident.state.value,
+            marking=draft.incident.marking.value,
+        )
 
 
 async def record_report_generated(
@@ -96,33 +189,10 @@ async def record_report_generated(
             sha256=cmd.sha256,
             markdown_sha256=cmd.markdown_sha256,
             url=cmd.url,
+            generated_at=cmd.generated_at.isoformat() if cmd.generated_at else None,
+            through_seq=cmd.through_seq,
+            state=cmd.state,
+            marking=cmd.marking,
         )
         await uow.commit()
     return incident
-
-
-@dataclass(frozen=True)
-class MarkReportIssued:
-    actor: Actor
-    incident: str
-
-
-async def mark_report_issued(cmd: MarkReportIssued, uow: UnitOfWork, ctx: CoreContext) -> bool:
-    """Move CLOSED → REPORT_ISSUED once a share was delivered; True if it moved now. Checks the
-    timeline itself rather than trusting the caller that a delivery happened."""
-    async with uow:
-        incident = await load_incident(uow, cmd.incident, for_update=True)
-        if incident.state is not State.CLOSED or not is_mhclg(cmd.actor):
-            return False
-        events = await uow.timeline.for_incident(incident.id)
-        delivered = [e for e in events if e.kind == "ReportShared" and e.data.get("ok")]
-        if not delivered:
-            return False
-        incident.move_to(
-            State.REPORT_ISSUED,
-            cmd.actor,
-            ctx.clock.now(),
-            recipient=str(delivered[0].data.get("recipient", "")),
-        )
-        await uow.commit()
-    return True

@@ -29,12 +29,20 @@ DEADLINE_LABELS = {
     DeadlineKind.LESSONS_REMINDER: "Lessons learned reminder",
     DeadlineKind.PROVIDER_PAGE: "Provider page (sending)",
     DeadlineKind.ACTIVATION_EMAIL: "Activation email to the council (sending)",
+    DeadlineKind.REPORT_DELIVERY_CHECK: "Report delivery check (GOV.UK Notify)",
 }
 
 
-# Due the moment they are created (the page, the council's email): the card shows their outcome
-# in the response section, not as "next deadlines".
-SENT_AT_ONCE = frozenset({DeadlineKind.PROVIDER_PAGE, DeadlineKind.ACTIVATION_EMAIL})
+# Not deadlines anyone works to (the page and the council's email, due the moment they are
+# created; the report's delivery checks): the card shows their outcome in its sections, not as
+# "next deadlines".
+SENT_AT_ONCE = frozenset(
+    {
+        DeadlineKind.PROVIDER_PAGE,
+        DeadlineKind.ACTIVATION_EMAIL,
+        DeadlineKind.REPORT_DELIVERY_CHECK,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -148,6 +156,7 @@ def build_card(
     provider_names: dict[str, str] | None = None,
     checklist: list[str] | None = None,
     now: datetime | None = None,
+    report_shares: list[str] | None = None,
 ) -> IncidentCard:
     r = incident.referral
     facts = [
@@ -177,6 +186,8 @@ def build_card(
         sections.append(Section("Response", tuple(response)))
     if checklist:
         sections.append(Section("Notifications checklist", tuple(checklist)))
+    if report_shares:
+        sections.append(Section("Post-incident report shared", tuple(report_shares)))
     pending = sorted(
         (
             d

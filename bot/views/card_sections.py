@@ -7,6 +7,13 @@ from typing import TYPE_CHECKING
 
 from bot.domain.engagement import Engagement
 from bot.domain.incident import Incident, MouStatus
+from bot.domain.report_shares import (
+    FORMAT_NAMES,
+    ReportFormat,
+    ShareState,
+    ShareStatus,
+    recipient_name,
+)
 from bot.domain.states import State
 from bot.views.clock import clock_time
 
@@ -78,4 +85,31 @@ def checklist_lines(view: ChecklistView) -> list[str]:
         ):
             text += f"; report by {clock_time(view.ico_deadline)}"
         lines.append(text)
+    return lines
+
+
+_SHARE_STATES = {
+    ShareState.SENDING: "sent, delivery not yet confirmed by GOV.UK Notify",
+    ShareState.DELIVERED: "delivered",
+    ShareState.FAILED: "FAILED",
+    ShareState.NOT_SENT: "NOT sent",
+    ShareState.UNCONFIRMED: "delivery never confirmed by GOV.UK Notify",
+}
+
+
+def report_share_lines(shares: list[ShareStatus], council_name: str) -> list[str]:
+    """One line per email: to whom, which version, and what Notify says became of it."""
+    lines = []
+    for s in shares:
+        try:
+            kind = FORMAT_NAMES[ReportFormat(s.format)]
+        except ValueError:
+            kind = "link"  # shared before reports went as files
+        line = (
+            f"{recipient_name(s.recipient, council_name)} ({s.to or 'no address'}): "
+            f"v{s.version} {kind}, {clock_time(s.at)}: {_SHARE_STATES[s.state]}"
+        )
+        if s.detail and s.state in (ShareState.FAILED, ShareState.NOT_SENT):
+            line += f" ({s.detail})"
+        lines.append(line)
     return lines

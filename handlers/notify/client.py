@@ -3,7 +3,10 @@
 Notify sends with templates. We use one generic email template whose personalisation is
 `subject` and `body` (the template reads "((subject))" / "((body))") and one SMS template with
 `body`, as many government services do for free-form alerts, so the wording stays in the bot's
-view models and not in the Notify dashboard.
+view models and not in the Notify dashboard. Files (the post-incident report) need a third
+template, the generic one plus a `((link_to_file))` placeholder: Notify puts the file's
+download link there (NOTIFY_FILE_TEMPLATE_ID). The upload is built with the official client's
+`prepare_upload`, so its size check and body shape are Notify's own.
 
 Retries: 5xx, 429, timeouts and connection failures are retried with exponential backoff; 4xx
 (bad request, bad key) are not, since sending the same request again cannot help. Notify has no
@@ -22,6 +25,7 @@ are sent on the event loop with aiohttp, speaking the same REST API the official
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import logging
 import re
@@ -30,9 +34,18 @@ from typing import Any
 
 import aiohttp
 from notifications_python_client import __version__ as CLIENT_VERSION
+from notifications_python_client import prepare_upload
 from notifications_python_client.authentication import create_jwt_token
 
-from bot.notify_port import Delivery, Notifier, Route
+from bot.notify_port import (
+    NOTIFY_STATUSES,
+    Attachment,
+    Delivery,
+    DeliveryState,
+    DeliveryStatus,
+    Notifier,
+    Route,
+)
 from bot.views.sanitise import clean
 
 log = logging.getLogger(__name__)
@@ -42,6 +55,9 @@ Sleep = Callable[[float], Awaitable[Any]]
 _KEY_SHAPE = re.compile(r".+-[0-9a-fA-F-]{36}-[0-9a-fA-F-]{36}")
 _MAX_ERROR_CHARS = 200
 NOT_CONFIGURED = "GOV.UK Notify is not configured (NOTIFY_API_KEY)"
+NO_FILE_TEMPLATE = "sending files by email is not set up (NOTIFY_FILE_TEMPLATE_ID)"
+FILE_PLACEHOLDER = "link_to_file"  # the file template's ((link_to_file))
+_NOTIFICATION_ID = re.compile(r"[0-9a-fA-F-]{36}")
 # Per request, for a firing's single attempt: Notify answers in well under a second when well.
 FIRING_TIMEOUT = 3.0
 
@@ -82,6 +98,7 @@ class NotifyNotifier:
         email_template_id: str,
         sms_template_id: str,
         *,
+        file_template_id: str = "",
         max_attempts: int = 4,
         base_delay: float = 0.5,
         max_delay: float = 30.0,
@@ -100,6 +117,7 @@ class NotifyNotifier:
         self._base_url = base_url
         self._email_template_id = email_template_id
         self._sms_template_id = sms_template_id
+        self._file_template_id = file_template_id
         self._max_attempts = max_attempts
         self._base_delay = base_delay
         self._max_delay = max_delay
@@ -115,6 +133,7 @@ class NotifyNotifier:
             self._base_url,
             self._email_template_id,
             self._sms_template_id,
+            file_template_id=self._file_template_id,
             max_attempts=attempts,
             base_delay=self._base_delay,
             max_delay=self._max_delay,
@@ -152,13 +171,51 @@ class NotifyNotifier:
         }
         return await self._send("sms", to, reference, notification)
 
+    async def send_file(
+        self, to: str, subject: str, body: str, file: Attachment, *, reference: str
+    ) -> Delivery:
+        if not self._file_template_id:
+            return Delivery(False, "email", to, error=NO_FILE_TEMPLATE, attempts=0)
+        try:
+            upload = prepare_upload(
+                io.BytesIO(file.content),
+                filename=file.filename,
+                confirm_email_before_download=file.confirm_email,
+                retention_period=f"{file.retention_weeks} weeks",
+            )
+        except ValueError as exc:  # "File is larger than 2MB": no request could succeed
+            return Delivery(False, "email", to, error=str(exc), attempts=0)
+        notification = {
+            "email_address": to,
+            "template_id": self._file_template_id,
+            "personalisation": {
+                "subject": clean(subject),
+                "body": clean(body),
+                FILE_PLACEHOLDER: upload,
+            },
+            "reference": reference,
+        }
+        return await self._send("email", to, reference, notification)
+
+    async def status(self, notification_id: str) -> DeliveryStatus:
+        """One request (the caller polls again later rather than this retrying)."""
+        if not _NOTIFICATION_ID.fullmatch(notification_id):
+            return DeliveryStatus(DeliveryState.UNKNOWN, "no notification id")
+        try:
+            answer = await self._request("GET", f"/v2/notifications/{notification_id}", None)
+        except _Failure as failure:
+            return DeliveryStatus(DeliveryState.UNKNOWN, failure.text)
+        status = str(answer.get("status", "")) if isinstance(answer, dict) else ""
+        state = NOTIFY_STATUSES.get(status, DeliveryState.UNKNOWN)
+        return DeliveryStatus(state, status or "no status in Notify's answer")
+
     async def _send(
         self, route: Route, to: str, reference: str, notification: dict[str, Any]
     ) -> Delivery:
         failure = _Failure("not attempted", retryable=False)
         for attempt in range(1, self._max_attempts + 1):
             try:
-                response = await self._post(f"/v2/notifications/{route}", notification)
+                response = await self._request("POST", f"/v2/notifications/{route}", notification)
             except _Failure as exc:
                 failure = exc
             else:
@@ -201,13 +258,14 @@ class NotifyNotifier:
             "User-agent": f"NOTIFY-API-PYTHON-CLIENT/{CLIENT_VERSION}",
         }
 
-    async def _post(self, path: str, notification: dict[str, Any]) -> Any:
+    async def _request(self, method: str, path: str, payload: dict[str, Any] | None) -> Any:
         """One request; every failure becomes a _Failure with safe text."""
         url = self._base_url.rstrip("/") + path
         try:
-            async with self._pool.get().post(
+            async with self._pool.get().request(
+                method,
                 url,
-                data=json.dumps(notification),
+                data=None if payload is None else json.dumps(payload),
                 headers=self._headers(),
                 timeout=aiohttp.ClientTimeout(total=self._timeout),
             ) as response:
@@ -290,9 +348,21 @@ class DisabledNotifier:
     async def send_sms(self, to: str, body: str, *, reference: str) -> Delivery:
         return Delivery(False, "sms", to, error=NOT_CONFIGURED, attempts=0)
 
+    async def send_file(
+        self, to: str, subject: str, body: str, file: Attachment, *, reference: str
+    ) -> Delivery:
+        return Delivery(False, "email", to, error=NOT_CONFIGURED, attempts=0)
+
+    async def status(self, notification_id: str) -> DeliveryStatus:
+        return DeliveryStatus(DeliveryState.UNKNOWN, NOT_CONFIGURED)
+
 
 def build_notifier(
-    api_key: str, base_url: str, email_template_id: str, sms_template_id: str
+    api_key: str,
+    base_url: str,
+    email_template_id: str,
+    sms_template_id: str,
+    file_template_id: str = "",
 ) -> Notifier:
     """The composition root's one call: a real notifier when configured, else DisabledNotifier."""
     if not api_key:
@@ -301,4 +371,9 @@ def build_notifier(
         raise ValueError(
             "NOTIFY_API_KEY is set but NOTIFY_EMAIL_TEMPLATE_ID or NOTIFY_SMS_TEMPLATE_ID is not"
         )
-    return NotifyNotifier(api_key, base_url, email_template_id, sms_template_id)
+    if not file_template_id:
+        # not fatal: alerts still go; only the report cannot be sent, and each share says why
+        log.warning("NOTIFY_FILE_TEMPLATE_ID is not set: the post-incident report cannot be sent")
+    return NotifyNotifier(
+        api_key, base_url, email_template_id, sms_template_id, file_template_id=file_template_id
+    )

@@ -175,6 +175,9 @@ def render_pdf(report: Report) -> bytes:
     pdf = _Document(report.header.marking, heading)
     pdf.set_title(sanitise(heading))
     pdf.set_creator("CIR bot")
+    # the report's own time, not the clock's: the same version renders to the same bytes, so a
+    # share can send it again and prove it is the file recorded (its SHA-256) at generation
+    pdf.set_creation_date(report.header.generated_at)
     pdf.add_page()
     pdf.set_font(FONT, "B", 16)
     pdf.cell(pdf.epw, 10, sanitise(heading), new_x="LMARGIN", new_y="NEXT")

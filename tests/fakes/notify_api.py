@@ -7,6 +7,14 @@ script "500, then 429, then success".
 
 A delayed answer is still processed after the delay, as Notify would process a request whose
 client had given up: that is how a timeout can turn into a duplicate.
+
+Files sent by email ("send a file by email") are checked as Notify and its document-download
+service check them, with their error texts: a personalisation value `{"file": base64,
+"filename", "confirm_email_before_download", "retention_period"}` only in an email, base64 that
+decodes, at most 2 MB, a filename with a supported extension and at most 100 characters, a
+boolean email check, a retention period of 1 to 78 weeks. The rendered email carries the
+download link in the placeholder's place. `GET /v2/notifications/{id}` answers with the
+notification and its status: "delivered" by default, or what a test scripted per address.
 """
 
 from __future__ import annotations
@@ -33,6 +41,19 @@ _PLACEHOLDER = re.compile(r"\(\(([^()]+)\)\)")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _UK_MOBILE = re.compile(r"(?:\+?44|0)7\d{9}")
 _FIELDS = {"email": "email_address", "sms": "phone_number"}
+FILE_LIMIT = 2 * 1024 * 1024
+MAX_FILENAME = 100
+# Notify's "send a file by email" file types (its documentation's list)
+FILE_EXTENSIONS = ("csv", "doc", "docx", "jpeg", "jpg", "odt", "pdf", "png", "rtf", "txt", "xlsx")
+_RETENTION = re.compile(r"^(\d+) weeks?$")
+STATUSES = (
+    "created",
+    "sending",
+    "delivered",
+    "permanent-failure",
+    "temporary-failure",
+    "technical-failure",
+)
 
 
 @dataclass
@@ -69,7 +90,13 @@ class FakeNotifyApi(LocalServer):
         self.templates: dict[str, Template] = {}
         self.email_template_id = self.add_template("email", "((body))", subject="((subject))")
         self.sms_template_id = self.add_template("sms", "((body))")
+        self.file_template_id = self.add_template(
+            "email", "((body))\n\n((link_to_file))", subject="((subject))"
+        )
         self.sent: list[dict[str, Any]] = []
+        self.files: dict[str, dict[str, Any]] = {}  # by download link: the file as uploaded
+        self._status_by_address: dict[str, str] = {}
+        self.status_requests = 0
         self.answers: list[tuple[Route, int]] = []
         self._faults: dict[Route, deque[_Fault]] = {"email": deque(), "sms": deque()}
         self._in_flight = 0
@@ -95,6 +122,12 @@ class FakeNotifyApi(LocalServer):
     def delay_next(self, route: Route, seconds: float, times: int = 1) -> None:
         self._faults[route].append(_Fault("delay", times, seconds=seconds))
 
+    def deliver_as(self, email_address: str, status: str) -> None:
+        """What GET /v2/notifications/{id} says of emails to this address from now on."""
+        if status not in STATUSES:
+            raise ValueError(f"not a Notify email status: {status}")
+        self._status_by_address[email_address.casefold()] = status
+
     def requests_to(self, route: Route) -> int:
         return sum(1 for r, _ in self.answers if r == route)
 
@@ -105,9 +138,12 @@ class FakeNotifyApi(LocalServer):
     # --- lifecycle --------------------------------------------------------------------------
 
     async def start(self) -> None:
-        app = web.Application()
+        # a 2 MB file is 2.7 MB of base64: Notify reads it and answers for itself (aiohttp's
+        # default would refuse any body over 1 MB with a 413 no real Notify sends)
+        app = web.Application(client_max_size=8 * 1024 * 1024)
         app.router.add_post("/v2/notifications/email", self._email)
         app.router.add_post("/v2/notifications/sms", self._sms)
+        app.router.add_get("/v2/notifications/{notification_id}", self._get)
         self.base_url = await self._serve(app, access_log=None, shutdown_timeout=0.5)
 
     # --- the API ----------------------------------------------------------------------------
@@ -118,19 +154,57 @@ class FakeNotifyApi(LocalServer):
     async def _sms(self, request: web.Request) -> web.Response:
         return await self._handle("sms", request)
 
+    async def _get(self, request: web.Request) -> web.Response:
+        self.status_requests += 1
+        try:
+            self._authenticate(request.headers.get("Authorization", ""))
+            notification_id = request.match_info["notification_id"]
+            try:
+                uuid.UUID(notification_id)
+            except ValueError:
+                raise _Refusal(
+                    400, "ValidationError", "notification_id is not a valid UUID"
+                ) from None
+            sent = next((n for n in self.sent if n["id"] == notification_id), None)
+            if sent is None:
+                raise _Refusal(404, "NoResultFound", "No result found")
+        except _Refusal as refusal:
+            return self._refused(refusal)
+        status = self._status_by_address.get(sent["to"].casefold(), "delivered")
+        return web.json_response(
+            {
+                "id": sent["id"],
+                "reference": sent["reference"],
+                "email_address": sent["to"] if sent["route"] == "email" else None,
+                "phone_number": sent["to"] if sent["route"] == "sms" else None,
+                "type": sent["route"],
+                "status": status,
+                "template": {"id": sent["template_id"], "version": 1, "uri": ""},
+                "body": sent["content"]["body"],
+                "subject": sent["content"].get("subject"),
+                "created_at": sent["created_at"],
+                "sent_at": None,
+                "completed_at": None,
+            }
+        )
+
+    @staticmethod
+    def _refused(refusal: _Refusal) -> web.Response:
+        return web.json_response(
+            {
+                "errors": [{"error": refusal.error, "message": refusal.message}],
+                "status_code": refusal.status,
+            },
+            status=refusal.status,
+        )
+
     async def _handle(self, route: Route, request: web.Request) -> web.Response:
         self._in_flight += 1
         self._idle.clear()
         try:
             response = await self._answer(route, request)
         except _Refusal as refusal:
-            response = web.json_response(
-                {
-                    "errors": [{"error": refusal.error, "message": refusal.message}],
-                    "status_code": refusal.status,
-                },
-                status=refusal.status,
-            )
+            response = self._refused(refusal)
         finally:
             self._in_flight -= 1
             if self._in_flight == 0:
@@ -241,6 +315,7 @@ class FakeNotifyApi(LocalServer):
         missing = [n for n in dict.fromkeys(placeholders) if n.strip() not in personalisation]
         if missing:
             raise _Refusal(400, "BadRequestError", f"Missing personalisation: {', '.join(missing)}")
+        personalisation = self._uploads(route, personalisation)
         body = self._render(template.body, personalisation)
         notification_id = str(uuid.uuid4())
         content: dict[str, Any] = {"body": body}
@@ -258,6 +333,7 @@ class FakeNotifyApi(LocalServer):
                 "personalisation": personalisation,
                 "reference": reference,
                 "content": content,
+                "created_at": time.strftime("%Y-%m-%dT%H:%M:%S.000000Z", time.gmtime()),
             }
         )
         return {
@@ -273,6 +349,79 @@ class FakeNotifyApi(LocalServer):
             "scheduled_for": None,
         }
 
+    def _uploads(self, route: Route, personalisation: dict[str, Any]) -> dict[str, Any]:
+        """Each file in the personalisation checked and stored; its value becomes the link."""
+        files = [k for k, v in personalisation.items() if isinstance(v, dict) and "file" in v]
+        if not files:
+            return personalisation
+        if route != "email":
+            raise _Refusal(400, "BadRequestError", "Can only send a file by email")
+        result = dict(personalisation)
+        for key in files:
+            upload = _checked_upload(personalisation[key])
+            link = f"{self.base_url}/d/{uuid.uuid4().hex}"
+            self.files[link] = upload
+            result[key] = link
+        return result
+
     @staticmethod
     def _render(text: str, personalisation: dict[str, Any]) -> str:
         return _PLACEHOLDER.sub(lambda m: str(personalisation[m.group(1).strip()]), text)
+
+
+def _checked_upload(value: dict[str, Any]) -> dict[str, Any]:
+    """One "send a file by email" value, refused as Notify refuses it; returns what was stored."""
+    encoded = value.get("file")
+    try:
+        content = base64.b64decode(encoded, validate=True) if isinstance(encoded, str) else None
+    except ValueError:
+        content = None
+    if content is None:
+        raise _Refusal(400, "BadRequestError", "Document is not base64 encoded")
+    if len(content) > FILE_LIMIT:
+        raise _Refusal(400, "BadRequestError", "File is larger than 2MB")
+    filename = value.get("filename")
+    if filename is not None:
+        if not isinstance(filename, str) or len(filename) > MAX_FILENAME:
+            raise _Refusal(
+                400, "BadRequestError", "`filename` cannot be longer than 100 characters"
+            )
+        if "." not in filename:
+            raise _Refusal(
+                400,
+                "BadRequestError",
+                "`filename` must end with a file extension. For example, filename.csv",
+            )
+        extension = filename.rsplit(".", 1)[1].lower()
+        if extension not in FILE_EXTENSIONS:
+            allowed = ", ".join(f"'.{x}'" for x in FILE_EXTENSIONS)
+            raise _Refusal(
+                400,
+                "BadRequestError",
+                f"Unsupported file type '.{extension}'. Supported types are: {allowed}",
+            )
+    confirm = value.get("confirm_email_before_download")
+    if confirm is not None and not isinstance(confirm, bool):
+        raise _Refusal(
+            400,
+            "BadRequestError",
+            f"Unsupported value for confirm_email_before_download: '{confirm}'. Use a boolean "
+            "true or false value.",
+        )
+    retention = value.get("retention_period")
+    if retention is not None:
+        match = _RETENTION.match(retention.strip().lower()) if isinstance(retention, str) else None
+        if match is None or not 1 <= int(match.group(1)) <= 78:
+            raise _Refusal(
+                400,
+                "BadRequestError",
+                f"Unsupported value for retention_period '{retention}'. Supported periods are "
+                "from 1 to 78 weeks.",
+            )
+    return {
+        "content": content,
+        "filename": filename,
+        # Notify's defaults: the email address check on, kept for 26 weeks
+        "confirm_email_before_download": True if confirm is None else confirm,
+        "retention_period": retention or "26 weeks",
+    }

@@ -27,12 +27,18 @@ from bot.domain.actors import Actor, OrgKind
 from bot.domain.bindings import Platform
 from bot.domain.clock import FakeClock
 from bot.domain.states import State
+from bot.reporting.markdown import render_markdown
 from bot.usecases.activation import ActivateIncident, activate_incident
 from bot.usecases.contact import RecordContact, record_contact
 from bot.usecases.context import CoreContext
 from bot.usecases.mou import OverrideMou, override_mou
 from bot.usecases.phases import ChangePhase, change_phase
-from bot.usecases.report_issue import RecordReportGenerated, record_report_generated
+from bot.usecases.report_issue import (
+    GenerateReport,
+    RecordReportGenerated,
+    prepare_report,
+    record_report_generated,
+)
 from bot.usecases.threshold import (
     ConfirmActivation,
     RecordDecision,
@@ -43,6 +49,7 @@ from bot.usecases.threshold import (
     start_threshold_check,
     submit_answers,
 )
+from handlers.report.pdf import render_pdf
 from handlers.slack.identity import Identity
 from tests.fakes.slack_api import FakeSlackApi
 from tests.integration.slack_harness import SECRET, SlackEnv, referral_submission
@@ -236,7 +243,10 @@ async def at_stage(env: SlackEnv, stage: Stage) -> Target:
             cmd = ChangePhase(ASSESSOR, key, target, "Done.")
             await change_phase(cmd, uows(), ctx, ctx.policy.followups)
     if Stage.REPORTED in done:
-        generated = RecordReportGenerated(ASSESSOR, key, 1, "0" * 64, "1" * 64, REPORT_URL)
+        # generated as the Slack edge does it: a share sends the very bytes recorded
+        draft = await prepare_report(GenerateReport(ASSESSOR, key), uows(), ctx)
+        pdf, markdown = render_pdf(draft.report), render_markdown(draft.report).encode()
+        generated = RecordReportGenerated.of(ASSESSOR, draft, pdf, markdown, REPORT_URL)
         await record_report_generated(generated, uows(), ctx)
     await env.tasks.drain(within=15)
     return Target(key, ref, binding.channel_id, assessment)

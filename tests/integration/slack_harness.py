@@ -143,6 +143,7 @@ def notify_settings(api: FakeNotifyApi | None) -> dict[str, str]:
         "NOTIFY_BASE_URL": api.base_url,
         "NOTIFY_EMAIL_TEMPLATE_ID": api.email_template_id,
         "NOTIFY_SMS_TEMPLATE_ID": api.sms_template_id,
+        "NOTIFY_FILE_TEMPLATE_ID": api.file_template_id,
     }
 
 

@@ -1,5 +1,5 @@
 """Lessons learned after closure (once per organisation, reminders after working days, closed by
-MHCLG) and sharing the post-incident report, on SQLite and PostgreSQL."""
+MHCLG) and who may see the post-incident report, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from bot.usecases.lessons import (
     submit_lessons,
 )
 from bot.usecases.phases import ChangePhase, change_phase
-from bot.usecases.sharing import ShareReport, authorise_report_view, share_report
+from bot.usecases.sharing import authorise_report_view
 from storage.uow import SqlUnitOfWorkFactory
 from tests.factories import ACCENTURE_RESPONDER, ASSESSOR, COUNCIL_USER, KPMG_RESPONDER
 from tests.integration.test_phases_checklist_notes import (
@@ -191,84 +191,7 @@ async def test_reminders_skip_christmas_and_name_who_has_not_answered(
     assert len(chat.sent) == 1
 
 
-# --- sharing the post-incident report -----------------------------------------------------------
-
-
-async def test_mhclg_shares_the_report_and_every_share_is_logged(uow_factory, ctx) -> None:
-    incident = await closed(uow_factory, ctx)
-    notifier = RecordingNotifier()
-    delivery = await share_report(
-        ShareReport(ASSESSOR, incident.id, "ncsc", URL),
-        uow_factory(),
-        ctx,
-        FOLLOWUPS,
-        via(ctx, notifier),
-    )
-    assert delivery.ok
-    [(to, subject, body)] = notifier.sent
-    assert to == FOLLOWUPS.report_recipients["ncsc"].email
-    assert URL in body and str(incident.reference) in subject
-
-    failing = RecordingNotifier(error="Notify returned 500")
-    await share_report(
-        ShareReport(ASSESSOR, incident.id, "gc3", URL),
-        uow_factory(),
-        ctx,
-        FOLLOWUPS,
-        via(ctx, failing),
-    )
-    shares = [e.data for e in await events(uow_factory, incident.id, "ReportShared")]
-    assert shares == [
-        {
-            "recipient": "ncsc",
-            "route": "notify_email_link",
-            "by": ASSESSOR.user_id,
-            "ok": True,
-            "error": "",
-        },
-        {
-            "recipient": "gc3",
-            "route": "notify_email_link",
-            "by": ASSESSOR.user_id,
-            "ok": False,
-            "error": "Notify returned 500",
-        },
-    ]
-
-
-async def test_only_mhclg_shares_only_after_closure_only_to_known_recipients(
-    uow_factory, ctx
-) -> None:
-    active = await responding(uow_factory, ctx)
-    notifier = RecordingNotifier()
-    with pytest.raises(DomainError, match="shared after closure"):
-        await share_report(
-            ShareReport(ASSESSOR, active.id, "ncsc", URL),
-            uow_factory(),
-            ctx,
-            FOLLOWUPS,
-            via(ctx, notifier),
-        )
-    incident = await closed(uow_factory, ctx)
-    with pytest.raises(NotAuthorised, match="Only MHCLG"):
-        await share_report(
-            ShareReport(KPMG_RESPONDER, incident.id, "ncsc", URL),
-            uow_factory(),
-            ctx,
-            FOLLOWUPS,
-            via(ctx, notifier),
-        )
-    with pytest.raises(InvalidInput, match="mhclg, ncsc or gc3"):
-        await share_report(
-            ShareReport(ASSESSOR, incident.id, "camden", URL),
-            uow_factory(),
-            ctx,
-            FOLLOWUPS,
-            via(ctx, notifier),
-        )
-    assert notifier.sent == []
-    assert await events(uow_factory, incident.id, "ReportShared") == []
-    assert await refused(uow_factory, incident.id) == [(KPMG_RESPONDER.user_id, "share_report")]
+# --- who may see the post-incident report (sharing it: test_report_sharing) ---------------------
 
 
 async def test_a_council_sees_its_own_report_only(uow_factory, ctx) -> None:

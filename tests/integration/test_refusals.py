@@ -14,6 +14,7 @@ from sqlalchemy import update
 from bot.domain.actors import Actor
 from bot.domain.errors import NotAuthorised
 from bot.domain.incident import Incident
+from bot.domain.report_shares import ReportFormat
 from bot.domain.states import State
 from bot.usecases.authz import NOT_YOURS, refusal_count
 from bot.usecases.checklist import UpdateChecklistItem, update_checklist_item
@@ -24,7 +25,7 @@ from bot.usecases.mou import RecordMou, record_mou
 from bot.usecases.notes import AddNote, NoteSource, add_note
 from bot.usecases.phases import ChangePhase, change_phase
 from bot.usecases.referral import open_referral
-from bot.usecases.sharing import ShareReport, authorise_report_view, share_report
+from bot.usecases.sharing import ReportFile, ShareReport, authorise_report_view, share_report
 from bot.usecases.status_updates import PostStatusUpdate, post_status_update
 from storage.models import IncidentRow
 from storage.uow import SqlUnitOfWorkFactory
@@ -84,7 +85,11 @@ PROVIDER_ACTIONS: dict[str, Call] = {
     "view_report": lambda a, i, u, c: authorise_report_view(a, i, u(), c),
     # not a provider action, but its answer must not tell whether a report exists
     "share_report": lambda a, i, u, c: share_report(
-        ShareReport(a, i, "ncsc"), u(), c, followups(c), None
+        ShareReport(a, i, "ncsc", ReportFile(1, ReportFormat.PDF, b"", "r.pdf")),
+        u(),
+        c,
+        followups(c),
+        None,
     ),
 }
 

@@ -12,9 +12,11 @@ from collections.abc import AsyncIterator
 import pytest
 from pypdf import PdfReader
 
+from bot.domain.report_shares import ReportFormat
+from bot.notify_port import Attachment
 from bot.policy.model import Policy
 from bot.reporting.markdown import render_markdown
-from bot.usecases.sharing import share_email
+from bot.usecases.sharing import Addressee, ReportFile, share_email
 from bot.views.sanitise import FULLWIDTH_AT, clean, neutralise_mentions, sanitise
 from handlers.notify.client import NotifyNotifier
 from handlers.report.pdf import render_pdf
@@ -86,20 +88,28 @@ async def notify() -> AsyncIterator[FakeNotifyApi]:
 
 async def test_an_email_carries_the_sharers_name_sanitised(notify: FakeNotifyApi) -> None:
     incident = new_incident()
-    url = "https://files.slack.com/files-pri/T0MHCLG-F1/report.pdf"
-    subject, body = share_email(incident, url, HOSTILE)
+    file = ReportFile(1, ReportFormat.PDF, b"%PDF-1.4", "report.pdf")
+    subject, body = share_email(incident, Addressee(HOSTILE, "a@b.example"), file, HOSTILE, 26)
     notifier = NotifyNotifier(
-        notify.api_key, notify.base_url, notify.email_template_id, notify.sms_template_id
+        notify.api_key,
+        notify.base_url,
+        notify.email_template_id,
+        notify.sms_template_id,
+        file_template_id=notify.file_template_id,
     )
     try:
-        delivery = await notifier.send_email("ncsc@example.gov.uk", subject, body, reference="r")
+        attachment = Attachment(file.content, file.filename, 26)
+        delivery = await notifier.send_file(
+            "ncsc@example.gov.uk", subject, body, attachment, reference="r"
+        )
     finally:
         await notifier.close()
     assert delivery.ok
     [sent] = notify.sent
-    received = sent["personalisation"]["body"]
-    assert url in received  # the bot's own link stays a link
-    assert_safe(received.replace(url, ""))
+    link = sent["personalisation"]["link_to_file"]
+    received = sent["content"]["body"]
+    assert link in received  # Notify's own download link stays a link
+    assert_safe(sent["personalisation"]["body"])
 
 
 async def test_notify_strips_controls_from_any_body(notify: FakeNotifyApi) -> None:

@@ -1,20 +1,15 @@
 """After closure, through signed Slack requests: lessons learned once per organisation, the
 collection closed by MHCLG, the post-incident report filed as PDF and Markdown with its hash on
-the timeline, and shared by GOV.UK Notify (a local stand-in) with every share logged."""
+the timeline, with its share buttons (sharing itself: test_slack_report_sharing)."""
 
 from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import AsyncIterator
 
-import pytest
 from pypdf import PdfReader
 
 from bot.domain.states import State
-from bot.usecases.firing import FiringDeps
-from handlers.notify.client import NotifyNotifier
-from tests.fakes.notify_api import FakeNotifyApi
 from tests.integration.slack_harness import ASSESSOR, SlackEnv
 from tests.integration.test_slack_response import (
     COUNCIL,
@@ -37,19 +32,6 @@ LESSONS = {
     PROVIDER: ("KPMG on site within 4 hours.", "Backups were not tested."),
     COUNCIL: ("File servers encrypted overnight.", "MFA was missing on the VPN."),
 }
-
-
-@pytest.fixture
-async def notify(env: SlackEnv) -> AsyncIterator[FakeNotifyApi]:
-    """Email through a local GOV.UK Notify: the harness runs without Notify configured."""
-    async with FakeNotifyApi() as api:
-        deps = env.container.slack
-        notifier = NotifyNotifier(
-            api.api_key, api.base_url, api.email_template_id, api.sms_template_id, base_delay=0.01
-        )
-        deps.firing = FiringDeps(ctx=deps.ctx, chat=deps.chat, notifier=notifier)
-        yield api
-        await notifier.close()
 
 
 async def closed(env: SlackEnv) -> tuple[str, str]:
@@ -188,6 +170,7 @@ async def test_mhclg_generates_the_report_as_pdf_and_markdown_in_the_channel(env
     # one action id per button: Slack refuses an actions block that repeats one
     shares = [b for b in buttons if b["action_id"].startswith("share_report")]
     assert [(b["action_id"], b["value"]) for b in shares] == [
+        ("share_report:council", f"{incident_id}:council"),
         ("share_report:mhclg", f"{incident_id}:mhclg"),
         ("share_report:ncsc", f"{incident_id}:ncsc"),
         ("share_report:gc3", f"{incident_id}:gc3"),
@@ -210,35 +193,3 @@ async def test_only_mhclg_generates_the_report_and_only_after_closure(env) -> No
     assert not env.slack.uploads
     [refused] = await events(env, incident_id, "ActionRefused")
     assert refused.data["action"] == "generate_report"
-
-
-async def test_sharing_with_the_ncsc_emails_the_link_and_logs_the_share(env, notify) -> None:
-    incident_id, channel = await generated(env)
-    [record] = await events(env, incident_id, "ReportGenerated")
-
-    await press(env, "share_report:ncsc", f"{incident_id}:ncsc", PROVIDER, channel)
-    assert any("Only MHCLG can share" in t for t in ephemerals(env, PROVIDER))
-    assert not notify.sent
-
-    await press(env, "share_report:ncsc", f"{incident_id}:ncsc", ASSESSOR, channel)
-    [email] = notify.sent
-    assert email["to"] == "incidents@ncsc.example"
-    assert record.data["url"] in email["personalisation"]["body"]
-    assert "[OFFICIAL-SENSITIVE]" in email["personalisation"]["subject"]
-    [shared] = await events(env, incident_id, "ReportShared")
-    assert (shared.data["recipient"], shared.data["ok"]) == ("ncsc", True)
-    assert any(
-        "Ada Assessor shared the post-incident report with NCSC: delivered" in t
-        for t in env.texts(channel)
-    )
-    assert await state_of(env, incident_id) is State.REPORT_ISSUED
-
-
-async def test_a_share_notify_refuses_is_logged_and_said_and_nothing_is_issued(env, notify) -> None:
-    incident_id, channel = await generated(env)
-    notify.fail_next("email", status=400)
-    await press(env, "share_report:gc3", f"{incident_id}:gc3", ASSESSOR, channel)
-    [shared] = await events(env, incident_id, "ReportShared")
-    assert (shared.data["recipient"], shared.data["ok"]) == ("gc3", False)
-    assert any("with GC3: NOT delivered" in t for t in env.texts(channel))
-    assert await state_of(env, incident_id) is State.CLOSED

@@ -224,6 +224,7 @@ async def test_one_incident_at_every_limit_sends_only_what_slack_accepts(env, no
     buttons = [e for b in ready["blocks"] if b["type"] == "actions" for e in b["elements"]]
     shares = [(b["action_id"], b["value"]) for b in buttons if b["action_id"].startswith("share")]
     assert shares == [
+        ("share_report:council", f"{incident_id}:council"),
         ("share_report:mhclg", f"{incident_id}:mhclg"),
         ("share_report:ncsc", f"{incident_id}:ncsc"),
         ("share_report:gc3", f"{incident_id}:gc3"),

@@ -38,6 +38,7 @@ def test_the_shipped_config_holds_the_service_defaults() -> None:
     assert "NCA" in f.checklist["action_fraud"].label
     assert "WARP" in f.checklist["warp"].label
     assert set(f.report_recipients) == {"mhclg", "ncsc", "gc3"}
+    assert f.report_retention_weeks == 26
 
 
 @pytest.fixture
@@ -65,6 +66,15 @@ def _edit(directory: Path, old: str, new: str) -> None:
         ("  - 2026-01-01  #", "  - January  #", "bank_holidays[0]", "expected a date"),
         ("  warp:\n", "  wrap:\n", "checklist.wrap", "unknown checklist item"),
         ("email: incidents@ncsc.example", "email: ncsc", "report_recipients.ncsc.email", "ncsc"),
+        *(
+            (
+                "retention_weeks: 26",
+                f"retention_weeks: {bad}",
+                "report_file_retention_weeks",
+                "1 to 78",
+            )
+            for bad in ("0", "79", "26 weeks", "true", "2.5")
+        ),
     ],
 )
 def test_a_mistake_in_the_config_names_file_key_and_fix(
@@ -77,6 +87,15 @@ def test_a_mistake_in_the_config_names_file_key_and_fix(
     assert caught.value.key == key
     assert problem in caught.value.problem
     assert caught.value.fix
+
+
+def test_the_report_retention_may_be_any_week_notify_allows(config_dir: Path) -> None:
+    for weeks in (1, 78):
+        _edit(config_dir, "retention_weeks: 26", f"retention_weeks: {weeks}")
+        assert load_followups(config_dir).report_retention_weeks == weeks
+        _edit(config_dir, f"retention_weeks: {weeks}", "retention_weeks: 26")
+    _edit(config_dir, "report_file_retention_weeks: 26", "")
+    assert load_followups(config_dir).report_retention_weeks == 26  # Notify's own default
 
 
 def test_a_missing_file_says_how_to_fix_it(tmp_path: Path) -> None:

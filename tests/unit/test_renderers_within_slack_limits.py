@@ -23,6 +23,7 @@ from bot.domain.assessment import Assessment, AssessmentStatus, Decision
 from bot.domain.checklist import ItemKind, ItemStatus
 from bot.domain.incident import AttackerActive, Incident, Referral
 from bot.domain.reference import Reference
+from bot.domain.report_shares import Recipient, ReportFormat, ShareState, ShareStatus
 from bot.domain.states import State
 from bot.domain.threshold import Outcome, Reason, Recommendation
 from bot.notify_port import Delivery
@@ -31,10 +32,12 @@ from bot.policy.model import Council, Policy
 from bot.usecases.checklist import ChecklistRow, ChecklistView
 from bot.usecases.ending import Ended, Ending
 from bot.usecases.phases import PhaseChanged
+from bot.usecases.sharing import Addressee, ShareOutcome
 from bot.usecases.threshold import DecisionResult
 from bot.usecases.validation import LIMITS
 from bot.views import page
 from bot.views.card import Fact, IncidentCard, Section, build_card, buttons_for
+from bot.views.card_sections import report_share_lines
 from bot.views.home import HomeRow
 from handlers.slack.render import activation, ending, lessons, messages, response, threshold
 from handlers.slack.render.card import card_blocks, card_fallback
@@ -131,10 +134,27 @@ def accepted_view(view: dict[str, Any]) -> None:
     require_accepted(check_view(view))
 
 
+def report_shares() -> list[str]:
+    """Every recipient, every outcome, the longest addresses and Notify errors (its errors
+    are cut to 200 characters by the adapter; typed text is worse)."""
+    shares = [
+        ShareStatus(
+            r.value, f"{n}" + "x" * 240 + "@council.example", 999, f.value, NOW, state,
+            typed(500), "0" * 36,
+        )
+        for n, (r, f, state) in enumerate(
+            (r, f, s) for r in Recipient for f in ReportFormat for s in ShareState
+        )
+    ]  # fmt: skip
+    return report_share_lines(shares, COUNCIL_NAME)
+
+
 @pytest.mark.parametrize("state", list(State))
 def test_the_incident_card_in_every_state(state: State, council: Council) -> None:
     made = incident(state)
-    card = build_card(made, council, checklist=[typed(3000)] * 4, now=NOW)
+    card = build_card(
+        made, council, checklist=[typed(3000)] * 4, now=NOW, report_shares=report_shares()
+    )
     card = replace(
         card,
         invites=tuple((f"person{n}@" + "x" * 240, "sent") for n in range(40)),
@@ -203,9 +223,19 @@ def test_channel_announcements(council: Council) -> None:
     accepted_message(*lessons.lessons_received_message(made, COUNCIL_NAME, NAME))
     accepted_message(*lessons.lessons_closed_message(made, NAME, names))
     accepted_message(*lessons.report_ready_message(made, 999, NAME))
-    failed = Delivery(False, "email", typed(500))
-    for recipient in ("mhclg", "ncsc", "gc3"):
-        accepted_message(*lessons.report_shared_message(made, NAME, recipient, failed))
+    to = [Addressee(NAME, f"{n}" + "x" * 240 + "@council.example") for n in range(12)]
+    for recipient in Recipient:
+        for fmt in ReportFormat:
+            sent = tuple(
+                (a, Delivery(n % 2 == 0, "email", a.email, error=typed(500)))
+                for n, a in enumerate(to)
+            )
+            outcome = ShareOutcome(recipient, 999, fmt, sent)
+            accepted_message(*lessons.report_shared_message(made, NAME, outcome, COUNCIL_NAME))
+        refusal = typed(3000)
+        for fits in (True, False):
+            message = lessons.report_too_large_message(made, recipient, refusal, "2.5 MB", fits)
+            accepted_message(*message)
 
 
 def test_the_forms(policy: Policy) -> None:

@@ -3,6 +3,7 @@ phase durations, the decision and its rationale, lessons and recommendations per
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,6 +19,7 @@ from bot.policy.model import Policy
 from bot.reporting import ForeignRecordError, build_report
 from bot.reporting.markdown import render_markdown
 from bot.reporting.model import Report
+from bot.views.clock import uk_time
 from tests.factories import ASSESSOR, ASSESSOR_2, COUNCIL_USER, KPMG_RESPONDER, TIMELINE_KEY
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -251,8 +253,8 @@ def test_contact_at_41_minutes_misses_the_deadline_and_lists_the_escalation(
     assert contact.met_deadline is False
     [escalation] = contact.escalations
     assert escalation.at == at(60) and escalation.level == 1
-    assert "provider escalation (KPMG escalation) by slack" in escalation.detail
-    assert "duty manager by sms (failed: timeout)" in escalation.detail
+    assert "provider escalation (KPMG escalation) by Slack" in escalation.detail
+    assert "duty manager by SMS (failed: timeout)" in escalation.detail
 
 
 def test_no_contact_after_the_deadline_is_a_miss_before_it_is_pending(policy: Policy) -> None:
@@ -324,15 +326,15 @@ def test_timeline_says_what_happened_and_lists_unknown_kinds(policy: Policy) -> 
     report = report_for(record, policy)
     assert len(report.timeline) == len(record.events)
     whats = [row.what for row in report.timeline]
-    assert "Paged KPMG; contact due by 2026-11-23 10:00 UTC" in whats
+    assert "Paged KPMG; contact due by 23 Nov 2026 10:00 GMT" in whats
     assert any(
-        w.startswith("KPMG made contact with the council at 2026-11-23 09:52") for w in whats
+        w.startswith("KPMG made contact with the council at 23 Nov 2026 09:52 GMT") for w in whats
     )
     assert whats[-1].startswith("SomethingNew (detail: xxx") and len(whats[-1]) < 400
     assert report.timeline[0].organisation == "MHCLG"
-    assert [(s.recipient, s.by, s.delivered, s.error) for s in report.shares] == [
-        ("NCSC", "Ada Assessor", True, ""),
-        ("GC3", "Ada Assessor", False, "bounced"),
+    assert [(s.recipient, s.by, s.status, s.error) for s in report.shares] == [
+        ("NCSC", "Ada Assessor", "sent (delivery not confirmed)", ""),
+        ("GC3", "Ada Assessor", "NOT sent: bounced", "bounced"),
     ]
     assert "Report shared with GC3 by email FAILED: bounced" in whats
 
@@ -414,3 +416,40 @@ def test_odd_or_missing_event_data_never_breaks_the_report(policy: Policy) -> No
     assert report.contact.contact_at == at(52)  # the earlier, well-formed contact still counts
     assert report.phases[-1].label == "(unknown)"
     assert "## Timeline of actions" in render_markdown(report)
+
+
+def test_the_report_reads_as_a_uk_document(policy: Policy) -> None:
+    """UK time with its zone (GMT in winter, BST in summer), bodies by the names they go by."""
+    assert uk_time(datetime(2026, 11, 23, 9, 0, tzinfo=UTC)) == "23 Nov 2026 09:00 GMT"
+    assert uk_time(datetime(2026, 7, 1, 9, 0, tzinfo=UTC)) == "1 Jul 2026 10:00 BST"
+    incident = replace(
+        new_incident(),
+        referral=replace(new_incident().referral, bodies_told=("ncsc", "action_fraud", "ico")),
+    )
+    record = full_record(incident)
+    record.add(
+        2200, ASSESSOR, "ReportShared", recipient="council", to="hana@hackney.example",
+        route="notify_file", version=1, format="pdf", sha256="ab" * 32, notification_id="n-1",
+        ok=True, error="",
+    )  # fmt: skip
+    record.add(
+        2201, BOT, "ReportDeliveryChecked", notification_id="n-1", recipient="council",
+        to="hana@hackney.example", state="failed", detail="permanent-failure",
+    )  # fmt: skip
+    record.events = [e for e in record.events if e.kind != "ReferralReceived"]
+    markdown = render_markdown(report_for(record, policy))
+    assert "UTC" not in markdown and "23 Nov 2026 09:00 GMT" in markdown
+    assert "- **Bodies told at referral:** NCSC, Action Fraud / NCA, ICO" in markdown
+    # ids never stand for names (typed answers may say what they like: the test's say "mhclg:")
+    assert not re.search(r"\b(ncsc|gc3|action.fraud|COUNCIL)\b", markdown)
+    shares = report_for(record, policy).shares
+    assert [(s.recipient, s.to, s.version, s.status) for s in shares][-1] == (
+        "London Borough of Hackney",
+        "hana@hackney.example",
+        "1 (PDF)",
+        "NOT delivered: permanent-failure",
+    )
+    assert (
+        "Report version 1 (PDF) shared with London Borough of Hackney (hana@hackney.example) by "
+        "GOV.UK Notify, file by email; SHA-256 abababababababab...; Notify id n-1"
+    ) in markdown.replace("\\", "")

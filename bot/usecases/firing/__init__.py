@@ -20,7 +20,7 @@ from bot.domain.deadlines import Deadline, DeadlineKind
 from bot.notify_port import Notifier
 from bot.ports import UnitOfWork
 from bot.usecases.context import CoreContext
-from bot.usecases.firing import announce, contact, followups, reviews
+from bot.usecases.firing import announce, contact, followups, report_delivery, reviews
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ class FiringDeps:
 
 FireFn = Callable[[Deadline, UnitOfWork, FiringDeps], Awaitable[None]]
 
-_MODULES = (announce, contact, reviews, followups)
+_MODULES = (announce, contact, reviews, followups, report_delivery)
 HANDLERS: dict[DeadlineKind, FireFn] = {
     kind: handler for module in _MODULES for kind, handler in module.HANDLERS.items()
 }

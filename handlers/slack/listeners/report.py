@@ -1,13 +1,17 @@
 """The post-incident report in Slack: MHCLG presses "Generate report", the bot builds it from the
 timeline, files the PDF and the Markdown in the incident channel, records the version and the
-hashes, and offers "Share with MHCLG / NCSC / GC3", each an email by GOV.UK Notify with the link.
+hashes, and offers "Share with the council / MHCLG / NCSC / GC3", each the file itself sent by
+GOV.UK Notify (recipients outside the channel could not open a link into Slack).
+
+A share sends the newest version's bytes: kept from its generation for a while, else rendered
+again from the record (the use case checks they hash as recorded).
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
+from collections import OrderedDict
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -16,17 +20,25 @@ from slack_sdk.errors import SlackApiError
 from bot.domain.actors import Actor
 from bot.domain.bindings import ChannelStatus, Platform
 from bot.domain.errors import DomainError
+from bot.domain.incident import Incident
+from bot.domain.report_shares import Recipient, ReportFormat
+from bot.notify_port import FILE_LIMIT_BYTES
 from bot.reporting.markdown import render_markdown
 from bot.usecases.report_issue import (
     GenerateReport,
-    MarkReportIssued,
     RecordReportGenerated,
     ReportDraft,
-    mark_report_issued,
     prepare_report,
     record_report_generated,
+    recorded_report,
 )
-from bot.usecases.sharing import ShareReport, share_report
+from bot.usecases.sharing import (
+    FileTooLarge,
+    ReportFile,
+    ShareReport,
+    share_report,
+    size_text,
+)
 from bot.views.actions import Action
 from handlers.report.pdf import render_pdf
 from handlers.slack.context import SlackDeps
@@ -34,9 +46,39 @@ from handlers.slack.listeners.flows import tell
 from handlers.slack.listeners.response import who
 from handlers.slack.refusals import slack_error
 from handlers.slack.render.common import action_pattern
-from handlers.slack.render.lessons import report_ready_message, report_shared_message
+from handlers.slack.render.lessons import (
+    report_ready_message,
+    report_shared_message,
+    report_too_large_message,
+)
 
 log = logging.getLogger(__name__)
+# The files of the last few versions generated here, by (incident id, version): a share right
+# after generating sends them without rendering again. Bounded: a PDF can be megabytes.
+_KEPT = 8
+_files: OrderedDict[tuple[str, int], dict[ReportFormat, bytes]] = OrderedDict()
+# The name each format is sent under. Notify refuses a ".md" file (it takes .txt, .pdf and a few
+# office formats), so the Markdown travels as the plain text it is.
+_SENT_AS = {ReportFormat.PDF: "pdf", ReportFormat.MARKDOWN: "txt"}
+
+
+def _keep(incident_id: str, version: int, files: dict[ReportFormat, bytes]) -> None:
+    _files[(incident_id, version)] = files
+    while len(_files) > _KEPT:
+        _files.popitem(last=False)
+
+
+def _stem(draft: ReportDraft) -> str:
+    return f"{str(draft.incident.reference).lower()}-post-incident-report-v{draft.version}"
+
+
+async def _render(draft: ReportDraft) -> dict[ReportFormat, bytes]:
+    kept = _files.get((draft.incident.id, draft.version))
+    if kept is not None:
+        return kept
+    markdown = render_markdown(draft.report).encode()
+    pdf = await asyncio.to_thread(render_pdf, draft.report)  # CPU-bound: keep the loop free
+    return {ReportFormat.PDF: pdf, ReportFormat.MARKDOWN: markdown}
 
 
 async def _channel(deps: SlackDeps, incident_id: str) -> str:
@@ -50,9 +92,9 @@ async def _channel(deps: SlackDeps, incident_id: str) -> str:
 async def _file(deps: SlackDeps, draft: ReportDraft, actor: Actor, channel: str) -> str:
     """Upload both files and post the share buttons; returns the link a share sends."""
     incident, version = draft.incident, draft.version
-    markdown = render_markdown(draft.report).encode()
-    pdf = await asyncio.to_thread(render_pdf, draft.report)  # CPU-bound: keep the loop free
-    stem = f"{str(incident.reference).lower()}-post-incident-report-v{version}"
+    rendered = await _render(draft)
+    pdf, markdown = rendered[ReportFormat.PDF], rendered[ReportFormat.MARKDOWN]
+    stem = _stem(draft)
     title = f"[{incident.marking.value}] {incident.reference} post-incident report v{version}"
     uploaded = await deps.client.files_upload_v2(
         channel=channel,
@@ -69,17 +111,9 @@ async def _file(deps: SlackDeps, draft: ReportDraft, actor: Actor, channel: str)
         link = await deps.client.chat_getPermalink(channel=channel, message_ts=posted["ts"])
         url = str(link.get("permalink", ""))
     await record_report_generated(
-        RecordReportGenerated(
-            actor,
-            incident.id,
-            version,
-            sha256=hashlib.sha256(pdf).hexdigest(),
-            markdown_sha256=hashlib.sha256(markdown).hexdigest(),
-            url=url,
-        ),
-        deps.uow(),
-        deps.ctx,
+        RecordReportGenerated.of(actor, draft, pdf, markdown, url), deps.uow(), deps.ctx
     )
+    _keep(incident.id, version, rendered)
     return url
 
 
@@ -101,26 +135,58 @@ async def generate(deps: SlackDeps, user: str, team: str, channel: str, key: str
     await deps.room.refresh(draft.incident.id)
 
 
+def _parse_share(value: str) -> tuple[str, str, ReportFormat]:
+    incident_id, _, rest = value.partition(":")
+    recipient, _, fmt = rest.partition(":")
+    try:
+        return incident_id, recipient, ReportFormat(fmt or ReportFormat.PDF.value)
+    except ValueError:
+        raise DomainError("This share button is not one the bot made; nothing was sent.") from None
+
+
+def _too_large(
+    incident: Incident, recipient: Recipient, exc: FileTooLarge, markdown: bytes
+) -> tuple[str, list[dict[str, Any]]]:
+    """Notify's 2 MB: the Markdown is offered when it fits (it is plain text, so a long
+    timeline makes it larger than the compressed PDF, and then it does not)."""
+    fits = exc.format is ReportFormat.PDF and len(markdown) <= FILE_LIMIT_BYTES
+    return report_too_large_message(incident, recipient, str(exc), size_text(len(markdown)), fits)
+
+
 async def share(deps: SlackDeps, user: str, team: str, channel: str, value: str) -> None:
-    incident_id, _, recipient = value.partition(":")
     if deps.firing is None:
         await tell(deps, user, channel, "Email (GOV.UK Notify) is not wired up; nothing was sent.")
         return
     try:
         actor = await deps.identity.actor(user, team)
-        cmd = ShareReport(actor, incident_id, recipient)
+        incident_id, recipient, fmt = _parse_share(value)
+        recorded = await recorded_report(actor, incident_id, deps.uow(), deps.ctx)
+        files = await _render(recorded.draft)
+        file = ReportFile(
+            recorded.draft.version, fmt, files[fmt], f"{_stem(recorded.draft)}.{_SENT_AS[fmt]}"
+        )
+        cmd = ShareReport(actor, incident_id, recipient, file)
         policy = deps.ctx.policy
-        delivery = await share_report(cmd, deps.uow(), deps.ctx, policy.followups, deps.firing)
+        outcome = await share_report(cmd, deps.uow(), deps.ctx, policy.followups, deps.firing)
+    except FileTooLarge as exc:
+        draft = recorded.draft
+        message = _too_large(
+            draft.incident, Recipient(recipient), exc, files[ReportFormat.MARKDOWN]
+        )
+        if not await deps.room.post(draft.incident.id, *message):
+            await tell(deps, user, channel, message[0])
+        return
     except DomainError as exc:
         await tell(deps, user, channel, str(exc))
         return
-    if delivery.ok:
-        await mark_report_issued(MarkReportIssued(actor, incident_id), deps.uow(), deps.ctx)
     async with deps.uow() as uow:
-        incident = await uow.incidents.get(incident_id)
+        incident = await uow.incidents.get(recorded.draft.incident.id)
     if incident is not None:
-        message = report_shared_message(incident, actor.name, recipient, delivery)
-        await deps.room.post(incident.id, *message)
+        council = deps.ctx.policy.councils.get(incident.council_id)
+        name = council.name if council else incident.council_id
+        await deps.room.post(
+            incident.id, *report_shared_message(incident, actor.name, outcome, name)
+        )
         await deps.room.refresh(incident.id)
 
 
