@@ -56,10 +56,12 @@ def _metadata(view: _Obj) -> None:
         return
     try:
         decoded = json.loads(meta)
-    except ValueError:
+    except (ValueError, RecursionError):
         decoded = None
     if not isinstance(decoded, dict):
         raise MalformedPayload("view.private_metadata is not ours (not a JSON object)")
+    if not all(isinstance(v, str) for v in decoded.values()):  # ours holds ids and names only
+        raise MalformedPayload("view.private_metadata is not ours (a value is not text)")
 
 
 def _state(view: _Obj) -> None:

@@ -66,6 +66,8 @@ class SlackSignature:
         timestamp = int(stamp)
         if abs(self._now() - timestamp) > WINDOW_SECONDS:
             raise Rejected(401, "stale or future X-Slack-Request-Timestamp", signed=False)
+        if not signature.isascii():  # aiohttp keeps non-UTF-8 header bytes as surrogates
+            raise Rejected(401, "invalid Slack signature", signed=False)
         mac = hmac.new(self._secret, b"v0:" + stamp.encode() + b":" + raw, hashlib.sha256)
         if not hmac.compare_digest(("v0=" + mac.hexdigest()).encode(), signature.encode()):
             raise Rejected(401, "invalid Slack signature", signed=False)
@@ -75,7 +77,7 @@ class SlackSignature:
 def _json_object(text: str, what: str) -> dict[str, Any]:
     try:
         value = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than Python's stack
         raise Rejected(400, f"{what} is not JSON", signed=True) from None
     if not isinstance(value, dict):
         raise Rejected(400, f"{what} is not a JSON object", signed=True)

@@ -63,3 +63,15 @@ def test_quote_marks_every_line() -> None:
 def test_a_repeated_action_id_is_caught_where_it_is_built() -> None:
     with pytest.raises(ValueError, match="repeats an action_id"):
         unique_action_ids([{"action_id": "a"}, {"action_id": "a"}])
+
+
+def test_split_never_breaks_inside_a_token_that_holds_spaces() -> None:
+    """The bot's own `<!date^…^{time} {date_short_pretty}|…>` has spaces: breaking there would
+    show raw markup in both blocks. The last space before the limit is inside the token."""
+    token = "<!date^1700000000^{time} {date_short_pretty}|09:30 UTC 04 Dec>"
+    link = "<https://e.example/r|see the report>"
+    for inner in (token, link):
+        text = "a" * 1600 + " " + inner + "b" * 2000
+        pieces = split(text, 3000)
+        assert all(len(p) <= 3000 for p in pieces)
+        assert any(inner in p for p in pieces), pieces

@@ -78,9 +78,9 @@ def split(text: str, limit: int) -> list[str]:
     while len(rest) > limit:
         end = _safe_end(rest, limit)
         window = rest[:end]
-        at = window.rfind("\n")
+        at = _break(window, "\n")
         if at <= 0:
-            at = window.rfind(" ")
+            at = _break(window, " ")
         if at <= limit // 2:  # a break near the start would waste the block: cut instead
             at = end
         if at <= 0:  # a single unbreakable token longer than the limit
@@ -89,6 +89,18 @@ def split(text: str, limit: int) -> list[str]:
         rest = rest[at:].lstrip("\n")
     pieces.append(rest)
     return pieces
+
+
+def _break(window: str, sep: str) -> int:
+    """The last `sep` in `window` outside a `<…>` token (`<!date^…^{time} {date}|…>` holds
+    spaces: a break inside it would show the raw markup); -1 if none."""
+    at = window.rfind(sep)
+    while at > 0:
+        opened = window.rfind("<", 0, at)
+        if opened == -1 or window.rfind(">", opened, at) != -1:
+            return at
+        at = window.rfind(sep, 0, opened)
+    return at
 
 
 def quote(text: str) -> str:
