@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import os
 import secrets
+import sqlite3
 import stat
+from contextlib import closing
 from pathlib import Path
 
 from bot.app.settings import Settings
@@ -67,6 +69,21 @@ def _generated(path: Path) -> TimelineKey:
     return _from_text(path.read_text(), str(path))
 
 
+def _holds_incidents(settings: Settings) -> bool:
+    """Whether the SQLite database already holds incidents (read with the standard library:
+    this runs before the service's engine exists)."""
+    database = parse_database_url(settings.database_url).sync_url.database
+    if not database or database == ":memory:" or not Path(database).expanduser().is_file():
+        return False
+    try:
+        with closing(
+            sqlite3.connect(f"file:{Path(database).expanduser()}?mode=ro", uri=True)
+        ) as db:
+            return bool(db.execute("SELECT EXISTS (SELECT 1 FROM incidents)").fetchone()[0])
+    except sqlite3.Error:  # no incidents table yet: a new database
+        return False
+
+
 def timeline_key(settings: Settings) -> TimelineKey:
     if settings.timeline_key:
         return _from_text(settings.timeline_key, "CIR_TIMELINE_KEY")
@@ -79,4 +96,15 @@ def timeline_key(settings: Settings) -> TimelineKey:
             "set it from your secret store; generate one with "
             "python -c 'import secrets; print(secrets.token_hex(32))'",
         )
-    return _generated(key_file_for(settings))
+    path = key_file_for(settings)
+    if not path.exists() and _holds_incidents(settings):
+        # A new key would make every existing chain read as forged (and refuse every write):
+        # a lost key is said as such, never silently replaced.
+        raise ConfigError(
+            str(path),
+            "(file)",
+            "the timeline key file is missing, but the database already holds incidents "
+            "whose timelines were keyed with it",
+            "restore the file from your backup (or set CIR_TIMELINE_KEY to the key)",
+        )
+    return _generated(path)

@@ -51,6 +51,7 @@ from bot.usecases.threshold import (
 )
 from handlers.report.pdf import render_pdf
 from handlers.slack.identity import Identity
+from tests.factories import TIMELINE_KEY_TEXT
 from tests.fakes.slack_api import FakeSlackApi
 from tests.integration.slack_harness import SECRET, SlackEnv, referral_submission
 
@@ -171,6 +172,7 @@ async def world(
         settings = load_settings(
             {
                 "DATABASE_URL": url,
+                "CIR_TIMELINE_KEY": TIMELINE_KEY_TEXT,  # required on PostgreSQL
                 "SLACK_BOT_TOKEN": "xoxb-test-token",
                 "SLACK_SIGNING_SECRET": SECRET,
                 "SLACK_API_URL": slack.base_url,

@@ -57,3 +57,25 @@ def test_the_environment_key_wins_and_must_be_long_enough(tmp_path: Path) -> Non
     a = timeline_key(load_settings({"DATABASE_URL": url, "CIR_TIMELINE_KEY": "a" * 32}))
     b = timeline_key(load_settings({"DATABASE_URL": url, "CIR_TIMELINE_KEY": "b" * 32}))
     assert chain(a, "i", 1, EVENT, GENESIS_HASH).hash != chain(b, "i", 1, EVENT, GENESIS_HASH).hash
+
+
+def test_a_lost_key_file_for_a_database_with_incidents_is_refused_not_replaced(
+    tmp_path: Path,
+) -> None:
+    """A new key would read every existing chain as forged: a lost key is said as such."""
+    import sqlite3
+
+    database = tmp_path / "cir.db"
+    with sqlite3.connect(database) as db:
+        db.execute("CREATE TABLE incidents (id TEXT)")
+        db.execute("INSERT INTO incidents VALUES ('i1')")
+    settings = load_settings({"DATABASE_URL": f"sqlite:///{database}"})
+    with pytest.raises(ConfigError, match="key file is missing.*restore"):
+        timeline_key(settings)
+    assert not (tmp_path / "timeline.key").exists()
+
+
+def test_the_shipped_image_runs_as_production() -> None:
+    """So it never keeps a generated key on the database's own volume."""
+    dockerfile = (Path(__file__).resolve().parents[2] / "Dockerfile").read_text()
+    assert "CIR_ENV=production" in dockerfile

@@ -72,7 +72,8 @@ def cut(text: str, limit: int, mark: str = CONTINUED) -> str:
 
 def split(text: str, limit: int) -> list[str]:
     """`text` in pieces of at most `limit` characters, broken at a line end where there is one,
-    else at a space, else at a safe character boundary. Nothing is lost."""
+    else at a space, else at a safe character boundary. Nothing is lost but the line breaks
+    a split falls on."""
     pieces: list[str] = []
     rest = text
     while len(rest) > limit:
