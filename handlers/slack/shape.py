@@ -132,6 +132,8 @@ def _event(payload: _Obj) -> None:
 
 def check_shape(payload: _Obj) -> None:
     """Raise MalformedPayload naming the first thing a listener would trip on."""
+    if "view" in payload:  # Bolt itself reads view.callback_id of anything that has a view
+        _need(payload, "view", dict, "")
     if "command" in payload:
         _slash_command(payload)
         return

@@ -183,6 +183,10 @@ MALFORMED = {
         "selected_option is not an option",
     ),
     "no type": (action_payload(type=None), "no payload type"),
+    "view null in an unknown type": (  # found by the fuzz: Bolt's own logging read view.get
+        action_payload(type="zz", view=None) | {"view": None},
+        "view missing or not an object",
+    ),
 }
 
 
