@@ -263,6 +263,8 @@ class Trouble(logging.Handler):
 async def test_fuzzed_requests_from_strangers_never_5xx_and_store_nothing(
     slack_env: SlackEnv,
 ) -> None:
+    # the fuzz's channels exist nowhere, so Slack refusing a reply into one is the right answer
+    slack_env.refusals_expected = True
     loop = asyncio.get_running_loop()
     seen: list[tuple[str, int]] = []
 
