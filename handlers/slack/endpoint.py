@@ -23,7 +23,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.app.logging import request_id
 from bot.app.tasks import BackgroundTasks
-from handlers.slack.errors import MALFORMED, describe
+from handlers.slack.errors import describe, is_malformed
 from handlers.slack.parse import MalformedPayload
 from handlers.slack.replay import DeliveryLog, delivery_key
 from handlers.slack.shape import check_shape
@@ -112,8 +112,11 @@ async def _dispatch(
     kind = signed.payload.get("type") or signed.payload.get("command")
     try:
         bolt_response = await bolt.async_dispatch(bolt_request(request, signed))
-    except MALFORMED as exc:  # raised by Bolt itself while reading the payload
-        return malformed(kind, describe(exc))
+    except Exception as exc:
+        if is_malformed(exc):  # raised by Bolt itself while reading the payload
+            return malformed(kind, describe(exc))
+        await deliveries.release(key)
+        raise
     except BaseException:
         await deliveries.release(key)
         raise

@@ -23,6 +23,18 @@ log = logging.getLogger(__name__)
 MALFORMED = (LookupError, TypeError, ValueError)
 
 
+def is_malformed(error: BaseException) -> bool:
+    """A payload Slack would never send: our MalformedPayload, a lookup or type error reading
+    it, or Bolt's own code assuming a shape (an AttributeError raised inside slack_bolt, such
+    as `None.get`). An AttributeError in our code is a bug, and stays a 500."""
+    if isinstance(error, MALFORMED):
+        return True
+    if isinstance(error, AttributeError):
+        frames = traceback.extract_tb(error.__traceback__)
+        return bool(frames) and "/slack_bolt/" in frames[-1].filename
+    return False
+
+
 def where(error: BaseException) -> str:
     """file:line of the innermost frame, so the WARNING points at the code that tripped."""
     frames = traceback.extract_tb(error.__traceback__)
@@ -52,7 +64,7 @@ async def on_error(
     """`response` is None when the listener had already acknowledged: Slack has its answer,
     so the WARNING is all that is left to do (Bolt refuses a replacement response then)."""
     kind = body.get("type") or body.get("command") or "?"
-    if isinstance(error, MALFORMED):
+    if is_malformed(error):
         reason = describe(error)
         log.warning("malformed Slack %s: %s at %s", str(kind)[:40], reason, where(error))
         return bad_request(reason) if response is not None else None

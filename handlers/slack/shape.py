@@ -127,13 +127,26 @@ def _event(payload: _Obj) -> None:
     _need(payload, "event_id", str, "")
     _maybe(payload, "team_id", str, "")
     event = _need(payload, "event", dict, "")
-    _need(event, "type", str, "event.")
+    kind = _need(event, "type", str, "event.")
     for key in ("channel", "user", "team", "tab"):
         _maybe(event, key, (str, dict), "event.")
+    # what the events we subscribe to carry, read after the ack where an error is only a log
+    if kind == "app_home_opened":
+        _need(event, "user", str, "event.")
+    elif kind.startswith("shared_channel_invite_"):
+        invite = _need(event, "invite", dict, "event.")
+        _need(invite, "id", str, "event.invite.")
 
 
 def check_shape(payload: _Obj) -> None:
     """Raise MalformedPayload naming the first thing a listener would trip on."""
+    # Bolt itself reads these of any payload that has them (view.callback_id, event.type, …)
+    for key in ("view", "event", "message", "container"):
+        if key in payload:
+            _need(payload, key, dict, "")
+    authorizations = _maybe(payload, "authorizations", list, "")
+    if authorizations and not all(isinstance(a, dict) for a in authorizations):
+        raise MalformedPayload("authorizations is not a list of objects")
     if "command" in payload:
         _slash_command(payload)
         return

@@ -11,28 +11,33 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import inspect, text
 
 from bot.views.actions import Action, Form
+from handlers.slack.endpoint import is_ssl_check
 from handlers.slack.ids import Command, ReferralInput, Shortcut
 from tests.fakes import slack_requests as sr
 from tests.integration.slack_harness import SlackEnv
 from tests.integration.test_slack_transport import signed_headers
 
-# Enough to reach every payload type and malformation many times, small enough for CI (about
-# a minute per database on a shared two-core machine).
-EXAMPLES = 250
+# Enough to reach every payload type and malformation many times, small enough for CI (under
+# half a minute per database); CIR_FUZZ_EXAMPLES runs a longer campaign by hand.
+EXAMPLES = int(os.environ.get("CIR_FUZZ_EXAMPLES", "250"))
 STRANGERS = ["U0STRANGER", "U0NOBODY", "W0ENTERPRISE"]
 TEAMS = ["T0UNKNOWN", "T0ELSEWHERE", "E0GRID"]  # no council, provider or MHCLG team
 CHANNELS = ["C0TRIAGE", "C0UNBOUND", "D0DIRECT"]
 KEPT = {"alembic_version", "slack_deliveries"}  # every other table must stay empty
+# the nested strategies' repr is large; hypothesis warns when it builds one for a report
+pytestmark = pytest.mark.filterwarnings("ignore:Generating overly large repr")
 
 leaf = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12)
 junk = st.recursive(
@@ -258,6 +263,8 @@ class Trouble(logging.Handler):
 async def test_fuzzed_requests_from_strangers_never_5xx_and_store_nothing(
     slack_env: SlackEnv,
 ) -> None:
+    # the fuzz's channels exist nowhere, so Slack refusing a reply into one is the right answer
+    slack_env.refusals_expected = True
     loop = asyncio.get_running_loop()
     seen: list[tuple[str, int]] = []
 
@@ -281,7 +288,7 @@ async def test_fuzzed_requests_from_strangers_never_5xx_and_store_nothing(
         status = asyncio.run_coroutine_threadsafe(send(wire), loop).result(timeout=60)
         seen.append((wire.signing, status))
         assert status < 500, wire
-        if wire.signing != "good":
+        if wire.signing != "good" and not is_ssl_check(wire.body):  # the probe is a bare 200
             assert status == 401, wire
 
     trouble = Trouble()
@@ -302,4 +309,8 @@ async def test_fuzzed_requests_from_strangers_never_5xx_and_store_nothing(
             for t in tables
             if t not in KEPT
         }
+        # the events listener's own once-only keys for Slack's event ids: metadata, no person's
+        keys = (await conn.execute(text("SELECT key FROM processed_requests"))).scalars().all()
+    assert all(k.startswith("event:") for k in keys), keys
+    counts["processed_requests"] = 0
     assert {t: n for t, n in counts.items() if n} == {}

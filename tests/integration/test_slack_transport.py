@@ -183,6 +183,10 @@ MALFORMED = {
         "selected_option is not an option",
     ),
     "no type": (action_payload(type=None), "no payload type"),
+    "view null in an unknown type": (  # found by the fuzz: Bolt's own logging read view.get
+        action_payload(type="zz", view=None) | {"view": None},
+        "view missing or not an object",
+    ),
 }
 
 
@@ -238,3 +242,23 @@ async def test_slacks_ssl_check_is_answered_without_a_signature(slack_env: Slack
     status, _ = await raw_post(slack_env, body + b"&command=%2Fcir", {"Content-Type": sr.FORM})
     assert status == 200  # whatever follows, nothing past the probe is read
     await nothing_stored(slack_env)
+
+
+@pytest.mark.parametrize(
+    ("event", "reason"),
+    [
+        ({"type": "shared_channel_invite_accepted", "invite": []}, "event.invite missing"),
+        ({"type": "app_home_opened", "tab": "home"}, "event.user missing"),
+        (None, "event missing or not an object"),
+    ],
+)
+async def test_a_malformed_event_is_400_before_its_ack(  # found by the fuzz: it failed after
+    slack_env: SlackEnv, caplog: pytest.LogCaptureFixture, event: Any, reason: str
+) -> None:
+    body = json.dumps(json.loads(sr.event_callback({})) | {"event": event}).encode()
+    with caplog.at_level(logging.DEBUG):
+        status, text = await raw_post(slack_env, body, signed_headers(body, None, sr.JSON))
+    assert status == 400 and reason in json.loads(text)["error"]
+    [warning] = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert reason in warning.getMessage()
+    no_traceback(caplog)

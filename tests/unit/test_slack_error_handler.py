@@ -4,6 +4,7 @@ no answer left to change, so only the WARNING; anything else stays a loud 500.""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import pytest
 from slack_bolt.response import BoltResponse
@@ -52,3 +53,25 @@ async def test_a_real_bug_is_still_an_error_with_its_traceback(
     assert answer is None  # Bolt keeps its 500
     [record] = caplog.records
     assert record.levelno == logging.ERROR and record.exc_info
+
+
+async def test_an_attribute_error_is_malformed_only_inside_bolt(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Bolt's code assumes shapes (None.get); our own AttributeError is a bug."""
+    from slack_bolt.logger.messages import _build_filtered_body
+
+    with caplog.at_level(logging.DEBUG):
+        inside = raised_by(lambda: _build_filtered_body({"view": None}))
+        assert (await on_error(inside, {}, BoltResponse(status=500))) is not None
+        ours = raised_by(lambda: None.get("x"))  # type: ignore[attr-defined]
+        assert (await on_error(ours, {}, BoltResponse(status=500))) is None
+    assert [r.levelno for r in caplog.records] == [logging.WARNING, logging.ERROR]
+
+
+def raised_by(call: Callable[[], object]) -> Exception:
+    try:
+        call()
+    except Exception as caught:
+        return caught
+    raise AssertionError("did not raise")
