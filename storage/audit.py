@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from bot.domain.errors import DomainError
 from bot.domain.reference import Reference
 from bot.domain.seal import Binding, Head, check_incident, counter_mac, head_is_genuine
 from bot.domain.timeline import Tamper, TimelineKey
@@ -36,8 +37,9 @@ class Audit:
     findings: list[Finding] = field(default_factory=list)
 
 
-async def audit(uow: SqlUnitOfWork) -> Audit:
-    """Read-only; `uow` must be entered."""
+async def audit(uow: SqlUnitOfWork, expect_at_least: Reference | None = None) -> Audit:
+    """Read-only; `uow` must be entered. `expect_at_least`: a reference known from outside the
+    database to have been issued (see `expected_missing`)."""
     key, result = uow.key, Audit()
     rows = (
         await uow.session.execute(select(IncidentRow).order_by(IncidentRow.opened_at))
@@ -62,8 +64,32 @@ async def audit(uow: SqlUnitOfWork) -> Audit:
             reason = "a chain head for no incident, and its MAC does not match"
             finding = Finding(head.binding.reference, Tamper.HEAD_FORGED, head.seq, reason)
         result.findings.append(finding)
-    result.findings.extend(_references(key, await uow.heads.counters(), incidents, heads))
+    counters = await uow.heads.counters()
+    result.findings.extend(_references(key, counters, incidents, heads))
+    if expect_at_least is not None and (missing := expected_missing(counters, expect_at_least)):
+        result.findings.append(missing)
     return result
+
+
+def _year_number(reference: str) -> tuple[int, int] | None:
+    try:
+        parsed = Reference.parse(reference)
+    except DomainError:  # a forged head's reference: reported as forged, not here
+        return None
+    return parsed.year, parsed.number
+
+
+def expected_missing(
+    counters: Sequence[tuple[int, int, str]], at_least: Reference
+) -> Finding | None:
+    """The outside anchor: a reference known to have been issued (from a report, an email, a
+    log shipped elsewhere). Without one, putting back a whole earlier backup of the database is
+    indistinguishable from the past, since every row in it is genuine."""
+    last = next((last for year, last, _ in counters if year == at_least.year), 0)
+    if last >= at_least.number:
+        return None
+    reason = f"{at_least} was issued, but the database's counter stops at {last}: rolled back"
+    return Finding(str(at_least), Tamper.COUNTER_REWOUND, last, reason)
 
 
 def _references(
@@ -78,12 +104,28 @@ def _references(
     present = {(row.year, row.number) for row in incidents}
     known = {row.id for row in incidents}
     reported = {h.binding.reference for h in heads.values() if h.incident_id not in known}
+    issued = {year: last for year, last, _ in counters}
+    from_heads = (_year_number(h.binding.reference) for h in heads.values())
+    seen = present | {found for found in from_heads if found is not None}
+    highest: dict[int, int] = {}
+    for year, number in seen:
+        highest[year] = max(number, highest.get(year, 0))
+    for year, number in sorted(highest.items()):
+        if year not in issued:  # deleting the counter must not hide deleting incidents
+            reason = "incidents of this year exist but its keyed counter is gone"
+            findings.append(Finding(f"counter {year}", Tamper.COUNTER_MISSING, number, reason))
+        elif number > issued[year]:  # an older (genuine) counter row put back
+            reason = f"{Reference(year, number)} exists but the counter says only {issued[year]}"
+            findings.append(Finding(f"counter {year}", Tamper.COUNTER_REWOUND, number, reason))
     for year, last, mac in counters:
         if not hmac.compare_digest(mac, counter_mac(key, year, last)):
             findings.append(
                 Finding(f"counter {year}", Tamper.COUNTER_FORGED, last, "its MAC does not match")
             )
-        for number in range(1, last + 1):
+    # every reference up to the highest known to be issued (by the counter, or by an incident
+    # or head that exists) must still be there
+    for year in sorted(set(issued) | set(highest)):
+        for number in range(1, max(issued.get(year, 0), highest.get(year, 0)) + 1):
             reference = str(Reference(year, number))
             if (year, number) not in present and reference not in reported:
                 reason = "issued, but the incident and its chain head are gone"

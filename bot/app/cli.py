@@ -16,6 +16,8 @@ from bot.app.figures import run_figures
 from bot.app.logging import configure_logging
 from bot.app.settings import load_settings
 from bot.app.timeline_key import timeline_key
+from bot.domain.errors import InvalidInput
+from bot.domain.reference import Reference
 from bot.policy.errors import ConfigError
 from bot.usecases.org_bindings import Unrecognised, unrecognised_councils
 from storage import migrate
@@ -34,9 +36,15 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("serve", help="run the service (Slack, Teams, health) on $PORT")
     sub.add_parser("migrate", help="bring the database schema up to date")
     sub.add_parser("check-config", help="validate config/ and the environment, then exit")
-    sub.add_parser(
+    verify = sub.add_parser(
         "verify-timeline",
         help="check every incident's keyed timeline, chain head and reference for tampering",
+    )
+    verify.add_argument(
+        "--expect-at-least",
+        metavar="CIR-YYYY-NNNN",
+        help="a reference known from outside the database (a report, an email) to exist: "
+        "catches a database rolled back to an earlier backup",
     )
     councils = sub.add_parser("councils", help="manage the council register")
     council_sub = councils.add_subparsers(dest="councils_command", metavar="action", required=True)
@@ -54,15 +62,16 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def _verify_timeline() -> int:
+async def _verify_timeline(expect_at_least: str | None = None) -> int:
     """Exit 0 when every record is intact, 1 naming each incident and kind of tampering."""
+    anchor = Reference.parse(expect_at_least) if expect_at_least else None
     settings = load_settings()
     target = parse_database_url(settings.database_url)
     migrate.require_current(target)
     engine = create_engine_for(target)
     try:
         async with SqlUnitOfWorkFactory(engine, timeline_key(settings))() as uow:
-            result = await audit(uow)
+            result = await audit(uow, anchor)
     finally:
         await engine.dispose()
     for finding in result.findings:
@@ -110,8 +119,6 @@ def _run(command: str) -> int:
         if unrecognised:
             print(unrecognised_warning(unrecognised))
         return 0
-    if command == "verify-timeline":
-        return asyncio.run(_verify_timeline())
     if command == "serve":
         from bot.app.server import serve
 
@@ -124,6 +131,8 @@ def _run(command: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        if args.command == "verify-timeline":
+            return asyncio.run(_verify_timeline(args.expect_at_least))
         if args.command == "export":
             return run_export(load_settings(), args.reference, args.output)
         if args.command == "figures":
@@ -134,6 +143,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 Path(args.file), config_dir, dry_run=args.dry_run, out=sys.stdout
             )
         return _run(args.command)
+    except InvalidInput as exc:  # e.g. --expect-at-least that is not a reference
+        print(f"cir-bot: {exc}", file=sys.stderr)
+        return 2
     except (ConfigError, DatabaseUrlError, migrate.SchemaError) as exc:
         print(f"cir-bot: cannot start: {exc}", file=sys.stderr)
         return 2

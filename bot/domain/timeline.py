@@ -114,6 +114,8 @@ class Tamper(StrEnum):
     BINDING_CHANGED = "council or provider changed"
     INCIDENT_DELETED = "incident deleted"
     COUNTER_FORGED = "reference counter forged"
+    COUNTER_MISSING = "reference counter missing"
+    COUNTER_REWOUND = "reference counter rewound"
 
 
 @dataclass(frozen=True, slots=True)

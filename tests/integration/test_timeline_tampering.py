@@ -13,11 +13,12 @@ from sqlalchemy import Connection, create_engine, inspect, text
 
 from bot.app.cli import _verify_timeline as verify_timeline
 from bot.domain.errors import RecordTampered
+from bot.domain.seal import counter_mac
 from bot.domain.states import State
 from bot.usecases.referral import open_referral
 from storage.database import DatabaseTarget
 from storage.uow import SqlUnitOfWorkFactory
-from tests.factories import ASSESSOR, TIMELINE_KEY_TEXT, referral_cmd
+from tests.factories import ASSESSOR, TIMELINE_KEY, TIMELINE_KEY_TEXT, referral_cmd
 
 REFS = ["CIR-2026-0001", "CIR-2026-0002", "CIR-2026-0003"]
 
@@ -26,7 +27,9 @@ async def three_incidents(uow_factory: SqlUnitOfWorkFactory, ctx, clock) -> list
     """Three referrals, each moved on twice: three events per incident."""
     ids = []
     for _ in REFS:
-        incident = await open_referral(referral_cmd(clock), uow_factory(), ctx)
+        # nobody told at referral: no checklist ticks, three events exactly
+        cmd = referral_cmd(clock, bodies_told=(), ncsc_reference="")
+        incident = await open_referral(cmd, uow_factory(), ctx)
         async with uow_factory() as uow:
             loaded = await uow.incidents.get(incident.id)
             assert loaded is not None
@@ -171,6 +174,46 @@ async def test_the_newest_incident_deleted_and_the_counter_wound_back(
     assert await found(database_url) == [
         "BROKEN counter 2026 seq 2: reference counter forged: its MAC does not match"
     ]
+
+
+async def test_the_counter_deleted_then_an_incident(record, db_target, database_url, found) -> None:
+    """Found by a stranger's review: with the counter row gone nothing was checked."""
+
+    def erase(conn: Connection) -> None:
+        conn.execute(text("DELETE FROM reference_counters"))
+        delete_incident(conn, record[1])
+
+    as_intruder(db_target, erase)
+    lines = await found(database_url)
+    assert lines[0].startswith("BROKEN counter 2026 seq 3: reference counter missing")
+    assert lines[1:] == [
+        f"BROKEN {REFS[1]} seq 0: incident deleted: "
+        "issued, but the incident and its chain head are gone"
+    ]
+
+
+async def test_a_genuine_older_counter_put_back(record, db_target, database_url, found) -> None:
+    """The counter row as it was after the second referral, MAC and all: genuine, but the third
+    incident still exists, so it was wound back."""
+    mac = counter_mac(TIMELINE_KEY, 2026, 2)
+    as_intruder(db_target, sql("UPDATE reference_counters SET last = 2, mac = :m", m=mac))
+    assert await found(database_url) == [
+        "BROKEN counter 2026 seq 3: reference counter rewound: "
+        "CIR-2026-0003 exists but the counter says only 2"
+    ]
+
+
+async def test_a_rollback_is_caught_only_with_an_outside_anchor(
+    record, db_target, database_url, monkeypatch, capsys
+) -> None:
+    """A whole earlier backup put back is genuine row by row: only a reference known from
+    outside the database (a report, an email) can show that it is missing."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("CIR_TIMELINE_KEY", TIMELINE_KEY_TEXT)
+    assert await verify_timeline("CIR-2026-0003") == 0
+    capsys.readouterr()
+    assert await verify_timeline("CIR-2026-0007") == 1
+    assert "BROKEN CIR-2026-0007 seq 3: reference counter rewound" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(
