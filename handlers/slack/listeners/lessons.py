@@ -128,7 +128,8 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         answers = {key: text_of(state, key) for key, _ in QUESTIONS}
         cmd = SubmitLessons(actor, meta["incident_id"], answers, _recommendations(state))
         call = submit_lessons(cmd, deps.uow(), deps.ctx)
-        submission = await submitted(ack, deps, user["id"], meta["channel"], call, FIELDS, FIRST)
+        where = meta.get("channel", "")
+        submission = await submitted(ack, deps, user["id"], where, call, FIELDS, FIRST)
         if submission is not None:
             await ack()
             deps.tasks.spawn(

@@ -294,8 +294,9 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             await ack(response_action="errors", errors={"target": str(exc)})
             return
         call = phases.change_phase(cmd, deps.uow(), deps.ctx, deps.ctx.policy.followups)
+        where = meta.get("channel", "")
         result = await submitted(
-            ack, deps, body["user"]["id"], meta["channel"], call, render.PhaseInput, "target"
+            ack, deps, body["user"]["id"], where, call, render.PhaseInput, "target"
         )
         if result is not None:
             await ack()
@@ -321,7 +322,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         )
         first = render.UpdateInput.WHAT_CHANGED
         result = await submitted(
-            ack, deps, body["user"]["id"], meta["channel"], call, render.UpdateInput, first
+            ack, deps, body["user"]["id"], meta.get("channel", ""), call, render.UpdateInput, first
         )
         if result is not None:
             await ack()
@@ -346,7 +347,8 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         call = checklist_uc.update_checklist_item(
             cmd, deps.uow(), deps.ctx, deps.ctx.policy.followups
         )
-        result = await submitted(ack, deps, body["user"]["id"], meta["channel"], call, i, i.STATUS)
+        where = meta.get("channel", "")
+        result = await submitted(ack, deps, body["user"]["id"], where, call, i, i.STATUS)
         if result is not None:
             await ack()
             deps.tasks.spawn(_after_checklist(deps, result, actor.name))
