@@ -32,6 +32,8 @@ from slack_sdk.models.blocks import Block, BlockElement, ConfirmObject, Option, 
 from slack_sdk.models.blocks.basic_components import TextObject
 from slack_sdk.models.views import View
 
+from tests.fakes import slack_rules_extra as extra
+
 INVALID_BLOCKS, INVALID_ARGUMENTS = "invalid_blocks", "invalid_arguments"
 MESSAGE_METHODS = {"chat.postMessage", "chat.update", "chat.postEphemeral"}
 VIEW_METHODS = {"views.open", "views.push", "views.update", "views.publish"}
@@ -192,6 +194,7 @@ def check_view(view: Any, pointer: str = "/view") -> list[Problem]:
     if model is not None:
         walk.sdk(model, view, pointer)  # title/submit/close 24, private_metadata 3000, ...
     walk.texts(view, pointer)
+    extra.view(walk.add, view, pointer)
     if isinstance(view.get("blocks"), list):
         walk.blocks(view["blocks"], f"{pointer}/blocks")
     return walk.problems
@@ -297,6 +300,7 @@ class _Walk:
         # required, at least 1 character.
         if node.get("text") == "":
             self.add("must be more than 0 characters", f"{pointer}/text")
+        extra.text(self.add, node, pointer)
 
     def blocks(self, blocks: list[Any], pointer: str) -> None:
         for i, block in enumerate(blocks):
@@ -310,6 +314,7 @@ class _Walk:
         if model is None:
             return
         self.sdk(model, block, pointer)  # block_id 255, section text 3000, fields 10, ...
+        extra.block(self.add, block, pointer)
         block_id = block.get("block_id")
         if isinstance(block_id, str):
             # https://docs.slack.dev/reference/block-kit/blocks: block_id unique in a message
@@ -343,6 +348,7 @@ class _Walk:
         if model is None:
             return
         self.sdk(model, element, pointer)  # button text 75 / value 2000 / url 3000, ...
+        extra.element(self.add, element, pointer)
         action_id = element.get("action_id")
         if isinstance(action_id, str):
             # https://docs.slack.dev/reference/block-kit/block-elements: action_id unique among

@@ -52,6 +52,8 @@ def accessory(element: Payload) -> Payload:
 
 def modal(*blocks: Payload, **extra: Any) -> Payload:
     view = {"type": "modal", "title": plain("Form"), "blocks": list(blocks) or [section()]}
+    if any(b.get("type") == "input" for b in blocks):
+        view["submit"] = plain("Send")  # Slack refuses a form with inputs and no submit
     return {"trigger_id": "1.2.3", "view": view | extra}
 
 

@@ -160,10 +160,14 @@ async def respond_and_close(env: SlackEnv, incident_id: str, channel: str) -> No
     await env.send(slash("checklist", COUNCIL, channel))
     form = submission("status_update_form", incident_id, channel, PROVIDER, **update)
     assert await submit(env, form) == {}
-    for item in ("ico", "action_fraud", "warp", "ncsc"):
+    for item in ("ico", "action_fraud", "warp"):
         reason = evil(LIMITS["reason"], seed=f"{item} & <n/a> ")
         body = checklist(incident_id, channel, COUNCIL, item, "not_needed", reason=reason)
         assert await submit(env, body) == {}
+    # the NCSC is never "not needed" (the guidance): done, with the longest reference
+    reference = evil(LIMITS.get("reference", 3000), seed="NCSC & <ref> ")[:200]
+    body = checklist(incident_id, channel, COUNCIL, "ncsc", "done", reference=reference)
+    assert await submit(env, body) == {}
     status, _ = await env.send(slash("note " + evil(TEXT, seed="Note & <x> "), PROVIDER, channel))
     assert status == 200
     summary = evil(TEXT, seed="Closed & <restored> ")
@@ -219,7 +223,9 @@ async def test_one_incident_at_every_limit_sends_only_what_slack_accepts(env, no
     assert expected <= kinds, expected - kinds
     assert len(await events(env, incident_id, "LessonsSubmitted")) == 3
     assert env.slack.messages("C0TRIAGE") and env.slack.messages(KPMG_PAGING)
-    assert len(await events(env, incident_id, "NotificationItemUpdated")) == 4
+    updates = await events(env, incident_id, "NotificationItemUpdated")
+    # the four bodies told at referral are ticked by the bot, then the council records each
+    assert [e.actor_id == "system" for e in updates] == [True] * 4 + [False] * 4
     [ready] = [m for m in env.slack.messages(channel) if "Post-incident report for" in m["text"]]
     buttons = [e for b in ready["blocks"] if b["type"] == "actions" for e in b["elements"]]
     shares = [(b["action_id"], b["value"]) for b in buttons if b["action_id"].startswith("share")]

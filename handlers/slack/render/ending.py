@@ -54,4 +54,4 @@ def ended_message(
     if result.ending is Ending.DECLINED:
         lines = words.obligation_lines(result.checklist, council)
         body += "\n" + "\n".join(f"• {user_text(line)}" for line in lines)
-    return text, announcement(result.incident.marking.value, body)
+    return user_text(text), announcement(result.incident.marking.value, body)
