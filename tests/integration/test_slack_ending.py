@@ -161,7 +161,8 @@ async def test_a_council_declines_cir_support_and_mhclg_is_told(env) -> None:
     assert any("Only the affected council" in t for t in ephemerals(env, ASSESSOR))
     refused = submission("decline_support_form", incident_id, channel, PROVIDER, reason="No.")
     assert await submit(env, refused) == {}
-    assert any("Only the affected council" in t for t in ephemerals(env, PROVIDER))
+    # the provider is not part of an incident before activation: told only "not yours"
+    assert any("not found, or it is not yours" in t for t in ephemerals(env, PROVIDER))
     assert [e.data["action"] for e in await events(env, incident_id, "ActionRefused")] == [
         "decline_support"
     ]

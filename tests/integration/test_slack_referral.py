@@ -71,7 +71,13 @@ async def test_referral_opens_a_private_channel_with_card_triage_and_invite(slac
     updates = slack_env.slack.calls_to("chat.update")
     assert any("hana@hackney.example: sent" in json.dumps(u["blocks"]) for u in updates)
     kinds = [e.kind for e in await slack_env.timeline(incident.id)]
-    assert kinds == ["ReferralReceived", "ChannelOpened", "InvitationUpdated"]
+    # the NCSC referred it: its checklist item is ticked by the bot at once
+    assert kinds == [
+        "ReferralReceived",
+        "NotificationItemUpdated",
+        "ChannelOpened",
+        "InvitationUpdated",
+    ]
 
 
 async def test_bad_input_shows_inline_errors_and_stores_nothing(slack_env) -> None:

@@ -211,7 +211,7 @@ async def test_our_metadata_without_its_keys_is_400_from_the_one_error_handler(
     """The shape is right but a listener finds our metadata lacks a key: the KeyError becomes
     a 400 in Bolt's error handler, with the listener's file and line in the WARNING."""
     values = {"target": {"value": {"type": "static_select", "selected_option": {"value": "x"}}}}
-    body = sr.view_submission("phase_form", values, private_metadata=json.dumps({"a": 1}))
+    body = sr.view_submission("phase_form", values, private_metadata=json.dumps({"a": "1"}))
     with caplog.at_level(logging.DEBUG):
         status, text = await slack_env.send(body)
     assert status == 400

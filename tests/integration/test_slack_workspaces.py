@@ -104,7 +104,8 @@ async def test_a_council_user_is_recognised_once_mhclg_confirms_the_learnt_works
 
     await slack_env.send(click(slack_env, "confirm_slack_team", "U0KPMG1", "T0KPMG"))
     refusal = slack_env.slack.calls_to("chat.postEphemeral")[-1]
-    assert refusal["user"] == "U0KPMG1" and "Only MHCLG" in refusal["text"]
+    # a provider not put to this incident learns nothing of it, not even that it waits
+    assert refusal["user"] == "U0KPMG1" and "not found, or it is not yours" in refusal["text"]
     assert (await kinds(slack_env, incident_id))[-1] == "ActionRefused"
 
     await slack_env.send(click(slack_env, "confirm_slack_team", ASSESSOR, "T0MHCLG"))

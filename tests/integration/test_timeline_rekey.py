@@ -50,7 +50,9 @@ async def rows_from_the_old_service(tmp_path: Path, ctx, clock) -> tuple[list, l
     uows = SqlUnitOfWorkFactory(engine, TIMELINE_KEY)
     try:
         for _ in range(2):
-            incident = await open_referral(referral_cmd(clock), uows(), ctx)
+            incident = await open_referral(
+                referral_cmd(clock, bodies_told=(), ncsc_reference=""), uows(), ctx
+            )
             async with uows() as uow:
                 loaded = await uow.incidents.get(incident.id)
                 assert loaded is not None
@@ -120,7 +122,9 @@ async def test_old_chains_are_rekeyed_verified_and_written_on(
         assert verify(TIMELINE_KEY, rekeyed) == []
         first = asdict(rekeyed[0]) | {"prev_hash": "0" * 64}
         assert rekeyed[0].hash != legacy_hash(first)  # a MAC now, not the old hash
-        incident = await open_referral(referral_cmd(clock), uows(), ctx)
+        incident = await open_referral(
+            referral_cmd(clock, bodies_told=(), ncsc_reference=""), uows(), ctx
+        )
         assert str(incident.reference) == "CIR-2026-0003"  # the counter's MAC was set
         async with uows() as uow:
             result = await audit(uow)
