@@ -34,7 +34,18 @@ from bot.usecases.participants import (
     is_responder,
 )
 
-__all__ = ["NOT_YOURS", "Act", "Who", "authorised", "is_assessor", "is_mhclg", "refuse"]
+__all__ = [
+    "NOT_YOURS",
+    "Act",
+    "Who",
+    "allowed",
+    "authorised",
+    "check",
+    "is_assessor",
+    "is_mhclg",
+    "refusal_count",
+    "refuse",
+]
 
 REFUSAL_WINDOW = timedelta(hours=1)
 REFUSED = "ActionRefused"
