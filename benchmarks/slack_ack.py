@@ -124,6 +124,9 @@ BUILDERS: dict[str, Callable[[str, str], Awaitable[web.Application]]] = {
 
 async def _fake_async(out: Any, stop: Any) -> None:
     async with FakeSlackApi() as slack:
+        # the sender is an assessor (config/mhclg.yml) whom users.info knows: need-to-know
+        # opens the referral form for MHCLG's CIR team only
+        slack.add_user(sr.USER, sr.TEAM_ID, "Ada Assessor", "ada@mhclg.example")
         out.put(("api", FAKE, slack.base_url))
         await asyncio.get_running_loop().run_in_executor(None, stop.wait)
         counts = {m: len(slack.calls_to(m)) for m in ("auth.test", "views.open")}

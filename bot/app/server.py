@@ -41,7 +41,7 @@ def build_web_app(
     if settings.slack_enabled:
         from handlers.slack.app import build_slack
         from handlers.slack.endpoint import mount
-        from storage.deliveries import SqlDeliveryLog
+        from storage.deliveries import MemoryDeliveryLog, SqlDeliveryLog
 
         bolt, deps = build_slack(
             token=settings.slack_bot_token,
@@ -58,7 +58,11 @@ def build_web_app(
             bolt,
             tasks,
             signing_secret=settings.slack_signing_secret,
-            deliveries=SqlDeliveryLog(container.engine),
+            deliveries=(
+                MemoryDeliveryLog()
+                if container.engine.dialect.name == "sqlite"
+                else SqlDeliveryLog(container.engine)
+            ),
         )
     else:
         log.warning("Slack is not configured (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET): not mounted")

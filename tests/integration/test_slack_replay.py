@@ -12,7 +12,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from storage.database import create_engine_for, parse_database_url
-from storage.deliveries import SqlDeliveryLog
+from storage.deliveries import MemoryDeliveryLog, SqlDeliveryLog
 from tests.fakes import slack_requests as sr
 from tests.integration.slack_harness import ASSESSOR, SlackEnv
 from tests.integration.test_slack_response import PROVIDER, env, events, responding, slash
@@ -93,3 +93,19 @@ async def test_expired_keys_are_swept_and_a_released_key_can_be_claimed_again(
         assert await later.claim("new", now + timedelta(hours=1), now + timedelta(minutes=11))
     finally:
         await engine.dispose()
+
+
+async def test_the_single_process_log_claims_once_releases_and_forgets_expired_keys() -> None:
+    """What SQLite deployments (one process) use instead of a commit per request."""
+    now = datetime.now(UTC)
+    log = MemoryDeliveryLog()
+    won = await asyncio.gather(*(log.claim("body:same", now + timedelta(minutes=10), now)
+                                 for _ in range(6)))  # fmt: skip
+    assert sorted(won) == [False] * 5 + [True]
+    await log.release("body:same")
+    assert await log.claim("body:same", now + timedelta(minutes=10), now)
+    fresh = MemoryDeliveryLog()  # sweeps on its first claim
+    assert await fresh.claim("old", now + timedelta(minutes=10), now)
+    assert not await fresh.claim("old", now + timedelta(minutes=10), now)
+    fresh._swept_at = None  # as if the sweep interval had passed
+    assert await fresh.claim("old", now + timedelta(hours=1), now + timedelta(minutes=11))
