@@ -84,6 +84,7 @@ class DeadlineScheduler:
         self._armed: datetime | None = None  # the pending wake-up, by the injected clock
         self._first_run: asyncio.Task[None] | None = None
         self._running: set[asyncio.Task[Any]] = set()
+        self._recheck = False  # a wake-up was asked for while a pass was running
         self._scheduler = AsyncIOScheduler(timezone=UTC, job_defaults=dict(_JOB_OPTIONS))
         self._urgent_firing = 0
         self.hold_back: Callable[[], bool] = lambda: False  # see bot.app.tasks
@@ -232,6 +233,11 @@ class DeadlineScheduler:
         """
         if self._stopped:
             return
+        if self._running and asyncio.current_task() not in self._running:
+            # A pass is in progress and may have read the next due time before this deadline
+            # was committed; APScheduler would skip the job armed below while that pass runs
+            # (one instance at a time), so the pass looks again before it ends.
+            self._recheck = True
         now = self._clock.now()
         if self._armed is not None and self._armed <= when:
             if self._armed > now:
@@ -302,7 +308,11 @@ class DeadlineScheduler:
         if task is not None:
             self._running.add(task)
         try:
-            await self._run_while_due()
+            while True:
+                self._recheck = False
+                await self._run_while_due()
+                if self._stopped or not self._recheck:
+                    break
         finally:
             if task is not None:
                 self._running.discard(task)

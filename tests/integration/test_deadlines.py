@@ -564,3 +564,43 @@ async def test_contact_and_escalation_racing_never_both_happen(pg_uows, other_uo
         assert (row.id in sent) != (cancels == 1), f"escalation sent and cancelled: {row.id}"
         state = (await load(pg_uows, row.id)).state
         assert state is (DeadlineState.FIRED if row.id in sent else DeadlineState.CANCELLED)
+
+
+async def test_a_wake_up_asked_for_while_a_pass_runs_is_not_lost(
+    uow_factory, ctx, monkeypatch
+) -> None:
+    """Seen in CI: a deadline committed (and its wake-up asked for) just after a running
+    wake-up pass had read "nothing more is due" was not fired until the hour-long sweep:
+    APScheduler skips a job armed while another instance of it runs. Here the wake-up pass that
+    fired `soon` is held right after that read while `late` is stored and woken for."""
+    from storage.deadlines import SqlDeadlineRepository
+
+    real = SystemClock()
+    ctx = CoreContext(clock=real, policy=ctx.policy)
+    incident_id = await new_incident(uow_factory, ctx)
+    handler = Recorder()
+    read, go_on = asyncio.Event(), asyncio.Event()
+    next_due_at = SqlDeadlineRepository.next_due_at
+
+    async def held(self: SqlDeadlineRepository) -> datetime | None:
+        found = await next_due_at(self)
+        if handler.calls and not read.is_set():  # the pass that fired `soon`
+            read.set()
+            await go_on.wait()
+        return found
+
+    monkeypatch.setattr(SqlDeadlineRepository, "next_due_at", held)
+    soon = deadline(incident_id, real.now() + timedelta(seconds=0.3), real.now())
+    await store(uow_factory, [soon])
+    scheduler = DeadlineScheduler(uow_factory, real, handler, worker_id="w1", sweep_seconds=3600)
+    await scheduler.start()  # arms a wake-up for `soon`; its pass fires it, then is held
+    try:
+        await asyncio.wait_for(read.wait(), PATIENCE)
+        late = deadline(incident_id, real.now() - timedelta(seconds=1), real.now())
+        await store(uow_factory, [late])
+        scheduler.wake_at(late.due_at)  # asked for while that pass is still running
+        go_on.set()
+        assert await wait_for(lambda: _fired(handler, 2), PATIENCE)
+    finally:
+        await scheduler.stop()
+    assert [d.id for d in handler.calls] == [soon.id, late.id]
