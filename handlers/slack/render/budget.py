@@ -50,7 +50,8 @@ def _safe_end(text: str, end: int) -> int:
     lt = text.rfind("<", 0, end)
     if lt != -1 and text.rfind(">", lt, end) == -1 and text.find(">", lt) >= end:
         end = lt
-    # never leave half of a surrogate-free but combining sequence: back off a lone combining mark
+    # a combining mark, zero-width joiner or variation selector belongs to the character before
+    # it: never cut between them
     while end > 0 and _is_combining(text[end]):
         end -= 1
     return end
@@ -117,7 +118,8 @@ def text_sections(text: str, *, max_blocks: int = 4) -> list[Block]:
         pieces = pieces[:max_blocks]
         last = pieces[-1]
         pieces[-1] = last[: _safe_end(last, SECTION_TEXT - len(CONTINUED))].rstrip() + CONTINUED
-    return [{"type": "section", "text": {"type": "mrkdwn", "text": p}} for p in pieces if p]
+    # Slack refuses a text of only whitespace: such a piece (a run of blank lines) is dropped
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": p}} for p in pieces if p.strip()]
 
 
 def field_text(label: str, value: str) -> dict[str, Any]:
