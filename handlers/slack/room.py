@@ -126,7 +126,7 @@ class SlackRoom:
                 response = await self.client.conversations_create(name=name, is_private=True)
             except SlackApiError as exc:
                 error = slack_error(exc)
-                if error == "name_taken":
+                if error.split(" ", 1)[0] == "name_taken":
                     continue
                 break
             except Exception as exc:
