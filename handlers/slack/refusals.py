@@ -74,16 +74,19 @@ class Refusals:
 
     async def tell(self, text: str) -> None:
         who = acting.get()
-        if who is None:
+        if who is not None:
+            await tell_person(self.client, *who, text)
+
+
+async def tell_person(client: AsyncWebClient, user: str, channel: str, text: str) -> None:
+    """An ephemeral answer to one person where they acted; else a direct message."""
+    try:
+        if channel:
+            await client.chat_postEphemeral(channel=channel, user=user, text=text)
             return
-        user, channel = who
-        try:
-            if channel:
-                await self.client.chat_postEphemeral(channel=channel, user=user, text=text)
-                return
-        except SlackApiError:
-            pass
-        try:
-            await self.client.chat_postMessage(channel=user, text=text)
-        except SlackApiError as exc:
-            log.warning("could not tell user", extra={"status": slack_error(exc)})
+    except SlackApiError:
+        pass
+    try:
+        await client.chat_postMessage(channel=user, text=text)
+    except SlackApiError as exc:
+        log.warning("could not tell user", extra={"status": slack_error(exc)})

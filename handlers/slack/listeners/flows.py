@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import logging
 
-from slack_sdk.errors import SlackApiError
-
 from bot.domain.bindings import Platform
 from bot.domain.errors import DomainError, NotAuthorised
 from bot.usecases.authz import is_mhclg
@@ -21,7 +19,7 @@ from bot.usecases.threshold import (
 )
 from handlers.slack.context import SlackDeps
 from handlers.slack.escape import user_text
-from handlers.slack.refusals import slack_error
+from handlers.slack.refusals import tell_person
 from handlers.slack.render.messages import decision_blocks
 from handlers.slack.render.threshold import questionnaire_modal
 
@@ -30,16 +28,7 @@ log = logging.getLogger(__name__)
 
 async def tell(deps: SlackDeps, user: str, channel: str, text: str) -> None:
     """An ephemeral answer to one person; falls back to a direct message."""
-    try:
-        if channel:
-            await deps.client.chat_postEphemeral(channel=channel, user=user, text=text)
-            return
-    except SlackApiError:
-        pass
-    try:
-        await deps.client.chat_postMessage(channel=user, text=text)
-    except SlackApiError as exc:
-        log.warning("could not tell user", extra={"status": slack_error(exc)})
+    await tell_person(deps.client, user, channel, text)
 
 
 async def incident_key(

@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.views.actions import Action, Style
 from bot.views.card import Button
+from handlers.slack.escape import user_text
 from handlers.slack.render.budget import text_sections
 
 Block = dict[str, Any]
@@ -55,3 +56,10 @@ def announcement(marking: str, text: str, *more: Block) -> list[Block]:
     """A line the bot posts in an incident's channel: the marking, the text (split over
     sections if long), then any buttons."""
     return [marking_context(marking), *text_sections(text), *more]
+
+
+def announced(marking: str, text: str, *more: Block) -> tuple[str, list[Block]]:
+    """`announcement` of a line that carries names or typed words: escaped once, and the same
+    safe text used as the fallback (notifications show it, and it is mrkdwn too)."""
+    safe = user_text(text)
+    return safe, announcement(marking, safe, *more)

@@ -13,7 +13,7 @@ from bot.views.actions import Action, Form, Style
 from bot.views.card import Button
 from handlers.slack.escape import user_text
 from handlers.slack.render.budget import unique_action_ids
-from handlers.slack.render.common import Block, announcement, button, mrkdwn
+from handlers.slack.render.common import Block, announced, button, mrkdwn
 from handlers.slack.render.response import modal, text_input
 
 FORM_RECOMMENDATIONS = 3  # rows the form offers; the domain would accept more
@@ -73,14 +73,14 @@ def lessons_request_message(incident: Incident, names: list[str]) -> tuple[str, 
     )
     give = Button(Action.GIVE_LESSONS, "Give lessons learned", incident.id, Style.PRIMARY)
     actions = {"type": "actions", "block_id": "lessons", "elements": [button(give)]}
-    return user_text(text), announcement(incident.marking.value, user_text(text), actions)
+    return announced(incident.marking.value, text, actions)
 
 
 def lessons_received_message(
     incident: Incident, organisation: str, actor_name: str
 ) -> tuple[str, list[Block]]:
     text = f"{incident.reference}: lessons learned from {organisation} recorded ({actor_name})."
-    return user_text(text), announcement(incident.marking.value, user_text(text))
+    return announced(incident.marking.value, text)
 
 
 def lessons_closed_message(
@@ -88,7 +88,7 @@ def lessons_closed_message(
 ) -> tuple[str, list[Block]]:
     gap = f" No answer from: {', '.join(missing)}." if missing else " Every organisation answered."
     text = f"{incident.reference}: {actor_name} closed the lessons-learned collection.{gap}"
-    return user_text(text), announcement(incident.marking.value, user_text(text))
+    return announced(incident.marking.value, text)
 
 
 def report_ready_message(
@@ -108,7 +108,7 @@ def report_ready_message(
         "block_id": "report_share",
         "elements": unique_action_ids([*shares, again]),
     }
-    return user_text(text), announcement(incident.marking.value, user_text(text), actions)
+    return announced(incident.marking.value, text, actions)
 
 
 def report_shared_message(
@@ -130,7 +130,7 @@ def report_shared_message(
         f"(version {outcome.version}, {FORMAT_NAMES[outcome.format]}) with {name}:\n"
         + "\n".join(f"• {line}" for line in lines)
     )
-    return user_text(text), announcement(incident.marking.value, user_text(text))
+    return announced(incident.marking.value, text)
 
 
 def report_too_large_message(
@@ -147,11 +147,11 @@ def report_too_large_message(
             f"{refusal} The Markdown ({markdown_size}) is over the limit too: send the report to "
             f"{name} another way."
         )
-        return user_text(text), announcement(incident.marking.value, user_text(text))
+        return announced(incident.marking.value, text)
     text = f"{refusal} The Markdown version is {markdown_size}: share that with {name} instead?"
     offer = {
         "type": "actions",
         "block_id": "report_share_markdown",
         "elements": [share_button(incident.id, recipient, ReportFormat.MARKDOWN)],
     }
-    return user_text(text), announcement(incident.marking.value, user_text(text), offer)
+    return announced(incident.marking.value, text, offer)

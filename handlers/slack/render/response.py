@@ -17,7 +17,7 @@ from bot.views.card_sections import checklist_lines
 from handlers.slack.escape import user_text
 from handlers.slack.ids import INPUT_ACTION
 from handlers.slack.render.budget import VIEW_BLOCKS, quote, text_sections
-from handlers.slack.render.common import Block, announcement, plain
+from handlers.slack.render.common import Block, announced, announcement, plain
 
 DEFAULT_LIMIT = 3000  # FieldErrors' limit for any field LIMITS does not name
 
@@ -210,7 +210,7 @@ def recovery_opt_in_message(incident: Incident, actor_name: str) -> tuple[str, l
         f"{incident.reference}: {actor_name} recorded the council's opt-in to recovery "
         "(council-funded). The provider or MHCLG can now move it to recovery."
     )
-    return user_text(text), announcement(incident.marking.value, user_text(text))
+    return announced(incident.marking.value, text)
 
 
 def checklist_message(
