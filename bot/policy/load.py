@@ -22,6 +22,7 @@ from bot.policy.model import (
 from bot.policy.questionnaire import load_questionnaire
 from bot.policy.reader import EMAIL, Node, load_yaml, parse_duration
 from bot.policy.register import CouncilType, Region
+from bot.policy.retention import load_retention
 from bot.policy.shifts import end_of, instant
 
 OPTIONAL_CODE = re.compile(r"^(E\d{8})?$")
@@ -203,6 +204,7 @@ def load_policy(directory: Path, *, contact_deadline: str | None = None) -> Poli
     if not directory.is_dir():
         raise ConfigError(str(directory), "(directory)", "does not exist", "set CIR_CONFIG_DIR")
     providers, rota = _providers(directory)
+    followups = load_followups(directory)
     return Policy(
         councils=_councils(directory),
         providers=providers,
@@ -210,5 +212,6 @@ def load_policy(directory: Path, *, contact_deadline: str | None = None) -> Poli
         mhclg=_mhclg(directory),
         ladder=_ladder(directory, contact_deadline),
         questionnaire=load_questionnaire(directory),
-        followups=load_followups(directory),
+        followups=followups,
+        retention=load_retention(directory, notify_file_weeks=followups.report_retention_weeks),
     )

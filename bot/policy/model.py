@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.policy.followups import Followups
 from bot.policy.questionnaire import Questionnaire
+from bot.policy.retention import Retention
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,7 @@ class Policy:
     ladder: Ladder
     questionnaire: Questionnaire
     followups: Followups
+    retention: Retention = field(default_factory=Retention)
 
     def providers_on_duty(self, at: datetime) -> tuple[Provider, ...]:
         """The latest-starting period covering the instant decides (a later entry overrides)."""
