@@ -105,8 +105,9 @@ def redact_referral(referral: Referral) -> Referral:
     )
 
 
-def is_purged(events: Sequence[TimelineEvent]) -> bool:
-    return any(e.kind == PURGE_KIND for e in events)
+def purged_on(events: Sequence[TimelineEvent]) -> datetime | None:
+    """When the incident's personal data was purged, from its timeline; None if it was not."""
+    return next((e.at for e in events if e.kind == PURGE_KIND), None)
 
 
 def closed_at(events: Sequence[TimelineEvent]) -> datetime | None:
