@@ -53,6 +53,7 @@ class Outcome:
     verdict: Verdict
     message: str
     events: int = 0  # events whose content changed (or would)
+    incident_id: str = ""
 
     @property
     def refused(self) -> bool:
@@ -171,7 +172,7 @@ async def purge_incident(
     )
     await uow.commit()
     message = f"{reference}: personal data purged ({len(changed)} of {len(events)} events)"
-    return Outcome(reference, Verdict.PURGED, message, len(changed))
+    return Outcome(reference, Verdict.PURGED, message, len(changed), incident.id)
 
 
 async def _other_tables(uow: SqlUnitOfWork, incident: Incident) -> None:

@@ -8,6 +8,7 @@ refused with the reason (open, not yet due, record broken): exit 1 if any was re
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -120,5 +121,46 @@ async def run_daily_if_due(
             log.warning("daily purge skipped %s: record broken", outcome.reference)
     if after_purge is not None:
         for outcome in purged:
-            await after_purge(outcome.reference)
+            await after_purge(outcome.incident_id)
     return outcomes
+
+
+class DailyPurge:
+    """Asks the daily row every `check_seconds` in the running service; the replica that
+    claims it purges, then has each purged incident's cards redrawn (the pinned card and the
+    triage card are the bot's own messages: redrawn, they no longer show the personal data).
+    A run cut short (the process killed) leaves the rest for the next day's run."""
+
+    def __init__(
+        self,
+        uows: SqlUnitOfWorkFactory,
+        retention: Retention,
+        clock: Callable[[], datetime],
+        worker: str,
+        after_purge: Callable[[str], Awaitable[None]] | None = None,
+        check_seconds: float = 60.0,
+    ) -> None:
+        self._args = (uows, retention)
+        self._clock, self._worker, self._after = clock, worker, after_purge
+        self._every = check_seconds
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._loop(), name="daily-purge")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _loop(self) -> None:
+        uows, retention = self._args
+        while True:
+            try:
+                await run_daily_if_due(uows, retention, self._clock(), self._worker, self._after)
+            except Exception as exc:  # the database away: the next check tries again
+                log.warning(
+                    "daily purge failed with %s; trying at the next check", type(exc).__name__
+                )
+            await asyncio.sleep(self._every)

@@ -10,6 +10,7 @@ import signal
 from aiohttp import web
 
 from bot.app.container import Container
+from bot.app.purge import DailyPurge
 from bot.app.tasks import BackgroundTasks
 from bot.app.wiring import Runtime, build_runtime
 from handlers import http
@@ -75,6 +76,13 @@ def build_web_app(
     # who goes first on the one event loop: answers and pages, the ladder, the rest
     tasks.also_busy_when(lambda: runtime.scheduler.firing_urgent)
     runtime.scheduler.hold_back = tasks.people_waiting
+    daily_purge = DailyPurge(
+        container.uow,
+        container.ctx.policy.retention,
+        container.ctx.clock.now,
+        runtime.scheduler.worker_id,
+        runtime.firing.chat.refresh_incident,
+    )
 
     async def on_startup(_app: web.Application) -> None:
         if container.slack is not None:
@@ -83,6 +91,7 @@ def build_web_app(
             await open_http_session(container.slack)
         if start_scheduler:
             await runtime.scheduler.start()
+            daily_purge.start()
         # Everything built so far lives for the whole process: keep it out of the collector's
         # generations so full collections do not pause request handling for tens of ms.
         gc.collect()
@@ -90,6 +99,7 @@ def build_web_app(
 
     async def on_cleanup(_app: web.Application) -> None:
         await runtime.scheduler.stop()
+        await daily_purge.stop()
         await tasks.drain(within=10)
         if container.slack is not None:
             from handlers.slack.app import close_http_session

@@ -105,6 +105,19 @@ def redact_referral(referral: Referral) -> Referral:
     )
 
 
+PURGED_NOTE = (
+    "Purged under the retention policy: contacts, descriptions, notes, lessons and the names "
+    "of the people who acted are no longer held. Reference, dates, council, provider and "
+    "categories remain."
+)
+
+
+def referral_purged(referral: Referral) -> bool:
+    """The stored referral was purged (a purged email address cannot be typed: it is checked
+    as an address at intake)."""
+    return referral.contact_email == PURGED and referral.description == PURGED
+
+
 def purged_on(events: Sequence[TimelineEvent]) -> datetime | None:
     """When the incident's personal data was purged, from its timeline; None if it was not."""
     return next((e.at for e in events if e.kind == PURGE_KIND), None)

@@ -14,6 +14,7 @@ from bot.domain.bindings import ChannelBinding, ChannelStatus, Invite
 from bot.domain.deadlines import Deadline, DeadlineKind, DeadlineState
 from bot.domain.engagement import Engagement
 from bot.domain.incident import Incident
+from bot.domain.purge import PURGED_NOTE, referral_purged
 from bot.domain.states import ALLOWED, State
 from bot.policy.model import Council
 from bot.views.actions import Action, Style
@@ -159,6 +160,7 @@ def build_card(
     report_shares: list[str] | None = None,
 ) -> IncidentCard:
     r = incident.referral
+    purged = referral_purged(r)
     facts = [
         Fact("Council", council.name if council else incident.council_id),
         Fact("Detected", r.detected_at.strftime("%d %b %Y %H:%M UTC")),
@@ -169,6 +171,9 @@ def build_card(
             "Out-of-band contact", f"{r.contact_name}, {r.contact_email}, {r.contact_phone}", True
         ),
     ]
+    if purged:  # nothing left to show but the record's shape
+        facts = [f for f in facts if not f.user_text] + [Fact("Personal data", PURGED_NOTE)]
+        invites = []
     if r.ncsc_reference:
         facts.append(Fact("NCSC reference", r.ncsc_reference, user_text=True))
     if r.bodies_told:

@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.app.figures import load_records
 from bot.app.purge import purge, report, run_daily_if_due
+from bot.domain.bindings import Platform
 from bot.domain.errors import DomainError
 from bot.domain.purge import PURGE_KIND, PURGED
 from bot.domain.states import State
@@ -23,12 +24,17 @@ from bot.reporting.figures import monthly_figures
 from bot.usecases.lessons import SubmitLessons, submit_lessons
 from bot.usecases.notes import AddNote, NoteSource, add_note
 from bot.usecases.phases import ChangePhase, change_phase
+from bot.usecases.presence import presence
 from bot.usecases.report_issue import GenerateReport, prepare_report
 from bot.usecases.status_updates import PostStatusUpdate, post_status_update
+from bot.views.home import open_incidents
+from handlers.slack.render.card import card_blocks, card_fallback
+from handlers.slack.render.home import home_view
 from storage.database import DatabaseTarget, create_engine_for
 from storage.retention import Verdict
 from storage.uow import SqlUnitOfWorkFactory
 from tests.factories import ASSESSOR, COUNCIL_USER, KPMG_RESPONDER, TIMELINE_KEY
+from tests.fakes.slack_rules import check_blocks, check_view
 from tests.integration.test_contact_ladder import rig as rig  # the fixture, re-exported
 from tests.integration.test_lessons import ANSWERS, RECS
 from tests.integration.test_monthly_figures import a_month_of_incidents
@@ -285,3 +291,26 @@ async def test_the_daily_row_purges_once_with_two_workers(
     assert row[0] == 1 and row[1] in {"replica-a", "replica-b"}
     tomorrow = clock.now() + timedelta(days=1)
     assert await run_daily_if_due(uow_factory, RETENTION, tomorrow, "replica-a") == []
+
+
+async def test_the_slack_card_and_app_home_show_a_purged_incident_without_errors(
+    month, uow_factory, ctx, clock
+) -> None:
+    references, _ = month
+    clock.advance(days=2 * 366)
+    [outcome] = await purge(uow_factory, RETENTION, clock.now(), [references[0]])
+    p = await presence(uow_factory(), ctx, outcome.incident_id, Platform.SLACK)
+    card = p.card()
+    blocks = card_blocks(card)
+    assert check_blocks(blocks) == []
+    shown = json.dumps(blocks, ensure_ascii=False) + card_fallback(card)
+    assert "Purged under the retention policy" in shown
+    # the purged facts are not shown as if "[purged]" were what happened; where a name was
+    # (who made contact) the tombstone says it was purged
+    assert "What happened" not in shown and "Out-of-band contact" not in shown
+    assert "by [purged] (phone)" in shown
+    assert [t for t in PERSONAL if t in shown] == []
+    assert "Hackney" in shown and references[0] in shown
+    rows = await open_incidents(uow_factory(), ctx, ASSESSOR)  # closed: not listed, no error
+    assert check_view(home_view(rows)) == []
+    assert references[0] not in json.dumps(home_view(rows))
