@@ -21,7 +21,7 @@ DEFAULT_PERIOD = "2 years"
 DEFAULT_DAILY_AT = "03:00"
 _PERIOD = re.compile(r"^\s*(\d+)\s*(years?|y|months?|weeks?|w|days?|d)\s*$", re.IGNORECASE)
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
-SHORTEST = timedelta(days=183)  # 6 months
+SHORTEST = timedelta(days=180)  # 6 months, as `approx` counts them (26 weeks is 182 days)
 LONGEST = timedelta(days=7 * 366)
 
 
