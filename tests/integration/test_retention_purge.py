@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
@@ -33,7 +36,13 @@ from handlers.slack.render.home import home_view
 from storage.database import DatabaseTarget, create_engine_for
 from storage.retention import Verdict
 from storage.uow import SqlUnitOfWorkFactory
-from tests.factories import ASSESSOR, COUNCIL_USER, KPMG_RESPONDER, TIMELINE_KEY
+from tests.factories import (
+    ASSESSOR,
+    COUNCIL_USER,
+    KPMG_RESPONDER,
+    TIMELINE_KEY,
+    TIMELINE_KEY_TEXT,
+)
 from tests.fakes.slack_rules import check_blocks, check_view
 from tests.integration.test_contact_ladder import rig as rig  # the fixture, re-exported
 from tests.integration.test_lessons import ANSWERS, RECS
@@ -314,3 +323,31 @@ async def test_the_slack_card_and_app_home_show_a_purged_incident_without_errors
     rows = await open_incidents(uow_factory(), ctx, ASSESSOR)  # closed: not listed, no error
     assert check_view(home_view(rows)) == []
     assert references[0] not in json.dumps(home_view(rows))
+
+
+def test_the_command_refuses_what_is_not_due_and_dry_runs(month, database_url, db_target) -> None:
+    """`python -m bot purge` itself, on the real clock: the incidents closed on the fake clock's
+    23 November 2026, so they are kept until 23 November 2028."""
+    references, _ = month
+    stored = dump(db_target)
+    env = {
+        "DATABASE_URL": database_url, "CIR_TIMELINE_KEY": TIMELINE_KEY_TEXT,
+        "PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(__file__).parents[2]),
+    }  # fmt: skip
+
+    def bot(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(  # noqa: S603 (our own command, fixed arguments)
+            [sys.executable, "-m", "bot", "purge", *args],
+            capture_output=True, text=True, check=False, env=env,
+        )  # fmt: skip
+
+    refused = bot(references[0])
+    assert refused.returncode == 1, refused.stderr
+    assert f"{references[0]} closed on 23 November 2026" in refused.stdout
+    assert "until 23 November 2028: not purged" in refused.stdout
+    dry = bot("--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "purged 0 incident(s); 4 closed but not yet due" in dry.stdout
+    unknown = bot("CIR-2026-0999")
+    assert unknown.returncode == 1 and "CIR-2026-0999: no such incident" in unknown.stdout
+    assert dump(db_target) == stored
