@@ -28,7 +28,7 @@ from bot.usecases.lessons import SubmitLessons, submit_lessons
 from bot.usecases.notes import AddNote, NoteSource, add_note
 from bot.usecases.phases import ChangePhase, change_phase
 from bot.usecases.presence import presence
-from bot.usecases.report_issue import GenerateReport, prepare_report
+from bot.usecases.report_issue import GenerateReport, prepare_report, recorded_report
 from bot.usecases.status_updates import PostStatusUpdate, post_status_update
 from bot.views.home import open_incidents
 from handlers.slack.render.card import card_blocks, card_fallback
@@ -264,6 +264,8 @@ async def test_a_purged_incidents_report_cannot_be_generated_again(
     await purge(uow_factory, RETENTION, clock.now(), [references[0]])
     with pytest.raises(DomainError, match="personal data was purged on"):
         await prepare_report(GenerateReport(ASSESSOR, references[0]), uow_factory(), ctx)
+    with pytest.raises(DomainError, match="can no longer be generated or shared"):
+        await recorded_report(ASSESSOR, references[0], uow_factory(), ctx)  # a share's source
     draft = await prepare_report(GenerateReport(ASSESSOR, references[1]), uow_factory(), ctx)
     assert draft.report.header.reference == references[1]  # one not purged: as ever
 
