@@ -114,8 +114,11 @@ async def purge_incident(
         return Outcome(reference, Verdict.ALREADY_PURGED, message)
     events = list(await uow.timeline.for_incident(incident.id))
     closed = closed_at(events)
-    if incident.is_open or closed is None:
+    if incident.is_open:
         message = f"{reference} is {incident.state.label.lower()}: only closed incidents are purged"
+        return Outcome(reference, Verdict.STILL_OPEN, message)
+    if closed is None:  # closed outside the service: nothing says since when
+        message = f"{reference}: its timeline records no closure, so no retention period runs"
         return Outcome(reference, Verdict.STILL_OPEN, message)
     due = retention.due_at(closed)
     if now < due:
