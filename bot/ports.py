@@ -107,6 +107,11 @@ class DeadlineRepository(Protocol):
         """A firing's decision not to send (the incident moved on); False if already settled."""
         ...
 
+    async def replace_payload(self, deadline: Deadline, payload: dict[str, Any]) -> bool:
+        """A pending deadline's payload changed (a retry owes fewer routes); False if it was
+        settled meanwhile."""
+        ...
+
 
 class EngagementRepository(Protocol):
     async def save(self, engagement: Engagement) -> None: ...

@@ -187,6 +187,17 @@ class SqlDeadlineRepository:
         deadline.payload = payload
         return True
 
+    async def replace_payload(self, deadline: Deadline, payload: dict[str, Any]) -> bool:
+        result = await self._session.execute(
+            update(_TABLE)
+            .where(_TABLE.c.id == deadline.id, _TABLE.c.state == _PENDING)
+            .values(payload=payload)
+        )
+        if _rowcount(result) != 1:
+            return False
+        deadline.payload = payload
+        return True
+
     async def record_failed_attempt(
         self, deadline_id: str, worker_id: str, now: datetime, backoff: timedelta
     ) -> None:

@@ -162,6 +162,10 @@ def _escalation(d: Mapping[str, Any], _names: OrgNames) -> str:
     return f"Escalation level {text(d, 'level')} sent to {escalation_routes(d)}"
 
 
+def _retried(d: Mapping[str, Any], _names: OrgNames) -> str:
+    return f"Escalation level {text(d, 'level')} sent again to {escalation_routes(d)}"
+
+
 def _notification(d: Mapping[str, Any], _names: OrgNames) -> str:
     item = text(d, "item")
     sentence = f"{NOTIFICATION_LABELS.get(item, item)}: {words(text(d, 'status'))}"
@@ -233,6 +237,7 @@ _SENTENCES = {
         f"({text(d, 'error').split(' ')[0]})"
     ),
     "EscalationSent": _escalation,
+    "EscalationRetried": _retried,
     "StatusUpdatePosted": lambda d, n: (
         f"Status update. Changed: {text(d, 'what_changed')}. Impact: {text(d, 'impact')}. "
         f"Next steps: {text(d, 'next_steps')}"
