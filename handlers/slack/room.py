@@ -26,7 +26,7 @@ from bot.ports import UnitOfWorkFactory
 from bot.usecases import presence as uc
 from bot.usecases.context import CoreContext
 from bot.views.card import IncidentCard
-from handlers.slack.refusals import Refusals, slack_error
+from handlers.slack.refusals import Refusals, error_code, slack_error
 from handlers.slack.render.budget import fallback
 from handlers.slack.render.card import card_blocks, card_fallback
 
@@ -272,7 +272,7 @@ class SlackRoom:
             )
             return
         await self.refusals.refused(incident_id, what, error)
-        plain = f"{card_fallback(card)} (the full card could not be shown: {error.split(' ')[0]})"
+        plain = f"{card_fallback(card)} (the full card could not be shown: {error_code(error)})"
         await self._safe("chat_update", **where, text=fallback(plain), blocks=[])
 
     async def post(self, incident_id: str, text: str, blocks: list[dict] | None = None) -> bool:

@@ -5,23 +5,35 @@ after contact is recorded, and the timeline shows each route's outcome as it set
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import update
 
 from bot.domain.deadlines import DeadlineKind, DeadlineState
 from bot.usecases.contact import RecordContact, record_contact
 from storage.models import DeadlineRow
 from tests.factories import KPMG_RESPONDER
+from tests.fakes.notify_api import FakeNotifyApi
 from tests.integration.test_contact_ladder import (
     DUTY_MANAGER,
     KPMG_ESCALATION,
+    Rig,
     announced,
     events_of,
-    rig,  # noqa: F401  (the fixture)
+    rig_for,
 )
 
 CHAT_TARGETS = (KPMG_ESCALATION[0], DUTY_MANAGER[0])
+
+
+@pytest.fixture
+async def rig(uow_factory, ctx) -> AsyncIterator[Rig]:
+    async with FakeNotifyApi() as api:
+        made = rig_for(api, uow_factory, ctx)
+        yield made
+        await made.deps.notifier.close()  # type: ignore[attr-defined]
 
 
 async def retries_pending(uows, incident_id: str):
