@@ -112,6 +112,8 @@ def build_slack(
     app.middleware(remember_acting)  # who to tell if Slack refuses what their action posts
     app.error(on_error)
     room = SlackRoom(client, uow, ctx)
+    # work after an acknowledged action that fails is told to the person acting, in their channel
+    tasks.when_failed(room.refusals.tell)
     learnt = LearntTeams(uow, ctx)
     deps = SlackDeps(
         client=client,
