@@ -240,6 +240,22 @@ class SqlDeadlineRepository:
         )
         return [_from_row(r) for r in rows.mappings()]
 
+    async def pending_for_incidents(
+        self, incident_ids: Collection[str]
+    ) -> dict[str, list[Deadline]]:
+        """Every listed incident's pending deadlines in one query (App Home lists them all)."""
+        found: dict[str, list[Deadline]] = {i: [] for i in incident_ids}
+        if not found:
+            return found
+        rows = await self._session.execute(
+            select(_TABLE)
+            .where(_TABLE.c.incident_id.in_(list(found)), _TABLE.c.state == _PENDING)
+            .order_by(_TABLE.c.due_at, _TABLE.c.id)
+        )
+        for row in rows.mappings():
+            found[row["incident_id"]].append(_from_row(row))
+        return found
+
     async def next_due_at(self) -> datetime | None:
         due: datetime | None = await self._session.scalar(
             select(_TABLE.c.due_at)

@@ -20,6 +20,7 @@ from bot.domain.bindings import Platform
 from bot.ports import UnitOfWorkFactory
 from bot.usecases.context import CoreContext
 from bot.usecases.presence import record_message_refused
+from handlers.slack.caches import Recent
 
 log = logging.getLogger(__name__)
 
@@ -72,13 +73,16 @@ class Refusals:
     def __init__(self, client: AsyncWebClient, uow: UnitOfWorkFactory, ctx: CoreContext) -> None:
         self.client, self.uow, self.ctx = client, uow, ctx
         # incident id -> the last refusal recorded, so a card refused at every redraw is one
-        # event until the error changes (bounded by the incidents this process touches)
-        self._last: dict[str, tuple[str, str]] = {}
+        # event until the error changes (the most recent incidents; forgotten at closure)
+        self._last: Recent[tuple[str, str]] = Recent()
+
+    def forget(self, incident_id: str) -> None:
+        self._last.forget(incident_id)
 
     async def refused(self, incident_id: str, what: str, error: str) -> None:
         log.warning("slack refused a message", extra={"event": what, "status": error})
         if self._last.get(incident_id) != (what, error):
-            self._last[incident_id] = (what, error)
+            self._last.put(incident_id, (what, error))
             try:
                 await record_message_refused(
                     self.uow(), self.ctx, incident_id, Platform.SLACK, what, error
