@@ -31,6 +31,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextvars import ContextVar
 from typing import Any
 
+from bot.views.failures import failure_words
 from storage.errors import commits, is_unavailable
 
 log = logging.getLogger(__name__)
@@ -40,22 +41,6 @@ SETTLE = 0.005  # seconds without an answer in progress that count as a pause
 _RIGHT_AFTER: ContextVar[list[Awaitable[Any]] | None] = ContextVar("right_after", default=None)
 # Told what to say to the person whose action failed; runs in the failed task's context.
 FailureHook = Callable[[str], Awaitable[None]]
-UNAVAILABLE = "the CIR service cannot reach its database just now"
-BROKEN = "something went wrong in the CIR service (it is in the service's log)"
-
-
-def failure_words(error: BaseException, stored: bool) -> str:
-    """What a person is told when work after their acknowledged action failed."""
-    cause = UNAVAILABLE if is_unavailable(error) else BROKEN
-    if stored:
-        return (
-            f"Part of what you just did was saved, but the CIR bot could not finish it: {cause}. "
-            "Check the incident's timeline before trying again."
-        )
-    return (
-        f"What you just did could not be saved: {cause}. Nothing of it was recorded; "
-        "please try again in a few minutes."
-    )
 
 
 class BackgroundTasks:
@@ -97,7 +82,7 @@ class BackgroundTasks:
         try:
             return await work
         except Exception as exc:
-            words = failure_words(exc, stored=commits.get() > 0)
+            words = failure_words(unavailable=is_unavailable(exc), stored=commits.get() > 0)
             for hook in self._failure_hooks:
                 try:
                     await hook(words)

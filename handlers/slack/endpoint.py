@@ -28,6 +28,7 @@ from handlers.slack.parse import MalformedPayload
 from handlers.slack.replay import DeliveryLog, delivery_key
 from handlers.slack.shape import check_shape
 from handlers.slack.verify import Rejected, SignedRequest, SlackSignature, verify_request
+from storage.errors import commits
 
 log = logging.getLogger(__name__)
 PATH = "/slack/events"
@@ -92,6 +93,7 @@ def mount(
         except MalformedPayload as exc:
             return malformed(signed.payload.get("type") or signed.payload.get("command"), str(exc))
         key, expires = delivery_key(signed)
+        commits.set(0)  # this request's stores, for telling truthfully what a failure kept
         async with tasks.answering():
             if not await _claim(deliveries, key, expires, datetime.fromtimestamp(now(), UTC)):
                 log.info("duplicate Slack delivery ignored")

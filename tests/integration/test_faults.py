@@ -5,6 +5,7 @@ received and on the timeline, never on how long anything took."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 
 import pytest
@@ -14,7 +15,7 @@ from bot.domain.deadlines import DeadlineKind
 from tests.fakes import slack_requests as sr
 from tests.fakes.notify_api import FakeNotifyApi
 from tests.integration.pg_control import pg_dir, start_postgres, stop_postgres
-from tests.integration.slack_harness import SlackEnv
+from tests.integration.slack_harness import SlackEnv, referral_submission
 from tests.integration.test_slack_activation import (
     DUTY_MANAGER_PHONE,
     KPMG_ESCALATION_PHONE,
@@ -108,6 +109,12 @@ async def test_database_stopped_and_restarted_across_the_deadline(slack_env, not
         [told] = [t for t in ephemeral_to(env, "U0ASSESSOR1") if "could not be saved" in t]
         assert "cannot reach its database" in told and "Nothing of it was recorded" in told
 
+        # a form submitted meanwhile: a view is pushed on top of it, so what was typed stays
+        status, answer = await env.send(referral_submission())
+        pushed = json.loads(answer)
+        assert status == 200 and pushed["response_action"] == "push"
+        assert "could not be saved" in json.dumps(pushed["view"])
+
         env.clock.advance(minutes=6)  # past the deadline while the database is down
         assert not await sweep(env)
     finally:
@@ -121,6 +128,7 @@ async def test_database_stopped_and_restarted_across_the_deadline(slack_env, not
         assert len(level_1(env, where)) == 1, where
     assert len(await events(env, incident_id, "EscalationSent")) == 1
     assert await events(env, incident_id, "NoteAdded") == []
+    assert len(await env.incidents()) == 1  # the referral sent in the outage was not stored
     for phone in (KPMG_ESCALATION_PHONE, DUTY_MANAGER_PHONE):
         assert sms_to(notify_api, phone) == 1
     assert len([t for t in env.texts("C0KPMGPAGING") if "Escalation" in t]) == 0
