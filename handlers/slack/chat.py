@@ -45,7 +45,7 @@ class SlackChat:
 
     async def to_person(self, user: str, message: OutboundMessage) -> ChatDelivery:
         if not user:
-            return ChatDelivery(False, "slack:dm", "no Slack user configured")
+            return ChatDelivery(False, "slack:dm", "no Slack user configured", final=True)
         return await self._post(user, message, f"slack:dm:{user}")
 
     async def invite_provider(self, incident_id: str, provider_id: str) -> ChatDelivery:

@@ -11,8 +11,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
+from bot.app.wiring import NoChat
 from bot.domain.deadlines import DeadlineKind, DeadlineState
 from bot.usecases.contact import RecordContact, record_contact
+from bot.usecases.firing import FiringDeps
 from storage.models import DeadlineRow
 from tests.factories import KPMG_RESPONDER
 from tests.fakes.notify_api import FakeNotifyApi
@@ -180,3 +182,16 @@ async def test_texts_notify_refused_are_retried_alone(uow_factory, ctx, clock, r
         assert len(rig.sms_to(phone)) == 1
     assert len(rig.emails_to(DUTY_MANAGER[2])) == 1
     assert await retries_pending(uow_factory, incident_id) == []
+
+
+async def test_without_a_chat_platform_nothing_is_retried_for_chat(uow_factory, ctx, clock, rig):
+    """No chat platform configured: no retry can help, so the chat routes are recorded as
+    failed and never retried; texts and emails go out as usual."""
+    result = await announced(uow_factory, ctx, rig)
+    rig.deps = FiringDeps(ctx, NoChat(), rig.deps.notifier)
+    clock.advance(minutes=30)
+    await rig.fire_due()
+    [level1] = await events_of(uow_factory, result.incident.id, "EscalationSent")
+    chat = [r for r in level1["routes"] if r["route"].startswith("chat:")]
+    assert chat and not any(r["ok"] for r in chat)
+    assert await retries_pending(uow_factory, result.incident.id) == []

@@ -89,7 +89,7 @@ class Sender:
     def chat(self, kind: RecipientKind, recipient: str, key: str, call: _ChatCall) -> Send:
         async def go() -> Outcome:
             delivery = await attempt_chat(call(), key)
-            return {**outcome(kind.value, recipient, delivery), KEY: key}
+            return {**outcome(kind.value, recipient, delivery), KEY: "" if delivery.final else key}
 
         return Send(key, go)
 
