@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy.exc import DBAPIError
 
 from bot.domain.deadlines import DeadlineKind
+from handlers.notify.client import NotifyNotifier
 from tests.fakes import slack_requests as sr
 from tests.fakes.notify_api import FakeNotifyApi
 from tests.integration.pg_control import pg_dir, start_postgres, stop_postgres
@@ -132,3 +133,21 @@ async def test_database_stopped_and_restarted_across_the_deadline(slack_env, not
     for phone in (KPMG_ESCALATION_PHONE, DUTY_MANAGER_PHONE):
         assert sms_to(notify_api, phone) == 1
     assert len([t for t in env.texts("C0KPMGPAGING") if "Escalation" in t]) == 0
+
+
+async def test_notify_answering_503_without_json_is_recorded_as_its_status(notify_api) -> None:
+    """Notify's client is checked the same way: a proxy's plain-text 503 is named by its
+    status, never by a parsing error of ours."""
+    notifier = NotifyNotifier(
+        notify_api.api_key,
+        notify_api.base_url,
+        notify_api.email_template_id,
+        notify_api.sms_template_id,
+    ).single_attempt()
+    notify_api.fail_next("sms", status=503)
+    try:
+        delivery = await notifier.send_sms("07700 900100", "Escalation", reference="CIR-1")
+    finally:
+        await notifier.close()
+    assert not delivery.ok
+    assert delivery.error == "503 (Notify answered without an error message)"
