@@ -30,6 +30,8 @@ class ChatDelivery:
     ok: bool
     route: str  # e.g. "slack:C0KPMGPAGING", "slack:dm:U0DUTYMGR"
     error: str = ""
+    # no retry can help (no chat platform, nobody configured): recorded, never retried
+    final: bool = False
 
 
 class ChatPort(Protocol):

@@ -103,8 +103,17 @@ class DeadlineRepository(Protocol):
 
     async def pending_for(self, incident_id: str) -> list[Deadline]: ...
 
+    async def pending_for_incidents(
+        self, incident_ids: Collection[str]
+    ) -> dict[str, list[Deadline]]: ...
+
     async def mark_cancelled(self, deadline: Deadline, now: datetime) -> bool:
         """A firing's decision not to send (the incident moved on); False if already settled."""
+        ...
+
+    async def replace_payload(self, deadline: Deadline, payload: dict[str, Any]) -> bool:
+        """A pending deadline's payload changed (a retry owes fewer routes); False if it was
+        settled meanwhile."""
         ...
 
 

@@ -22,7 +22,7 @@ class NoChat:
     says an escalation could not be posted rather than pretending it was."""
 
     async def _none(self, route: str) -> ChatDelivery:
-        return ChatDelivery(False, route, "no chat platform is configured")
+        return ChatDelivery(False, route, "no chat platform is configured", final=True)
 
     async def to_incident(self, incident_id: str, message: OutboundMessage) -> ChatDelivery:
         return await self._none("chat:incident")

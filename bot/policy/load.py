@@ -17,6 +17,7 @@ from bot.policy.model import (
     Mhclg,
     Policy,
     Provider,
+    RecipientKind,
     RotaPeriod,
 )
 from bot.policy.questionnaire import load_questionnaire
@@ -31,7 +32,7 @@ DEFAULT_GUIDANCE = (
     "MHCLG has assessed this incident as below the threshold for CIR support for now. "
     "Keep MHCLG informed of any change; the incident will be reviewed."
 )
-NOTIFY_TARGETS = {"provider_channel", "provider_escalation", "duty_manager", "incident_channel"}
+NOTIFY_TARGETS = {kind.value for kind in RecipientKind}
 
 
 def _node(directory: Path, name: str) -> Node:
@@ -176,8 +177,8 @@ def _ladder(directory: Path, contact_deadline: str | None) -> Ladder:
         if kind not in {"reminder", "escalation"}:
             raise item.child("kind").fail(f"unknown kind {kind!r}", "use reminder or escalation")
         raw_offset = item.child("after_notification").duration()
-        notify = tuple(item.child("notify").strs())
-        for i, target in enumerate(notify):
+        targets = tuple(item.child("notify").strs())
+        for i, target in enumerate(targets):
             if target not in NOTIFY_TARGETS:
                 raise (
                     item.child("notify")
@@ -187,6 +188,7 @@ def _ladder(directory: Path, contact_deadline: str | None) -> Ladder:
                         f"use any of {', '.join(sorted(NOTIFY_TARGETS))}",
                     )
                 )
+        notify = tuple(RecipientKind(target) for target in targets)
         steps.append(
             LadderStep(
                 offset=raw_offset * scale,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from bot.policy.followups import Followups
 from bot.policy.questionnaire import Questionnaire
@@ -84,6 +85,17 @@ class Mhclg:
         return max(current, key=lambda s: s.start).manager if current else None
 
 
+class RecipientKind(StrEnum):
+    """Who a step of the contact ladder notifies (`notify:` in config/escalation.yml). The
+    loader accepts exactly these; the firing has one way of reaching each
+    (`bot.usecases.firing.contact.REACH`), and a test checks none is missing."""
+
+    PROVIDER_CHANNEL = "provider_channel"  # each assigned provider's paging channel
+    PROVIDER_ESCALATION = "provider_escalation"  # each provider's escalation contacts
+    DUTY_MANAGER = "duty_manager"  # MHCLG's duty manager on the rota at that moment
+    INCIDENT_CHANNEL = "incident_channel"  # the incident's own channel
+
+
 @dataclass(frozen=True)
 class LadderStep:
     """A step relative to when the provider was notified (scaled with the contact deadline)."""
@@ -91,7 +103,7 @@ class LadderStep:
     offset: timedelta
     kind: str  # "reminder" | "escalation"
     level: int
-    notify: tuple[str, ...]
+    notify: tuple[RecipientKind, ...]
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from bot.usecases.authz import Act, Who, authorised
 from bot.usecases.context import CoreContext
 from bot.usecases.firing import FiringDeps
 from bot.usecases.firing.announce import announcements
-from bot.usecases.firing.contact import attempt_chat
+from bot.usecases.firing.outcomes import attempt_chat
 from bot.views.page import LONDON
 
 ASSESSORS_ONLY = "Only MHCLG's configured CIR assessors can activate an incident."

@@ -31,6 +31,7 @@ DEADLINE_LABELS = {
     DeadlineKind.PROVIDER_PAGE: "Provider page (sending)",
     DeadlineKind.ACTIVATION_EMAIL: "Activation email to the council (sending)",
     DeadlineKind.REPORT_DELIVERY_CHECK: "Report delivery check (GOV.UK Notify)",
+    DeadlineKind.ESCALATION_RETRY: "Escalation retry (routes not yet reached)",
 }
 
 
@@ -42,6 +43,7 @@ SENT_AT_ONCE = frozenset(
         DeadlineKind.PROVIDER_PAGE,
         DeadlineKind.ACTIVATION_EMAIL,
         DeadlineKind.REPORT_DELIVERY_CHECK,
+        DeadlineKind.ESCALATION_RETRY,
     }
 )
 

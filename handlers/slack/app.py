@@ -42,6 +42,7 @@ from handlers.slack.listeners import (
 from handlers.slack.listeners.subcommands import Subcommand
 from handlers.slack.refusals import remember_acting
 from handlers.slack.room import SlackRoom
+from handlers.slack.webclient import SlackWebClient
 
 log = logging.getLogger(__name__)
 # Listener modules by kind; each has register(app, deps) and may offer SUBCOMMANDS for /cir.
@@ -78,7 +79,7 @@ def web_client(
         AsyncServerErrorRetryHandler(max_retry_count=3),
         AsyncConnectionErrorRetryHandler(max_retry_count=2),
     ]
-    return AsyncWebClient(
+    return SlackWebClient(
         logger=WEB_API_LOG,
         token=token,
         base_url=base,
@@ -111,6 +112,8 @@ def build_slack(
     app.middleware(remember_acting)  # who to tell if Slack refuses what their action posts
     app.error(on_error)
     room = SlackRoom(client, uow, ctx)
+    # work after an acknowledged action that fails is told to the person acting, in their channel
+    tasks.when_failed(room.refusals.tell)
     learnt = LearntTeams(uow, ctx)
     deps = SlackDeps(
         client=client,

@@ -24,7 +24,7 @@ from bot.domain.deadlines import Deadline, DeadlineKind
 from bot.domain.incident import Incident
 from bot.domain.states import ACTIVE_RESPONSE_STATES, State
 from bot.ports import UnitOfWork
-from bot.usecases.firing.contact import (
+from bot.usecases.firing.outcomes import (
     Outcome,
     attempt_chat,
     attempt_notify,

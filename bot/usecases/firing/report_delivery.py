@@ -20,7 +20,7 @@ from bot.domain.incident import Incident
 from bot.domain.report_shares import CHECKED, DELIVERY_CHECKS, recipient_name
 from bot.notify_port import DeliveryState, DeliveryStatus
 from bot.ports import UnitOfWork
-from bot.usecases.firing.contact import attempt_chat
+from bot.usecases.firing.outcomes import attempt_chat
 
 if TYPE_CHECKING:
     from bot.usecases.firing import FireFn, FiringDeps

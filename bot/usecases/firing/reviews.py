@@ -23,14 +23,14 @@ from bot.domain.deadlines import Deadline, DeadlineKind
 from bot.domain.incident import Incident
 from bot.domain.states import State
 from bot.ports import UnitOfWork
-from bot.usecases.firing.contact import (
+from bot.usecases.firing.contact import repeat_deadline
+from bot.usecases.firing.outcomes import (
     Outcome,
     attempt_chat,
     failed,
     gave_up,
     locked_in,
     outcome,
-    repeat_deadline,
 )
 from bot.views.page import info_reminder, review_reminder
 
