@@ -33,7 +33,7 @@ from bot.usecases.activation import (
     choose_providers,
     invite_providers,
 )
-from bot.usecases.authz import NOT_YOURS, is_assessor
+from bot.usecases.authz import NOT_YOURS, Who, may_open
 from bot.usecases.contact import (
     NOT_ASSIGNED,
     AcknowledgePage,
@@ -45,7 +45,6 @@ from bot.usecases.contact import (
 )
 from bot.usecases.loading import load_incident
 from bot.usecases.mou import OverrideMou, RecordMou, override_mou, record_mou
-from bot.usecases.participants import can_view
 from bot.usecases.threshold import ASSESSORS_ONLY
 from bot.views.actions import Action, Form
 from handlers.acting import Asker, acting
@@ -99,10 +98,9 @@ async def open_form(
     (activate, override the MoU) are for assessors, and show the incident's state, so anyone
     else gets the refusal now rather than a form."""
     usage = f"/cir {'activate' if modal is _activate_modal else 'override-mou'} CIR-2026-0001"
-    incident = await _load(deps, await incident_key(deps, target, asker.channel, usage))
-    if not is_assessor(actor, deps.ctx):
-        inside = can_view(actor, incident, deps.ctx)
-        raise NotAuthorised(ASSESSORS_ONLY if inside else NOT_YOURS)
+    key = await incident_key(deps, target, asker.channel, usage)
+    async with deps.uow() as uow:
+        incident = await may_open(uow, deps.ctx, actor, key, Who.ASSESSOR, ASSESSORS_ONLY)
     await deps.client.views_open(trigger_id=trigger_id, view=modal(deps, incident))
 
 
@@ -114,10 +112,8 @@ async def open_contact_form(
     refused; the use case still decides when the form is submitted. Someone outside the
     incident hears only that it was not found or is not theirs."""
     async with deps.uow() as uow:
-        incident = await uow.incidents.get(incident_id)
-        engagements = await uow.engagements.for_incident(incident_id) if incident else []
-    if incident is None or not can_view(actor, incident, deps.ctx):
-        raise NotAuthorised(NOT_YOURS)
+        incident = await may_open(uow, deps.ctx, actor, incident_id, Who.VIEWER, NOT_YOURS)
+        engagements = await uow.engagements.for_incident(incident.id)
     if not is_assigned_provider(actor, incident, deps.ctx):
         raise NotAuthorised(NOT_ASSIGNED)
     if incident.state is not State.ACTIVATED:

@@ -18,14 +18,13 @@ from slack_sdk.errors import SlackApiError
 
 from bot.domain.actors import Actor
 from bot.domain.bindings import MessagePurpose, Platform
-from bot.domain.errors import DomainError, NotAuthorised
+from bot.domain.errors import DomainError
 from bot.domain.incident import Incident
 from bot.domain.states import ALLOWED, State
 from bot.usecases import checklist as checklist_uc
 from bot.usecases import phases, status_updates
-from bot.usecases.authz import Who, allowed
-from bot.usecases.loading import NOT_YOURS, load_incident
-from bot.usecases.participants import can_view, organisation_name, organisations
+from bot.usecases.authz import Who, may_open
+from bot.usecases.participants import organisation_name, organisations
 from bot.views.actions import Action, Form
 from handlers.acting import Asker, acting, answered
 from handlers.slack.askers import of_action, of_command
@@ -64,10 +63,7 @@ async def open_form(
     hears only "not found, or not yours", so a council never sees another council's incident by
     guessing its reference. The use case still decides when the form is submitted."""
     async with deps.uow() as uow:
-        incident = await load_incident(uow, key)
-    who_may, refusal = rule
-    if not allowed(actor, incident, who_may, deps.ctx):
-        raise NotAuthorised(refusal if can_view(actor, incident, deps.ctx) else NOT_YOURS)
+        incident = await may_open(uow, deps.ctx, actor, key, *rule)
     meta = {"incident_id": incident.id, "channel": asker.channel, "nonce": uuid.uuid4().hex}
     view = await build(actor, incident, meta)
     if view is not None:
