@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.app.settings import Settings
 from bot.app.timeline_key import timeline_key
 from bot.domain.clock import Clock, SystemClock
-from bot.notify_port import Notifier
 from bot.policy.load import load_policy
+from bot.ports.notify import Notifier
 from bot.usecases.context import CoreContext
 from handlers.notify import build_notifier
 from storage import migrate

@@ -18,10 +18,10 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.ports import UnitOfWorkFactory
+from bot.ports.wake import Wake
 from bot.usecases.context import CoreContext
 from bot.usecases.firing import FiringDeps
 from bot.usecases.org_bindings import LearntTeams
-from bot.wake_port import Wake
 from handlers.slack.chat import SlackChat
 from handlers.slack.context import SlackDeps
 from handlers.slack.endpoint import PATH as PATH

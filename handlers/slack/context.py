@@ -10,10 +10,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.actors import Actor
 from bot.ports import UnitOfWorkFactory
+from bot.ports.wake import Wake
 from bot.usecases.context import CoreContext
 from bot.usecases.firing import FiringDeps
 from bot.usecases.org_bindings import LearntTeams
-from bot.wake_port import Wake
 from handlers.acting import Asker
 from handlers.slack.chat import SlackChat
 from handlers.slack.identity import Identity

@@ -26,14 +26,14 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot.chat_port import ChatDelivery, OutboundMessage
 from bot.domain.actors import SYSTEM
 from bot.domain.deadlines import Deadline, DeadlineKind
 from bot.domain.incident import Incident
 from bot.domain.states import State
-from bot.notify_port import Delivery, Route
 from bot.policy.model import Contact, Provider
 from bot.ports import UnitOfWork
+from bot.ports.chat import ChatDelivery, OutboundMessage
+from bot.ports.notify import Delivery, Route
 from bot.views.page import (
     escalation_email,
     escalation_message,

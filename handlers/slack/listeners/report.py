@@ -22,7 +22,7 @@ from bot.domain.bindings import ChannelStatus, Platform
 from bot.domain.errors import DomainError
 from bot.domain.incident import Incident
 from bot.domain.report_shares import Recipient, ReportFormat
-from bot.notify_port import FILE_LIMIT_BYTES
+from bot.ports.notify import FILE_LIMIT_BYTES
 from bot.reporting.markdown import render_markdown
 from bot.usecases.report_issue import (
     GenerateReport,
