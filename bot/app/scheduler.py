@@ -80,7 +80,7 @@ class DeadlineScheduler:
         self._recheck = False  # a wake-up was asked for while a pass was running
         self._scheduler = AsyncIOScheduler(timezone=UTC, job_defaults=dict(_JOB_OPTIONS))
         self._urgent_firing = 0
-        self.hold_back: Callable[[], bool] = lambda: False  # see bot.app.tasks
+        self.hold_back: Callable[[], bool] = lambda: False  # see handlers.tasks
         # Told of each deadline fired, after its commit: so a card shows what a firing recorded
         # (see bot.app.wiring). Its failure is logged and changes nothing.
         self.after_commit: Callable[[Deadline], Awaitable[None]] | None = None

@@ -37,7 +37,7 @@ from notifications_python_client import __version__ as CLIENT_VERSION
 from notifications_python_client import prepare_upload
 from notifications_python_client.authentication import create_jwt_token
 
-from bot.notify_port import (
+from bot.ports.notify import (
     NOTIFY_STATUSES,
     Attachment,
     Delivery,

@@ -7,9 +7,9 @@ import uuid
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.chat_port import ChatDelivery, OutboundMessage
 from bot.domain.bindings import Invite, InviteStatus, Platform
 from bot.ports import UnitOfWorkFactory
+from bot.ports.chat import ChatDelivery, OutboundMessage
 from bot.usecases import presence as uc
 from bot.usecases.context import CoreContext
 from handlers.slack.refusals import slack_error, unreachable

@@ -21,13 +21,13 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
 
-from bot.app.logging import request_id
-from bot.app.tasks import BackgroundTasks
+from handlers.log_context import request_id
 from handlers.slack.errors import describe, is_malformed
 from handlers.slack.parse import MalformedPayload
 from handlers.slack.replay import DeliveryLog, delivery_key
 from handlers.slack.shape import check_shape
 from handlers.slack.verify import Rejected, SignedRequest, SlackSignature, verify_request
+from handlers.tasks import BackgroundTasks
 from storage.errors import commits
 
 log = logging.getLogger(__name__)

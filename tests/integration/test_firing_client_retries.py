@@ -2,7 +2,7 @@
 lock while it sends, so a 429's Retry-After slept inside the client would hold "contact made"
 too. Its retries come from the deadline's backoff instead. Everything else retries in-client."""
 
-from bot.chat_port import OutboundMessage
+from bot.ports.chat import OutboundMessage
 
 
 async def test_the_firing_client_reports_a_rate_limit_at_once(slack_env) -> None:

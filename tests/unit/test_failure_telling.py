@@ -8,8 +8,8 @@ from contextvars import ContextVar
 
 from sqlalchemy.exc import OperationalError
 
-from bot.app.tasks import BackgroundTasks
 from handlers.slack.caches import KeyedLocks, Recent
+from handlers.tasks import BackgroundTasks
 from storage.errors import commits, is_unavailable
 
 acting: ContextVar[str] = ContextVar("acting", default="nobody")

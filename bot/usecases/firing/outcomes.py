@@ -11,12 +11,12 @@ import logging
 from collections.abc import Awaitable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from bot.chat_port import ChatDelivery
 from bot.domain.deadlines import Deadline
 from bot.domain.incident import Incident
 from bot.domain.states import State
-from bot.notify_port import Delivery, Route
 from bot.ports import UnitOfWork
+from bot.ports.chat import ChatDelivery
+from bot.ports.notify import Delivery, Route
 
 if TYPE_CHECKING:
     from bot.usecases.firing import FiringDeps

@@ -15,10 +15,10 @@ from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.chat_port import ChatDelivery, OutboundMessage
 from bot.domain.incident import Incident
-from bot.notify_port import Delivery, Route
 from bot.policy.model import Contact, Provider, RecipientKind
+from bot.ports.chat import ChatDelivery, OutboundMessage
+from bot.ports.notify import Delivery, Route
 from bot.usecases.firing.outcomes import (
     Outcome,
     attempt_chat,

@@ -1,4 +1,4 @@
-"""What the core needs from the outside world, as protocols the edges implement.
+"""The unit of work and its repositories: what the core needs from storage.
 
 Use cases take a UnitOfWork so they run the same against the real database and against fakes.
 """
