@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from bot.policy.model import Contact, Policy
 from sandbox.slack.workspace import BOT_USER, Channel, Person, Workspace
@@ -92,7 +93,9 @@ def build_workspace(policy: Policy) -> tuple[Workspace, list[Role]]:
         Channel("C0MHCLGGEN", "mhclg-general", False, team, members=[*cir_team, "U0MHCLGSTAFF"])
     )
 
-    for provider in policy.providers.values():
+    on_duty = [p.id for p in policy.providers_on_duty(datetime.now(UTC))]
+    providers = sorted(policy.providers.values(), key=lambda p: p.id not in on_duty)
+    for provider in providers:
         provider_team = provider.slack_team_ids[0] if provider.slack_team_ids else ""
         provider_team = provider_team or f"T0{_slug(provider.id, 9)}"
         ws.add_team(provider_team, provider.name)

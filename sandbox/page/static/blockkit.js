@@ -56,7 +56,8 @@ const BlockKit = (() => {
       return el("span", { class: "mention", text: "@" + (label || name || target.slice(1)) });
     }
     if (target.startsWith("#")) {
-      return el("span", { class: "mention", text: "#" + (label || target.slice(1)) });
+      const known = ctx.names && ctx.names[target.slice(1)];
+      return el("span", { class: "mention", text: known ? "#" + known : label ? "#" + label : "private channel" });
     }
     if (target.startsWith("!date^")) {
       const [, seconds, format] = target.split("^");
@@ -183,11 +184,12 @@ const BlockKit = (() => {
     if (!multiple) select.append(el("option", { value: "", text: plainText(element.placeholder) || "Select an item" }));
     const options = optionsOf(element);
     const initial = multiple ? (element.initial_options || []).map((o) => o.value) : [element.initial_option && element.initial_option.value];
-    options.forEach((option, i) => {
-      select.append(el("option", { value: String(i), text: optionText(option), selected: initial.includes(option.value) || undefined }));
-    });
+    const byValue = new Map(options.map((option) => [option.value, option]));
+    for (const option of options) {
+      select.append(el("option", { value: option.value, text: optionText(option), selected: initial.includes(option.value) || undefined }));
+    }
     const read = () => {
-      const chosen = Array.from(select.selectedOptions).filter((o) => o.value !== "").map((o) => options[Number(o.value)]);
+      const chosen = Array.from(select.selectedOptions).filter((o) => byValue.has(o.value)).map((o) => byValue.get(o.value));
       return multiple ? { selected_options: chosen } : { selected_option: chosen[0] || null };
     };
     keep(ctx, blockId, element, read());
@@ -252,7 +254,7 @@ const BlockKit = (() => {
     const options = element.options || [];
     const initial = kind === "radio" ? [element.initial_option && element.initial_option.value] : (element.initial_options || []).map((o) => o.value);
     const inputs = options.map((option) => {
-      const input = el("input", { type: kind === "radio" ? "radio" : "checkbox", name, checked: initial.includes(option.value) || undefined });
+      const input = el("input", { type: kind === "radio" ? "radio" : "checkbox", name, value: option.value, checked: initial.includes(option.value) || undefined });
       box.append(el("label", {}, input, " ", textObject(option.text, ctx), option.description ? el("small", { text: plainText(option.description) }) : null));
       return input;
     });
@@ -306,7 +308,7 @@ const BlockKit = (() => {
   }
 
   function image(element) {
-    return el("span", { class: "image", role: "img", "aria-label": element.alt_text || "", text: "🖼 " + (element.alt_text || "image") });
+    return el("span", { class: "image", role: "img", "aria-label": element.alt_text || "", text: "[image: " + (element.alt_text || "no description") + "]" });
   }
 
   function element(element, blockId, ctx, dispatches) {

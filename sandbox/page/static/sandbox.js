@@ -88,14 +88,16 @@
     $("shortcuts").replaceChildren(
       ...found.shortcuts
         .filter((s) => s.type === "global")
-        .map((s) => el("button", { type: "button", class: "btn", "data-shortcut": s.callback_id, text: "⚡ " + s.name, onclick: () => post("shortcut", { callback_id: s.callback_id }) })),
+        .map((s) => el("button", { type: "button", class: "btn", "data-shortcut": s.callback_id, text: s.name, onclick: () => post("shortcut", { callback_id: s.callback_id }) })),
     );
   }
 
   // --- rendering -------------------------------------------------------------------------------
 
   function names() {
-    return Object.fromEntries(page.people.map((p) => [p.id, p.name]));
+    const found = Object.fromEntries(page.people.map((p) => [p.id, p.name]));
+    for (const c of (page.screen && page.screen.channels) || []) found[c.id] = c.name;
+    return found;
   }
 
   function render(screen) {
@@ -121,14 +123,15 @@
   function renderChannels(screen) {
     $("channels").replaceChildren(
       ...screen.channels.map((c) => {
-        const mark = c.im ? "✉ " : c.private ? "🔒 " : "# ";
+        const mark = el("span", { class: c.im ? "icon dm" : c.private ? "icon lock" : "icon hash", title: c.im ? "direct messages" : c.private ? "private" : "public" });
         return el(
           "li",
           {},
           el(
             "button",
             { type: "button", class: c.id === page.channel ? "active" : "", "data-channel": c.name, onclick: () => choose(c.id) },
-            mark + c.name + (c.shared ? " ⇄" : ""),
+            mark,
+            c.name + (c.shared ? " ⇄" : ""),
             el("span", { class: "count", text: String(c.count) }),
           ),
         );
@@ -167,7 +170,7 @@
       m.bot ? el("span", { class: "tag", text: "APP" }) : null,
       el("span", { class: "when", text: when(m.ts) }),
       m.edited ? el("span", { class: "tag", text: "edited" }) : null,
-      m.pinned ? el("span", { class: "tag", text: "📌 pinned" }) : null,
+      m.pinned ? el("span", { class: "tag", text: "pinned" }) : null,
       m.ephemeral ? el("span", { class: "tag", text: "Only visible to you" }) : null,
     );
     const body = m.blocks && m.blocks.length ? blocks(m.blocks, ctx) : BlockKit.mrkdwn(m.text, ctx);
@@ -175,7 +178,7 @@
       ? el(
           "div",
           { class: "files" },
-          m.files.map((f) => el("a", { href: "/sandbox/files/" + encodeURIComponent(f.id) + "?as=" + encodeURIComponent(page.me), target: "_blank", rel: "noopener", "data-file": f.name, text: "📄 " + (f.title || f.name) + " (" + Math.ceil(f.size / 1024) + " KB)" })),
+          m.files.map((f) => el("a", { href: "/sandbox/files/" + encodeURIComponent(f.id) + "?as=" + encodeURIComponent(page.me), target: "_blank", rel: "noopener", "data-file": f.name, text: "File: " + (f.title || f.name) + " (" + Math.ceil(f.size / 1024) + " KB)" })),
         )
       : null;
     const more = el("details", { class: "overflow more" }, el("summary", { "aria-label": "More actions", text: "⋮" }));
@@ -198,7 +201,7 @@
     }
     const shared = channel.shared_with.length ? " · shared with " + channel.shared_with.join(", ") : "";
     $("channel-head").replaceChildren(
-      el("h1", { text: (channel.im ? "" : channel.private ? "🔒 " : "# ") + channel.name }),
+      el("h1", {}, el("span", { class: channel.im ? "icon dm" : channel.private ? "icon lock" : "icon hash" }), channel.name),
       el("div", { class: "topic", text: (channel.topic || channel.purpose || "") + shared }),
       el("div", { class: "topic", text: channel.members.length + " members: " + channel.members.join(", ") }),
     );
@@ -329,7 +332,7 @@
             el(
               "li",
               { "data-route": s.route },
-              el("div", {}, el("b", { text: s.route === "email" ? "✉ Email" : "📱 Text message" }), " to ", el("b", { text: s.to }), el("span", { class: "when", text: s.at })),
+              el("div", {}, el("b", { text: s.route === "email" ? "Email" : "Text message" }), " to ", el("b", { text: s.to }), el("span", { class: "when", text: s.at })),
               s.subject ? el("div", {}, "Subject: ", el("b", { text: s.subject })) : null,
               el("div", { class: "body", text: s.body }),
             ),
