@@ -8,7 +8,7 @@
   const { el, blocks, plainText } = BlockKit;
   const token = document.querySelector('meta[name="sandbox-token"]').content;
   const $ = (id) => document.getElementById(id);
-  const page = { me: "", channel: "", tab: "channels", version: -1, screen: null, people: [], shortcuts: [], thread: "", modalKey: "", modalState: {}, polling: null };
+  const page = { me: "", channel: "", tab: "channels", version: -1, screen: null, people: [], shortcuts: [], thread: "", drawn: new Map(), modalKey: "", modalState: {}, polling: null };
 
   // --- talking to the server -------------------------------------------------------------------
 
@@ -207,14 +207,28 @@
     );
     const top = channel.messages.filter((m) => !m.thread_ts || m.thread_ts === m.ts);
     const replies = channel.messages.filter((m) => m.thread_ts && m.thread_ts !== m.ts);
+    // A message is drawn again only when it changed, so an open menu, a half-made choice or
+    // a focused field survives other people's messages arriving.
+    const drawn = new Map();
     const items = top.map((m) => {
-      const item = renderMessage(channel, m);
       const mine = replies.filter((r) => r.thread_ts === m.ts);
+      const key = channel.id + JSON.stringify([m, mine]);
+      const kept = page.drawn.get(key);
+      if (kept) {
+        drawn.set(key, kept);
+        return kept;
+      }
+      const item = renderMessage(channel, m);
       if (mine.length) item.append(el("ol", { class: "replies messages" }, mine.map((r) => renderMessage(channel, r))));
+      drawn.set(key, item);
       return item;
     });
-    list.replaceChildren(...(items.length ? items : [el("li", { class: "empty", text: "No messages yet." })]));
-    if (atBottom) list.scrollTop = list.scrollHeight;
+    page.drawn = drawn;
+    const shown = items.length ? items : [el("li", { class: "empty", text: "No messages yet." })];
+    const same = shown.length === list.children.length && shown.every((node, i) => list.children[i] === node);
+    if (!same) list.replaceChildren(...shown);
+    if (atBottom || list.dataset.channel !== channel.id) list.scrollTop = list.scrollHeight;
+    list.dataset.channel = channel.id;
   }
 
   function noteThread() {
