@@ -51,6 +51,8 @@ class Sandbox:
 
 def app_manifest(path: Path = MANIFEST) -> tuple[tuple[str, ...], list[dict[str, str]]]:
     """The slash commands and shortcuts the app declares: what the sandbox's client offers."""
+    if not path.is_file():  # installed without the repository's slack/: the command alone
+        return ("/cir",), []
     features = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("features", {})
     commands = tuple(c["command"] for c in features.get("slash_commands", []))
     shortcuts = [
