@@ -78,6 +78,12 @@ class Seat:
         found = self.page.locator("#messages .msg").filter(has_text=in_message).filter(has=role)
         await found.last.get_by_role("button", name=button, exact=isinstance(button, str)).click()
 
+    async def shortcut_on(self, text: str, shortcut: str) -> None:
+        """A message shortcut from the message's "More actions" menu."""
+        found = await self.sees(text)
+        await found.locator("details.more > summary").click()
+        await found.get_by_role("button", name=shortcut, exact=True).click()
+
     # --- modals --------------------------------------------------------------------------------
 
     @property

@@ -7,6 +7,7 @@ An outsider, watching throughout, sees none of it. Screenshots of the key screen
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -65,10 +66,19 @@ async def report(ada: Seat, council: dict[str, str], shots: Path) -> str:
     return await ada.channel_named(r"^cir-\d{4}-\d{4}-")
 
 
-async def test_a_whole_incident_played_by_its_people(
-    sandbox: tuple[Sandbox, str], browser: Any, shots: Path
-) -> None:
-    running, root = sandbox
+@dataclass
+class Played:
+    """An incident played as far as activation, and who played it."""
+
+    cast: dict[str, str]
+    council: dict[str, str]
+    channel: str
+    ada: Seat
+    hana: Seat
+    outsider: Seat
+
+
+async def play_to_activation(running: Sandbox, root: str, browser: Any, shots: Path) -> Played:
     cast = roles(running)
     people = running.desk.ws.people
     council_person = people[cast["council contact"]]
@@ -124,6 +134,17 @@ async def test_a_whole_incident_played_by_its_people(
     await ada.sees(re.compile("activated"))
     assert await states(running) == [State.ACTIVATED]
     await ada.shot(shots, "04-activated")
+    return Played(cast, council, channel, ada, hana, outsider)
+
+
+async def test_a_whole_incident_played_by_its_people(
+    sandbox: tuple[Sandbox, str], browser: Any, shots: Path
+) -> None:
+    running, root = sandbox
+    played = await play_to_activation(running, root, browser, shots)
+    cast, council, channel = played.cast, played.council, played.channel
+    ada, hana, outsider = played.ada, played.hana, played.outsider
+    people = running.desk.ws.people
 
     # 5. The provider on duty acknowledges the page and records contact (the 30-minute clock).
     kim = await Seat.open(browser, root, cast["provider responder"])
@@ -147,8 +168,18 @@ async def test_a_whole_incident_played_by_its_people(
     await kpmg_admin.page.locator(f'[data-invite="{channel}"]').click()
     await expect(kim.channel_link(channel)).to_be_visible()
 
-    # 7. Phases: eradication (the provider), closed (MHCLG).
+    # The council says something in the channel; the provider puts it on the timeline with the
+    # message shortcut, and only the provider is told.
+    await hana.say("The attacker's IP was 203.0.113.9.")
     await kim.channel(channel)
+    await kim.shortcut_on("203.0.113.9", "Add to timeline")
+    await kim.sees(re.compile("Added to the timeline of CIR-"))
+    async with running.container.uow() as uow:
+        [incident] = await uow.incidents.list_open()
+        notes = [e for e in await uow.timeline.for_incident(incident.id) if "Note" in e.kind]
+    assert any("203.0.113.9" in str(e.data) for e in notes)
+
+    # 7. Phases: eradication (the provider), closed (MHCLG).
     await kim.say("/cir phase")
     await kim.modal_titled("Change phase")
     await kim.pick("target", "eradication")
