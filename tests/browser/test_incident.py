@@ -216,10 +216,11 @@ async def test_a_whole_incident_played_by_its_people(
     assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
     assert (await pdf.body()).startswith(b"%PDF")
 
-    # 9. GOV.UK Notify's outbox holds the council's email; the App Home lists the incident.
-    await ada.page.get_by_role("button", name="Notify outbox").click()
-    await expect(ada.page.locator("#outbox")).to_contain_text(council["email"])
-    await ada.shot(shots, "07-outbox")
+    # 9. The council's contact has MHCLG's email (GOV.UK Notify); the App Home lists the incident.
+    await hana.page.get_by_role("button", name="Notify outbox").click()
+    await expect(hana.page.locator("#outbox")).to_contain_text(council["email"])
+    await expect(hana.page.locator("#outbox")).to_contain_text("CIR-2026")
+    await hana.shot(shots, "07-outbox")
     await ada.page.get_by_role("button", name="App Home").click()
     await expect(ada.page.locator("#home")).not_to_be_empty()
     await ada.shot(shots, "08-app-home")
@@ -232,6 +233,8 @@ async def test_a_whole_incident_played_by_its_people(
     assert not (
         await outsider.page.request.get(f"{root}{href.split('?')[0]}?as={outsider.user_id}")
     ).ok
+    await outsider.page.get_by_role("button", name="Notify outbox").click()
+    await expect(outsider.page.locator("#outbox")).to_contain_text("Nothing sent yet.")
     await outsider.page.get_by_role("button", name="App Home").click()
     await expect(outsider.page.locator("#home")).not_to_contain_text("CIR-2026")
     await outsider.shot(shots, "09-outsider")

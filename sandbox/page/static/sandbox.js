@@ -339,7 +339,8 @@
   }
 
   async function renderOutbox() {
-    const found = await (await fetch("/sandbox/api/outbox")).json();
+    const query = new URLSearchParams({ as: page.me, all: $("outbox-all").checked ? "1" : "0" });
+    const found = await (await fetch("/sandbox/api/outbox?" + query)).json();
     $("outbox").replaceChildren(
       ...(found.sent.length
         ? found.sent.map((s) =>
@@ -372,6 +373,7 @@
     }
   });
   for (const button of document.querySelectorAll(".tab")) button.addEventListener("click", () => showTab(button.dataset.tab));
+  $("outbox-all").addEventListener("change", renderOutbox);
 
   loadPeople().then(() => showTab(page.tab));
 })();
