@@ -6,9 +6,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from playwright.async_api import Locator, Page, expect
+import pytest
+
+if TYPE_CHECKING:
+    from playwright.async_api import Locator, Page
+
+# Without Playwright every browser test module is skipped, saying why.
+expect = pytest.importorskip("playwright.async_api", reason="needs Playwright").expect
 
 WAIT_MS = 20_000  # the machine may be busy; a person would wait this long at most
 expect.set_options(timeout=WAIT_MS)

@@ -12,11 +12,10 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
-from playwright.async_api import expect
 from slack_sdk.web.async_client import AsyncWebClient
 
 from sandbox.serve import Sandbox
-from tests.browser.seat import Seat
+from tests.browser.seat import Seat, expect
 
 pytestmark = pytest.mark.browser
 Answer = dict[str, Any]
@@ -54,6 +53,26 @@ GALLERY = [
         },
     },
     {"type": "divider"},
+    {
+        "type": "rich_text",
+        "elements": [
+            {
+                "type": "rich_text_section",
+                "elements": [
+                    {"type": "text", "text": "rich ", "style": {"bold": True}},
+                    {"type": "text", "text": "<b>kept as text</b>"},
+                ],
+            },
+            {
+                "type": "rich_text_list",
+                "style": "bullet",
+                "elements": [
+                    {"type": "rich_text_section", "elements": [{"type": "text", "text": "one"}]},
+                    {"type": "rich_text_section", "elements": [{"type": "text", "text": "two"}]},
+                ],
+            },
+        ],
+    },
     {
         "type": "context",
         "elements": [
@@ -187,6 +206,8 @@ async def test_every_block_and_input_drawn_and_sent_as_slack_sends_it(
     await expect(message).to_contain_text("@Ada Assessor")
     await expect(message.locator("blockquote")).to_contain_text("a quote <b>not bold</b>")
     await expect(message.locator(".bk-field")).to_have_count(2)
+    await expect(message).to_contain_text("rich <b>kept as text</b>")
+    await expect(message.locator("ul > li")).to_have_count(2)
     await expect(message).to_contain_text("[image: a crest]")
     await expect(message).to_contain_text("[image: a map of England]")
     await ada.shot(shots, "10-block-kit")

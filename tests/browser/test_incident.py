@@ -13,11 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import expect
 
 from bot.domain.states import State
 from sandbox.serve import Sandbox
-from tests.browser.seat import Seat
+from tests.browser.seat import Seat, expect
 
 pytestmark = pytest.mark.browser
 
@@ -146,6 +145,14 @@ async def test_a_whole_incident_played_by_its_people(
     ada, hana, outsider = played.ada, played.hana, played.outsider
     people = running.desk.ws.people
 
+    # The App Home lists the open incident to those in it, and to no one else.
+    await ada.page.get_by_role("button", name="App Home").click()
+    await expect(ada.page.locator("#home")).to_contain_text("CIR-2026-0001")
+    await ada.shot(shots, "08-app-home")
+    await outsider.page.get_by_role("button", name="App Home").click()
+    await expect(outsider.page.locator("#home")).to_contain_text("No open incidents")
+    await ada.page.get_by_role("button", name="Channels").click()
+
     # 5. The provider on duty acknowledges the page and records contact (the 30-minute clock).
     kim = await Seat.open(browser, root, cast["provider responder"])
     paging = await kim.channel_named(r"-paging$")
@@ -216,23 +223,20 @@ async def test_a_whole_incident_played_by_its_people(
     assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
     assert (await pdf.body()).startswith(b"%PDF")
 
-    # 9. The council's contact has MHCLG's email (GOV.UK Notify); the App Home lists the incident.
+    # 9. The council's contact has MHCLG's email, sent by GOV.UK Notify.
     await hana.page.get_by_role("button", name="Notify outbox").click()
     await expect(hana.page.locator("#outbox")).to_contain_text(council["email"])
     await expect(hana.page.locator("#outbox")).to_contain_text("CIR-2026")
     await hana.shot(shots, "07-outbox")
-    await ada.page.get_by_role("button", name="App Home").click()
-    await expect(ada.page.locator("#home")).not_to_be_empty()
-    await ada.shot(shots, "08-app-home")
 
     # 10. The outsider saw none of it: no channel, no message, no file, nothing at home.
     await outsider.page.reload()
-    await expect(outsider.page.locator("#channel-head")).to_be_visible()
+    await outsider.page.get_by_role("button", name="Channels").click()
+    await expect(outsider.page.locator("#channel-head h1")).to_be_visible()
     shown = await outsider.page.locator("body").inner_text()
     assert "CIR-2026" not in shown and channel not in shown and "Ransomware" not in shown
-    assert not (
-        await outsider.page.request.get(f"{root}{href.split('?')[0]}?as={outsider.user_id}")
-    ).ok
+    theirs = f"{root}{href.split('?')[0]}?as={outsider.user_id}"
+    assert (await outsider.page.request.get(theirs)).status == 404
     await outsider.page.get_by_role("button", name="Notify outbox").click()
     await expect(outsider.page.locator("#outbox")).to_contain_text("Nothing sent yet.")
     await outsider.page.get_by_role("button", name="App Home").click()

@@ -15,11 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import expect
 
 from bot.app.settings import Settings
 from sandbox.serve import Sandbox, start_sandbox, stop_sandbox
-from tests.browser.seat import Seat
+from tests.browser.seat import Seat, expect
 from tests.browser.test_incident import play_to_activation
 
 pytestmark = pytest.mark.browser

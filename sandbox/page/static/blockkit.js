@@ -380,10 +380,39 @@ const BlockKit = (() => {
         return node;
       }
       case "rich_text":
-        return el("div", { class: "mrkdwn", text: JSON.stringify(b.elements || []).slice(0, 200) });
+        return richText(b.elements || [], ctx);
       default:
         return el("div", { class: "unsupported", text: "[unsupported block: " + b.type + "]" });
     }
+  }
+
+  // rich_text: sections, lists, quotes and preformatted runs of styled text, links and mentions
+  function richRun(node, ctx) {
+    if (node.type === "link") {
+      const href = safeHref(node.url || "");
+      return href ? el("a", { href, target: "_blank", rel: "noopener noreferrer", text: node.text || node.url }) : document.createTextNode(node.text || "");
+    }
+    if (node.type === "user") return el("span", { class: "mention", text: "@" + ((ctx.names && ctx.names[node.user_id]) || node.user_id) });
+    if (node.type === "channel") return el("span", { class: "mention", text: "#" + ((ctx.names && ctx.names[node.channel_id]) || "private channel") });
+    if (node.type === "emoji") return document.createTextNode(":" + node.name + ":");
+    let out = document.createTextNode(node.text || "");
+    const style = node.style || {};
+    for (const [key, tag] of [["code", "code"], ["strike", "s"], ["italic", "i"], ["bold", "b"]]) {
+      if (style[key]) out = el(tag, {}, out);
+    }
+    return out;
+  }
+
+  function richText(elements, ctx) {
+    const out = el("div", { class: "mrkdwn" });
+    for (const part of elements) {
+      const runs = (part.elements || []).map((n) => (n.type && n.type.startsWith("rich_text") ? richText([n], ctx) : richRun(n, ctx)));
+      if (part.type === "rich_text_list") out.append(el(part.style === "ordered" ? "ol" : "ul", {}, runs.map((r) => el("li", {}, r))));
+      else if (part.type === "rich_text_quote") out.append(el("blockquote", {}, runs));
+      else if (part.type === "rich_text_preformatted") out.append(el("pre", {}, runs));
+      else out.append(el("div", {}, runs));
+    }
+    return out;
   }
 
   function blocks(list, ctx) {
