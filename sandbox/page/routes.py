@@ -22,6 +22,7 @@ from sandbox.slack.workspace import Person, Workspace
 
 STATIC = Path(__file__).with_name("static")
 STATIC_FILES = {
+    "text.js": "text/javascript",
     "sandbox.js": "text/javascript",
     "blockkit.js": "text/javascript",
     "sandbox.css": "text/css",
