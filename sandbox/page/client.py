@@ -19,6 +19,7 @@ from sandbox.slack.signed_requests import sign
 from sandbox.slack.workspace import BOT_USER, Channel, Message, Person, Workspace
 
 ACK_SECONDS = 3.0  # Slack gives up on an app that has not answered in three seconds
+HOOKS_KEPT = 500  # response_urls remembered
 Answer = dict[str, Any]
 
 
@@ -40,7 +41,8 @@ class SlackSide:
     hooks_root: str  # where response_url points: `{hooks_root}/{key}`
     commands: tuple[str, ...] = ("/cir",)
     hooks: dict[str, Hook] = field(default_factory=dict)
-    errors: dict[str, dict[str, str]] = field(default_factory=dict)  # view id -> inline errors
+    # inline errors by `errors_key` (a view as it was drawn: an updated view starts clean)
+    errors: dict[str, dict[str, str]] = field(default_factory=dict)
     _session: aiohttp.ClientSession | None = None
 
     async def shutdown(self) -> None:
@@ -69,6 +71,8 @@ class SlackSide:
             return 0, "dispatch_failed"
 
     def _hook(self, person: Person, channel: Channel) -> str:
+        if len(self.hooks) >= HOOKS_KEPT:  # the oldest first (Slack's last 30 minutes)
+            del self.hooks[next(iter(self.hooks))]
         key = secrets.token_urlsafe(12)
         self.hooks[key] = Hook(person.id, channel.id)
         return f"{self.hooks_root}/{key}"
@@ -164,7 +168,7 @@ class SlackSide:
         view = self.view_of(person, view_id)
         status, _ = await self._send(payloads.view_action(self.ws, person, view, values, action))
         if status != 200:
-            self.errors[view_id] = {"": "We had some trouble connecting. Try again?"}
+            self.errors[errors_key(view)] = {"": "We had some trouble connecting. Try again?"}
             self.ws.touch()
 
     async def suggest(
@@ -188,17 +192,17 @@ class SlackSide:
         if not stack or stack[-1] != view_id:
             raise Refused("That form is not the one open.")
         view = self.ws.views[view_id]
-        body = payloads.view_submission(self.ws, person, view, values)
-        status, text = await self._send(body)
+        key = errors_key(view)
+        self.errors.pop(key, None)
+        status, text = await self._send(payloads.view_submission(self.ws, person, view, values))
         if status != 200:
-            self.errors[view_id] = {"": "We had some trouble connecting. Try again?"}
+            self.errors[key] = {"": "We had some trouble connecting. Try again?"}
             self.ws.touch()
-            return self.errors[view_id]
+            return self.errors[key]
         answer = _json(text) or {}
         action = answer.get("response_action")
-        self.errors.pop(view_id, None)
         if action == "errors":
-            self.errors[view_id] = {str(k): str(v) for k, v in (answer.get("errors") or {}).items()}
+            self.errors[key] = {str(k): str(v) for k, v in (answer.get("errors") or {}).items()}
         elif action == "update" and isinstance(answer.get("view"), dict):
             views.update(self.ws, {"view": answer["view"], "view_id": view_id})
         elif action == "push" and isinstance(answer.get("view"), dict):
@@ -209,7 +213,7 @@ class SlackSide:
         else:
             stack.pop()
         self.ws.touch()
-        return self.errors.get(view_id, {})
+        return self.errors.get(key, {})
 
     async def close_view(self, person: Person, view_id: str) -> None:
         stack = self.ws.modals.get(person.id, [])
@@ -217,7 +221,7 @@ class SlackSide:
             raise Refused("That form is not the one open.")
         view = self.ws.views[view_id]
         stack.pop()
-        self.errors.pop(view_id, None)
+        self.errors.pop(errors_key(view), None)
         self.ws.touch()
         if view.get("notify_on_close"):
             await self._send(payloads.view_closed(self.ws, person, view))
@@ -253,6 +257,10 @@ class SlackSide:
         channel.members.extend(p for p in [person.id, *colleagues] if p not in channel.members)
         self.ws.touch()
         await self._send(payloads.invite_accepted(self.ws, person, invite))
+
+
+def errors_key(view: Answer) -> str:
+    return f"{view['id']}#{view.get('hash', '')}"
 
 
 def _json(text: str) -> Answer | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sandbox.page.client import errors_key
 from sandbox.slack.workspace import BOT_USER, Channel, Message, Person, Workspace
 
 Answer = dict[str, Any]
@@ -60,11 +61,11 @@ def _channel(ws: Workspace, channel: Channel, viewer: str) -> Answer:
     }
 
 
-def _view(ws: Workspace, view_id: str, errors: dict[str, str]) -> Answer | None:
+def _view(ws: Workspace, view_id: str, errors: dict[str, dict[str, str]]) -> Answer | None:
     view = ws.views.get(view_id)
     if view is None:
         return None
-    return {**view, "errors": errors}
+    return {**view, "errors": errors.get(errors_key(view), {})}
 
 
 def person_json(ws: Workspace, person: Person) -> Answer:
@@ -101,9 +102,9 @@ def screen(
             for c in sorted(visible, key=lambda c: (c.is_im, c.name))
         ],
         "channel": _channel(ws, chosen, person.id) if chosen else None,
-        "modal": _view(ws, stack[-1], errors.get(stack[-1], {})) if stack else None,
+        "modal": _view(ws, stack[-1], errors) if stack else None,
         "depth": len(stack),
-        "home": _view(ws, home, errors.get(home, {})) if home else None,
+        "home": _view(ws, home, errors) if home else None,
         "invites": [
             {
                 "id": i.id,

@@ -273,8 +273,11 @@ class Workspace:
     # --- triggers -----------------------------------------------------------------------------
 
     def new_trigger(self, user_id: str) -> str:
+        now = time.monotonic()
+        if len(self.triggers) > 1000:  # long expired: forget them
+            self.triggers = {k: t for k, t in self.triggers.items() if now - t.at < 60}
         trigger_id = f"{int(time.time())}.{next(self._ids)}.{user_id.lower()}"
-        self.triggers[trigger_id] = Trigger(user_id, time.monotonic())
+        self.triggers[trigger_id] = Trigger(user_id, now)
         return trigger_id
 
     def trigger_problem(self, trigger_id: str) -> str:
