@@ -87,7 +87,9 @@ def sandbox_env(
     }
 
 
-def fresh_database(directory: Path = DATA_DIR) -> str:
+def fresh_database(directory: Path | None = None) -> str:
+    """A new, empty SQLite file in var/sandbox/ (or CIR_SANDBOX_DIR)."""
+    directory = directory or Path(os.environ.get("CIR_SANDBOX_DIR") or DATA_DIR)
     directory.mkdir(parents=True, exist_ok=True)
     for old in directory.glob("sandbox.db*"):
         old.unlink()
