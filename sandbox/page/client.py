@@ -107,7 +107,10 @@ class SlackSide:
             return
         if person.id not in channel.members:  # a public channel of their workspace: joined
             channel.members.append(person.id)
-        self.ws.post(Message(self.ws.next_ts(), channel.id, person.id, text, thread_ts=thread_ts))
+        typed = Message(
+            self.ws.next_ts(), channel.id, person.id, slack_escape(text), thread_ts=thread_ts
+        )
+        self.ws.post(typed)
 
     async def _command(self, person: Person, channel: Channel, text: str) -> None:
         command = text.split()[0]
@@ -257,6 +260,12 @@ class SlackSide:
         channel.members.extend(p for p in [person.id, *colleagues] if p not in channel.members)
         self.ws.touch()
         await self._send(payloads.invite_accepted(self.ws, person, invite))
+
+
+def slack_escape(text: str) -> str:
+    """What Slack stores of what a person typed: &, < and > escaped, so their words are never
+    read as links, mentions or markup."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def errors_key(view: Answer) -> str:

@@ -235,6 +235,17 @@ async def test_every_block_and_input_drawn_and_sent_as_slack_sends_it(
     assert first["container"]["type"] == "message" and first["channel"]["id"] == "C0TRIAGE"
     assert first["user"]["id"] == "U0ASSESSOR1" and first["user"]["team_id"] == "T0MHCLG"
 
+    # a reply in the message's thread, shown under it; hostile words stay words
+    await message.locator("details.more > summary").click()
+    await message.get_by_role("button", name="Reply in thread").click()
+    await ada.say("<b>a reply</b> <script>window.pwned=1</script>")
+    reply = ada.page.locator("#messages .replies .msg")
+    await expect(reply).to_contain_text("<b>a reply</b> <script>window.pwned=1</script>")
+    assert await ada.page.evaluate("window.pwned") is None
+    [typed] = [m for m in running.desk.ws.channels["C0TRIAGE"].messages if m.user == ada.user_id]
+    assert typed.thread_ts == await message.get_attribute("data-ts")
+    assert typed.text == "&lt;b&gt;a reply&lt;/b&gt; &lt;script&gt;window.pwned=1&lt;/script&gt;"
+
     # a modal with every input: Slack's own required check, the app's inline error, push, update
     trigger = running.desk.ws.new_trigger("U0ASSESSOR1")
     await client.views_open(trigger_id=trigger, view=FORM)

@@ -30,7 +30,7 @@ const Text = (() => {
 
   function safeHref(url) {
     try {
-      const parsed = new URL(url, window.location.href);
+      const parsed = new URL(url); // absolute only: "<b>" is no link
       return ["http:", "https:", "mailto:", "tel:"].includes(parsed.protocol) ? parsed.href : null;
     } catch (e) {
       return null;
