@@ -26,13 +26,13 @@ from bot.domain.timeline import verify
 from bot.policy.load import load_policy
 from bot.usecases.contact import RecordContact, record_contact
 from bot.usecases.context import CoreContext
+from sandbox.slack import signed_requests as sr
+from sandbox.slack.api import FakeSlackApi
 from storage.database import create_engine_for, parse_database_url
 from storage.models import DeadlineRow
 from storage.uow import SqlUnitOfWorkFactory
 from tests.e2e.test_kill_and_restart import free_port, start_service, wait_for
 from tests.factories import KPMG_RESPONDER, TIMELINE_KEY
-from tests.fakes import slack_requests as sr
-from tests.fakes.slack_api import FakeSlackApi
 from tests.integration.slack_harness import ASSESSOR, TRIAGE, referral_submission
 from tests.integration.test_activation import activated
 

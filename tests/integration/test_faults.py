@@ -13,8 +13,8 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.domain.deadlines import DeadlineKind
 from handlers.notify.client import NotifyNotifier
-from tests.fakes import slack_requests as sr
-from tests.fakes.notify_api import FakeNotifyApi
+from sandbox.notify.api import FakeNotifyApi
+from sandbox.slack import signed_requests as sr
 from tests.integration.pg_control import pg_dir, start_postgres, stop_postgres
 from tests.integration.slack_harness import SlackEnv, referral_submission
 from tests.integration.test_slack_activation import (

@@ -33,6 +33,7 @@ from bot.usecases.status_updates import PostStatusUpdate, post_status_update
 from bot.views.home import open_incidents
 from handlers.slack.render.card import card_blocks, card_fallback
 from handlers.slack.render.home import home_view
+from sandbox.slack.rules import check_blocks, check_view
 from storage.database import DatabaseTarget, create_engine_for
 from storage.retention import Verdict
 from storage.uow import SqlUnitOfWorkFactory
@@ -43,7 +44,6 @@ from tests.factories import (
     TIMELINE_KEY,
     TIMELINE_KEY_TEXT,
 )
-from tests.fakes.slack_rules import check_blocks, check_view
 from tests.integration.test_contact_ladder import rig as rig  # the fixture, re-exported
 from tests.integration.test_lessons import ANSWERS, RECS
 from tests.integration.test_monthly_figures import a_month_of_incidents

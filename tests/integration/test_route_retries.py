@@ -15,9 +15,9 @@ from bot.app.wiring import NoChat
 from bot.domain.deadlines import DeadlineKind, DeadlineState
 from bot.usecases.contact import RecordContact, record_contact
 from bot.usecases.firing import FiringDeps
+from sandbox.notify.api import FakeNotifyApi
 from storage.models import DeadlineRow
 from tests.factories import KPMG_RESPONDER
-from tests.fakes.notify_api import FakeNotifyApi
 from tests.integration.test_contact_ladder import (
     DUTY_MANAGER,
     KPMG_ESCALATION,
