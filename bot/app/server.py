@@ -1,4 +1,4 @@
-"""One aiohttp process on one port: health, Slack (and Teams as it is built)."""
+"""One aiohttp process on one port: health, metrics, Slack (and Teams as it is built)."""
 
 from __future__ import annotations
 
@@ -6,19 +6,28 @@ import asyncio
 import gc
 import logging
 import signal
+from dataclasses import replace
+from functools import partial
 
 from aiohttp import web
 
 from bot.app.container import Container
+from bot.app.readiness import ServiceReadiness, SlackAuthCheck
 from bot.app.tasks import BackgroundTasks
 from bot.app.wiring import Runtime, build_runtime
 from handlers import http
+from handlers.metrics.endpoint import register as register_metrics
+from handlers.metrics.endpoint import timing_middleware
+from handlers.metrics.prometheus import PrometheusMetrics
+from handlers.notify.client import NotifyNotifier
+from storage.metrics_counts import scrape_counts
 
 log = logging.getLogger(__name__)
 
 CONTAINER = web.AppKey("container", Container)
 TASKS = web.AppKey("tasks", BackgroundTasks)
 RUNTIME = web.AppKey("runtime", Runtime)
+METRICS = web.AppKey("metrics", PrometheusMetrics)
 
 
 def build_web_app(
@@ -32,11 +41,26 @@ def build_web_app(
     service still starts (health, the database and deadlines work), so an operator can check a
     deployment before wiring Slack."""
     tasks = BackgroundTasks() if tasks is None else tasks
-    app = web.Application(middlewares=[http.request_id_middleware], client_max_size=2 * 1024**2)
+    metrics = PrometheusMetrics()
+    container.ctx = replace(container.ctx, metrics=metrics)  # before any edge is built on it
+    if isinstance(container.notifier, NotifyNotifier):
+        container.notifier.on_api_error = partial(metrics.api_error, "notify")
+    app = web.Application(
+        middlewares=[http.request_id_middleware, timing_middleware(metrics)],
+        client_max_size=2 * 1024**2,
+    )
     app[CONTAINER] = container
     app[TASKS] = tasks
-    http.register(app, container.readiness)
+    app[METRICS] = metrics
+    readiness = ServiceReadiness(container.readiness, sweep_seconds=sweep_seconds)
+    http.register(app, readiness)
     settings = container.settings
+    register_metrics(
+        app,
+        metrics,
+        lambda: scrape_counts(container.engine, container.ctx.clock.now()),
+        settings.metrics_token,
+    )
     chat = None
     if settings.slack_enabled:
         from handlers.slack.app import build_slack
@@ -68,6 +92,10 @@ def build_web_app(
         log.warning("Slack is not configured (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET): not mounted")
     runtime = build_runtime(container, chat, sweep_seconds=sweep_seconds)
     app[RUNTIME] = runtime
+    if start_scheduler:
+        readiness.sweep_age = runtime.scheduler.sweep_age
+    if container.slack is not None:
+        readiness.slack = SlackAuthCheck(container.slack.client)
     if container.slack is not None:
         container.slack.firing = runtime.firing
         container.slack.wake = runtime.scheduler.wake_at

@@ -8,6 +8,7 @@ import socket
 from dataclasses import dataclass
 
 from bot.app.container import Container
+from bot.app.metering import MeteredChat, MeteredNotifier, count_firing
 from bot.app.scheduler import DeadlineScheduler
 from bot.chat_port import ChatDelivery, ChatPort, OutboundMessage
 from bot.domain.deadlines import Deadline, DeadlineKind
@@ -62,8 +63,11 @@ class Runtime:
 def build_runtime(
     container: Container, chat: ChatPort | None, *, sweep_seconds: float = 2.0
 ) -> Runtime:
+    metrics = container.ctx.metrics
     deps = FiringDeps(
-        ctx=container.ctx, chat=chat or NoChat(), notifier=for_firings(container.notifier)
+        ctx=container.ctx,
+        chat=NoChat() if chat is None else MeteredChat(chat, metrics),
+        notifier=MeteredNotifier(for_firings(container.notifier), metrics),
     )
 
     async def handler(deadline: Deadline, uow: SqlUnitOfWork) -> None:
@@ -79,6 +83,7 @@ def build_runtime(
     chat_port = deps.chat
 
     async def after_commit(deadline: Deadline) -> None:
+        count_firing(deadline, metrics)
         if deadline.kind in REDRAW_CARD_AFTER:
             await chat_port.refresh_incident(deadline.incident_id)
 

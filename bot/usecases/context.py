@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.domain.clock import Clock
+from bot.metrics_port import NULL_METRICS, Metrics
 from bot.policy.model import Policy
 
 
@@ -15,3 +16,4 @@ class CoreContext:
     clock: Clock
     policy: Policy
     new_id: Callable[[], str] = field(default=lambda: uuid.uuid4().hex)
+    metrics: Metrics = NULL_METRICS  # the server sets the exporter (bot.app.server)

@@ -17,6 +17,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app.tasks import BackgroundTasks
+from bot.metrics_port import NULL_METRICS, Metrics
 from bot.ports import UnitOfWorkFactory
 from bot.usecases.context import CoreContext
 from bot.usecases.org_bindings import LearntTeams
@@ -40,6 +41,7 @@ from handlers.slack.listeners import (
     workspaces,
 )
 from handlers.slack.listeners.subcommands import Subcommand
+from handlers.slack.metered_client import MeteredWebClient
 from handlers.slack.refusals import remember_acting
 from handlers.slack.room import SlackRoom
 
@@ -64,7 +66,12 @@ WEB_API_LOG = logging.getLogger("handlers.slack.webapi")
 
 
 def web_client(
-    token: str, api_url: str, *, retries: bool = True, timeout: int = 10
+    token: str,
+    api_url: str,
+    *,
+    retries: bool = True,
+    timeout: int = 10,
+    metrics: Metrics = NULL_METRICS,
 ) -> AsyncWebClient:
     """With `retries`, 429s (after Retry-After), 5xx and connection errors are retried. The
     client for deadline firings has none and a short timeout: a firing holds the incident's
@@ -78,7 +85,8 @@ def web_client(
         AsyncServerErrorRetryHandler(max_retry_count=3),
         AsyncConnectionErrorRetryHandler(max_retry_count=2),
     ]
-    return AsyncWebClient(
+    return MeteredWebClient(
+        metrics=metrics,
         logger=WEB_API_LOG,
         token=token,
         base_url=base,
@@ -96,7 +104,7 @@ def build_slack(
     ctx: CoreContext,
     tasks: BackgroundTasks,
 ) -> tuple[AsyncApp, SlackDeps]:
-    client = web_client(token, api_url)
+    client = web_client(token, api_url, metrics=ctx.metrics)
     # process_before_response: the listener decides when to answer (ack), and everything slow is
     # spawned as a background task, so the HTTP response never waits for the Web API.
     app = AsyncApp(
@@ -122,7 +130,7 @@ def build_slack(
         chat=SlackChat(client, uow, ctx, room),
         learnt_teams=learnt,
     )
-    firing_client = web_client(token, api_url, retries=False, timeout=5)
+    firing_client = web_client(token, api_url, retries=False, timeout=5, metrics=ctx.metrics)
     deps.firing_chat = SlackChat(firing_client, uow, ctx, room)
     extra: dict[str, Subcommand] = {}
     for group in GROUPS:
