@@ -28,6 +28,7 @@ CONTAINER = web.AppKey("container", Container)
 TASKS = web.AppKey("tasks", BackgroundTasks)
 RUNTIME = web.AppKey("runtime", Runtime)
 METRICS = web.AppKey("metrics", PrometheusMetrics)
+READINESS = web.AppKey("readiness", ServiceReadiness)
 
 
 def build_web_app(
@@ -53,6 +54,7 @@ def build_web_app(
     app[TASKS] = tasks
     app[METRICS] = metrics
     readiness = ServiceReadiness(container.readiness, sweep_seconds=sweep_seconds)
+    app[READINESS] = readiness
     http.register(app, readiness)
     settings = container.settings
     register_metrics(
