@@ -12,6 +12,7 @@ from functools import partial
 from aiohttp import web
 
 from bot.app.container import Container
+from bot.app.monthly_post import schedule_monthly_post
 from bot.app.readiness import ServiceReadiness, SlackAuthCheck
 from bot.app.tasks import BackgroundTasks
 from bot.app.wiring import Runtime, build_runtime
@@ -64,6 +65,7 @@ def build_web_app(
         settings.metrics_token,
     )
     chat = None
+    figures = None
     if settings.slack_enabled:
         from handlers.slack.app import build_slack
         from handlers.slack.endpoint import mount
@@ -79,6 +81,9 @@ def build_web_app(
         )
         container.slack = deps
         chat = deps.firing_chat or deps.chat
+        from handlers.slack.figures_post import SlackFiguresPost
+
+        figures = SlackFiguresPost(deps.client, container.ctx.policy.mhclg.triage_channel)
         mount(
             app,
             bolt,
@@ -92,7 +97,7 @@ def build_web_app(
         )
     else:
         log.warning("Slack is not configured (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET): not mounted")
-    runtime = build_runtime(container, chat, sweep_seconds=sweep_seconds)
+    runtime = build_runtime(container, chat, sweep_seconds=sweep_seconds, figures=figures)
     app[RUNTIME] = runtime
     if start_scheduler:
         readiness.sweep_age = runtime.scheduler.sweep_age
@@ -112,6 +117,10 @@ def build_web_app(
 
             await open_http_session(container.slack)
         if start_scheduler:
+            try:
+                await schedule_monthly_post(container.uow, container.ctx)
+            except Exception as exc:  # the database is down: the next start-up schedules it
+                log.warning("monthly figures post not scheduled: %s", type(exc).__name__)
             await runtime.scheduler.start()
         # Everything built so far lives for the whole process: keep it out of the collector's
         # generations so full collections do not pause request handling for tens of ms.

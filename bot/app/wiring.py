@@ -14,6 +14,7 @@ from bot.chat_port import ChatDelivery, ChatPort, OutboundMessage
 from bot.domain.deadlines import Deadline, DeadlineKind
 from bot.notify_port import Notifier
 from bot.usecases.firing import FiringDeps, fire
+from bot.usecases.firing.monthly_figures import MonthlyFiguresPort
 from handlers.notify.client import DisabledNotifier, NotifyNotifier
 from storage.uow import SqlUnitOfWork
 
@@ -61,13 +62,18 @@ class Runtime:
 
 
 def build_runtime(
-    container: Container, chat: ChatPort | None, *, sweep_seconds: float = 2.0
+    container: Container,
+    chat: ChatPort | None,
+    *,
+    sweep_seconds: float = 2.0,
+    figures: MonthlyFiguresPort | None = None,
 ) -> Runtime:
     metrics = container.ctx.metrics
     deps = FiringDeps(
         ctx=container.ctx,
         chat=NoChat() if chat is None else MeteredChat(chat, metrics),
         notifier=MeteredNotifier(for_firings(container.notifier), metrics),
+        figures=figures,
     )
 
     async def handler(deadline: Deadline, uow: SqlUnitOfWork) -> None:

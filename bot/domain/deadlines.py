@@ -24,6 +24,7 @@ class DeadlineKind(StrEnum):
     PROVIDER_PAGE = "provider_page"  # due at activation: the page must survive a restart
     ACTIVATION_EMAIL = "activation_email"  # due at activation: the council's confirmation
     REPORT_DELIVERY_CHECK = "report_delivery_check"  # asks Notify what became of a shared report
+    MONTHLY_FIGURES = "monthly_figures"  # service-wide: no incident (bot.domain.monthly_post)
 
 
 # Among deadlines already due, who is waiting on them decides the order: a provider's page and

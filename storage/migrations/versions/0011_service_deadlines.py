@@ -1,0 +1,30 @@
+"""Service-wide deadlines: a deadline row may belong to no incident (`incident_id` NULL), for
+the timed jobs of the service itself, such as MHCLG's monthly figures post on the first working
+day of each month. They fire exactly once like every other row (the same claim, without the
+incident's lock, since there is no incident).
+
+Revision ID: 0011
+Revises: 0007 (re-point to the last revision on main when merging)
+Create Date: 2026-12-04
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0011"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("deadlines") as batch:
+        batch.alter_column("incident_id", existing_type=sa.String(36), nullable=True)
+
+
+def downgrade() -> None:
+    op.execute("DELETE FROM deadlines WHERE incident_id IS NULL")
+    with op.batch_alter_table("deadlines") as batch:
+        batch.alter_column("incident_id", existing_type=sa.String(36), nullable=False)
