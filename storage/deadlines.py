@@ -184,21 +184,21 @@ class SqlDeadlineRepository:
         deadline or nothing, under the same conditions; `others_due_before` holds back all
         but the urgent kinds (pages, the contact ladder) until they are due by then.
         """
-        stmt = _claim_statement(bool(exclude), only is not None, others_due_before is not None)
+        excluded = list(exclude)  # the caller's set may grow while this awaits (other loops)
+        stmt = _claim_statement(bool(excluded), only is not None, others_due_before is not None)
         params: dict[str, Any] = {"b_now": now, "b_worker": worker_id}
-        if exclude:
-            params["b_exclude"] = list(exclude)
+        if excluded:
+            params["b_exclude"] = excluded
         if only is not None:
             params["b_only"] = only
         if others_due_before is not None:
             params["b_others_before"] = others_due_before
-        row = (await self._session.execute(stmt, params)).mappings().first()
+        row = (await self._session.execute(stmt, dict(params))).mappings().first()
         if row is None and others_due_before is None:
             # nothing of an incident is claimable: the service's own jobs (held back like any
             # non-urgent kind while people are waiting)
-            params.pop("b_others_before", None)
-            service = _claim_service_statement(bool(exclude), only is not None)
-            row = (await self._session.execute(service, params)).mappings().first()
+            service = _claim_service_statement(bool(excluded), only is not None)
+            row = (await self._session.execute(service, dict(params))).mappings().first()
         return _from_row(row) if row else None
 
     async def add_if_absent(self, deadline: Deadline) -> bool:
@@ -211,8 +211,9 @@ class SqlDeadlineRepository:
             insert_of(_TABLE)
             .values(_values(deadline))
             .on_conflict_do_nothing(index_elements=[_TABLE.c.id])
+            .returning(_TABLE.c.id)
         )
-        return _rowcount(await self._session.execute(stmt)) == 1
+        return (await self._session.execute(stmt)).first() is not None
 
     async def mark_fired(self, deadline: Deadline, now: datetime) -> None:
         params = {"b_id": deadline.id, "b_fired_at": now}
