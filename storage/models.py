@@ -182,4 +182,5 @@ class DeadlineRow(Base):
     __table_args__ = (
         Index("ix_deadlines_state_due", "state", "due_at"),
         Index("ix_deadlines_incident", "incident_id", "state"),
+        Index("ix_deadlines_state_kind_due", "state", "kind", "due_at"),  # /metrics' counts
     )
