@@ -102,7 +102,17 @@ def build_web_app(
     if start_scheduler:
         readiness.sweep_age = runtime.scheduler.sweep_age
     if container.slack is not None:
-        readiness.slack = SlackAuthCheck(container.slack.client)
+        from handlers.slack.app import web_client
+
+        # its own client: no retries and a short timeout, so a probe never waits on Slack
+        probe = web_client(
+            settings.slack_bot_token,
+            settings.slack_api_url,
+            retries=False,
+            timeout=3,
+            metrics=metrics,
+        )
+        readiness.slack = SlackAuthCheck(probe)
     if container.slack is not None:
         container.slack.firing = runtime.firing
         container.slack.wake = runtime.scheduler.wake_at
