@@ -25,6 +25,7 @@ import platform
 import statistics
 import tempfile
 import time
+import uuid
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -64,7 +65,7 @@ async def seed(container: Any, clock: FakeClock, n: int) -> None:
         now = clock.now()
         ladder = [
             Deadline(
-                id=f"{incident.id}-{kind.value}-{level}",
+                id=uuid.uuid4().hex,
                 incident_id=incident.id,
                 kind=kind,
                 due_at=now + timedelta(minutes=minutes) - timedelta(hours=1 if i % 2 else 0),
@@ -80,7 +81,7 @@ async def seed(container: Any, clock: FakeClock, n: int) -> None:
         ]
         history = [
             Deadline(
-                id=f"{incident.id}-done-{j}",
+                id=uuid.uuid4().hex,
                 incident_id=incident.id,
                 kind=DeadlineKind.UPDATE_PROMPT,
                 due_at=now - timedelta(hours=4 * (j + 1)),
