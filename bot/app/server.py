@@ -21,7 +21,7 @@ from handlers.metrics.endpoint import register as register_metrics
 from handlers.metrics.endpoint import timing_middleware
 from handlers.metrics.prometheus import PrometheusMetrics
 from handlers.notify.client import NotifyNotifier
-from storage.metrics_counts import scrape_counts
+from storage.metrics_counts import ScrapeCounter
 
 log = logging.getLogger(__name__)
 
@@ -58,11 +58,9 @@ def build_web_app(
     app[READINESS] = readiness
     http.register(app, readiness)
     settings = container.settings
+    counter = ScrapeCounter(container.engine)
     register_metrics(
-        app,
-        metrics,
-        lambda: scrape_counts(container.engine, container.ctx.clock.now()),
-        settings.metrics_token,
+        app, metrics, lambda: counter(container.ctx.clock.now()), settings.metrics_token
     )
     chat = None
     figures = None
@@ -140,6 +138,7 @@ def build_web_app(
     async def on_cleanup(_app: web.Application) -> None:
         await runtime.scheduler.stop()
         await tasks.drain(within=10)
+        await counter.close()
         if container.slack is not None:
             from handlers.slack.app import close_http_session
 
