@@ -45,7 +45,6 @@ from sqlalchemy.engine import make_url
 from bot.app.container import build_container
 from bot.app.server import build_web_app
 from bot.app.settings import load_settings
-from bot.app.tasks import BackgroundTasks
 from bot.domain.clock import FakeClock
 from bot.usecases import threshold as th
 from bot.usecases.mou import OverrideMou, override_mou
@@ -54,6 +53,7 @@ from bot.views.actions import Form
 from handlers.slack.app import PATH
 from handlers.slack.ids import INPUT_ACTION
 from handlers.slack.render.activation import ActivationInput
+from handlers.tasks import BackgroundTasks
 from storage.database import create_engine_for, parse_database_url
 from storage.engagement_models import EngagementRow
 from storage.models import DeadlineRow, IncidentRow

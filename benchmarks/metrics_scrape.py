@@ -38,7 +38,7 @@ from bot.app.server import METRICS, build_web_app
 from bot.app.settings import load_settings
 from bot.domain.clock import FakeClock
 from bot.domain.deadlines import Deadline, DeadlineKind, DeadlineState
-from bot.metrics_port import DeliveryRoute
+from bot.ports.metrics import DeliveryRoute
 from bot.usecases.referral import open_referral
 from handlers.metrics.prometheus import PrometheusMetrics
 from tests.factories import TIMELINE_KEY_TEXT, referral_cmd

@@ -42,8 +42,8 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from bot.app.container import build_container
 from bot.app.server import build_web_app
 from bot.app.settings import load_settings
-from bot.app.tasks import BackgroundTasks
 from handlers.slack.app import PATH, web_client
+from handlers.tasks import BackgroundTasks
 from tests.fakes import slack_requests as sr
 from tests.fakes.slack_api import FakeSlackApi
 

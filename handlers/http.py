@@ -12,7 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.app.logging import request_id
+from handlers.log_context import request_id
 
 log = logging.getLogger(__name__)
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.chat_port import ChatDelivery, ChatPort, OutboundMessage
 from bot.domain.deadlines import Deadline, DeadlineKind, DeadlineState
-from bot.metrics_port import DeliveryRoute, Metrics
-from bot.notify_port import Attachment, Delivery, DeliveryStatus, Notifier
+from bot.ports.chat import ChatDelivery, ChatPort, OutboundMessage
+from bot.ports.metrics import DeliveryRoute, Metrics
+from bot.ports.notify import Attachment, Delivery, DeliveryStatus, Notifier
 from storage.deadlines import FIRST_DUE_AT  # a retried deadline's original due time
 
 _CHAT_ROUTES = {"slack": DeliveryRoute.SLACK, "teams": DeliveryRoute.TEAMS}

@@ -47,7 +47,7 @@ def contact_ladder(
     rows = []
     for index, step in enumerate(ladder.steps):
         payload: dict[str, Any] = {
-            "notify": list(step.notify),
+            "notify": [kind.value for kind in step.notify],
             "deadline_at": deadline_at,
             "step": index,
         }

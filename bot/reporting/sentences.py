@@ -162,6 +162,15 @@ def _escalation(d: Mapping[str, Any], _names: OrgNames) -> str:
     return f"Escalation level {text(d, 'level')} sent to {escalation_routes(d)}"
 
 
+def _cause(error: str) -> str:
+    """An error code alone ("not_in_channel"), but a status in full ("Slack answered 503")."""
+    return error if " answered " in error else error.split(" ")[0]
+
+
+def _retried(d: Mapping[str, Any], _names: OrgNames) -> str:
+    return f"Escalation level {text(d, 'level')} sent again to {escalation_routes(d)}"
+
+
 def _notification(d: Mapping[str, Any], _names: OrgNames) -> str:
     item = text(d, "item")
     sentence = f"{NOTIFICATION_LABELS.get(item, item)}: {words(text(d, 'status'))}"
@@ -230,9 +239,10 @@ _SENTENCES = {
     ),
     "MessageRefused": lambda d, n: (
         f"{words(text(d, 'platform')).capitalize()} refused the bot's {text(d, 'what')} "
-        f"({text(d, 'error').split(' ')[0]})"
+        f"({_cause(text(d, 'error'))})"
     ),
     "EscalationSent": _escalation,
+    "EscalationRetried": _retried,
     "StatusUpdatePosted": lambda d, n: (
         f"Status update. Changed: {text(d, 'what_changed')}. Impact: {text(d, 'impact')}. "
         f"Next steps: {text(d, 'next_steps')}"

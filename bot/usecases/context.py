@@ -7,8 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.domain.clock import Clock
-from bot.metrics_port import NULL_METRICS, Metrics
 from bot.policy.model import Policy
+from bot.ports.metrics import NULL_METRICS, Metrics
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from prometheus_client import (
     generate_latest,
 )
 
-from bot.metrics_port import DeliveryRoute
+from bot.ports.metrics import DeliveryRoute
 
 # Seconds. The 30-minute line is a bucket edge, so "within the deadline" is read straight off
 # the histogram (le="1800"), and so are 5, 10, 15, 20 and 25 minutes: a contact at 12 minutes
@@ -38,7 +38,7 @@ disable_created_metrics()
 
 
 class PrometheusMetrics:
-    """Implements bot.metrics_port.Metrics, plus what only the edge sees (HTTP answers) and the
+    """Implements bot.ports.metrics.Metrics, plus what only the edge sees (HTTP answers) and the
     gauges read from the database at each scrape (handlers.metrics.endpoint)."""
 
     def __init__(self) -> None:

@@ -11,7 +11,7 @@ import statistics
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.chat_port import ChatDelivery
+from bot.ports.chat import ChatDelivery
 from bot.reporting.figures import MonthlyFigures
 from handlers.report.figures_pdf import MARKING, chart_images
 from handlers.slack.refusals import slack_error

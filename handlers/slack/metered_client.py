@@ -1,4 +1,5 @@
-"""The Web API client, counting what Slack refuses: each refused or failed call is told to the
+"""The Web API client (SlackWebClient: a non-JSON failure read as Slack's answer), counting
+what Slack refuses: each refused or failed call is told to the
 operators' metrics as (method, error), so MHCLG sees `ratelimited` on `chat.postMessage` or
 `not_in_channel` on `conversations.invite` climbing before anyone complains.
 
@@ -10,10 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from bot.metrics_port import NULL_METRICS, Metrics
+from bot.ports.metrics import NULL_METRICS, Metrics
+from handlers.slack.webclient import SlackWebClient
 
 SERVICE = "slack"
 
@@ -27,7 +28,7 @@ def error_code(exc: SlackApiError) -> str:
     return f"http_{getattr(exc.response, 'status_code', 0)}"
 
 
-class MeteredWebClient(AsyncWebClient):
+class MeteredWebClient(SlackWebClient):
     def __init__(self, *args: Any, metrics: Metrics = NULL_METRICS, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.metrics = metrics

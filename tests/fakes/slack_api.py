@@ -20,6 +20,7 @@ from tests.fakes.local_server import LocalServer
 
 TEAM_ID, TEAM_NAME, BOT_USER, BOT_ID = "T0MHCLG", "MHCLG", "UBOT", "BBOT"
 _CHANNEL_NAME = re.compile(r"^[a-z0-9_-]+$")
+_OUTAGE = "upstream connect error or disconnect/reset before headers. reset reason: overflow"
 _HTML_500 = "<html><body><h1>Internal Server Error</h1></body></html>"
 Answer = dict[str, Any]
 
@@ -118,6 +119,7 @@ class FakeSlackApi(LocalServer):
         self._pins: set[tuple[str, str]] = set()
         self._pending_uploads: dict[str, Upload] = {}
         self._root = ""
+        self.down: int | None = None  # every method answers this status as plain text (outage)
         self._methods: dict[str, Callable[[Answer], Answer]] = {
             "auth.test": self._auth_test,
             "conversations.create": self._conversations_create,
@@ -206,6 +208,14 @@ class FakeSlackApi(LocalServer):
     def server_error_next(self, method: str, status: int = 500, times: int = 1) -> None:
         self._faults[method].extend([_Fault("status", status)] * times)
 
+    def outage(self, status: int = 503) -> None:
+        """Until `restore()`, every call is answered as Slack's edge answers in an outage: the
+        status with a plain-text body, no JSON."""
+        self.down = status
+
+    def restore(self) -> None:
+        self.down = None
+
     def delay_next(self, method: str, seconds: float, times: int = 1) -> None:
         self._faults[method].extend([_Fault("delay", seconds)] * times)
 
@@ -250,6 +260,8 @@ class FakeSlackApi(LocalServer):
         self.calls.append(call)
         if self.latency:
             await asyncio.sleep(self.latency)
+        if self.down is not None:
+            return web.Response(text=_OUTAGE, status=self.down, content_type="text/plain")
         fault = self._faults[method].popleft() if self._faults[method] else None
         if fault is not None and fault.kind == "delay":
             await asyncio.sleep(fault.value)

@@ -17,13 +17,13 @@ from aiohttp.test_utils import TestServer
 from bot.app.container import Container, build_container
 from bot.app.server import RUNTIME, build_web_app
 from bot.app.settings import load_settings
-from bot.app.tasks import BackgroundTasks
 from bot.app.wiring import Runtime
 from bot.domain.clock import FakeClock
 from bot.domain.incident import Incident
 from bot.domain.timeline import TimelineEvent
 from bot.usecases.context import CoreContext
 from handlers.slack.ids import ReferralInput
+from handlers.tasks import BackgroundTasks
 from tests.factories import TIMELINE_KEY_TEXT
 from tests.fakes import slack_requests as sr
 from tests.fakes.notify_api import FakeNotifyApi

@@ -8,7 +8,7 @@ import asyncio
 import time
 from dataclasses import dataclass, field
 
-from bot.chat_port import ChatDelivery, OutboundMessage
+from bot.ports.chat import ChatDelivery, OutboundMessage
 from bot.usecases.contact import RecordContact, record_contact
 from bot.usecases.firing import FiringDeps
 from tests.factories import KPMG_RESPONDER

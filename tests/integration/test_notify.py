@@ -15,7 +15,7 @@ import aiohttp
 import jwt
 import pytest
 
-from bot.notify_port import Delivery
+from bot.ports.notify import Delivery
 from handlers.notify import DisabledNotifier, NotifyNotifier, build_notifier
 from tests.fakes.notify_api import FakeNotifyApi
 

@@ -13,7 +13,7 @@ import aiohttp
 import pytest
 from notifications_python_client.authentication import create_jwt_token
 
-from bot.notify_port import Attachment, DeliveryState
+from bot.ports.notify import Attachment, DeliveryState
 from handlers.notify.client import NO_FILE_TEMPLATE, DisabledNotifier, NotifyNotifier
 from tests.fakes.notify_api import FakeNotifyApi
 

@@ -13,8 +13,8 @@ import pytest
 from pypdf import PdfReader
 
 from bot.domain.report_shares import ReportFormat
-from bot.notify_port import Attachment
 from bot.policy.model import Policy
+from bot.ports.notify import Attachment
 from bot.reporting.markdown import render_markdown
 from bot.usecases.sharing import Addressee, ReportFile, share_email
 from bot.views.sanitise import FULLWIDTH_AT, clean, neutralise_mentions, sanitise

@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 
 from bot.app.settings import DEFAULT_CONFIG_DIR
-from bot.chat_port import OutboundMessage
 from bot.domain.actors import Actor, OrgKind
 from bot.domain.assessment import Assessment, AssessmentStatus, Decision
 from bot.domain.checklist import ItemKind, ItemStatus
@@ -26,9 +25,10 @@ from bot.domain.reference import Reference
 from bot.domain.report_shares import Recipient, ReportFormat, ShareState, ShareStatus
 from bot.domain.states import State
 from bot.domain.threshold import Outcome, Reason, Recommendation
-from bot.notify_port import Delivery
 from bot.policy.load import load_policy
 from bot.policy.model import Council, Policy
+from bot.ports.chat import OutboundMessage
+from bot.ports.notify import Delivery
 from bot.usecases.checklist import ChecklistRow, ChecklistView
 from bot.usecases.ending import Ended, Ending
 from bot.usecases.phases import PhaseChanged

@@ -14,13 +14,13 @@ import logging
 from datetime import date
 from typing import TYPE_CHECKING, Protocol
 
-from bot.chat_port import ChatDelivery
 from bot.domain.deadlines import Deadline, DeadlineKind
 from bot.domain.monthly_post import next_month, post_deadline
 from bot.ports import UnitOfWork
+from bot.ports.chat import ChatDelivery
 from bot.reporting.figures import MonthlyFigures, monthly_figures
 from bot.reporting.month_records import month_records
-from bot.usecases.firing.contact import Undelivered
+from bot.usecases.firing.outcomes import Undelivered
 
 if TYPE_CHECKING:
     from bot.usecases.firing import FireFn, FiringDeps

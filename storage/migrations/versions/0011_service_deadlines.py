@@ -9,7 +9,7 @@ instead of looking up each pending row and sorting them (6.5 ms for 2,000 pendin
 SQLite on a busy machine).
 
 Revision ID: 0011
-Revises: 0007 (re-point to the last revision on main when merging)
+Revises: 0008 (re-point to the last revision on main when merging)
 Create Date: 2026-12-04
 """
 
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

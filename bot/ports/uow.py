@@ -1,4 +1,4 @@
-"""What the core needs from the outside world, as protocols the edges implement.
+"""The unit of work and its repositories: what the core needs from storage.
 
 Use cases take a UnitOfWork so they run the same against the real database and against fakes.
 """
@@ -114,8 +114,17 @@ class DeadlineRepository(Protocol):
 
     async def pending_for(self, incident_id: str) -> list[Deadline]: ...
 
+    async def pending_for_incidents(
+        self, incident_ids: Collection[str]
+    ) -> dict[str, list[Deadline]]: ...
+
     async def mark_cancelled(self, deadline: Deadline, now: datetime) -> bool:
         """A firing's decision not to send (the incident moved on); False if already settled."""
+        ...
+
+    async def replace_payload(self, deadline: Deadline, payload: dict[str, Any]) -> bool:
+        """A pending deadline's payload changed (a retry owes fewer routes); False if it was
+        settled meanwhile."""
         ...
 
 

@@ -1,7 +1,11 @@
 """Work that must happen after a platform has been acknowledged (Slack wants 200 in 3 seconds).
 
 Tasks are kept referenced until done (asyncio only keeps weak references), failures are logged
-without content, and shutdown waits for what is in flight.
+without content, and shutdown waits for what is in flight. A failure is also told to the person
+whose action it was (`when_failed`: each platform edge knows who is acting in the task's
+context), in plain words and truthfully: whether anything of it was stored (see
+`storage.errors`). Without that, an action acknowledged to Slack and then lost to a database
+outage was lost silently.
 
 One event loop serves everything, so who goes first is decided here, in tiers:
 
@@ -27,11 +31,16 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextvars import ContextVar
 from typing import Any
 
+from bot.views.failures import failure_words
+from storage.errors import commits, is_unavailable
+
 log = logging.getLogger(__name__)
 
 MAX_WAIT = 0.3  # seconds ordinary work waits at most for the answers to stop
 SETTLE = 0.005  # seconds without an answer in progress that count as a pause
 _RIGHT_AFTER: ContextVar[list[Awaitable[Any]] | None] = ContextVar("right_after", default=None)
+# Told what to say to the person whose action failed; runs in the failed task's context.
+FailureHook = Callable[[str], Awaitable[None]]
 
 
 class BackgroundTasks:
@@ -60,6 +69,26 @@ class BackgroundTasks:
         self._last_answer = float("-inf")  # loop time the last answer was written
         self._paused: asyncio.Event | None = None  # set once answers paused for `settle`
         self._busy: Callable[[], bool] = lambda: False
+        self._failure_hooks: list[FailureHook] = []
+
+    def when_failed(self, hook: FailureHook) -> None:
+        """`hook(words)` runs, in the failed task's context, when spawned or queued work
+        raises: a platform edge tells the person acting there (and nobody, outside a request)."""
+        self._failure_hooks.append(hook)
+
+    async def _reporting(self, work: Awaitable[Any]) -> Any:
+        """Run `work`; if it raises, tell the person whose action it was, then re-raise."""
+        commits.set(0)
+        try:
+            return await work
+        except Exception as exc:
+            words = failure_words(unavailable=is_unavailable(exc), stored=commits.get() > 0)
+            for hook in self._failure_hooks:
+                try:
+                    await hook(words)
+                except Exception as told:  # telling must never hide the failure itself
+                    log.warning("could not tell of a failure: %s", type(told).__name__)
+            raise
 
     def also_busy_when(self, busy: Callable[[], bool]) -> None:
         """Tier 2: ordinary work trickles while `busy()` (the contact ladder firing)."""
@@ -123,7 +152,7 @@ class BackgroundTasks:
             for work in queued:
                 try:
                     with self._urgent_work():
-                        await work
+                        await self._reporting(work)
                 except Exception as exc:
                     log.error("work after an answer failed", exc_info=exc)
         finally:
@@ -147,7 +176,7 @@ class BackgroundTasks:
             self._urgent_slots = asyncio.Semaphore(self._urgent_limit)
         async with self._urgent_slots:
             with self._urgent_work():
-                return await coro
+                return await self._reporting(coro)
 
     @contextlib.contextmanager
     def _urgent_work(self) -> Iterator[None]:
@@ -171,7 +200,7 @@ class BackgroundTasks:
             if self.people_waiting() or self._busy():
                 await held.enter_async_context(self._trickle)
             await held.enter_async_context(self._slots)
-            return await coro
+            return await self._reporting(coro)
 
     def spawn(
         self, coro: Awaitable[Any], *, name: str = "", urgent: bool = False
