@@ -27,7 +27,7 @@ from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.domain.clock import Clock
+from bot.domain.clock import Clock, speed_of
 from bot.domain.deadlines import URGENT_KINDS, Deadline, DeadlineState
 from storage.deadlines import DeadlineNotPending, SqlDeadlineRepository
 from storage.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
@@ -229,7 +229,8 @@ class DeadlineScheduler:
 
         APScheduler waits by wall time, so `when` becomes "this long from now": with a fake
         clock a wake-up for the clock's future must not land in the wall clock's past, where it
-        would run at once and re-arm itself in a loop.
+        would run at once and re-arm itself in a loop. With a scaled clock (an exercise at
+        `--speed 10`) that span is divided by the speed: 30 service minutes are 3 real ones.
         """
         if self._stopped:
             return
@@ -247,7 +248,7 @@ class DeadlineScheduler:
         self._scheduler.add_job(
             self._wake,
             trigger="date",
-            run_date=datetime.now(UTC) + (when - now),
+            run_date=datetime.now(UTC) + (when - now) / speed_of(self._clock),
             id=WAKE_JOB_ID,
             replace_existing=True,
             **_JOB_OPTIONS,

@@ -14,6 +14,7 @@ from bot.domain.deadlines import Deadline, DeadlineKind
 from bot.notify_port import Notifier
 from bot.usecases.firing import FiringDeps, fire
 from handlers.notify.client import DisabledNotifier, NotifyNotifier
+from handlers.notify.marked import MarkedNotifier
 from storage.uow import SqlUnitOfWork
 
 
@@ -44,7 +45,7 @@ def for_firings(notifier: Notifier) -> Notifier:
     """The notifier deadline firings use: one short attempt per send where the notifier can be
     told so. A firing sends while it holds the incident's lock ("contact made" waits for it),
     and the scheduler retries a firing that delivered nothing, with a backoff."""
-    if isinstance(notifier, NotifyNotifier | DisabledNotifier):
+    if isinstance(notifier, NotifyNotifier | DisabledNotifier | MarkedNotifier):
         return notifier.single_attempt()
     return notifier
 

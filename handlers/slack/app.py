@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from types import ModuleType
+from typing import Any
 
 import aiohttp
 from slack_bolt.async_app import AsyncApp
@@ -17,6 +18,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app.tasks import BackgroundTasks
+from bot.domain.exercise import ServiceMode
 from bot.ports import UnitOfWorkFactory
 from bot.usecases.context import CoreContext
 from bot.usecases.org_bindings import LearntTeams
@@ -40,6 +42,7 @@ from handlers.slack.listeners import (
     workspaces,
 )
 from handlers.slack.listeners.subcommands import Subcommand
+from handlers.slack.marked import MarkedWebClient
 from handlers.slack.refusals import remember_acting
 from handlers.slack.room import SlackRoom
 
@@ -64,7 +67,12 @@ WEB_API_LOG = logging.getLogger("handlers.slack.webapi")
 
 
 def web_client(
-    token: str, api_url: str, *, retries: bool = True, timeout: int = 10
+    token: str,
+    api_url: str,
+    *,
+    retries: bool = True,
+    timeout: int = 10,
+    mode: ServiceMode | None = None,
 ) -> AsyncWebClient:
     """With `retries`, 429s (after Retry-After), 5xx and connection errors are retried. The
     client for deadline firings has none and a short timeout: a firing holds the incident's
@@ -78,13 +86,16 @@ def web_client(
         AsyncServerErrorRetryHandler(max_retry_count=3),
         AsyncConnectionErrorRetryHandler(max_retry_count=2),
     ]
-    return AsyncWebClient(
+    options: dict[str, Any] = dict(
         logger=WEB_API_LOG,
         token=token,
         base_url=base,
         timeout=timeout,
         retry_handlers=handlers if retries else [],
     )
+    if mode is not None and mode.marked:  # an exercise or a fast clock: shown on every screen
+        return MarkedWebClient(mode=mode, **options)
+    return AsyncWebClient(**options)
 
 
 def build_slack(
@@ -96,7 +107,7 @@ def build_slack(
     ctx: CoreContext,
     tasks: BackgroundTasks,
 ) -> tuple[AsyncApp, SlackDeps]:
-    client = web_client(token, api_url)
+    client = web_client(token, api_url, mode=ctx.mode)
     # process_before_response: the listener decides when to answer (ack), and everything slow is
     # spawned as a background task, so the HTTP response never waits for the Web API.
     app = AsyncApp(
@@ -122,7 +133,7 @@ def build_slack(
         chat=SlackChat(client, uow, ctx, room),
         learnt_teams=learnt,
     )
-    firing_client = web_client(token, api_url, retries=False, timeout=5)
+    firing_client = web_client(token, api_url, retries=False, timeout=5, mode=ctx.mode)
     deps.firing_chat = SlackChat(firing_client, uow, ctx, room)
     extra: dict[str, Subcommand] = {}
     for group in GROUPS:
