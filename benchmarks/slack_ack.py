@@ -44,8 +44,8 @@ from bot.app.server import build_web_app
 from bot.app.settings import load_settings
 from bot.app.tasks import BackgroundTasks
 from handlers.slack.app import PATH, web_client
-from tests.fakes import slack_requests as sr
-from tests.fakes.slack_api import FakeSlackApi
+from sandbox.slack import signed_requests as sr
+from sandbox.slack.api import FakeSlackApi
 
 SECRET = "bench-signing-secret"
 TOKEN = "xoxb-bench-token"

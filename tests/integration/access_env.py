@@ -51,8 +51,8 @@ from bot.usecases.threshold import (
 )
 from handlers.report.pdf import render_pdf
 from handlers.slack.identity import Identity
+from sandbox.slack.api import FakeSlackApi
 from tests.factories import TIMELINE_KEY_TEXT
-from tests.fakes.slack_api import FakeSlackApi
 from tests.integration.slack_harness import SECRET, SlackEnv, referral_submission
 
 PG_URL = os.environ.get("TEST_POSTGRES_URL", "")

@@ -21,7 +21,7 @@ from bot.views.sanitise import FULLWIDTH_AT, clean, neutralise_mentions, sanitis
 from handlers.notify.client import NotifyNotifier
 from handlers.report.pdf import render_pdf
 from handlers.slack.escape import user_text
-from tests.fakes.notify_api import FakeNotifyApi
+from sandbox.notify.api import FakeNotifyApi
 from tests.unit.test_report_model import full_record, new_incident, report_for
 
 HOSTILE = (

@@ -7,7 +7,7 @@ import time
 
 from bot.domain.bindings import ChannelStatus, Platform
 from bot.domain.states import State
-from tests.fakes import slack_requests as sr
+from sandbox.slack import signed_requests as sr
 from tests.integration.slack_harness import ASSESSOR, referral_submission
 
 

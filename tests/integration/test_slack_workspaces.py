@@ -10,7 +10,7 @@ from bot.domain.actors import OrgKind
 from bot.domain.bindings import Platform
 from bot.domain.org_bindings import BindingStatus
 from bot.usecases.org_bindings import unrecognised_councils
-from tests.fakes import slack_requests as sr
+from sandbox.slack import signed_requests as sr
 from tests.integration.slack_harness import ASSESSOR, SlackEnv, referral_submission
 
 COUNCIL_USER, COUNCIL_TEAM = "U0HACK1", "T0HACKNEY"

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import aiohttp
 from slack_sdk.signature import SignatureVerifier
 
-from tests.fakes.slack_api import TEAM_ID
+from sandbox.slack.api import TEAM_ID
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"

@@ -1,4 +1,4 @@
-"""Writes `slack_methods.json`: the Web API methods the Slack stand-in answers and the argument
+"""Writes `methods.json`: the Web API methods the Slack stand-in answers and the argument
 names Slack's OpenAPI spec lists for each, so the stand-in can refuse a method or an argument
 that real Slack does not know instead of answering `ok` to anything.
 
@@ -8,7 +8,7 @@ method page that documents it. Run it again when the stand-in learns a new metho
 
     git -C <clone of slackapi/slack-api-specs> show HEAD:web-api/slack_web_openapi_v2.json \\
         > /tmp/spec.json
-    .venv/bin/python -m tests.fakes.gen_slack_methods /tmp/spec.json
+    .venv/bin/python -m sandbox.slack.gen_methods /tmp/spec.json
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import json
 import sys
 from pathlib import Path
 
-OUT = Path(__file__).with_name("slack_methods.json")
+OUT = Path(__file__).with_name("methods.json")
 
 # The methods the stand-in implements (FakeSlackApi._methods); a test keeps the two in step.
 FROM_SPEC = [

@@ -32,7 +32,7 @@ from slack_sdk.models.blocks import Block, BlockElement, ConfirmObject, Option, 
 from slack_sdk.models.blocks.basic_components import TextObject
 from slack_sdk.models.views import View
 
-from tests.fakes import slack_rules_extra as extra
+from sandbox.slack import rules_extra as extra
 
 INVALID_BLOCKS, INVALID_ARGUMENTS = "invalid_blocks", "invalid_arguments"
 MESSAGE_METHODS = {"chat.postMessage", "chat.update", "chat.postEphemeral"}
@@ -55,7 +55,7 @@ CHOICE_OPTIONS = 10
 # min_length and max_length at most 3000.
 INPUT_LENGTH = 3000
 
-_METHODS_FILE = Path(__file__).with_name("slack_methods.json")
+_METHODS_FILE = Path(__file__).with_name("methods.json")
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ def slack_answer(problems: list[Problem]) -> dict[str, Any]:
 
 @functools.cache
 def known_methods() -> dict[str, frozenset[str]]:
-    """Method name -> argument names, from slack_methods.json (see gen_slack_methods.py)."""
+    """Method name -> argument names, from methods.json (see gen_methods.py)."""
     listed = json.loads(_METHODS_FILE.read_text())
     return {name: frozenset(args) for name, args in listed.items()}
 

@@ -33,7 +33,7 @@ from typing import Any, Literal
 
 from aiohttp import web
 
-from tests.fakes.local_server import LocalServer
+from sandbox.local_server import LocalServer
 
 Route = Literal["email", "sms"]
 CLOCK_SKEW_SECONDS = 30

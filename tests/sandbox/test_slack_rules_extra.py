@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.fakes.slack_rules import check_message, check_view
+from sandbox.slack.rules import check_message, check_view
 
 
 def plain(text: str) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from tests.fakes.slack_api import FakeSlackApi
+from sandbox.slack.api import FakeSlackApi
 
 Payload = dict[str, Any]
 

@@ -26,8 +26,8 @@ from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryInt
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
-from tests.fakes import slack_requests as sr
-from tests.fakes.slack_api import FakeSlackApi
+from sandbox.slack import signed_requests as sr
+from sandbox.slack.api import FakeSlackApi
 
 SECRET = "s3cr3t-signing"
 

@@ -1,6 +1,6 @@
 """Block Kit rules that slack_sdk's models do not check, found missing by a stranger's review of
 the stand-in: a stand-in more lenient than Slack hides defects. Each function adds problems to
-`slack_rules._Walk` through its `add(message, pointer)`; the references are Slack's block,
+`rules._Walk` through its `add(message, pointer)`; the references are Slack's block,
 element and composition-object pages (https://docs.slack.dev/reference/block-kit/...)."""
 
 from __future__ import annotations
@@ -53,7 +53,8 @@ def element(add: Add, node: Mapping[str, Any], pointer: str) -> None:
         _plain(add, node, "text", pointer)
     for key in PLAIN_ONLY_IN_ELEMENT:
         _plain(add, node, key, pointer)
-    options = node.get("options") if isinstance(node.get("options"), list) else []
+    found = node.get("options")
+    options: list[Any] = found if isinstance(found, list) else []
     for j, option in enumerate(options):
         if not isinstance(option, dict):
             continue
@@ -87,7 +88,8 @@ def text(add: Add, node: Mapping[str, Any], pointer: str) -> None:
 
 def view(add: Add, node: Mapping[str, Any], pointer: str) -> None:
     """views.* reference: a modal with an input block must have a submit button."""
-    blocks = node.get("blocks") if isinstance(node.get("blocks"), list) else []
+    found = node.get("blocks")
+    blocks: list[Any] = found if isinstance(found, list) else []
     has_input = any(isinstance(b, dict) and b.get("type") == "input" for b in blocks)
     if node.get("type") == "modal" and has_input and "submit" not in node:
         add("must provide submit when blocks include an input", f"{pointer}/submit")

@@ -10,9 +10,10 @@ import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from tests.fakes import gen_slack_methods, slack_rules
-from tests.fakes.slack_api import FakeSlackApi
-from tests.fakes.test_slack_rules import actions, button, message, modal, plain, section
+from sandbox.slack import gen_methods as gen_slack_methods
+from sandbox.slack import rules as slack_rules
+from sandbox.slack.api import FakeSlackApi
+from tests.sandbox.test_slack_rules import actions, button, message, modal, plain, section
 
 
 async def refused(call: Any) -> dict[str, Any]:
@@ -90,7 +91,7 @@ async def test_unknown_methods_and_arguments_are_refused(
 
 
 def test_the_method_list_matches_the_stand_in_and_its_generator() -> None:
-    """slack_methods.json is generated; a method the stand-in answers but the file lacks would be
+    """methods.json is generated; a method the stand-in answers but the file lacks would be
     refused as unknown, and a hand-added argument missing from the file would be refused too."""
     known = slack_rules.known_methods()
     assert set(known) == set(FakeSlackApi()._methods)

@@ -15,8 +15,8 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes import slack_rules
-from tests.fakes.local_server import LocalServer
+from sandbox.local_server import LocalServer
+from sandbox.slack import rules as slack_rules
 
 TEAM_ID, TEAM_NAME, BOT_USER, BOT_ID = "T0MHCLG", "MHCLG", "UBOT", "BBOT"
 _CHANNEL_NAME = re.compile(r"^[a-z0-9_-]+$")
