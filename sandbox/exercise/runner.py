@@ -25,7 +25,7 @@ import aiohttp
 
 from bot.domain.clock import Clock, speed_of
 from bot.policy.model import Policy
-from bot.views.actions import Action
+from bot.views.actions import Action, Form
 from sandbox.exercise import requests as rq
 from sandbox.exercise.cast import (
     ASSESSOR,
@@ -54,6 +54,10 @@ class Stage(Protocol):
 
     async def say(self, person: Person, channel: str, text: str) -> None:
         """Post `text` in `channel` as `person`."""
+        ...
+
+    def views(self) -> list[dict[str, Any]]:
+        """Every modal the bot opened or pushed so far (Slack's view objects)."""
         ...
 
 
@@ -211,6 +215,11 @@ class Runner:
         if step.do == "assess":
             press = rq.press(person, Action.START_THRESHOLD_CHECK, incident.incident_id, triage)
             await self._request(press, entry)
+            # a person answers the questions once the form is in front of them
+            await self._eventually(
+                lambda: self._find_view(Form.QUESTIONNAIRE.value, incident.incident_id),
+                "the threshold questionnaire",
+            )
             body = rq.questionnaire(person, incident.incident_id, args["answers"], self._multiple)
             answer = await self._request(body, entry)
             view = answer.get("view") or {}
@@ -277,6 +286,14 @@ class Runner:
             for action, value in _buttons(message.get("blocks")):
                 if action == Action.START_THRESHOLD_CHECK.value and value not in taken:
                     return value
+        return ""
+
+    def _find_view(self, callback_id: str, incident_id: str) -> str:
+        for view in self.stage.views():
+            if view.get("callback_id") == callback_id and incident_id in str(
+                view.get("private_metadata", "")
+            ):
+                return callback_id
         return ""
 
     def _find_page(self, incident_id: str) -> str:

@@ -17,6 +17,10 @@ class StandInStage:
     def messages(self) -> list[dict[str, Any]]:
         return list(self.api.messages()) + list(self.said)
 
+    def views(self) -> list[dict[str, Any]]:
+        opened = self.api.calls_to("views.open") + self.api.calls_to("views.push")
+        return [call["view"] for call in opened if isinstance(call.get("view"), dict)]
+
     async def say(self, person: Person, channel: str, text: str) -> None:
         message = {"channel": channel, "user": person.user_id, "text": text}
         self.said.append(message)
