@@ -133,6 +133,8 @@ class Runner:
     wait_until: WaitUntil | None = None
     patience: float = 15.0  # real seconds to wait for what a step caused to show
     log: list[Entry] = field(default_factory=list)
+    # (what the step did, ms the bot took to answer, when it was sent: monotonic s) per request
+    answers: list[tuple[str, float, float]] = field(default_factory=list)
     on_entry: Callable[[Entry], None] | None = None
 
     def __post_init__(self) -> None:
@@ -178,9 +180,10 @@ class Runner:
     # --- the steps -----------------------------------------------------------------------
 
     async def _request(self, body: str, entry: Entry) -> dict[str, Any]:
-        began = time.perf_counter()
+        began = time.monotonic()
         status, text = await self.send(body)
-        entry.answered_ms = (time.perf_counter() - began) * 1000
+        entry.answered_ms = (time.monotonic() - began) * 1000
+        self.answers.append((entry.step.do, entry.answered_ms, began))
         if status != 200:
             raise StepFailed(f"the bot answered HTTP {status}")
         answer = json.loads(text) if text.strip().startswith("{") else {}

@@ -1,0 +1,132 @@
+"""SQLite's one writer, taken in turn by this process's transactions.
+
+SQLite lets one connection write at a time. A connection that finds the write lock taken does
+not queue: its busy handler sleeps and tries again, the sleeps growing to 100 ms, and whoever
+tries at the right moment wins. Under a burst (an exercise's twenty councils at once) that is
+both slow and unfair: the lock sits idle while the waiters sleep, and a request that arrives
+late often wins over one that has been waiting for seconds, so a few answers wait far past
+Slack's 3 seconds while the writer is mostly free (measured: answers p99 3.8 s for twenty
+councils, with the lock held about half the time; benchmarks/exercise_mass_event.py).
+
+So on SQLite a session takes this process's gate, an asyncio lock that wakes its waiters in
+the order they came, just before its first write, and gives it back when its transaction ends
+(commit, rollback or close). Reads never take it (WAL lets them run beside the writer). SQLite's
+own lock still guards against other processes; within one process nobody waits on it any more.
+PostgreSQL has row locks and many writers, and does not use the gate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from typing import Any
+
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.sql.dml import UpdateBase
+from sqlalchemy.sql.elements import TextClause
+
+# as long as SQLite's busy_timeout (storage.database): a transaction that cannot get the
+# writer within it fails the same way as before, "database is locked"
+GATE_TIMEOUT = 30.0
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+class WriterGate:
+    """One per engine; an asyncio lock per event loop (tests run one loop each)."""
+
+    def __init__(self) -> None:
+        self._locks: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
+
+    def lock(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        found = self._locks.get(loop)
+        if found is None:
+            for old in [k for k in self._locks if k.is_closed()]:
+                del self._locks[old]
+            found = self._locks[loop] = asyncio.Lock()
+        return found
+
+
+def _writes(statement: Any) -> bool:
+    if isinstance(statement, UpdateBase):
+        return True
+    if isinstance(statement, TextClause | str):
+        return str(statement).lstrip().upper().startswith(_WRITES)
+    return False
+
+
+class GatedSession(AsyncSession):
+    """An AsyncSession that takes the writer gate before its first write (see module doc)."""
+
+    def __init__(self, *args: Any, gate: WriterGate, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._gate = gate
+        self._held: asyncio.Lock | None = None
+
+    def _pending(self) -> bool:
+        return bool(self.new or self.dirty or self.deleted)
+
+    async def _take(self) -> None:
+        if self._held is not None:
+            return
+        lock = self._gate.lock()
+        try:
+            async with asyncio.timeout(GATE_TIMEOUT):
+                await lock.acquire()
+        except TimeoutError:
+            raise OperationalError("(writer gate)", {}, Exception("database is locked")) from None
+        self._held = lock
+
+    def _give(self) -> None:
+        held, self._held = self._held, None
+        if held is not None:
+            held.release()
+
+    async def execute(self, statement: Any, *args: Any, **kwargs: Any) -> Any:
+        if _writes(statement) or self._pending():
+            await self._take()
+        return await super().execute(statement, *args, **kwargs)
+
+    async def scalar(self, statement: Any, *args: Any, **kwargs: Any) -> Any:
+        if _writes(statement) or self._pending():
+            await self._take()
+        return await super().scalar(statement, *args, **kwargs)
+
+    async def get(self, *args: Any, **kwargs: Any) -> Any:
+        if self._pending():  # autoflush writes first
+            await self._take()
+        return await super().get(*args, **kwargs)
+
+    async def flush(self, objects: Any = None) -> None:
+        if self._pending():
+            await self._take()
+        await super().flush(objects)
+
+    async def commit(self) -> None:
+        if self._pending():
+            await self._take()
+        try:
+            await super().commit()
+        finally:
+            self._give()
+
+    async def rollback(self) -> None:
+        try:
+            await super().rollback()
+        finally:
+            self._give()
+
+    async def close(self) -> None:
+        try:
+            await super().close()
+        finally:
+            self._give()
+
+
+_GATES: weakref.WeakKeyDictionary[Any, WriterGate] = weakref.WeakKeyDictionary()
+
+
+def writer_gate(engine: AsyncEngine) -> WriterGate:
+    """The engine's gate: every unit-of-work factory on one engine shares it."""
+    return _GATES.setdefault(engine.sync_engine, WriterGate())
