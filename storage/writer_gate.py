@@ -5,13 +5,15 @@ not queue: its busy handler sleeps and tries again, the sleeps growing to 100 ms
 tries at the right moment wins. Under a burst (an exercise's twenty councils at once) that is
 both slow and unfair: the lock sits idle while the waiters sleep, and a request that arrives
 late often wins over one that has been waiting for seconds, so a few answers wait far past
-Slack's 3 seconds while the writer is mostly free (measured: answers p99 3.8 s for twenty
-councils, with the lock held about half the time; benchmarks/exercise_mass_event.py).
+Slack's 3 seconds while the writer is mostly free (measured: answers up to 3.9 s for twenty
+councils at once; benchmarks/exercise_mass_event.py).
 
-So on SQLite a session takes this process's gate, an asyncio lock that wakes its waiters in
-the order they came, just before its first write, and gives it back when its transaction ends
-(commit, rollback or close). Reads never take it (WAL lets them run beside the writer). SQLite's
-own lock still guards against other processes; within one process nobody waits on it any more.
+So on SQLite a session takes this process's gate just before its first write and gives it back
+when its transaction ends (commit, rollback or close); the gate hands the writer over in the
+order the waiters came, a provider's page first (`URGENT`): people wait on it, and each page
+would otherwise queue behind the other councils' answers. Reads never take it (WAL lets them
+run beside the writer). SQLite's own lock still guards against other processes; within one
+process nobody waits on it any more.
 PostgreSQL has row locks and many writers, and does not use the gate.
 """
 
@@ -19,6 +21,8 @@ from __future__ import annotations
 
 import asyncio
 import weakref
+from collections import deque
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy.exc import OperationalError
@@ -30,21 +34,58 @@ from sqlalchemy.sql.elements import TextClause
 # writer within it fails the same way as before, "database is locked"
 GATE_TIMEOUT = 30.0
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+# Set while firing what people wait on (a provider's page): its transaction takes the writer
+# before the others waiting (see bot.app.scheduler.fire_now).
+URGENT: ContextVar[bool] = ContextVar("cir_urgent_writes", default=False)
+
+
+class _Turns:
+    """The writer of one event loop: who holds it and who waits, the urgent first."""
+
+    def __init__(self) -> None:
+        self.held = False
+        self.urgent: deque[asyncio.Future[None]] = deque()
+        self.others: deque[asyncio.Future[None]] = deque()
+
+    async def acquire(self, urgent: bool) -> None:
+        if not self.held and not self.urgent and not self.others:
+            self.held = True
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        queue = self.urgent if urgent else self.others
+        queue.append(waiter)
+        try:
+            await waiter  # release() hands the writer over: held stays True
+        except BaseException:
+            if waiter.done() and not waiter.cancelled():
+                self.release()  # handed over just as it was given up: pass it on
+            elif waiter in queue:
+                queue.remove(waiter)
+            raise
+
+    def release(self) -> None:
+        for queue in (self.urgent, self.others):
+            while queue:
+                waiter = queue.popleft()
+                if not waiter.done():
+                    waiter.set_result(None)
+                    return
+        self.held = False
 
 
 class WriterGate:
-    """One per engine; an asyncio lock per event loop (tests run one loop each)."""
+    """One per engine; its turns are per event loop (tests run one loop each)."""
 
     def __init__(self) -> None:
-        self._locks: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
+        self._turns: dict[asyncio.AbstractEventLoop, _Turns] = {}
 
-    def lock(self) -> asyncio.Lock:
+    def turns(self) -> _Turns:
         loop = asyncio.get_running_loop()
-        found = self._locks.get(loop)
+        found = self._turns.get(loop)
         if found is None:
-            for old in [k for k in self._locks if k.is_closed()]:
-                del self._locks[old]
-            found = self._locks[loop] = asyncio.Lock()
+            for old in [k for k in self._turns if k.is_closed()]:
+                del self._turns[old]
+            found = self._turns[loop] = _Turns()
         return found
 
 
@@ -62,7 +103,7 @@ class GatedSession(AsyncSession):
     def __init__(self, *args: Any, gate: WriterGate, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._gate = gate
-        self._held: asyncio.Lock | None = None
+        self._held: _Turns | None = None
 
     def _pending(self) -> bool:
         return bool(self.new or self.dirty or self.deleted)
@@ -70,13 +111,13 @@ class GatedSession(AsyncSession):
     async def _take(self) -> None:
         if self._held is not None:
             return
-        lock = self._gate.lock()
+        turns = self._gate.turns()
         try:
             async with asyncio.timeout(GATE_TIMEOUT):
-                await lock.acquire()
+                await turns.acquire(URGENT.get())
         except TimeoutError:
             raise OperationalError("(writer gate)", {}, Exception("database is locked")) from None
-        self._held = lock
+        self._held = turns
 
     def _give(self) -> None:
         held, self._held = self._held, None

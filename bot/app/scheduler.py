@@ -31,6 +31,7 @@ from bot.domain.clock import Clock, speed_of
 from bot.domain.deadlines import URGENT_KINDS, Deadline, DeadlineState
 from storage.deadlines import DeadlineNotPending, SqlDeadlineRepository
 from storage.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
+from storage.writer_gate import URGENT
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +134,7 @@ class DeadlineScheduler:
         task = asyncio.current_task()
         if task is not None:
             self._running.add(task)  # stop() waits for it like for a sweep
+        urgent = URGENT.set(True)  # on SQLite its transaction takes the writer first
         try:
             settled = 0
             for deadline_id in deadline_ids:
@@ -141,6 +143,7 @@ class DeadlineScheduler:
                 settled += await self._fire_one(set(), only=deadline_id) or 0
             return settled
         finally:
+            URGENT.reset(urgent)
             if task is not None:
                 self._running.discard(task)
 

@@ -142,6 +142,11 @@ class Runner:
         self._start: datetime | None = None
         self._multiple = {q.id for q in self.policy.questionnaire.questions if q.multiple}
         self._paging = {p.paging_channel: p.id for p in self.policy.providers.values()}
+        # what the scan of the delivered messages found so far (see _scan)
+        self._scanned = 0
+        self._cards: list[tuple[str, str]] = []  # triage card text, incident id
+        self._pages: dict[str, str] = {}  # incident id -> paging channel
+        self._rooms: dict[str, str] = {}  # incident id -> its channel
 
     @property
     def started_at(self) -> datetime | None:
@@ -265,30 +270,46 @@ class Runner:
         incident.paging, incident.provider = found, self._paging[found]
 
     def _incident_channel(self, incident: _Incident) -> str:
-        skip = {self.policy.mhclg.triage_channel, *self._paging}
-        for message in self.stage.messages():
-            channel = str(message.get("channel", ""))
-            if channel in skip or channel.startswith("U") or channel.startswith("D"):
-                continue
-            if any(value == incident.incident_id for _, value in _buttons(message.get("blocks"))):
-                return channel
-        raise StepFailed(f"{incident.council}'s incident channel was not found")
+        self._scan()
+        channel = self._rooms.get(incident.incident_id)
+        if channel is None:
+            raise StepFailed(f"{incident.council}'s incident channel was not found")
+        return channel
 
     # --- finding what the bot did, as people would ----------------------------------------
 
+    def _scan(self) -> None:
+        """Read the messages delivered since the last scan, once each: the triage cards, the
+        pages in the providers' channels and the cards in incidents' own channels."""
+        messages = self.stage.messages()
+        triage = self.policy.mhclg.triage_channel
+        for message in messages[self._scanned :]:
+            channel = str(message.get("channel", ""))
+            buttons = list(_buttons(message.get("blocks")))
+            if channel == triage:
+                text = _text_of(message)
+                self._cards.extend(
+                    (text, value)
+                    for action, value in buttons
+                    if action == Action.START_THRESHOLD_CHECK.value
+                )
+            elif channel in self._paging:
+                for action, value in buttons:
+                    if action == Action.ACKNOWLEDGE_PAGE.value:
+                        self._pages.setdefault(value, channel)
+            elif channel and channel[0] not in "UD":  # not a direct message
+                for _, value in buttons:
+                    self._rooms.setdefault(value, channel)
+        self._scanned = len(messages)
+
     def _find_incident(self, council_id: str) -> str:
+        self._scan()
         council = self.policy.councils.get(council_id)
         names = {council.name, html.escape(council.name, quote=False)} if council else set()
         taken = {i.incident_id for i in self._incidents.values()}
-        for message in self.stage.messages():
-            if message.get("channel") != self.policy.mhclg.triage_channel:
-                continue
-            text = _text_of(message)
-            if not any(name in text for name in names):
-                continue
-            for action, value in _buttons(message.get("blocks")):
-                if action == Action.START_THRESHOLD_CHECK.value and value not in taken:
-                    return value
+        for text, incident_id in self._cards:
+            if incident_id not in taken and any(name in text for name in names):
+                return incident_id
         return ""
 
     def _find_view(self, callback_id: str, incident_id: str) -> str:
@@ -300,13 +321,8 @@ class Runner:
         return ""
 
     def _find_page(self, incident_id: str) -> str:
-        for message in self.stage.messages():
-            channel = str(message.get("channel", ""))
-            if channel not in self._paging:
-                continue
-            if (Action.ACKNOWLEDGE_PAGE.value, incident_id) in set(_buttons(message.get("blocks"))):
-                return channel
-        return ""
+        self._scan()
+        return self._pages.get(incident_id, "")
 
     async def _eventually(self, find: Callable[[], str], what: str) -> str:
         give_up = time.monotonic() + self.patience
@@ -316,4 +332,4 @@ class Runner:
                 return found
             if time.monotonic() > give_up:
                 raise StepFailed(f"{what} did not appear within {self.patience:g} s")
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(0.1)

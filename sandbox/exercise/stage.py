@@ -15,7 +15,7 @@ class StandInStage:
         self.said: list[dict[str, Any]] = []  # people's messages, in order
 
     def messages(self) -> list[dict[str, Any]]:
-        return list(self.api.messages()) + list(self.said)
+        return list(self.api.messages())
 
     def views(self) -> list[dict[str, Any]]:
         opened = self.api.calls_to("views.open") + self.api.calls_to("views.push")
