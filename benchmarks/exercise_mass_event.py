@@ -191,7 +191,7 @@ async def _drive(args: argparse.Namespace, out: Any, db_url: str) -> dict[str, A
             slack.add_channel(policy.mhclg.triage_channel, "cir-triage")
             for provider in policy.providers.values():
                 slack.add_channel(provider.paging_channel, f"{provider.id}-paging")
-            for person in everyone(list(policy.councils)):
+            for person in everyone(policy):
                 slack.add_user(person.user_id, person.team_id, person.name, person.email)
             env = {
                 "DATABASE_URL": db_url, "CIR_TIMELINE_KEY": "benchmark-" + "k" * 32,

@@ -71,7 +71,7 @@ async def play(scenario: Scenario, speed: float, after: float, out: Path) -> int
             slack.add_channel(policy.mhclg.triage_channel, "cir-triage")
             for provider in policy.providers.values():
                 slack.add_channel(provider.paging_channel, f"{provider.id}-paging")
-            for person in everyone(list(policy.councils)):
+            for person in everyone(policy):
                 slack.add_user(person.user_id, person.team_id, person.name, person.email)
             runner_app = web.AppRunner(build_web_app(container))
             await runner_app.setup()

@@ -31,9 +31,9 @@ from sandbox.exercise.cast import (
     ASSESSOR,
     DUTY_MANAGER,
     OUTSIDER,
-    RESPONDERS,
     Person,
     council_contact,
+    responder,
 )
 from sandbox.exercise.scenario import Scenario, Step
 from sandbox.slack import signed_requests as sr
@@ -198,10 +198,13 @@ class Runner:
 
     def _person(self, step: Step, incident: _Incident) -> Person:
         if step.by == "provider":
-            return RESPONDERS.get(incident.provider or "kpmg", RESPONDERS["kpmg"])
+            providers = self.policy.providers
+            return responder(providers.get(incident.provider) or next(iter(providers.values())))
         if step.by == "council":
             council = self.policy.councils.get(step.council)
-            return council_contact(step.council, council.name if council else "")
+            if council is None:
+                return council_contact(step.council)
+            return council_contact(council.id, council.name, council.slack_team_id)
         return {"assessor": ASSESSOR, "duty_manager": DUTY_MANAGER, "outsider": OUTSIDER}[step.by]
 
     async def _do(self, step: Step, incident: _Incident, entry: Entry) -> None:

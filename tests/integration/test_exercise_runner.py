@@ -32,7 +32,7 @@ def service_env() -> dict[str, str]:
 
 
 def runner_for(env: SlackEnv, scenario: Scenario) -> tuple[Runner, StandInStage]:
-    for person in everyone(scenario.council_ids):
+    for person in everyone(env.container.ctx.policy):
         env.slack.add_user(person.user_id, person.team_id, person.name, person.email)
     stage = StandInStage(env.slack)
 
