@@ -4,13 +4,18 @@ deadlines fired as the scheduler would: no wall-clock waiting."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import AsyncIterator
 from datetime import datetime
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+from pypdf import PdfReader
 
 from bot.domain.states import State
 from sandbox.exercise.cast import everyone
+from sandbox.exercise.routes import ExerciseControl, mount
 from sandbox.exercise.runner import Runner
 from sandbox.exercise.scenario import Scenario, find, load_scenario
 from sandbox.exercise.stage import StandInStage
@@ -78,3 +83,49 @@ async def test_the_missed_contact_scenario_escalates_up_the_ladder(
     assert [e.data["level"] for e in events if e.kind == "EscalationSent"] == [1, 2, 3]
     texts = [m["content"]["body"] for m in notify_api.sent if m["to"] == DUTY_MANAGER_PHONE]
     assert len(texts) == 3 and all(t.startswith("[EXERCISE] ") for t in texts)
+
+
+async def test_the_routes_show_the_mode_start_a_scenario_and_give_the_downloads(
+    slack_env: SlackEnv, notify_api: FakeNotifyApi
+) -> None:
+    scenario = load_scenario(find("ransomware"), slack_env.container.ctx.policy)
+    runner, stage = runner_for(slack_env, scenario)
+    assert [e.line() for e in await runner.run() if not e.ok] == []
+    control = ExerciseControl(
+        slack_env.container.uow, slack_env.container.ctx, slack_env.send, stage
+    )
+    app = web.Application()
+    mount(app, control)
+    async with TestClient(TestServer(app)) as client:
+        status = await (await client.get("/sandbox/exercise")).json()
+        assert status["exercise"] is True and "EXERCISE" in status["banner"]
+        assert {"ransomware", "missed-contact", "mass-event"} <= {
+            s["name"] for s in status["scenarios"]
+        }
+        refused = await client.post("/sandbox/exercise/start", json={"scenario": "zombies"})
+        assert refused.status == 400 and "use one of" in (await refused.json())["error"]
+        bad = await client.post("/sandbox/exercise/start", data=b"not json")
+        assert bad.status == 400
+
+        timeline = await client.get("/sandbox/exercise/timeline.json")
+        assert "attachment" in timeline.headers["Content-Disposition"]
+        record = await timeline.json()
+        assert record["exercise"] is True and "rehearsal" in record["notice"]
+        [incident] = record["incidents"]
+        assert incident["marking"].startswith("EXERCISE - ") and incident["verification"]["intact"]
+        reference = incident["incident"]["reference"]
+        pdf = await client.get(f"/sandbox/exercise/report/{reference}.pdf")
+        assert pdf.status == 200 and pdf.content_type == "application/pdf"
+        pages = PdfReader(io.BytesIO(await pdf.read())).pages
+        assert all("EXERCISE - OFFICIAL" in (p.extract_text() or "") for p in pages)
+        missing = await client.get("/sandbox/exercise/report/CIR-2026-9999.pdf")
+        assert missing.status == 404 and "No incident" in (await missing.json())["error"]
+        garbage = await client.get("/sandbox/exercise/report/nonsense.pdf")
+        assert garbage.status == 404
+
+        started = await client.post("/sandbox/exercise/start", json={"scenario": "ransomware"})
+        assert started.status == 202 and (await started.json())["playing"] is True
+        again = await client.post("/sandbox/exercise/start", json={"scenario": "ransomware"})
+        assert again.status == 409
+        assert control.task is not None
+        control.task.cancel()  # it waits on the test's clock, which nobody moves
