@@ -19,7 +19,7 @@ from pathlib import Path
 
 OUT = Path(__file__).with_name("methods.json")
 
-# The methods the stand-in implements (FakeSlackApi._methods); a test keeps the two in step.
+# The methods the stand-in implements (methods/__init__.py METHODS); a test keeps both in step.
 FROM_SPEC = [
     "auth.test",
     "chat.getPermalink",
