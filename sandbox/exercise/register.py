@@ -38,3 +38,17 @@ def exercise_config(scenario: Scenario, source: Path, into: Path) -> Path:
     register["councils"] = councils
     (into / COUNCILS_FILE).write_text(yaml.safe_dump(register, sort_keys=False), "utf-8")
     return into
+
+
+def all_scenarios_config(source: Path, into: Path, directory: Path | None = None) -> Path:
+    """One register for every scenario in the folder (the sandbox starts once and may play any
+    of them): the shipped councils and each scenario's own, every council with a workspace."""
+    from sandbox.exercise.scenario import SCENARIOS_DIR, available, find, load_scenario
+
+    folder = directory or SCENARIOS_DIR
+    added: dict[str, Any] = {}
+    for name in available(folder):
+        for council in load_scenario(find(name, folder)).councils:
+            added.setdefault(str(council["id"]), council)
+    combined = Scenario("all", "all", "", 1.0, tuple(added.values()), ())
+    return exercise_config(combined, source, into)

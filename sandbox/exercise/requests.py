@@ -59,7 +59,9 @@ def referral(
     )
 
 
-def press(person: Person, action: Action, value: str, channel: str) -> str:
+def press(
+    person: Person, action: Action, value: str, channel: str, trigger_id: str | None = None
+) -> str:
     """A button in a channel; in a Slack Connect channel the team is MHCLG's."""
     return sr.block_actions(
         action.value,
@@ -68,6 +70,7 @@ def press(person: Person, action: Action, value: str, channel: str) -> str:
         team_id=MHCLG_TEAM,
         user_team_id=person.team_id,
         channel_id=channel,
+        trigger_id=trigger_id,
     )
 
 

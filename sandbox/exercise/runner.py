@@ -60,6 +60,10 @@ class Stage(Protocol):
         """Every modal the bot opened or pushed so far (Slack's view objects)."""
         ...
 
+    def trigger(self, person: Person) -> str | None:
+        """A trigger id for a press by this person, if the workspace issues them."""
+        ...
+
 
 def http_sender(session: aiohttp.ClientSession, url: str, secret: str) -> Send:
     """Requests signed as Slack signs them, to the bot's /slack/events."""
@@ -68,6 +72,24 @@ def http_sender(session: aiohttp.ClientSession, url: str, secret: str) -> Send:
         return await sr.post(session, url, body, secret)
 
     return send
+
+
+class LazySender:
+    """Like http_sender, for a server whose address is known only once it is listening: the
+    session opens on the first request, the URL is read at each; `close()` when done."""
+
+    def __init__(self, url: Callable[[], str], secret: str) -> None:
+        self._url, self._secret = url, secret
+        self._session: aiohttp.ClientSession | None = None
+
+    async def __call__(self, body: str) -> tuple[int, str]:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession()
+        return await sr.post(self._session, self._url(), body, self._secret)
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
 
 
 async def wait_on_clock(clock: Clock, when: datetime) -> None:
@@ -224,7 +246,10 @@ class Runner:
             raise StepFailed(f"{step.council} has no incident yet (was it referred?)")
         person = self._person(step, incident)
         if step.do == "assess":
-            press = rq.press(person, Action.START_THRESHOLD_CHECK, incident.incident_id, triage)
+            press = rq.press(
+                person, Action.START_THRESHOLD_CHECK, incident.incident_id, triage,
+                self.stage.trigger(person),
+            )  # fmt: skip
             await self._request(press, entry)
             # a person answers the questions once the form is in front of them
             await self._eventually(
@@ -253,8 +278,10 @@ class Runner:
             await self._paged(incident)
             person = self._person(step, incident)
             if step.do == "acknowledge":
-                body = rq.press(person, Action.ACKNOWLEDGE_PAGE, incident.incident_id,
-                                incident.paging)  # fmt: skip
+                body = rq.press(
+                    person, Action.ACKNOWLEDGE_PAGE, incident.incident_id, incident.paging,
+                    self.stage.trigger(person),
+                )  # fmt: skip
             else:
                 method, notes = str(args.get("method", "phone")), str(args.get("notes", ""))
                 at = self.clock.now()
