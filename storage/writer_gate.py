@@ -10,10 +10,12 @@ councils at once; benchmarks/exercise_mass_event.py).
 
 So on SQLite a session takes this process's gate just before its first write and gives it back
 when its transaction ends (commit, rollback or close); the gate hands the writer over in the
-order the waiters came, a provider's page first (`URGENT`): people wait on it, and each page
-would otherwise queue behind the other councils' answers. Reads never take it (WAL lets them
-run beside the writer). SQLite's own lock still guards against other processes; within one
-process nobody waits on it any more.
+order the waiters came. Deadline firings (`URGENT`: a provider's page, the contact ladder) do
+not queue at the gate: they ask SQLite's lock directly, where they meet one answer at most
+(the one holding the gate), so they are never behind every answer of a burst (queued with the
+answers, 500 activations at once left escalations a minute and a half late). Reads never take
+it (WAL lets them run beside the writer). SQLite's own lock still guards against other
+processes; within one process nobody waits on it any more.
 PostgreSQL has row locks and many writers, and does not use the gate.
 """
 
@@ -34,8 +36,9 @@ from sqlalchemy.sql.elements import TextClause
 # writer within it fails the same way as before, "database is locked"
 GATE_TIMEOUT = 30.0
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
-# Set while firing what people wait on (a provider's page): its transaction takes the writer
-# before the others waiting (see bot.app.scheduler.fire_now).
+# Set while firing a deadline (a provider's page, a step of the contact ladder): its transaction
+# does not queue at the gate but asks SQLite directly, where it competes with one answer at
+# most instead of with every answer of a burst (see bot.app.scheduler).
 URGENT: ContextVar[bool] = ContextVar("cir_urgent_writes", default=False)
 
 
@@ -109,7 +112,7 @@ class GatedSession(AsyncSession):
         return bool(self.new or self.dirty or self.deleted)
 
     async def _take(self) -> None:
-        if self._held is not None:
+        if self._held is not None or URGENT.get():
             return
         turns = self._gate.turns()
         try:

@@ -134,7 +134,6 @@ class DeadlineScheduler:
         task = asyncio.current_task()
         if task is not None:
             self._running.add(task)  # stop() waits for it like for a sweep
-        urgent = URGENT.set(True)  # on SQLite its transaction takes the writer first
         try:
             settled = 0
             for deadline_id in deadline_ids:
@@ -143,7 +142,6 @@ class DeadlineScheduler:
                 settled += await self._fire_one(set(), only=deadline_id) or 0
             return settled
         finally:
-            URGENT.reset(urgent)
             if task is not None:
                 self._running.discard(task)
 
@@ -153,6 +151,18 @@ class DeadlineScheduler:
         now = self._clock.now()
         # people are waiting on answers and pages: emails and follow-ups wait a little
         others_before = now - HOLD_BACK if only is None and self.hold_back() else None
+        # On SQLite a firing does not queue behind the answers for the writer: deadlines are
+        # what the service promises (a page, a contact ladder on time), and the claim picks the
+        # most urgent first, holding back the rest while people wait (storage.writer_gate).
+        token = URGENT.set(True)
+        try:
+            return await self._claim_and_fire(failed, only, now, others_before)
+        finally:
+            URGENT.reset(token)
+
+    async def _claim_and_fire(
+        self, failed: set[str], only: str | None, now: datetime, others_before: datetime | None
+    ) -> int | None:
         async with self._uow_factory() as uow:
             deadlines = SqlDeadlineRepository(uow.session)
             deadline = await deadlines.claim_next_due(

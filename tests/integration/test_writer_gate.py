@@ -16,7 +16,7 @@ from storage.writer_gate import URGENT, GatedSession, WriterGate, writer_gate
 from tests.factories import TIMELINE_KEY
 
 
-async def test_the_writer_goes_in_arrival_order_and_a_page_goes_first() -> None:
+async def test_the_writer_goes_in_arrival_order_an_urgent_waiter_first() -> None:
     turns = WriterGate().turns()
     await turns.acquire(urgent=False)  # held
     order: list[str] = []
