@@ -44,8 +44,9 @@ from sqlalchemy.engine import make_url
 
 from bot.app.container import build_container
 from bot.app.server import build_web_app
-from bot.app.settings import load_settings
+from bot.app.settings import DEFAULT_CONFIG_DIR, load_settings
 from bot.domain.clock import FakeClock
+from bot.policy.load import load_policy
 from bot.usecases import threshold as th
 from bot.usecases.mou import OverrideMou, override_mou
 from bot.usecases.referral import open_referral
@@ -86,6 +87,10 @@ def _classify(text: str) -> tuple[str, int] | None:
 async def _standins_async(out: Any, stop: Any) -> None:
     async with FakeSlackApi() as slack, FakeNotifyApi() as notify:
         slack.add_user(ASSESSOR_USER, "T0MHCLG", ASSESSOR.name, "ada@mhclg.example")
+        policy = load_policy(DEFAULT_CONFIG_DIR)
+        slack.add_channel(policy.mhclg.triage_channel, "cir-triage")
+        for provider in policy.providers.values():  # each paging channel, the bot invited
+            slack.add_channel(provider.paging_channel, f"{provider.id}-paging")
         env = {
             "SLACK_API_URL": slack.base_url,
             "NOTIFY_API_KEY": notify.api_key,

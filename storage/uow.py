@@ -27,6 +27,7 @@ from storage.mapping import incident_values
 from storage.models import IncidentRow, TimelineEventRow
 from storage.org_bindings import SqlOrgBindingRepository
 from storage.repositories import SqlIncidentRepository, SqlTimelineRepository
+from storage.writer_gate import GatedSession, writer_gate
 
 
 def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
@@ -176,7 +177,14 @@ class SqlUnitOfWorkFactory:
     def __init__(self, engine: AsyncEngine, key: TimelineKey) -> None:
         self.engine = engine
         self.key = key
-        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._sessions: async_sessionmaker[AsyncSession] = async_sessionmaker(
+            engine, expire_on_commit=False
+        )
+        if engine.dialect.name == "sqlite":  # one writer: taken in turn (storage.writer_gate)
+            gate = writer_gate(engine)
+            self._sessions = async_sessionmaker(
+                engine, expire_on_commit=False, class_=GatedSession, gate=gate
+            )
 
     def __call__(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self._sessions, self.key)

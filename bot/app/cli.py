@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from bot.app.container import Container, build_container
@@ -15,7 +16,7 @@ from bot.app.export import run_export
 from bot.app.figures import run_figures
 from bot.app.logging import configure_logging
 from bot.app.purge import run_purge
-from bot.app.settings import load_settings
+from bot.app.settings import Settings, load_settings
 from bot.app.timeline_key import timeline_key
 from bot.domain.errors import InvalidInput
 from bot.domain.reference import Reference
@@ -34,7 +35,19 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m bot", description="The MHCLG Cyber Incident Response bot."
     )
     sub = parser.add_subparsers(dest="command", metavar="command", required=True)
-    sub.add_parser("serve", help="run the service (Slack, Teams, health) on $PORT")
+    serve = sub.add_parser("serve", help="run the service (Slack, Teams, health) on $PORT")
+    serve.add_argument(
+        "--speed",
+        type=float,
+        metavar="N",
+        help="run the service's clock N times faster (an exercise: 10 puts the 30-minute "
+        "deadline 3 minutes away); default CIR_SPEED or 1",
+    )
+    serve.add_argument(
+        "--exercise",
+        action="store_true",
+        help="mark everything EXERCISE (messages, emails, report, export); default CIR_EXERCISE",
+    )
     sub.add_parser("migrate", help="bring the database schema up to date")
     sub.add_parser("check-config", help="validate config/ and the environment, then exit")
     verify = sub.add_parser(
@@ -110,8 +123,23 @@ def unrecognised_warning(councils: list[Unrecognised]) -> str:
     )
 
 
-def _run(command: str) -> int:
+def _with_mode(settings: Settings, args: argparse.Namespace) -> Settings:
+    """--speed and --exercise override CIR_SPEED and CIR_EXERCISE, checked the same way."""
+    env: dict[str, str] = {}
+    if getattr(args, "speed", None) is not None:
+        env["CIR_SPEED"] = f"{args.speed:g}"
+    if getattr(args, "exercise", False):
+        env["CIR_EXERCISE"] = "1"
+    if not env:
+        return settings
+    checked = load_settings(env)
+    return replace(settings, speed=checked.speed, exercise=checked.exercise or settings.exercise)
+
+
+def _run(command: str, args: argparse.Namespace | None = None) -> int:
     settings = load_settings()
+    if args is not None:
+        settings = _with_mode(settings, args)
     configure_logging(settings.log_level)
     if command == "migrate":
         target = parse_database_url(settings.database_url)
@@ -129,6 +157,8 @@ def _run(command: str) -> int:
         from bot.app.server import serve
 
         container = build_container(settings)
+        if container.ctx.mode.marked:
+            log.warning("service mode: %s", container.ctx.mode.banner())
         asyncio.run(serve(container))
         return 0
     raise AssertionError(command)
@@ -150,7 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return import_councils(
                 Path(args.file), config_dir, dry_run=args.dry_run, out=sys.stdout
             )
-        return _run(args.command)
+        return _run(args.command, args)
     except InvalidInput as exc:  # e.g. --expect-at-least that is not a reference
         print(f"cir-bot: {exc}", file=sys.stderr)
         return 2

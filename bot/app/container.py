@@ -12,11 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app.settings import Settings
 from bot.app.timeline_key import timeline_key
-from bot.domain.clock import Clock, SystemClock
+from bot.domain.clock import Clock, ScaledClock, SystemClock
+from bot.domain.exercise import ServiceMode
 from bot.policy.load import load_policy
 from bot.ports.notify import Notifier
 from bot.usecases.context import CoreContext
 from handlers.notify import build_notifier
+from handlers.notify.marked import MarkedNotifier
 from storage import migrate
 from storage.database import DatabaseTarget, create_engine_for, parse_database_url
 from storage.uow import SqlUnitOfWorkFactory
@@ -71,17 +73,21 @@ def build_container(settings: Settings, *, clock: Clock | None = None) -> Contai
     else:
         migrate.require_current(target)
     engine = create_engine_for(target)
+    mode = ServiceMode(exercise=settings.exercise, speed=settings.speed)
+    if clock is None:
+        clock = ScaledClock(mode.speed) if mode.scaled else SystemClock()
+    notifier = build_notifier(
+        settings.notify_api_key,
+        settings.notify_base_url,
+        settings.notify_email_template_id,
+        settings.notify_sms_template_id,
+        settings.notify_file_template_id,
+    )
     return Container(
         settings=settings,
         target=target,
         engine=engine,
         uow=SqlUnitOfWorkFactory(engine, key),
-        ctx=CoreContext(clock=clock or SystemClock(), policy=policy),
-        notifier=build_notifier(
-            settings.notify_api_key,
-            settings.notify_base_url,
-            settings.notify_email_template_id,
-            settings.notify_sms_template_id,
-            settings.notify_file_template_id,
-        ),
+        ctx=CoreContext(clock=clock, policy=policy, mode=mode),
+        notifier=MarkedNotifier(notifier, mode) if mode.exercise else notifier,
     )

@@ -17,6 +17,7 @@ from typing import Any
 from bot.app.settings import Settings
 from bot.app.timeline_key import timeline_key
 from bot.domain.errors import InvalidInput, NotFound
+from bot.domain.exercise import ServiceMode
 from bot.domain.reference import Reference
 from bot.domain.seal import Binding, check_incident
 from bot.domain.timeline import TimelineEvent
@@ -59,9 +60,11 @@ def _of(events: list[TimelineEvent], kinds: set[str]) -> list[dict[str, Any]]:
 
 
 async def export_incident(
-    uow_factory: Callable[[], SqlUnitOfWork], reference: str
+    uow_factory: Callable[[], SqlUnitOfWork], reference: str, mode: ServiceMode | None = None
 ) -> dict[str, Any]:
-    """Raises NotFound for an unknown incident and InvalidInput for a malformed reference."""
+    """Raises NotFound for an unknown incident and InvalidInput for a malformed reference. An
+    exercise's export says so before anything else (`exercise`, and EXERCISE in `marking`)."""
+    mode = mode or ServiceMode()
     wanted = Reference.parse(reference)
     async with uow_factory() as uow:
         incident = await uow.incidents.get_by_reference(wanted)
@@ -73,6 +76,9 @@ async def export_incident(
         breaks = check_incident(uow.key, incident.id, binding, events, head)
     return {
         "format": FORMAT,
+        "exercise": mode.exercise,
+        "marking": mode.mark(incident.marking.value),
+        **({"notice": mode.banner()} if mode.exercise else {}),
         "incident": {
             "id": incident.id,
             "reference": str(incident.reference),
@@ -105,8 +111,9 @@ async def export_incident(
 async def _fetch(settings: Settings, reference: str) -> dict[str, Any]:
     engine = create_engine_for(parse_database_url(settings.database_url))
     try:
+        mode = ServiceMode(exercise=settings.exercise)
         return await export_incident(
-            SqlUnitOfWorkFactory(engine, timeline_key(settings)), reference
+            SqlUnitOfWorkFactory(engine, timeline_key(settings)), reference, mode
         )
     finally:
         await engine.dispose()

@@ -28,13 +28,14 @@ from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.domain.clock import Clock
+from bot.domain.clock import Clock, speed_of
 from bot.domain.deadlines import FIRST_RETRY as FIRST_RETRY  # re-exported: tests, benchmarks
 from bot.domain.deadlines import MAX_RETRY as MAX_RETRY
 from bot.domain.deadlines import URGENT_KINDS, Deadline, DeadlineState
 from bot.domain.deadlines import retry_backoff as retry_backoff
 from storage.deadlines import DeadlineNotPending, SqlDeadlineRepository
 from storage.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
+from storage.writer_gate import URGENT
 
 log = logging.getLogger(__name__)
 
@@ -156,6 +157,18 @@ class DeadlineScheduler:
         now = self._clock.now()
         # people are waiting on answers and pages: emails and follow-ups wait a little
         others_before = now - HOLD_BACK if only is None and self.hold_back() else None
+        # On SQLite a firing does not queue behind the answers for the writer: deadlines are
+        # what the service promises (a page, a contact ladder on time), and the claim picks the
+        # most urgent first, holding back the rest while people wait (storage.writer_gate).
+        token = URGENT.set(True)
+        try:
+            return await self._claim_and_fire(failed, only, now, others_before)
+        finally:
+            URGENT.reset(token)
+
+    async def _claim_and_fire(
+        self, failed: set[str], only: str | None, now: datetime, others_before: datetime | None
+    ) -> int | None:
         async with self._uow_factory() as uow:
             deadlines = SqlDeadlineRepository(uow.session)
             deadline = await deadlines.claim_next_due(
@@ -235,7 +248,8 @@ class DeadlineScheduler:
 
         APScheduler waits by wall time, so `when` becomes "this long from now": with a fake
         clock a wake-up for the clock's future must not land in the wall clock's past, where it
-        would run at once and re-arm itself in a loop.
+        would run at once and re-arm itself in a loop. With a scaled clock (an exercise at
+        `--speed 10`) that span is divided by the speed: 30 service minutes are 3 real ones.
         """
         if self._stopped:
             return
@@ -253,7 +267,7 @@ class DeadlineScheduler:
         self._scheduler.add_job(
             self._wake,
             trigger="date",
-            run_date=datetime.now(UTC) + (when - now),
+            run_date=datetime.now(UTC) + (when - now) / speed_of(self._clock),
             id=WAKE_JOB_ID,
             replace_existing=True,
             **_JOB_OPTIONS,

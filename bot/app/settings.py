@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.domain.exercise import MAX_SPEED
 from bot.policy.errors import ConfigError
 
 DEFAULT_CONFIG_DIR = Path(__file__).resolve().parents[2] / "config"
@@ -36,6 +37,8 @@ class Settings:
     timeline_key: str = ""
     timeline_key_file: str = ""
     metrics_token: str = ""  # when set, /metrics answers only "Authorization: Bearer <it>"
+    exercise: bool = False  # CIR_EXERCISE: everything marked EXERCISE (bot.domain.exercise)
+    speed: float = 1.0  # CIR_SPEED: the service's clock runs this many times faster
 
     @property
     def slack_enabled(self) -> bool:
@@ -67,6 +70,25 @@ def _bool(env: Mapping[str, str], key: str, default: bool) -> bool:
     if raw.lower() in {"0", "false", "no", "off"}:
         return False
     raise ConfigError("(environment)", key, f"{raw!r} is not a yes/no value", "set it to 1 or 0")
+
+
+def _speed(env: Mapping[str, str]) -> float:
+    raw = env.get("CIR_SPEED", "").strip()
+    if not raw:
+        return 1.0
+    try:
+        speed = float(raw.lower().removesuffix("x"))
+    except ValueError:
+        speed = 0.0
+    if not 1 <= speed <= MAX_SPEED:
+        raise ConfigError(
+            "(environment)",
+            "CIR_SPEED",
+            f"{raw!r} is not a speed",
+            f"set a number from 1 (real time) to {MAX_SPEED:g}, e.g. 10 for a 30-minute "
+            "deadline in 3 minutes",
+        )
+    return speed
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -107,4 +129,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         timeline_key=env.get("CIR_TIMELINE_KEY", ""),
         timeline_key_file=env.get("CIR_TIMELINE_KEY_FILE", ""),
         metrics_token=env.get("CIR_METRICS_TOKEN", ""),
+        exercise=_bool(env, "CIR_EXERCISE", False),
+        speed=_speed(env),
     )

@@ -16,6 +16,7 @@ from bot.ports.notify import Notifier
 from bot.usecases.firing import FiringDeps, fire
 from bot.usecases.firing.monthly_figures import MonthlyFiguresPort
 from handlers.notify.client import DisabledNotifier, NotifyNotifier
+from handlers.notify.marked import MarkedNotifier
 from storage.uow import SqlUnitOfWork
 
 
@@ -46,7 +47,7 @@ def for_firings(notifier: Notifier) -> Notifier:
     """The notifier deadline firings use: one short attempt per send where the notifier can be
     told so. A firing sends while it holds the incident's lock ("contact made" waits for it),
     and the scheduler retries a firing that delivered nothing, with a backoff."""
-    if isinstance(notifier, NotifyNotifier | DisabledNotifier):
+    if isinstance(notifier, NotifyNotifier | DisabledNotifier | MarkedNotifier):
         return notifier.single_attempt()
     return notifier
 

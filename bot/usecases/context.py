@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.domain.clock import Clock
+from bot.domain.exercise import ServiceMode
 from bot.policy.model import Policy
 from bot.ports.metrics import NULL_METRICS, Metrics
 
@@ -17,3 +18,5 @@ class CoreContext:
     policy: Policy
     new_id: Callable[[], str] = field(default=lambda: uuid.uuid4().hex)
     metrics: Metrics = NULL_METRICS  # the server sets the exporter (bot.app.server)
+    # An exercise is marked EXERCISE everywhere; a fast clock is shown (bot.domain.exercise).
+    mode: ServiceMode = field(default_factory=ServiceMode)

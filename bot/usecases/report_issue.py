@@ -72,7 +72,7 @@ def _build(
             f"{incident.reference}'s council {incident.council_id!r} is no longer in "
             "config/councils.yml; add it back to generate the report."
         )
-    return build_report(
+    report = build_report(
         incident,
         council,
         events,
@@ -80,6 +80,11 @@ def _build(
         questionnaire=ctx.policy.questionnaire,
         provider_names={p.id: p.name for p in ctx.policy.providers.values()},
     )
+    if not ctx.mode.exercise:
+        return report
+    # an exercise's report says so wherever its marking is shown: every page of the PDF
+    marked = replace(report.header, marking=ctx.mode.mark(report.header.marking))
+    return replace(report, header=marked)
 
 
 async def prepare_report(cmd: GenerateReport, uow: UnitOfWork, ctx: CoreContext) -> ReportDraft:

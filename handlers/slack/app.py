@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from types import ModuleType
+from typing import Any
 
 import aiohttp
 from slack_bolt.async_app import AsyncApp
@@ -17,6 +18,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.domain.exercise import ServiceMode
 from bot.ports import UnitOfWorkFactory
 from bot.ports.metrics import NULL_METRICS, Metrics
 from bot.ports.wake import Wake
@@ -43,6 +45,7 @@ from handlers.slack.listeners import (
     workspaces,
 )
 from handlers.slack.listeners.subcommands import Subcommand
+from handlers.slack.marked import MarkedWebClient
 from handlers.slack.metered_client import MeteredWebClient
 from handlers.slack.refusals import remember_acting
 from handlers.slack.room import SlackRoom
@@ -75,6 +78,7 @@ def web_client(
     retries: bool = True,
     timeout: int = 10,
     metrics: Metrics = NULL_METRICS,
+    mode: ServiceMode | None = None,
 ) -> AsyncWebClient:
     """With `retries`, 429s (after Retry-After), 5xx and connection errors are retried. The
     client for deadline firings has none and a short timeout: a firing holds the incident's
@@ -88,7 +92,7 @@ def web_client(
         AsyncServerErrorRetryHandler(max_retry_count=3),
         AsyncConnectionErrorRetryHandler(max_retry_count=2),
     ]
-    return MeteredWebClient(
+    options: dict[str, Any] = dict(
         metrics=metrics,
         logger=WEB_API_LOG,
         token=token,
@@ -96,6 +100,9 @@ def web_client(
         timeout=timeout,
         retry_handlers=handlers if retries else [],
     )
+    if mode is not None and mode.marked:  # an exercise or a fast clock: shown on every screen
+        return MarkedWebClient(mode=mode, **options)
+    return MeteredWebClient(**options)
 
 
 @dataclass(frozen=True)
@@ -112,9 +119,11 @@ class SlackOutbound:
 def slack_outbound(
     *, token: str, api_url: str, uow: UnitOfWorkFactory, ctx: CoreContext
 ) -> SlackOutbound:
-    client = web_client(token, api_url, metrics=ctx.metrics)
+    client = web_client(token, api_url, metrics=ctx.metrics, mode=ctx.mode)
     room = SlackRoom(client, uow, ctx)
-    firing_client = web_client(token, api_url, retries=False, timeout=5, metrics=ctx.metrics)
+    firing_client = web_client(
+        token, api_url, retries=False, timeout=5, metrics=ctx.metrics, mode=ctx.mode
+    )
     return SlackOutbound(
         client=client,
         room=room,

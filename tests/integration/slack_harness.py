@@ -21,7 +21,6 @@ from bot.app.wiring import Runtime
 from bot.domain.clock import FakeClock
 from bot.domain.incident import Incident
 from bot.domain.timeline import TimelineEvent
-from bot.usecases.context import CoreContext
 from handlers.slack.ids import ReferralInput
 from handlers.tasks import BackgroundTasks
 from sandbox.notify.api import FakeNotifyApi
@@ -148,8 +147,17 @@ def notify_settings(api: FakeNotifyApi | None) -> dict[str, str]:
 
 
 @pytest.fixture
+def service_env() -> dict[str, str]:
+    """More settings for the service (a module rehearsing an exercise sets CIR_EXERCISE)."""
+    return {}
+
+
+@pytest.fixture
 async def slack_env(
-    database_url: str, four_eyes: bool, notify_api: FakeNotifyApi | None
+    database_url: str,
+    four_eyes: bool,
+    notify_api: FakeNotifyApi | None,
+    service_env: dict[str, str],
 ) -> AsyncIterator[SlackEnv]:
     async with FakeSlackApi() as slack:
         # The triage channel exists and the bot was invited to it when it was installed.
@@ -166,6 +174,7 @@ async def slack_env(
                 "SLACK_SIGNING_SECRET": SECRET,
                 "SLACK_API_URL": slack.base_url,
                 **notify_settings(notify_api),
+                **service_env,
             }
         )
         clock = FakeClock(datetime.now(UTC))
@@ -173,7 +182,7 @@ async def slack_env(
         policy = container.ctx.policy
         if four_eyes:
             policy = replace(policy, mhclg=replace(policy.mhclg, four_eyes=True))
-        container.ctx = CoreContext(clock=clock, policy=policy)
+        container.ctx = replace(container.ctx, clock=clock, policy=policy)
         for provider in policy.providers.values():  # each provider's paging channel, bot invited
             slack.add_channel(provider.paging_channel, f"{provider.id}-paging")
         tasks = BackgroundTasks()

@@ -11,7 +11,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.app.server import READINESS
 from bot.domain.states import State
-from tests.fakes.notify_api import FakeNotifyApi
+from sandbox.notify.api import FakeNotifyApi
 from tests.integration.slack_harness import SlackEnv
 from tests.integration.test_slack_activation import activated, contact_form, submit
 
