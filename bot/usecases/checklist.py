@@ -57,7 +57,7 @@ async def init_checklist(
     now = ctx.clock.now()
     for item in new_checklist(incident.id, now):
         if _known_at_referral(incident, item):
-            incident.note("NotificationItemUpdated", SYSTEM, now, **item.event_data())
+            incident.note(item.event(), SYSTEM, now)
         await uow.checklist.save(item)
     if not incident.referral.personal_data_involved or "ico" in incident.referral.bodies_told:
         return []
@@ -201,7 +201,7 @@ async def update_checklist_item(
             )
         item.incident_id, item.updated_by = incident.id, cmd.actor.user_id
         await uow.checklist.save(item)
-        incident.note("NotificationItemUpdated", cmd.actor, now, **item.event_data())
+        incident.note(item.event(), cmd.actor, now)
         if kind is ItemKind.ICO and item.status is ItemStatus.DONE:
             # A breach reported to the ICO is personal data involved: the marking follows.
             incident.learn_personal_data("ico_reported", cmd.actor, now)

@@ -12,6 +12,7 @@ from bot.chat_port import OutboundMessage
 from bot.domain.actors import Actor
 from bot.domain.deadlines import Deadline, DeadlineKind
 from bot.domain.errors import DomainError
+from bot.domain.events import StatusUpdatePosted
 from bot.domain.incident import Incident
 from bot.domain.states import ACTIVE_RESPONSE_STATES
 from bot.policy.followups import Followups
@@ -133,14 +134,8 @@ async def post_status_update(
         next_steps = errors.text("next_steps", cmd.next_steps, label="Next steps")
         errors.raise_if_any()
         now = ctx.clock.now()
-        incident.note(
-            "StatusUpdatePosted",
-            cmd.actor,
-            now,
-            what_changed=what_changed,
-            impact=impact,
-            next_steps=next_steps,
-        )
+        posted = StatusUpdatePosted(what_changed=what_changed, impact=impact, next_steps=next_steps)
+        incident.note(posted, cmd.actor, now)
         next_prompt = await schedule_update_prompt(incident, uow, ctx, followups)
         ico: list[Deadline] = []
         if cmd.personal_data and incident.learn_personal_data("status_update", cmd.actor, now):

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from bot.domain.events import EventKind, payload_of
 from bot.domain.incident import Incident, Marking, MouStatus, Referral
 from bot.domain.reference import Reference
 from bot.domain.states import State
@@ -121,13 +122,24 @@ def test_an_old_timeline_verifies(stored: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize(
-    ("n", "stored"), enumerate(STORED), ids=[s["made_by"].split("::")[1] for s in STORED]
+    ("n", "stored"), list(enumerate(STORED)), ids=[s["made_by"].split("::")[1] for s in STORED]
 )
 def test_an_old_timeline_reads_as_the_old_code_read_it(
     n: int, stored: dict[str, Any], policy: Policy
 ) -> None:
     expected = (FIXTURES / f"report-{n:02d}.md").read_text()
     assert _report_markdown(stored, policy) == expected
+
+
+@pytest.mark.parametrize("stored", STORED, ids=[s["made_by"].split("::")[1] for s in STORED])
+def test_each_old_event_is_its_typed_payload_exactly(stored: dict[str, Any]) -> None:
+    """Written again through its payload class, each stored event's data comes out the same,
+    key for key and in the same order: the writers now store what the old code stored."""
+    for event in _events(stored):
+        payload = payload_of(event)
+        assert payload is not None, f"{event.kind} is not an EventKind"
+        assert payload.kind is EventKind(event.kind)
+        assert list(payload.data().items()) == list(event.data.items()), event.kind
 
 
 def test_the_monthly_figures_of_old_timelines_are_unchanged(policy: Policy) -> None:

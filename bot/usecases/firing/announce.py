@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from bot.domain.actors import SYSTEM
 from bot.domain.deadlines import Deadline, DeadlineKind
+from bot.domain.events import ActivationEmailSent, PageDelivered
 from bot.domain.incident import Incident
 from bot.domain.states import State
 from bot.ports import UnitOfWork
@@ -97,10 +98,7 @@ async def fire_page(deadline: Deadline, uow: UnitOfWork, deps: FiringDeps) -> No
     now = deps.ctx.clock.now()
     sent = [outcome("provider_channel", provider.name, page)]
     given_up = gave_up(deadline, sent, give_up=now >= deadline_at)
-    incident.note(
-        "PageDelivered",
-        SYSTEM,
-        now,
+    delivered = PageDelivered(
         provider_id=provider.id,
         route=page.route,
         ok=page.ok,
@@ -109,6 +107,7 @@ async def fire_page(deadline: Deadline, uow: UnitOfWork, deps: FiringDeps) -> No
         attempt=deadline.attempts,
         gave_up=given_up,
     )
+    incident.note(delivered, SYSTEM, now)
 
 
 async def fire_email(deadline: Deadline, uow: UnitOfWork, deps: FiringDeps) -> None:
@@ -126,16 +125,11 @@ async def fire_email(deadline: Deadline, uow: UnitOfWork, deps: FiringDeps) -> N
     )
     sent = [outcome("council_contact", to, email)]
     given_up = gave_up(deadline, sent, give_up=deadline.attempts >= MAX_ATTEMPTS)
-    incident.note(
-        "ActivationEmailSent",
-        SYSTEM,
-        deps.ctx.clock.now(),
-        to=email.recipient,
-        ok=email.ok,
-        error=email.error,
-        attempt=deadline.attempts,
+    emailed = ActivationEmailSent(
+        to=email.recipient, ok=email.ok, error=email.error, attempt=deadline.attempts,
         gave_up=given_up,
-    )
+    )  # fmt: skip
+    incident.note(emailed, SYSTEM, deps.ctx.clock.now())
 
 
 HANDLERS: dict[DeadlineKind, FireFn] = {

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from bot.chat_port import ChatDelivery, OutboundMessage
 from bot.domain.actors import SYSTEM
 from bot.domain.deadlines import Deadline, DeadlineKind
+from bot.domain.events import ContactReminderSent, ContactReminderSkipped, EscalationSent
 from bot.domain.incident import Incident
 from bot.domain.states import State
 from bot.notify_port import Delivery, Route
@@ -232,15 +233,13 @@ async def fire_reminder(deadline: Deadline, uow: UnitOfWork, deps: FiringDeps) -
     if now >= deadline_at:
         # Late (the bot was down, or it kept failing): "contact is due by 14:30" at 14:31 is
         # wrong, and the escalation is about to say it rightly. On the record, not sent.
-        incident.note(
-            "ContactReminderSkipped",
-            SYSTEM,
-            now,
+        skipped = ContactReminderSkipped(
             level=deadline.level,
             step=deadline.payload.get("step"),
             deadline_at=deadline_at.isoformat(),
             reason="the contact deadline had passed; the escalations have taken over",
         )
+        incident.note(skipped, SYSTEM, now)
         return
     sender = _Sender(incident, deps)
     names = " and ".join(p.name for p in sender.providers) or "The provider"
@@ -253,16 +252,14 @@ async def fire_reminder(deadline: Deadline, uow: UnitOfWork, deps: FiringDeps) -
     )
     # Once the contact deadline has passed the escalations have taken over.
     given_up = gave_up(deadline, sender.outcomes, give_up=deps.ctx.clock.now() >= deadline_at)
-    incident.note(
-        "ContactReminderSent",
-        SYSTEM,
-        deps.ctx.clock.now(),
+    sent = ContactReminderSent(
         level=deadline.level,
         step=deadline.payload.get("step"),
-        deliveries=sender.outcomes,
+        deliveries=tuple(sender.outcomes),
         attempt=deadline.attempts,
         gave_up=given_up,
     )
+    incident.note(sent, SYSTEM, deps.ctx.clock.now())
 
 
 async def fire_escalation(deadline: Deadline, uow: UnitOfWork, deps: FiringDeps) -> None:
@@ -282,18 +279,16 @@ async def fire_escalation(deadline: Deadline, uow: UnitOfWork, deps: FiringDeps)
         with_buttons,
     )
     gave_up(deadline, sender.outcomes, give_up=False)
-    incident.note(
-        "EscalationSent",
-        SYSTEM,
-        now,
+    escalation = EscalationSent(
         level=deadline.level,
         step=deadline.payload.get("step"),
         deadline_at=deadline_at.isoformat(),
         summary=escalation_text(*args),
-        routes=sender.outcomes,
+        routes=tuple(sender.outcomes),
         attempt=deadline.attempts,
         gave_up=False,
     )
+    incident.note(escalation, SYSTEM, now)
     repeat = repeat_deadline(deadline, now, ctx.new_id)
     if repeat is not None:
         await uow.deadlines.add(repeat)

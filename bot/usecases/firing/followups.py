@@ -21,6 +21,7 @@ from bot.chat_port import OutboundMessage
 from bot.domain.actors import SYSTEM
 from bot.domain.checklist import ItemKind, ItemStatus
 from bot.domain.deadlines import Deadline, DeadlineKind
+from bot.domain.events import IcoReminderSent, LessonsReminderSent, UpdatePromptSent
 from bot.domain.incident import Incident
 from bot.domain.states import ACTIVE_RESPONSE_STATES, State
 from bot.ports import UnitOfWork
@@ -66,14 +67,8 @@ async def fire_update_prompt(deadline: Deadline, uow: UnitOfWork, deps: FiringDe
     )
     outcomes = [await _to_incident(incident, deps, message)]
     given_up = gave_up(deadline, outcomes)
-    incident.note(
-        "UpdatePromptSent",
-        SYSTEM,
-        now,
-        deliveries=outcomes,
-        attempt=deadline.attempts,
-        gave_up=given_up,
-    )
+    sent = UpdatePromptSent(deliveries=tuple(outcomes), attempt=deadline.attempts, gave_up=given_up)
+    incident.note(sent, SYSTEM, now)
     cadence = timedelta(seconds=int(deadline.payload.get("cadence_seconds", 4 * 3600)))
     await uow.deadlines.add(
         Deadline(
@@ -143,16 +138,14 @@ async def fire_ico_reminder(deadline: Deadline, uow: UnitOfWork, deps: FiringDep
     else:
         outcomes.append(failed("council_contact", "", "email", "no contact email on referral"))
     given_up = gave_up(deadline, outcomes)
-    incident.note(
-        "IcoReminderSent",
-        SYSTEM,
-        now,
+    reminded = IcoReminderSent(
         hours=hours,
         ico_deadline=ico_deadline.isoformat(),
-        deliveries=outcomes,
+        deliveries=tuple(outcomes),
         attempt=deadline.attempts,
         gave_up=given_up,
     )
+    incident.note(reminded, SYSTEM, now)
 
 
 async def fire_lessons_reminder(deadline: Deadline, uow: UnitOfWork, deps: FiringDeps) -> None:
@@ -178,16 +171,14 @@ async def fire_lessons_reminder(deadline: Deadline, uow: UnitOfWork, deps: Firin
     )
     outcomes = [await _to_incident(incident, deps, message)]
     given_up = gave_up(deadline, outcomes)
-    incident.note(
-        "LessonsReminderSent",
-        SYSTEM,
-        now,
-        organisations=missing,
+    reminded = LessonsReminderSent(
+        organisations=tuple(missing),
         working_days=deadline.payload.get("working_days"),
-        deliveries=outcomes,
+        deliveries=tuple(outcomes),
         attempt=deadline.attempts,
         gave_up=given_up,
     )
+    incident.note(reminded, SYSTEM, now)
 
 
 HANDLERS: dict[DeadlineKind, FireFn] = {

@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING
 from bot.chat_port import OutboundMessage
 from bot.domain.actors import SYSTEM
 from bot.domain.deadlines import Deadline, DeadlineKind
+from bot.domain.events import ReportDeliveryChecked
 from bot.domain.incident import Incident
-from bot.domain.report_shares import CHECKED, DELIVERY_CHECKS, recipient_name
+from bot.domain.report_shares import DELIVERY_CHECKS, recipient_name
 from bot.notify_port import DeliveryState, DeliveryStatus
 from bot.ports import UnitOfWork
 from bot.usecases.firing.contact import attempt_chat
@@ -71,10 +72,7 @@ async def fire_delivery_check(deadline: Deadline, uow: UnitOfWork, deps: FiringD
         )
         return
     recipient = str(payload.get("recipient", ""))
-    incident.note(
-        CHECKED,
-        SYSTEM,
-        now,
+    checked = ReportDeliveryChecked(
         notification_id=notification_id,
         recipient=recipient,
         to=str(payload.get("to", "")),
@@ -84,6 +82,7 @@ async def fire_delivery_check(deadline: Deadline, uow: UnitOfWork, deps: FiringD
         detail=status.detail,
         check=level,
     )
+    incident.note(checked, SYSTEM, now)
     if status.state is DeliveryState.FAILED:
         message = _failed_message(incident, recipient, str(payload.get("to", "")), status.detail)
         await attempt_chat(deps.chat.to_incident(incident.id, message), "incident")

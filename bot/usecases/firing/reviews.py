@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from bot.chat_port import OutboundMessage
 from bot.domain.actors import SYSTEM
 from bot.domain.deadlines import Deadline, DeadlineKind
+from bot.domain.events import InformationReminderSent, ReviewReminderSent
 from bot.domain.incident import Incident
 from bot.domain.states import State
 from bot.ports import UnitOfWork
@@ -85,16 +86,14 @@ async def fire_review_reminder(deadline: Deadline, uow: UnitOfWork, deps: Firing
     message = review_reminder(incident, council, every)
     outcomes = await _remind(deadline, incident, deps, message)
     given_up = gave_up(deadline, outcomes)
-    incident.note(
-        "ReviewReminderSent",
-        SYSTEM,
-        now,
+    sent = ReviewReminderSent(
         assessor=deadline.payload.get("assessor", ""),
-        deliveries=outcomes,
+        deliveries=tuple(outcomes),
         attempt=deadline.attempts,
         gave_up=given_up,
         review=deadline.level + 1,
     )
+    incident.note(sent, SYSTEM, now)
     repeat = repeat_deadline(deadline, now, deps.ctx.new_id)
     if repeat is not None:
         await uow.deadlines.add(repeat)
@@ -111,16 +110,14 @@ async def fire_info_reminder(deadline: Deadline, uow: UnitOfWork, deps: FiringDe
     message = info_reminder(incident, council, missing, asked)
     outcomes = await _remind(deadline, incident, deps, message)
     given_up = gave_up(deadline, outcomes)
-    incident.note(
-        "InformationReminderSent",
-        SYSTEM,
-        now,
+    sent = InformationReminderSent(
         assessor=deadline.payload.get("assessor", ""),
         missing=missing,
-        deliveries=outcomes,
+        deliveries=tuple(outcomes),
         attempt=deadline.attempts,
         gave_up=given_up,
     )
+    incident.note(sent, SYSTEM, now)
 
 
 HANDLERS: dict[DeadlineKind, FireFn] = {
