@@ -7,13 +7,11 @@ literals, a misspelt kind or key was a silent `None` in a report; here each kind
 `ContactRecorded.read(event)` (a misspelt attribute is a type error, the wrong kind a
 `WrongKind`).
 
-The stored JSON is exactly what the untyped code wrote: the fields are named, ordered and
-typed as the keys were, fields that were left out when empty are `omitted_if_none()`, and a
-test (tests/unit/test_timelines_written_before.py) reads timelines written before this module
-existed and checks each payload turns back into the same JSON. Reading is tolerant as the
-reports always were: a field an older record lacks reads as None when the field allows None,
-else as its type's empty value ("", 0, False, ()); keys this code does not know are ignored. A
-number a report shows is `int | None`, so a missing one shows as a gap rather than a 0.
+The stored JSON is exactly what the untyped code wrote (bot.domain.json_payload says how
+fields map to keys, and how a field an older record lacks reads): a test
+(tests/unit/test_timelines_written_before.py) reads timelines written before this module
+existed and checks each payload turns back into the same JSON. A number a report shows is
+`int | None`, so one an older record lacks shows as a gap rather than a 0.
 
 To add a kind: one `EventKind` member, and one payload class below that names it in `kind`
 (the registry is built from the subclasses; a test checks every kind has exactly one).
@@ -21,12 +19,12 @@ To add a kind: one `EventKind` member, and one payload class below that names it
 
 from __future__ import annotations
 
-import types
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, ClassVar, Self, TypeVar, Union, get_args, get_origin, get_type_hints
+from typing import Any, ClassVar, Self
 
+from bot.domain.json_payload import JsonPayload, omitted_if_none
 from bot.domain.timeline import TimelineEvent
 
 
@@ -91,33 +89,16 @@ class WrongKind(ValueError):
     """An event was read as a payload of another kind: a bug in the reader, said loudly."""
 
 
-_OMIT_IF_NONE = "omit_if_none"
-
 # One delivery attempt as the firing code records it (route, recipient_kind, recipient, ok,
 # error); its shape belongs to bot.usecases.firing.
 Delivery = Mapping[str, Any]
 
 
-def omitted_if_none() -> Any:
-    """A field the stored JSON leaves out when it is None, as the writers of the day did."""
-    return field(default=None, metadata={_OMIT_IF_NONE: True})
-
-
 @dataclass(frozen=True, kw_only=True)
-class Payload:
-    """The base of every payload: `data()` is the stored JSON, `read()` the way back."""
+class Payload(JsonPayload):
+    """The base of every event's payload: `data()` is the stored JSON, `read()` the way back."""
 
     kind: ClassVar[EventKind]
-
-    def data(self) -> dict[str, Any]:
-        """The JSON object stored on the timeline, keys in the order the writers used."""
-        out: dict[str, Any] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if value is None and f.metadata.get(_OMIT_IF_NONE):
-                continue
-            out[f.name] = _to_json(value)
-        return out
 
     @classmethod
     def read(cls, event: TimelineEvent) -> Self:
@@ -125,58 +106,6 @@ class Payload:
         if event.kind != cls.kind:
             raise WrongKind(f"event {event.seq} is a {event.kind}, not a {cls.kind}")
         return cls.from_data(event.data)
-
-    @classmethod
-    def from_data(cls, data: Mapping[str, Any]) -> Self:
-        hints = _hints(cls)
-        values = {
-            f.name: _from_json(data[f.name], hints[f.name])
-            if f.name in data
-            else _absent(hints[f.name])
-            for f in fields(cls)
-        }
-        return cls(**values)
-
-
-P = TypeVar("P", bound=Payload)
-
-
-_HINTS: dict[type[Payload], dict[str, Any]] = {}
-
-
-def _hints(cls: type[Payload]) -> dict[str, Any]:
-    if cls not in _HINTS:
-        _HINTS[cls] = get_type_hints(cls)
-    return _HINTS[cls]
-
-
-def _to_json(value: Any) -> Any:
-    if isinstance(value, tuple | list):
-        return [_to_json(v) for v in value]
-    if isinstance(value, Mapping):
-        return {k: _to_json(v) for k, v in value.items()}
-    return value
-
-
-def _from_json(value: Any, hint: Any) -> Any:
-    if get_origin(hint) is tuple and isinstance(value, list):
-        return tuple(value)
-    return value
-
-
-_EMPTY: dict[Any, Any] = {str: "", int: 0, float: 0.0, bool: False}
-
-
-def _absent(hint: Any) -> Any:
-    """What a field an older record lacks reads as."""
-    origin = get_origin(hint)
-    if origin in (Union, types.UnionType) and type(None) in get_args(hint):
-        return None
-    if origin is tuple:
-        return ()
-    if origin in (dict, Mapping):
-        return {}
-    return _EMPTY.get(hint)
 
 
 # -- the referral and the incident's own state ---------------------------------------------------
