@@ -26,6 +26,7 @@ from bot.domain.checklist import (
     ico_reminder_times,
     new_checklist,
 )
+from bot.domain.deadline_payloads import IcoReminderDue
 from bot.domain.deadlines import Deadline, DeadlineKind
 from bot.domain.errors import DomainError, InvalidInput
 from bot.domain.incident import Incident
@@ -111,10 +112,10 @@ async def _schedule_ico_reminders(
             kind=DeadlineKind.ICO_REMINDER,
             due_at=due,
             level=hours,
-            payload={
-                "hours": hours,
-                "ico_deadline": ico_deadline(detected, followups.ico_deadline).isoformat(),
-            },
+            payload=IcoReminderDue(
+                hours=hours,
+                ico_deadline=ico_deadline(detected, followups.ico_deadline).isoformat(),
+            ).data(),
             created_at=now,
         )
         for hours, due in ico_reminder_times(detected, followups.ico_reminder_hours, now)

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from bot.domain.actors import Actor
+from bot.domain.deadline_payloads import LessonsReminderDue
 from bot.domain.deadlines import Deadline, DeadlineKind
 from bot.domain.errors import DomainError
 from bot.domain.events import LessonsCollectionClosed, LessonsRequested
@@ -51,7 +52,7 @@ async def start_lessons_collection(
             kind=DeadlineKind.LESSONS_REMINDER,
             due_at=add_working_days(now, days, followups.bank_holidays, followups.timezone),
             level=i,
-            payload={"working_days": days},
+            payload=LessonsReminderDue(working_days=days).data(),
             created_at=now,
         )
         for i, days in enumerate(followups.lessons_reminder_days)

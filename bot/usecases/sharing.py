@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.domain.actors import Actor
+from bot.domain.deadline_payloads import ReportDeliveryCheckDue
 from bot.domain.deadlines import Deadline, DeadlineKind
 from bot.domain.errors import DomainError, InvalidInput
 from bot.domain.events import EventKind, ReportGenerated, ReportShared
@@ -292,14 +293,14 @@ def _first_check(
         kind=DeadlineKind.REPORT_DELIVERY_CHECK,
         due_at=now + DELIVERY_CHECKS[0],
         level=1,
-        payload={
-            "notification_id": delivery.notification_id,
-            "recipient": recipient.value,
-            "to": to.email,
-            "shared_at": now.isoformat(),
-            "version": file.version,
-            "format": file.format.value,
-        },
+        payload=ReportDeliveryCheckDue(
+            notification_id=delivery.notification_id,
+            recipient=recipient.value,
+            to=to.email,
+            shared_at=now.isoformat(),
+            version=file.version,
+            format=file.format.value,
+        ).data(),
         created_at=now,
     )
 

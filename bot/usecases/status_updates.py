@@ -10,6 +10,7 @@ from datetime import datetime
 
 from bot.chat_port import OutboundMessage
 from bot.domain.actors import Actor
+from bot.domain.deadline_payloads import UpdatePromptDue
 from bot.domain.deadlines import Deadline, DeadlineKind
 from bot.domain.errors import DomainError
 from bot.domain.events import StatusUpdatePosted
@@ -38,7 +39,9 @@ async def schedule_update_prompt(
         incident_id=incident.id,
         kind=DeadlineKind.UPDATE_PROMPT,
         due_at=now + followups.update_cadence,
-        payload={"cadence_seconds": int(followups.update_cadence.total_seconds())},
+        payload=UpdatePromptDue(
+            cadence_seconds=int(followups.update_cadence.total_seconds())
+        ).data(),
         created_at=now,
     )
     await uow.deadlines.add(deadline)

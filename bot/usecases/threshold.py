@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from bot.domain.actors import Actor
 from bot.domain.assessment import Assessment, AssessmentStatus, Decision
+from bot.domain.deadline_payloads import InfoReminderDue, ReviewReminderDue
 from bot.domain.deadlines import Deadline, DeadlineKind
 from bot.domain.errors import DomainError, NotAuthorised
 from bot.domain.events import (
@@ -211,10 +212,14 @@ def _apply(
     else:
         incident.note(InformationRequested(missing=missing), actor, now)
         kind, due = DeadlineKind.INFO_REMINDER, now + mhclg.info_reminder
-    payload: dict[str, object] = {"assessor": actor.user_id, "missing": missing}
+    reminder: InfoReminderDue
     if kind is DeadlineKind.REVIEW_REMINDER:
         # repeats until closed or re-assessed (see firing/reviews.py)
-        payload["repeat_after"] = mhclg.review_reminder.total_seconds()
+        every = mhclg.review_reminder.total_seconds()
+        reminder = ReviewReminderDue(assessor=actor.user_id, missing=missing, repeat_after=every)
+    else:
+        reminder = InfoReminderDue(assessor=actor.user_id, missing=missing)
+    payload = reminder.data()
     return [Deadline(ctx.new_id(), incident.id, kind, due, payload=payload, created_at=now)]
 
 

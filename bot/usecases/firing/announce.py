@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.domain.actors import SYSTEM
+from bot.domain.deadline_payloads import ActivationEmailDue, ProviderPageDue
 from bot.domain.deadlines import Deadline, DeadlineKind
 from bot.domain.events import ActivationEmailSent, PageDelivered
 from bot.domain.incident import Incident
@@ -52,7 +53,9 @@ def announcements(
             incident_id=incident_id,
             kind=DeadlineKind.PROVIDER_PAGE,
             due_at=now,
-            payload={"provider_id": provider_id, "deadline_at": deadline_at.isoformat()},
+            payload=ProviderPageDue(
+                provider_id=provider_id, deadline_at=deadline_at.isoformat()
+            ).data(),
             created_at=now,
         )
         for provider_id in provider_ids
@@ -62,7 +65,7 @@ def announcements(
         incident_id=incident_id,
         kind=DeadlineKind.ACTIVATION_EMAIL,
         due_at=now,
-        payload={"deadline_at": deadline_at.isoformat()},
+        payload=ActivationEmailDue(deadline_at=deadline_at.isoformat()).data(),
         created_at=now,
     )
     return [*pages, email]
@@ -84,11 +87,12 @@ async def fire_page(deadline: Deadline, uow: UnitOfWork, deps: FiringDeps) -> No
     if incident is None:
         return
     policy = deps.ctx.policy
-    provider = policy.providers.get(str(deadline.payload["provider_id"]))
+    due = ProviderPageDue.of(deadline)
+    provider = policy.providers.get(str(due.provider_id))
     if provider is None:  # configuration changed since the activation: nobody to page
         await uow.deadlines.mark_cancelled(deadline, deps.ctx.clock.now())
         return
-    deadline_at = datetime.fromisoformat(str(deadline.payload["deadline_at"]))
+    deadline_at = datetime.fromisoformat(str(due.deadline_at))
     council = policy.councils.get(incident.council_id)
     assigned = [policy.providers[p] for p in incident.provider_ids if p in policy.providers]
     message = page_message(incident, council, provider, assigned, deadline_at)
@@ -117,7 +121,7 @@ async def fire_email(deadline: Deadline, uow: UnitOfWork, deps: FiringDeps) -> N
     policy = deps.ctx.policy
     council = policy.councils.get(incident.council_id)
     providers = [policy.providers[p] for p in incident.provider_ids if p in policy.providers]
-    deadline_at = datetime.fromisoformat(str(deadline.payload["deadline_at"]))
+    deadline_at = datetime.fromisoformat(str(ActivationEmailDue.of(deadline).deadline_at))
     to = incident.referral.contact_email
     subject, body = activation_email(incident, council, providers, deadline_at)
     email = await attempt_notify(

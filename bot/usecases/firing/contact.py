@@ -28,6 +28,12 @@ from typing import TYPE_CHECKING, Any
 
 from bot.chat_port import ChatDelivery, OutboundMessage
 from bot.domain.actors import SYSTEM
+from bot.domain.deadline_payloads import (
+    ContactEscalationDue,
+    ContactStepDue,
+    ReviewReminderDue,
+    payload_of,
+)
 from bot.domain.deadlines import Deadline, DeadlineKind
 from bot.domain.events import ContactReminderSent, ContactReminderSkipped, EscalationSent
 from bot.domain.incident import Incident
@@ -220,8 +226,8 @@ async def _notify(
     return outcome(kind, recipient, await attempt_notify(call, route, to))
 
 
-def _deadline_at(deadline: Deadline) -> datetime:
-    return datetime.fromisoformat(deadline.payload["deadline_at"])
+def _deadline_at(due: ContactStepDue) -> datetime:
+    return datetime.fromisoformat(due.deadline_at)
 
 
 async def fire_reminder(deadline: Deadline, uow: UnitOfWork, deps: FiringDeps) -> None:
@@ -229,13 +235,14 @@ async def fire_reminder(deadline: Deadline, uow: UnitOfWork, deps: FiringDeps) -
     if incident is None:
         return
     council = deps.ctx.policy.councils.get(incident.council_id)
-    deadline_at, now = _deadline_at(deadline), deps.ctx.clock.now()
+    due = ContactStepDue.of(deadline)
+    deadline_at, now = _deadline_at(due), deps.ctx.clock.now()
     if now >= deadline_at:
         # Late (the bot was down, or it kept failing): "contact is due by 14:30" at 14:31 is
         # wrong, and the escalation is about to say it rightly. On the record, not sent.
         skipped = ContactReminderSkipped(
             level=deadline.level,
-            step=deadline.payload.get("step"),
+            step=due.step,
             deadline_at=deadline_at.isoformat(),
             reason="the contact deadline had passed; the escalations have taken over",
         )
@@ -245,7 +252,7 @@ async def fire_reminder(deadline: Deadline, uow: UnitOfWork, deps: FiringDeps) -
     names = " and ".join(p.name for p in sender.providers) or "The provider"
     general = reminder_message(incident, council, names, deadline_at)
     await sender.send(
-        deadline.payload.get("notify", ["provider_channel"]),
+        due.notify if due.notify is not None else ["provider_channel"],
         lambda p: reminder_message(incident, council, p.name, deadline_at),
         general,
         general,
@@ -254,7 +261,7 @@ async def fire_reminder(deadline: Deadline, uow: UnitOfWork, deps: FiringDeps) -
     given_up = gave_up(deadline, sender.outcomes, give_up=deps.ctx.clock.now() >= deadline_at)
     sent = ContactReminderSent(
         level=deadline.level,
-        step=deadline.payload.get("step"),
+        step=due.step,
         deliveries=tuple(sender.outcomes),
         attempt=deadline.attempts,
         gave_up=given_up,
@@ -267,13 +274,14 @@ async def fire_escalation(deadline: Deadline, uow: UnitOfWork, deps: FiringDeps)
     if incident is None:
         return
     ctx = deps.ctx
-    now, deadline_at = ctx.clock.now(), _deadline_at(deadline)
+    due = ContactEscalationDue.of(deadline)
+    now, deadline_at = ctx.clock.now(), _deadline_at(due)
     council = ctx.policy.councils.get(incident.council_id)
     sender = _Sender(incident, deps)
     args = (incident, council, sender.providers, deadline_at, deadline.level, now)
     with_buttons = escalation_message(*args, with_buttons=True)
     await sender.send(
-        deadline.payload.get("notify", []),
+        due.notify or [],
         lambda p: with_buttons,
         escalation_message(*args),
         with_buttons,
@@ -281,7 +289,7 @@ async def fire_escalation(deadline: Deadline, uow: UnitOfWork, deps: FiringDeps)
     gave_up(deadline, sender.outcomes, give_up=False)
     escalation = EscalationSent(
         level=deadline.level,
-        step=deadline.payload.get("step"),
+        step=due.step,
         deadline_at=deadline_at.isoformat(),
         summary=escalation_text(*args),
         routes=tuple(sender.outcomes),
@@ -294,21 +302,17 @@ async def fire_escalation(deadline: Deadline, uow: UnitOfWork, deps: FiringDeps)
         await uow.deadlines.add(repeat)
 
 
-# Bookkeeping of one row's own firing, not to be copied onto the next level.
-_OWN_KEYS = frozenset({"first_due_at", "cancelled_at"})
-
-
 def repeat_deadline(
     deadline: Deadline, now: datetime, new_id: Callable[[], str]
 ) -> Deadline | None:
     """The next level of a repeating step, `repeat_after` after this one was due; if this one
     went out so late (an outage) that the next would already be due, `repeat_after` from now,
     so people are not sent two escalations back to back."""
-    seconds = deadline.payload.get("repeat_after")
-    if not seconds:
+    due = payload_of(deadline)
+    if not isinstance(due, ContactStepDue | ReviewReminderDue) or not due.repeat_after:
         return None
-    every = timedelta(seconds=float(seconds))
-    first_due = deadline.payload.get("first_due_at")
+    every = timedelta(seconds=float(due.repeat_after))
+    first_due = due.first_due_at  # a late firing repeats on its schedule, not from its lateness
     scheduled = datetime.fromisoformat(first_due) if first_due else deadline.due_at
     due_at = scheduled + every
     if due_at <= now:
@@ -319,7 +323,7 @@ def repeat_deadline(
         kind=deadline.kind,
         due_at=due_at,
         level=deadline.level + 1,
-        payload={k: v for k, v in deadline.payload.items() if k not in _OWN_KEYS},
+        payload=due.for_next_level().data(),
         created_at=now,
     )
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from bot.chat_port import OutboundMessage
 from bot.domain.actors import SYSTEM
 from bot.domain.checklist import ItemKind, ItemStatus
+from bot.domain.deadline_payloads import IcoReminderDue, LessonsReminderDue, UpdatePromptDue
 from bot.domain.deadlines import Deadline, DeadlineKind
 from bot.domain.events import IcoReminderSent, LessonsReminderSent, UpdatePromptSent
 from bot.domain.incident import Incident
@@ -69,7 +70,8 @@ async def fire_update_prompt(deadline: Deadline, uow: UnitOfWork, deps: FiringDe
     given_up = gave_up(deadline, outcomes)
     sent = UpdatePromptSent(deliveries=tuple(outcomes), attempt=deadline.attempts, gave_up=given_up)
     incident.note(sent, SYSTEM, now)
-    cadence = timedelta(seconds=int(deadline.payload.get("cadence_seconds", 4 * 3600)))
+    every = UpdatePromptDue.of(deadline).cadence_seconds
+    cadence = timedelta(seconds=int(every if every is not None else 4 * 3600))
     await uow.deadlines.add(
         Deadline(
             id=deps.ctx.new_id(),
@@ -110,8 +112,9 @@ async def fire_ico_reminder(deadline: Deadline, uow: UnitOfWork, deps: FiringDep
         await _cancel(deadline, uow, deps)
         return
     now = deps.ctx.clock.now()
-    hours = int(deadline.payload.get("hours", deadline.level))
-    ico_deadline = datetime.fromisoformat(str(deadline.payload["ico_deadline"]))
+    due = IcoReminderDue.of(deadline)
+    hours = int(due.hours if due.hours is not None else deadline.level)
+    ico_deadline = datetime.fromisoformat(str(due.ico_deadline))
     text = _ico_text(incident, hours, ico_deadline, now)
     message = OutboundMessage(
         title=f"ICO reminder: {incident.reference}",
@@ -173,7 +176,7 @@ async def fire_lessons_reminder(deadline: Deadline, uow: UnitOfWork, deps: Firin
     given_up = gave_up(deadline, outcomes)
     reminded = LessonsReminderSent(
         organisations=tuple(missing),
-        working_days=deadline.payload.get("working_days"),
+        working_days=LessonsReminderDue.of(deadline).working_days,
         deliveries=tuple(outcomes),
         attempt=deadline.attempts,
         gave_up=given_up,
