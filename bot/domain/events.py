@@ -529,10 +529,10 @@ def payload_of(event: TimelineEvent) -> Payload | None:
     return parse(event.kind, event.data)
 
 
+_BY_VALUE: Mapping[str, type[Payload]] = {kind.value: cls for kind, cls in PAYLOADS.items()}
+
+
 def parse(kind: str, data: Mapping[str, Any]) -> Payload | None:
     """`data` stored under `kind` as its typed payload; None for a kind this code does not know."""
-    try:
-        known = EventKind(kind)
-    except ValueError:
-        return None
-    return PAYLOADS[known].from_data(data)
+    cls = _BY_VALUE.get(kind)
+    return cls.from_data(data) if cls is not None else None

@@ -38,23 +38,31 @@ class JsonPayload:
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> Self:
-        hints = _hints(cls)
-        values = {
-            f.name: _from_json(data[f.name], hints[f.name])
-            if f.name in data
-            else _absent(hints[f.name])
+        payload = object.__new__(cls)
+        values = payload.__dict__  # what __init__ would set, without its per-field setattr
+        for name, as_tuple, absent in _plan(cls):
+            if name in data:
+                value = data[name]
+                values[name] = tuple(value) if as_tuple and isinstance(value, list) else value
+            else:
+                values[name] = absent() if callable(absent) else absent
+        return payload
+
+
+# Per class, once: each field's name, whether a stored list becomes a tuple, and what it reads
+# as when missing (a factory for a mutable empty value). Reports read thousands of events.
+_Plan = tuple[tuple[str, bool, Any], ...]
+_PLANS: dict[type[JsonPayload], _Plan] = {}
+
+
+def _plan(cls: type[JsonPayload]) -> _Plan:
+    if cls not in _PLANS:
+        hints = get_type_hints(cls)
+        _PLANS[cls] = tuple(
+            (f.name, get_origin(hints[f.name]) is tuple, _absent(hints[f.name]))
             for f in fields(cls)
-        }
-        return cls(**values)
-
-
-_HINTS: dict[type[JsonPayload], dict[str, Any]] = {}
-
-
-def _hints(cls: type[JsonPayload]) -> dict[str, Any]:
-    if cls not in _HINTS:
-        _HINTS[cls] = get_type_hints(cls)
-    return _HINTS[cls]
+        )
+    return _PLANS[cls]
 
 
 def _to_json(value: Any) -> Any:
@@ -62,12 +70,6 @@ def _to_json(value: Any) -> Any:
         return [_to_json(v) for v in value]
     if isinstance(value, Mapping):
         return {k: _to_json(v) for k, v in value.items()}
-    return value
-
-
-def _from_json(value: Any, hint: Any) -> Any:
-    if get_origin(hint) is tuple and isinstance(value, list):
-        return tuple(value)
     return value
 
 
@@ -82,5 +84,5 @@ def _absent(hint: Any) -> Any:
     if origin is tuple:
         return ()
     if origin in (dict, Mapping):
-        return {}
+        return dict  # a fresh {} each time
     return _EMPTY.get(hint)

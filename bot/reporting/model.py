@@ -24,7 +24,7 @@ from bot.reporting.sections.notifications import notifications
 from bot.reporting.sections.phases import phases
 from bot.reporting.sections.shares import shares
 from bot.reporting.sections.threshold import threshold
-from bot.reporting.sentences import describe
+from bot.reporting.sentences import say
 from bot.reporting.words import OrgNames
 
 __all__ = ["ForeignRecordError", "Report", "build_report"]  # Report: where it always was
@@ -73,8 +73,8 @@ def build_report(
         phases=phases(incident, record),
         notifications=notifications(record),
         timeline=tuple(
-            TimelineRow(e.seq, e.at, e.actor_name, names(e.organisation), describe(e, names))
-            for e in record.events
+            TimelineRow(e.seq, e.at, e.actor_name, names(e.organisation), say(e, payload, names))
+            for e, payload in record
         ),
         lessons=tuple(lessons(e, names) for e in submissions),
         recommendations=recommendations(submissions, names),

@@ -1,14 +1,17 @@
 """One incident's timeline as the report reads it: the events of a kind, each with its typed
-payload, so every reader names kinds and keys that mypy checks (bot.domain.events)."""
+payload, so every reader names kinds and keys that mypy checks (bot.domain.events).
+
+Each event's payload is read once, however many sections ask: a big incident has thousands.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, TypeVar
 
-from bot.domain.events import Payload
+from bot.domain.events import Payload, parse
 from bot.domain.timeline import TimelineEvent
 
 P = TypeVar("P", bound=Payload)
@@ -43,13 +46,27 @@ class Record:
 
     def __init__(self, events: Sequence[TimelineEvent]) -> None:
         self.events = sorted(events, key=lambda e: e.seq)
-        self._by_kind: dict[str, list[TimelineEvent]] = {}
-        for event in self.events:
-            self._by_kind.setdefault(event.kind, []).append(event)
+        # None for a kind this code does not know (or data that is not an object)
+        self._payloads = [
+            parse(e.kind, e.data if isinstance(e.data, dict) else {}) for e in self.events
+        ]
+        self._by_kind: dict[str, list[int]] = {}
+        for index, event in enumerate(self.events):
+            self._by_kind.setdefault(event.kind, []).append(index)
+
+    def __iter__(self) -> Iterator[tuple[TimelineEvent, Payload | None]]:
+        """Every event in seq order, with its payload (None for a kind this code does not know)."""
+        return iter(zip(self.events, self._payloads, strict=True))
 
     def all(self, cls: type[P]) -> list[Read[P]]:
         """Every event of `cls`'s kind, in seq order."""
-        return [Read(e, cls.read(e)) for e in self._by_kind.get(cls.kind, ())]
+        found = []
+        for index in self._by_kind.get(cls.kind, ()):
+            payload = self._payloads[index]
+            if not isinstance(payload, cls):  # the registry maps each kind to its one class
+                raise TypeError(f"{cls.kind} read as {type(payload)}, not {cls}")
+            found.append(Read(self.events[index], payload))
+        return found
 
     def last(self, *classes: type[P]) -> Read[P] | None:
         """The latest event of any of these kinds."""

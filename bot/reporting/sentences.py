@@ -77,10 +77,15 @@ def says(cls: type[P]) -> Callable[[Sentence[P]], Sentence[P]]:
 def describe(event: TimelineEvent, names: OrgNames) -> str:
     """A sentence a reader understands; kinds this code does not know are listed, not dropped."""
     data = event.data if isinstance(event.data, dict) else {}
-    payload = parse(event.kind, data)
+    return say(event, parse(event.kind, data), names)
+
+
+def say(event: TimelineEvent, payload: Payload | None, names: OrgNames) -> str:
+    """`describe`, given the event's payload already read."""
     sentence = _SENTENCES.get(type(payload)) if payload is not None else None
     if sentence is not None:
         return sentence(payload, names)
+    data = event.data if isinstance(event.data, dict) else {}
     details = "; ".join(f"{k}: {str(v)[:80]}" for k, v in sorted(data.items()))
     return f"{event.kind}" + (f" ({details[:300]})" if details else "")
 
