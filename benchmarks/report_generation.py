@@ -115,12 +115,13 @@ def _filler(incident: Incident, i: int, now: datetime) -> None:
 
 async def seed(uows: SqlUnitOfWorkFactory, ctx: CoreContext, clock: FakeClock, events: int) -> str:
     incident = await open_referral(referral_cmd(clock), uows(), ctx)
-    written = 1
+    async with uows() as uow:  # the referral and what it says was already done
+        opened = written = len(await uow.timeline.for_incident(incident.id))
     while written < events:
         async with uows() as uow:
             loaded = await uow.incidents.get(incident.id)
             assert loaded is not None
-            if written == 1 and events > 20:
+            if written == opened and events > 20:
                 _lifecycle(loaded, clock.now())
             while (
                 len(loaded.pending_events) < BATCH and written + len(loaded.pending_events) < events
