@@ -45,7 +45,6 @@ from sqlalchemy.engine import make_url
 from bot.app.container import build_container
 from bot.app.server import build_web_app
 from bot.app.settings import load_settings
-from bot.app.tasks import BackgroundTasks
 from bot.domain.clock import FakeClock
 from bot.usecases import threshold as th
 from bot.usecases.mou import OverrideMou, override_mou
@@ -54,13 +53,14 @@ from bot.views.actions import Form
 from handlers.slack.app import PATH
 from handlers.slack.ids import INPUT_ACTION
 from handlers.slack.render.activation import ActivationInput
+from handlers.tasks import BackgroundTasks
+from sandbox.notify.api import FakeNotifyApi
+from sandbox.slack import signed_requests as sr
+from sandbox.slack.api import FakeSlackApi, message_text
 from storage.database import create_engine_for, parse_database_url
 from storage.engagement_models import EngagementRow
 from storage.models import DeadlineRow, IncidentRow
 from tests.factories import ASSESSOR, referral_cmd
-from tests.fakes import slack_requests as sr
-from tests.fakes.notify_api import FakeNotifyApi
-from tests.fakes.slack_api import FakeSlackApi, message_text
 from tests.integration.test_activation import ANSWERS
 
 SECRET, TOKEN, ASSESSOR_USER = "bench-signing-secret", "xoxb-bench-token", "U0ASSESSOR1"

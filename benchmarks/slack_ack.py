@@ -42,10 +42,10 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from bot.app.container import build_container
 from bot.app.server import build_web_app
 from bot.app.settings import load_settings
-from bot.app.tasks import BackgroundTasks
 from handlers.slack.app import PATH, web_client
-from tests.fakes import slack_requests as sr
-from tests.fakes.slack_api import FakeSlackApi
+from handlers.tasks import BackgroundTasks
+from sandbox.slack import signed_requests as sr
+from sandbox.slack.api import FakeSlackApi
 
 SECRET = "bench-signing-secret"
 TOKEN = "xoxb-bench-token"

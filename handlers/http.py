@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from bot.app.logging import request_id
+from handlers.log_context import request_id
 
 log = logging.getLogger(__name__)
 

@@ -187,6 +187,17 @@ class SqlDeadlineRepository:
         deadline.payload = payload
         return True
 
+    async def replace_payload(self, deadline: Deadline, payload: dict[str, Any]) -> bool:
+        result = await self._session.execute(
+            update(_TABLE)
+            .where(_TABLE.c.id == deadline.id, _TABLE.c.state == _PENDING)
+            .values(payload=payload)
+        )
+        if _rowcount(result) != 1:
+            return False
+        deadline.payload = payload
+        return True
+
     async def record_failed_attempt(
         self, deadline_id: str, worker_id: str, now: datetime, backoff: timedelta
     ) -> None:
@@ -227,6 +238,22 @@ class SqlDeadlineRepository:
             .order_by(_TABLE.c.due_at, _TABLE.c.id)
         )
         return [_from_row(r) for r in rows.mappings()]
+
+    async def pending_for_incidents(
+        self, incident_ids: Collection[str]
+    ) -> dict[str, list[Deadline]]:
+        """Every listed incident's pending deadlines in one query (App Home lists them all)."""
+        found: dict[str, list[Deadline]] = {i: [] for i in incident_ids}
+        if not found:
+            return found
+        rows = await self._session.execute(
+            select(_TABLE)
+            .where(_TABLE.c.incident_id.in_(list(found)), _TABLE.c.state == _PENDING)
+            .order_by(_TABLE.c.due_at, _TABLE.c.id)
+        )
+        for row in rows.mappings():
+            found[row["incident_id"]].append(_from_row(row))
+        return found
 
     async def next_due_at(self) -> datetime | None:
         due: datetime | None = await self._session.scalar(

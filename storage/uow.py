@@ -20,6 +20,7 @@ from storage.assessments import SqlAssessmentRepository, SqlRequestLog
 from storage.bindings import SqlChannelRepository, SqlInviteRepository, SqlMessageRepository
 from storage.deadlines import SqlDeadlineRepository
 from storage.engagements import SqlEngagementRepository
+from storage.errors import commits
 from storage.followups import SqlChecklistRepository, SqlLessonsRepository
 from storage.heads import SqlHeadRepository
 from storage.mapping import incident_values
@@ -91,6 +92,7 @@ class SqlUnitOfWork:
             raise ConcurrencyConflict(
                 "Someone else changed this incident at the same moment; try again."
             ) from exc
+        commits.set(commits.get() + 1)
         for incident in self.incidents.seen.values():
             incident.pending_events.clear()
         self.incidents.new.clear()

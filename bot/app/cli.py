@@ -14,6 +14,7 @@ from bot.app.councils import import_councils
 from bot.app.export import run_export
 from bot.app.figures import run_figures
 from bot.app.logging import configure_logging
+from bot.app.purge import run_purge
 from bot.app.settings import load_settings
 from bot.app.timeline_key import timeline_key
 from bot.domain.errors import InvalidInput
@@ -59,6 +60,11 @@ def _parser() -> argparse.ArgumentParser:
     figures = sub.add_parser("figures", help="MHCLG's monthly figures, from the timelines")
     figures.add_argument("--month", required=True, help="the month, e.g. 2026-11 (London time)")
     figures.add_argument("--output", metavar="FILE.pdf", help="also write a PDF with charts")
+    purge = sub.add_parser(
+        "purge", help="purge the personal data of incidents closed longer than the retention period"
+    )
+    purge.add_argument("references", nargs="*", metavar="CIR-YYYY-NNNN", help="only these")
+    purge.add_argument("--dry-run", action="store_true", help="list what would go, change nothing")
     return parser
 
 
@@ -137,6 +143,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_export(load_settings(), args.reference, args.output)
         if args.command == "figures":
             return run_figures(load_settings(), args.month, args.output)
+        if args.command == "purge":
+            return run_purge(load_settings(), args.references, args.dry_run)
         if args.command == "councils":
             config_dir = load_settings().config_dir
             return import_councils(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -13,13 +13,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.app.settings import Settings
 from bot.app.timeline_key import timeline_key
 from bot.domain.clock import Clock, SystemClock
-from bot.notify_port import Notifier
 from bot.policy.load import load_policy
+from bot.ports.notify import Notifier
 from bot.usecases.context import CoreContext
 from handlers.notify import build_notifier
 from storage import migrate
 from storage.database import DatabaseTarget, create_engine_for, parse_database_url
 from storage.uow import SqlUnitOfWorkFactory
+
+if TYPE_CHECKING:  # the Slack edge is imported only when Slack is configured
+    from handlers.slack.context import SlackDeps
 
 
 @dataclass
@@ -30,7 +33,8 @@ class Container:
     uow: SqlUnitOfWorkFactory
     ctx: CoreContext
     notifier: Notifier
-    slack: Any = None  # the Slack edge's dependencies, once mounted
+    # the Slack edge, built complete when the server mounts it (None when Slack is not set up)
+    slack: SlackDeps | None = None
 
     async def readiness(self) -> dict[str, str]:
         checks: dict[str, str] = {}

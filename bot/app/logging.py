@@ -9,10 +9,9 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from contextvars import ContextVar
 from datetime import UTC, datetime
 
-request_id: ContextVar[str] = ContextVar("request_id", default="-")
+from handlers.log_context import request_id
 
 _SECRET_MARKERS = ("xoxb-", "xoxp-", "xapp-")
 

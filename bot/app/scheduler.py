@@ -28,7 +28,10 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.domain.clock import Clock
+from bot.domain.deadlines import FIRST_RETRY as FIRST_RETRY  # re-exported: tests, benchmarks
+from bot.domain.deadlines import MAX_RETRY as MAX_RETRY
 from bot.domain.deadlines import URGENT_KINDS, Deadline, DeadlineState
+from bot.domain.deadlines import retry_backoff as retry_backoff
 from storage.deadlines import DeadlineNotPending, SqlDeadlineRepository
 from storage.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
 
@@ -39,20 +42,10 @@ FireHandler = Callable[[Deadline, SqlUnitOfWork], Awaitable[None]]
 _JOB_OPTIONS: dict[str, Any] = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
 SWEEP_JOB_ID = "deadline-sweep"
 WAKE_JOB_ID = "deadline-wake"
-FIRST_RETRY = timedelta(seconds=15)
-MAX_RETRY = timedelta(minutes=5)
 # 500 activations at once: with 8 loops the ladder's p99 lateness was 1.4-2.6 s, with 16 1.8 s
 POSTGRES_LOOPS = 16
 # While people are waiting (answers, pages), emails and follow-ups are held back this long.
 HOLD_BACK = timedelta(seconds=5)
-
-
-def retry_backoff(attempts: int) -> timedelta:
-    """How long a deadline whose handler failed `attempts` times waits before the next try:
-    15 s, 30 s, 1 min, 2 min, 4 min, then every 5 min. Long enough not to hammer a service
-    that is down, short enough that an escalation goes out within minutes of it coming back."""
-    exponent = min(max(attempts, 1) - 1, 16)  # beyond 16 doublings the cap applies anyway
-    return min(FIRST_RETRY * 2**exponent, MAX_RETRY)
 
 
 class DeadlineScheduler:
@@ -87,7 +80,7 @@ class DeadlineScheduler:
         self._recheck = False  # a wake-up was asked for while a pass was running
         self._scheduler = AsyncIOScheduler(timezone=UTC, job_defaults=dict(_JOB_OPTIONS))
         self._urgent_firing = 0
-        self.hold_back: Callable[[], bool] = lambda: False  # see bot.app.tasks
+        self.hold_back: Callable[[], bool] = lambda: False  # see handlers.tasks
         # Told of each deadline fired, after its commit: so a card shows what a firing recorded
         # (see bot.app.wiring). Its failure is logged and changes nothing.
         self.after_commit: Callable[[Deadline], Awaitable[None]] | None = None

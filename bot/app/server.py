@@ -10,9 +10,10 @@ import signal
 from aiohttp import web
 
 from bot.app.container import Container
-from bot.app.tasks import BackgroundTasks
+from bot.app.purge import DailyPurge
 from bot.app.wiring import Runtime, build_runtime
 from handlers import http
+from handlers.tasks import BackgroundTasks
 
 log = logging.getLogger(__name__)
 
@@ -37,22 +38,33 @@ def build_web_app(
     app[TASKS] = tasks
     http.register(app, container.readiness)
     settings = container.settings
-    chat = None
-    if settings.slack_enabled:
-        from handlers.slack.app import build_slack
+    if not settings.slack_enabled:
+        log.warning("Slack is not configured (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET): not mounted")
+        app[RUNTIME] = runtime = build_runtime(container, None, sweep_seconds=sweep_seconds)
+    else:
+        from handlers.slack.app import build_slack, slack_outbound
         from handlers.slack.endpoint import mount
         from storage.deliveries import MemoryDeliveryLog, SqlDeliveryLog
 
-        bolt, deps = build_slack(
+        # Slack's outbound side first: the scheduler's firings post through it; then the edge,
+        # complete, with the scheduler as its wake-up.
+        outbound = slack_outbound(
             token=settings.slack_bot_token,
-            signing_secret=settings.slack_signing_secret,
             api_url=settings.slack_api_url,
             uow=container.uow,
             ctx=container.ctx,
-            tasks=tasks,
         )
-        container.slack = deps
-        chat = deps.firing_chat or deps.chat
+        runtime = build_runtime(container, outbound.firing_chat, sweep_seconds=sweep_seconds)
+        app[RUNTIME] = runtime
+        bolt, container.slack = build_slack(
+            outbound=outbound,
+            signing_secret=settings.slack_signing_secret,
+            uow=container.uow,
+            ctx=container.ctx,
+            tasks=tasks,
+            wake=runtime.scheduler,
+            firing=runtime.firing,
+        )
         mount(
             app,
             bolt,
@@ -64,17 +76,16 @@ def build_web_app(
                 else SqlDeliveryLog(container.engine)
             ),
         )
-    else:
-        log.warning("Slack is not configured (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET): not mounted")
-    runtime = build_runtime(container, chat, sweep_seconds=sweep_seconds)
-    app[RUNTIME] = runtime
-    if container.slack is not None:
-        container.slack.firing = runtime.firing
-        container.slack.wake = runtime.scheduler.wake_at
-        container.slack.fire_now = runtime.scheduler.fire_now
     # who goes first on the one event loop: answers and pages, the ladder, the rest
     tasks.also_busy_when(lambda: runtime.scheduler.firing_urgent)
     runtime.scheduler.hold_back = tasks.people_waiting
+    daily_purge = DailyPurge(
+        container.uow,
+        container.ctx.policy.retention,
+        container.ctx.clock.now,
+        runtime.scheduler.worker_id,
+        runtime.firing.chat.refresh_incident,
+    )
 
     async def on_startup(_app: web.Application) -> None:
         if container.slack is not None:
@@ -83,6 +94,7 @@ def build_web_app(
             await open_http_session(container.slack)
         if start_scheduler:
             await runtime.scheduler.start()
+            daily_purge.start()
         # Everything built so far lives for the whole process: keep it out of the collector's
         # generations so full collections do not pause request handling for tens of ms.
         gc.collect()
@@ -90,6 +102,7 @@ def build_web_app(
 
     async def on_cleanup(_app: web.Application) -> None:
         await runtime.scheduler.stop()
+        await daily_purge.stop()
         await tasks.drain(within=10)
         if container.slack is not None:
             from handlers.slack.app import close_http_session

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 from bot.app.container import Container
 from bot.app.scheduler import DeadlineScheduler
-from bot.chat_port import ChatDelivery, ChatPort, OutboundMessage
 from bot.domain.deadlines import Deadline, DeadlineKind
-from bot.notify_port import Notifier
+from bot.ports.chat import ChatDelivery, ChatPort, OutboundMessage
+from bot.ports.notify import Notifier
 from bot.usecases.firing import FiringDeps, fire
 from handlers.notify.client import DisabledNotifier, NotifyNotifier
 from storage.uow import SqlUnitOfWork
@@ -22,7 +22,7 @@ class NoChat:
     says an escalation could not be posted rather than pretending it was."""
 
     async def _none(self, route: str) -> ChatDelivery:
-        return ChatDelivery(False, route, "no chat platform is configured")
+        return ChatDelivery(False, route, "no chat platform is configured", final=True)
 
     async def to_incident(self, incident_id: str, message: OutboundMessage) -> ChatDelivery:
         return await self._none("chat:incident")

@@ -102,6 +102,17 @@ class ContactEscalationDue(ContactStepDue):
     kind = DeadlineKind.CONTACT_ESCALATION
 
 
+@dataclass(frozen=True, kw_only=True)
+class EscalationRetryDue(ContactStepDue):
+    """An escalation's undelivered routes, tried again on their own (bot.usecases.firing.retries
+    writes these rows: its keys are these fields)."""
+
+    kind = DeadlineKind.ESCALATION_RETRY
+    retry_routes: tuple[str, ...]  # the route keys still owed
+    retries: int | None  # how many times these routes have failed so far
+    escalation_id: str  # the ladder row the retry belongs to
+
+
 # -- the assessors' reminders --------------------------------------------------------------------
 @dataclass(frozen=True, kw_only=True)
 class InfoReminderDue(DeadlinePayload):

@@ -8,7 +8,7 @@ either cancels it first or waits until it has fired.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -24,6 +24,8 @@ class DeadlineKind(StrEnum):
     PROVIDER_PAGE = "provider_page"  # due at activation: the page must survive a restart
     ACTIVATION_EMAIL = "activation_email"  # due at activation: the council's confirmation
     REPORT_DELIVERY_CHECK = "report_delivery_check"  # asks Notify what became of a shared report
+    # an escalation's routes that did not get through, tried again on their own (firing.contact)
+    ESCALATION_RETRY = "escalation_retry"
 
 
 # Among deadlines already due, who is waiting on them decides the order: a provider's page and
@@ -34,6 +36,7 @@ URGENCY: dict[DeadlineKind, int] = {
     DeadlineKind.PROVIDER_PAGE: 0,
     DeadlineKind.CONTACT_ESCALATION: 1,
     DeadlineKind.CONTACT_REMINDER: 1,
+    DeadlineKind.ESCALATION_RETRY: 1,
 }
 URGENT_KINDS = frozenset(URGENCY)
 
@@ -57,3 +60,16 @@ class Deadline:
     fired_at: datetime | None = None
     claimed_by: str = ""
     attempts: int = 0
+
+
+FIRST_RETRY = timedelta(seconds=15)
+MAX_RETRY = timedelta(minutes=5)
+
+
+def retry_backoff(attempts: int) -> timedelta:
+    """How long something that failed `attempts` times waits before the next try: 15 s, 30 s,
+    1 min, 2 min, 4 min, then every 5 min. Long enough not to hammer a service that is down,
+    short enough that an escalation goes out within minutes of it coming back. The scheduler
+    uses it for a whole firing; the contact ladder for each route left undelivered."""
+    exponent = min(max(attempts, 1) - 1, 16)  # beyond 16 doublings the cap applies anyway
+    return min(FIRST_RETRY * 2**exponent, MAX_RETRY)

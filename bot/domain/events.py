@@ -55,6 +55,7 @@ class EventKind(StrEnum):
     CONTACT_REMINDER_SENT = "ContactReminderSent"
     CONTACT_REMINDER_SKIPPED = "ContactReminderSkipped"
     ESCALATION_SENT = "EscalationSent"
+    ESCALATION_RETRIED = "EscalationRetried"
     # reminders and follow-ups
     REVIEW_REMINDER_SENT = "ReviewReminderSent"
     INFORMATION_REMINDER_SENT = "InformationReminderSent"
@@ -83,6 +84,8 @@ class EventKind(StrEnum):
     SLACK_TEAM_REJECTED = "SlackTeamRejected"
     # access
     ACTION_REFUSED = "ActionRefused"
+    # retention
+    PERSONAL_DATA_PURGED = "PersonalDataPurged"
 
 
 class WrongKind(ValueError):
@@ -298,6 +301,21 @@ class EscalationSent(Payload):
     routes: tuple[Delivery, ...]
     attempt: int
     gave_up: bool
+    # earlier levels' retries this level took over: each {"level", "key"}
+    superseded: tuple[Mapping[str, Any], ...] | None = omitted_if_none()
+
+
+@dataclass(frozen=True, kw_only=True)
+class EscalationRetried(Payload):
+    """An escalation's undelivered routes tried again on their own (firing.retries)."""
+
+    kind = EventKind.ESCALATION_RETRIED
+    level: int | None
+    step: int | None
+    deadline_at: str  # ISO 8601
+    routes: tuple[Delivery, ...]
+    attempt: int
+    retry: int
 
 
 # -- reminders and follow-ups --------------------------------------------------------------------
@@ -507,6 +525,17 @@ class ActionRefused(Payload):
     action: str
     count: int
     earlier_repeats: int
+
+
+# -- retention -----------------------------------------------------------------------------------
+@dataclass(frozen=True, kw_only=True)
+class PersonalDataPurged(Payload):
+    """The purge record (bot.domain.purge): what was redacted, vouched for by the MACs."""
+
+    kind = EventKind.PERSONAL_DATA_PURGED
+    closed_at: str  # ISO 8601
+    kept_for: str  # the retention period, as configured
+    redacted: tuple[Mapping[str, Any], ...]  # each {"seq", "hash", "redacted"}
 
 
 def _all_payloads() -> dict[EventKind, type[Payload]]:

@@ -52,7 +52,7 @@ def contact_ladder(
     for index, step in enumerate(ladder.steps):
         kind = STEP_KINDS[step.kind]
         due = STEP_PAYLOADS[kind](
-            notify=tuple(step.notify),
+            notify=tuple(recipient.value for recipient in step.notify),
             deadline_at=deadline_at,
             step=index,
             repeat_after=every.total_seconds() if every is not None and index == last else None,

@@ -17,6 +17,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.domain.purge import vouched
 from bot.domain.timeline import ChainBreak, Tamper, TimelineEvent, TimelineKey, verify
 
 
@@ -77,7 +78,7 @@ def check_incident(
     head: Head | None,
 ) -> list[ChainBreak]:
     """Everything wrong with one incident's record, each named by kind."""
-    breaks = verify(key, list(events))
+    breaks = verify(key, list(events), vouched(key, events))
     last_seq = events[-1].seq if events else 0
 
     def found(seq: int, kind: Tamper, reason: str) -> None:

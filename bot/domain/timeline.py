@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -100,6 +101,19 @@ def chain(
     )
 
 
+def content_matches(key: TimelineKey, event: TimelineEvent) -> bool:
+    """The event's content is what its MAC was made over."""
+    recomputed = key.mac(_canonical(event.incident_id, event.seq, event, event.prev_hash))
+    return hmac.compare_digest(recomputed, event.hash)
+
+
+def redacted_mac(key: TimelineKey, event: TimelineEvent) -> str:
+    """The MAC a purge record keeps of an event's redacted form (bot.domain.purge): its content
+    as it stays, bound to its place in the chain (prev_hash) and to its original MAC."""
+    canonical = _canonical(event.incident_id, event.seq, event, event.prev_hash)
+    return key.mac(b"redacted:" + canonical + event.hash.encode())
+
+
 class Tamper(StrEnum):
     """The kinds of tampering verify-timeline names."""
 
@@ -126,8 +140,13 @@ class ChainBreak:
     kind: Tamper = Tamper.LINK
 
 
-def verify(key: TimelineKey, events: list[TimelineEvent]) -> list[ChainBreak]:
-    """Check one incident's events (ordered by seq) and name every place the chain is broken."""
+def verify(
+    key: TimelineKey, events: list[TimelineEvent], vouched: Mapping[int, str] | None = None
+) -> list[ChainBreak]:
+    """Check one incident's events (ordered by seq) and name every place the chain is broken.
+
+    `vouched`: seq -> MAC of the redacted form, for events a genuine purge record vouches for
+    (bot.domain.purge.vouched): their content is checked against that, their links as ever."""
     breaks: list[ChainBreak] = []
     prev = GENESIS_HASH
     expected_seq = 1
@@ -143,8 +162,12 @@ def verify(key: TimelineKey, events: list[TimelineEvent]) -> list[ChainBreak]:
             )
         if event.prev_hash != prev:
             breaks.append(ChainBreak(event.incident_id, event.seq, "previous-hash link broken"))
-        recomputed = key.mac(_canonical(event.incident_id, event.seq, event, event.prev_hash))
-        if not hmac.compare_digest(recomputed, event.hash):
+        expected = (vouched or {}).get(event.seq)
+        if expected is not None:
+            intact = hmac.compare_digest(redacted_mac(key, event), expected)
+        else:
+            intact = content_matches(key, event)
+        if not intact:
             breaks.append(
                 ChainBreak(
                     event.incident_id, event.seq, "content does not match hash", Tamper.EDITED

@@ -9,8 +9,8 @@ from datetime import date, timedelta, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.notify_port import RETENTION_WEEKS
 from bot.policy.reader import EMAIL, Node, load_yaml
+from bot.ports.notify import RETENTION_WEEKS
 
 FILE = "followups.yml"
 CHECKLIST_ITEMS = ("ico", "action_fraud", "warp", "ncsc")

@@ -17,11 +17,13 @@ from bot.policy.model import (
     Mhclg,
     Policy,
     Provider,
+    RecipientKind,
     RotaPeriod,
 )
 from bot.policy.questionnaire import load_questionnaire
 from bot.policy.reader import EMAIL, Node, load_yaml, parse_duration
 from bot.policy.register import CouncilType, Region
+from bot.policy.retention import load_retention
 from bot.policy.shifts import end_of, instant
 
 OPTIONAL_CODE = re.compile(r"^(E\d{8})?$")
@@ -30,7 +32,7 @@ DEFAULT_GUIDANCE = (
     "MHCLG has assessed this incident as below the threshold for CIR support for now. "
     "Keep MHCLG informed of any change; the incident will be reviewed."
 )
-NOTIFY_TARGETS = {"provider_channel", "provider_escalation", "duty_manager", "incident_channel"}
+NOTIFY_TARGETS = {kind.value for kind in RecipientKind}
 
 
 def _node(directory: Path, name: str) -> Node:
@@ -175,8 +177,8 @@ def _ladder(directory: Path, contact_deadline: str | None) -> Ladder:
         if kind not in {"reminder", "escalation"}:
             raise item.child("kind").fail(f"unknown kind {kind!r}", "use reminder or escalation")
         raw_offset = item.child("after_notification").duration()
-        notify = tuple(item.child("notify").strs())
-        for i, target in enumerate(notify):
+        targets = tuple(item.child("notify").strs())
+        for i, target in enumerate(targets):
             if target not in NOTIFY_TARGETS:
                 raise (
                     item.child("notify")
@@ -186,6 +188,7 @@ def _ladder(directory: Path, contact_deadline: str | None) -> Ladder:
                         f"use any of {', '.join(sorted(NOTIFY_TARGETS))}",
                     )
                 )
+        notify = tuple(RecipientKind(target) for target in targets)
         steps.append(
             LadderStep(
                 offset=raw_offset * scale,
@@ -203,6 +206,7 @@ def load_policy(directory: Path, *, contact_deadline: str | None = None) -> Poli
     if not directory.is_dir():
         raise ConfigError(str(directory), "(directory)", "does not exist", "set CIR_CONFIG_DIR")
     providers, rota = _providers(directory)
+    followups = load_followups(directory)
     return Policy(
         councils=_councils(directory),
         providers=providers,
@@ -210,5 +214,6 @@ def load_policy(directory: Path, *, contact_deadline: str | None = None) -> Poli
         mhclg=_mhclg(directory),
         ladder=_ladder(directory, contact_deadline),
         questionnaire=load_questionnaire(directory),
-        followups=load_followups(directory),
+        followups=followups,
+        retention=load_retention(directory, notify_file_weeks=followups.report_retention_weeks),
     )

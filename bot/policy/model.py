@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from bot.policy.followups import Followups
 from bot.policy.questionnaire import Questionnaire
+from bot.policy.retention import Retention
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,17 @@ class Mhclg:
         return max(current, key=lambda s: s.start).manager if current else None
 
 
+class RecipientKind(StrEnum):
+    """Who a step of the contact ladder notifies (`notify:` in config/escalation.yml). The
+    loader accepts exactly these; the firing has one way of reaching each
+    (`bot.usecases.firing.contact.REACH`), and a test checks none is missing."""
+
+    PROVIDER_CHANNEL = "provider_channel"  # each assigned provider's paging channel
+    PROVIDER_ESCALATION = "provider_escalation"  # each provider's escalation contacts
+    DUTY_MANAGER = "duty_manager"  # MHCLG's duty manager on the rota at that moment
+    INCIDENT_CHANNEL = "incident_channel"  # the incident's own channel
+
+
 @dataclass(frozen=True)
 class LadderStep:
     """A step relative to when the provider was notified (scaled with the contact deadline)."""
@@ -90,7 +103,7 @@ class LadderStep:
     offset: timedelta
     kind: str  # "reminder" | "escalation"
     level: int
-    notify: tuple[str, ...]
+    notify: tuple[RecipientKind, ...]
 
 
 @dataclass(frozen=True)
@@ -108,6 +121,7 @@ class Policy:
     ladder: Ladder
     questionnaire: Questionnaire
     followups: Followups
+    retention: Retention = field(default_factory=Retention)
 
     def providers_on_duty(self, at: datetime) -> tuple[Provider, ...]:
         """The latest-starting period covering the instant decides (a later entry overrides)."""

@@ -18,6 +18,7 @@ from bot.domain.events import (
     ContactRecorded,
     ContactReminderSent,
     ContactReminderSkipped,
+    EscalationRetried,
     EscalationSent,
     IcoReminderSent,
     LessonsCollectionClosed,
@@ -177,17 +178,27 @@ def _reminder_skipped(p: ContactReminderSkipped, _n: OrgNames) -> str:
     return f"Contact reminder (level {clean(p.level)}) not sent: the contact deadline had passed"
 
 
+def _cause(error: str) -> str:
+    """An error code alone ("not_in_channel"), but a status in full ("Slack answered 503")."""
+    return error if " answered " in error else error.split(" ")[0]
+
+
 @says(MessageRefused)
 def _refused_message(p: MessageRefused, _n: OrgNames) -> str:
     return (
         f"{words(clean(p.platform)).capitalize()} refused the bot's {clean(p.what)} "
-        f"({clean(p.error).split(' ')[0]})"
+        f"({_cause(clean(p.error))})"
     )
 
 
 @says(EscalationSent)
 def _escalation(p: EscalationSent, _n: OrgNames) -> str:
     return f"Escalation level {clean(p.level)} sent to {escalation_routes(p)}"
+
+
+@says(EscalationRetried)
+def _retried(p: EscalationRetried, _n: OrgNames) -> str:
+    return f"Escalation level {clean(p.level)} sent again to {escalation_routes(p)}"
 
 
 @says(StatusUpdatePosted)

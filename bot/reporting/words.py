@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.domain.events import EscalationSent
+from bot.domain.events import EscalationRetried, EscalationSent
 from bot.domain.report_shares import FORMAT_NAMES, ReportFormat, recipient_name
 from bot.domain.states import State
 from bot.policy.model import Council
@@ -132,7 +132,7 @@ class OrgNames:
 _ROUTE_WORDS = {"sms": "SMS", "slack": "Slack", "teams": "Teams", "email": "email"}
 
 
-def escalation_routes(escalation: EscalationSent) -> str:
+def escalation_routes(escalation: EscalationSent | EscalationRetried) -> str:
     """Who an escalation went to and how, with each failed route and its error."""
     routes = []
     for r in escalation.routes or ():

@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.chat_port import ChatDelivery
 from bot.domain.actors import SYSTEM, Actor
 from bot.domain.deadlines import Deadline, DeadlineKind
 from bot.domain.engagement import Engagement
@@ -26,11 +25,12 @@ from bot.domain.ladder import contact_deadline_at, contact_ladder
 from bot.domain.states import State
 from bot.policy.model import Policy, Provider
 from bot.ports import UnitOfWork, UnitOfWorkFactory
+from bot.ports.chat import ChatDelivery
 from bot.usecases.authz import Act, Who, authorised
 from bot.usecases.context import CoreContext
 from bot.usecases.firing import FiringDeps
 from bot.usecases.firing.announce import announcements
-from bot.usecases.firing.contact import attempt_chat
+from bot.usecases.firing.outcomes import attempt_chat
 from bot.views.page import LONDON
 
 ASSESSORS_ONLY = "Only MHCLG's configured CIR assessors can activate an incident."

@@ -3,9 +3,14 @@ the same rules, and failing closed: anyone a rule does not name is refused.
 
 `authorised` is the one way a use case loads an incident it is about to act on: it loads it,
 applies the action's rule and refuses in one place, so no use case can forget a check or word a
-refusal differently. Someone outside the incident learns only that it was "not found, or not
-yours", the same words as for an incident that does not exist: no names, and nothing that tells
-an existing reference from a guessed one.
+refusal differently (`check` is the same for an incident found another way, through its
+assessment, say). `may_open` is the same look, for an edge about to open a form: the same rule and
+words, without the lock or the record, since the use case decides again on submit. All of them
+fail closed: a rule that is not in `RULES` allows nobody.
+
+Someone outside the incident learns only that it was "not found, or not yours", the same words
+as for an incident that does not exist: no names, and nothing that tells an existing reference
+from a guessed one.
 
 Refused attempts go on the incident's timeline, but one person repeating one refused action on
 one incident within an hour writes a single `ActionRefused` event: the repeats are counted in
@@ -44,6 +49,7 @@ __all__ = [
     "check",
     "is_assessor",
     "is_mhclg",
+    "may_open",
     "refusal_count",
     "refuse",
 ]
@@ -66,6 +72,8 @@ class Act(StrEnum):
     RECORD_CONTACT = "record_contact"
     CHANGE_PHASE = "change_phase"
     CLOSE_INCIDENT = "close_incident"
+    CLOSE_MONITORING = "close_monitoring"
+    DECLINE_SUPPORT = "decline_support"
     RECOVERY_OPT_IN = "recovery_opt_in"
     POST_STATUS_UPDATE = "post_status_update"
     UPDATE_CHECKLIST = "update_checklist"
@@ -119,7 +127,23 @@ RULES: dict[Who, Rule] = {
 
 
 def allowed(actor: Actor, incident: Incident, who: Who, ctx: CoreContext) -> bool:
-    return RULES[who](actor, incident, ctx)
+    rule = RULES.get(who)
+    return rule is not None and rule(actor, incident, ctx)
+
+
+def _refusal(actor: Actor, incident: Incident, who: Who, refusal: str, ctx: CoreContext) -> str:
+    """What `actor` is told if refused (empty when allowed): `refusal` for people who may see
+    the incident, NOT_YOURS for everyone else."""
+    if allowed(actor, incident, who, ctx):
+        return ""
+    return refusal if can_view(actor, incident, ctx) else NOT_YOURS
+
+
+async def _load(uow: UnitOfWork, key: str, *, for_update: bool) -> Incident:
+    try:
+        return await load_incident(uow, key, for_update=for_update)
+    except NotFound:
+        raise NotAuthorised(NOT_YOURS) from None
 
 
 async def authorised(
@@ -136,11 +160,21 @@ async def authorised(
     """Load the incident `key` names (locked, by default) if `actor` may `act` on it; otherwise
     record the refusal and raise NotAuthorised. `refusal` is said only to people who may see the
     incident; everyone else hears NOT_YOURS, as for an incident that does not exist."""
-    try:
-        incident = await load_incident(uow, key, for_update=for_update)
-    except NotFound:
-        raise NotAuthorised(NOT_YOURS) from None
+    incident = await _load(uow, key, for_update=for_update)
     return await check(uow, ctx, actor, incident, act, who, refusal)
+
+
+async def may_open(
+    uow: UnitOfWork, ctx: CoreContext, actor: Actor, key: str, who: Who, refusal: str
+) -> Incident:
+    """The incident `key` names, if `actor` may act on it by `who`; else NotAuthorised with
+    `authorised`'s words. For a look before a form opens (a trigger lasts seconds): nothing is
+    locked or recorded, and the form's use case decides again when it is submitted."""
+    incident = await _load(uow, key, for_update=False)
+    message = _refusal(actor, incident, who, refusal, ctx)
+    if message:
+        raise NotAuthorised(message)
+    return incident
 
 
 async def check(
@@ -153,9 +187,9 @@ async def check(
     refusal: str,
 ) -> Incident:
     """`authorised` for an incident already loaded (found through an assessment, say)."""
-    if allowed(actor, incident, who, ctx):
+    message = _refusal(actor, incident, who, refusal, ctx)
+    if not message:
         return incident
-    message = refusal if can_view(actor, incident, ctx) else NOT_YOURS
     raise await refuse(uow, incident, actor, act, message, ctx)
 
 

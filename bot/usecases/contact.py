@@ -26,7 +26,13 @@ from bot.usecases.participants import is_incident_provider
 from bot.usecases.status_updates import start_response_followups
 from bot.views.page import clock_time
 
-LADDER = frozenset({DeadlineKind.CONTACT_REMINDER, DeadlineKind.CONTACT_ESCALATION})
+LADDER = frozenset(
+    {
+        DeadlineKind.CONTACT_REMINDER,
+        DeadlineKind.CONTACT_ESCALATION,
+        DeadlineKind.ESCALATION_RETRY,  # routes still owed an escalation: owed no longer
+    }
+)
 
 
 NOT_ASSIGNED = (

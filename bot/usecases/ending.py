@@ -14,15 +14,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.domain.actors import Actor
-from bot.domain.errors import DomainError, NotAuthorised, NotFound
+from bot.domain.errors import DomainError
 from bot.domain.incident import Incident
 from bot.domain.states import ALLOWED, State
 from bot.ports import UnitOfWork
-from bot.usecases.authz import is_mhclg, refuse
+from bot.usecases.authz import Act, Who, authorised, may_open
 from bot.usecases.checklist import ChecklistView, build_checklist_view
 from bot.usecases.context import CoreContext
-from bot.usecases.loading import NOT_YOURS, load_incident
-from bot.usecases.participants import can_view, is_incident_council
 from bot.usecases.validation import FieldErrors
 
 
@@ -31,10 +29,13 @@ class Ending(StrEnum):
     DECLINED = "declined"
 
 
-# as the refused attempt is named on the timeline (ActionRefused.action)
-ACTIONS = {Ending.MONITORING_ENDED: "close_monitoring", Ending.DECLINED: "decline_support"}
 MHCLG_ONLY = "Only MHCLG's CIR team can end the monitoring of an incident."
 COUNCIL_ONLY = "Only the affected council can decline CIR support for its incident."
+# who may end an incident each way (`authorised`'s act, rule and refusal)
+ENDERS = {
+    Ending.MONITORING_ENDED: (Act.CLOSE_MONITORING, Who.MHCLG, MHCLG_ONLY),
+    Ending.DECLINED: (Act.DECLINE_SUPPORT, Who.COUNCIL, COUNCIL_ONLY),
+}
 REASON_LABEL = {
     Ending.MONITORING_ENDED: "Why monitoring has ended",
     Ending.DECLINED: "Why the council declines CIR support",
@@ -58,20 +59,16 @@ class Ended:
     checklist: ChecklistView  # the council's own obligations, as they stand
 
 
-def check_may_end(actor: Actor, incident: Incident, ending: Ending) -> None:
-    """Raise unless `actor` may end `incident` this way now. Forms call it before opening, so
-    nobody fills in a form that will be refused; the use case calls it again on submit."""
+def check_may_end(incident: Incident, ending: Ending) -> None:
+    """Raise unless `incident` can end this way now (who may is `ENDERS`'). Forms check before
+    opening, so nobody fills in a form that will be refused; the use case checks on submit."""
     if ending is Ending.MONITORING_ENDED:
-        if not is_mhclg(actor):
-            raise NotAuthorised(MHCLG_ONLY)
         if incident.state is not State.MONITORING:
             raise DomainError(
                 f"{incident.reference} is {incident.state.label.lower()}: only a monitored "
                 "(below-threshold) incident can be closed as monitoring ended."
             )
         return
-    if not is_incident_council(actor, incident):
-        raise NotAuthorised(COUNCIL_ONLY)
     if not incident.is_open:
         raise DomainError(
             f"{incident.reference} is {incident.state.label.lower()}: there is nothing left to "
@@ -85,41 +82,23 @@ def check_may_end(actor: Actor, incident: Incident, ending: Ending) -> None:
         )
 
 
-async def _load(uow: UnitOfWork, key: str, *, for_update: bool) -> Incident:
-    try:
-        return await load_incident(uow, key, for_update=for_update)
-    except NotFound:
-        raise NotAuthorised(NOT_YOURS) from None
-
-
-def _refusal(actor: Actor, incident: Incident, exc: NotAuthorised, ctx: CoreContext) -> str:
-    """The reason for people who may see the incident; the neutral words for everyone else."""
-    return str(exc) if can_view(actor, incident, ctx) else NOT_YOURS
-
-
 async def ending_form(
     actor: Actor, key: str, ending: Ending, uow: UnitOfWork, ctx: CoreContext
 ) -> tuple[Incident, ChecklistView]:
     """What the ending's form shows, for someone who may end the incident this way now; others
     are refused before they fill it in (the submission is checked again)."""
+    _, who, refusal = ENDERS[ending]
     async with uow:
-        incident = await _load(uow, key, for_update=False)
-        try:
-            check_may_end(actor, incident, ending)
-        except NotAuthorised as exc:
-            raise NotAuthorised(_refusal(actor, incident, exc, ctx)) from None
+        incident = await may_open(uow, ctx, actor, key, who, refusal)
+        check_may_end(incident, ending)
         items = await uow.checklist.for_incident(incident.id)
     return incident, build_checklist_view(incident, items, ctx.policy.followups)
 
 
 async def end_incident(cmd: EndIncident, uow: UnitOfWork, ctx: CoreContext) -> Ended:
     async with uow:
-        incident = await _load(uow, cmd.incident, for_update=True)
-        try:
-            check_may_end(cmd.actor, incident, cmd.ending)
-        except NotAuthorised as exc:
-            action, message = ACTIONS[cmd.ending], _refusal(cmd.actor, incident, exc, ctx)
-            raise await refuse(uow, incident, cmd.actor, action, message, ctx) from None
+        incident = await authorised(uow, ctx, cmd.actor, cmd.incident, *ENDERS[cmd.ending])
+        check_may_end(incident, cmd.ending)
         errors = FieldErrors()
         reason = errors.text("reason", cmd.reason, label=REASON_LABEL[cmd.ending])
         errors.raise_if_any()

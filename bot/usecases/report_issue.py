@@ -23,6 +23,7 @@ from bot.domain.actors import Actor
 from bot.domain.errors import DomainError
 from bot.domain.events import EventKind, ReportGenerated
 from bot.domain.incident import Incident, Marking
+from bot.domain.purge import purged_on
 from bot.domain.states import State
 from bot.domain.timeline import TimelineEvent
 from bot.ports import UnitOfWork
@@ -47,6 +48,20 @@ class ReportDraft:
     report: Report
     version: int  # 1 for the first report generated for this incident
     through_seq: int = 0  # the last timeline event the report was built from
+
+
+def refuse_if_purged(incident: Incident, events: Sequence[TimelineEvent]) -> None:
+    """After a retention purge the record no longer holds what the report said: a report built
+    now would carry "[purged]" where the facts were, and a version filed before cannot be
+    rebuilt to match its hash. Neither is made; the copies already sent stay with their
+    recipients (and Notify keeps its copy only its own retention period)."""
+    purged = purged_on(events)
+    if purged is not None:
+        raise DomainError(
+            f"{incident.reference}'s personal data was purged on {purged:%d %B %Y} under the "
+            "retention policy (config/retention.yml): its post-incident report can no longer "
+            "be generated or shared."
+        )
 
 
 def _build(
@@ -82,6 +97,7 @@ async def prepare_report(cmd: GenerateReport, uow: UnitOfWork, ctx: CoreContext)
                 "report is generated once the incident is closed."
             )
         events = list(await uow.timeline.for_incident(incident.id))
+    refuse_if_purged(incident, events)
     report = _build(incident, events, ctx, ctx.clock.now())
     version = 1 + sum(1 for e in events if e.kind == EventKind.REPORT_GENERATED)
     through = events[-1].seq if events else 0
@@ -108,6 +124,7 @@ async def recorded_report(
             uow, ctx, actor, key, Act.SHARE_REPORT, Who.MHCLG, MHCLG_SHARES, for_update=False
         )
         events = list(await uow.timeline.for_incident(incident.id))
+    refuse_if_purged(incident, events)
     generated = [e for e in events if e.kind == EventKind.REPORT_GENERATED]
     if not generated:
         raise DomainError("Generate the report first; there is nothing to share yet.")

@@ -39,10 +39,10 @@ from bot.domain.report_shares import (
     ReportFormat,
 )
 from bot.domain.states import State
-from bot.notify_port import FILE_LIMIT_BYTES, Attachment, Delivery, Notifier
 from bot.policy.followups import Followups
 from bot.policy.model import Council
 from bot.ports import UnitOfWork
+from bot.ports.notify import FILE_LIMIT_BYTES, Attachment, Delivery, Notifier
 from bot.usecases.authz import NOT_YOURS, Act, Who, authorised
 from bot.usecases.context import CoreContext
 from bot.usecases.loading import load_incident

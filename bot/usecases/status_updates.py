@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.chat_port import OutboundMessage
 from bot.domain.actors import Actor
 from bot.domain.deadline_payloads import UpdatePromptDue
 from bot.domain.deadlines import Deadline, DeadlineKind
@@ -18,6 +17,7 @@ from bot.domain.incident import Incident
 from bot.domain.states import ACTIVE_RESPONSE_STATES
 from bot.policy.followups import Followups
 from bot.ports import UnitOfWork
+from bot.ports.chat import OutboundMessage
 from bot.usecases.authz import Act, Who, authorised
 from bot.usecases.checklist import start_ico_reminders
 from bot.usecases.context import CoreContext

@@ -30,10 +30,9 @@ from bot.domain.incident import Incident
 from bot.domain.states import State
 from bot.domain.threshold import Recommendation, recommend, summarise, validate_answers
 from bot.ports import UnitOfWork
-from bot.usecases.authz import NOT_YOURS, Act, Who, authorised, check
+from bot.usecases.authz import NOT_YOURS, Act, Who, authorised
 from bot.usecases.checklist import start_ico_reminders
 from bot.usecases.context import CoreContext
-from bot.usecases.loading import load_incident
 from bot.usecases.validation import FieldErrors
 
 ASSESSORS_ONLY = "Only MHCLG's configured CIR assessors can run the threshold check or decide."
@@ -165,9 +164,14 @@ async def record_decision(cmd: RecordDecision, uow: UnitOfWork, ctx: CoreContext
     errors.raise_if_any()
     async with uow:
         assessment = await _assessment(uow, cmd.assessment_id)
-        incident = await load_incident(uow, assessment.incident_id, for_update=True)
-        await check(
-            uow, ctx, cmd.actor, incident, Act.RECORD_DECISION, Who.ASSESSOR, ASSESSORS_ONLY
+        incident = await authorised(
+            uow,
+            ctx,
+            cmd.actor,
+            assessment.incident_id,
+            Act.RECORD_DECISION,
+            Who.ASSESSOR,
+            ASSESSORS_ONLY,
         )
         if assessment.status is not AssessmentStatus.RECOMMENDED:
             raise DomainError(f"This assessment of {incident.reference} already has a decision.")
@@ -234,9 +238,14 @@ async def confirm_activation(
 ) -> DecisionResult:
     async with uow:
         assessment = await _assessment(uow, cmd.assessment_id)
-        incident = await load_incident(uow, assessment.incident_id, for_update=True)
-        await check(
-            uow, ctx, cmd.actor, incident, Act.CONFIRM_ACTIVATION, Who.ASSESSOR, ASSESSORS_ONLY
+        incident = await authorised(
+            uow,
+            ctx,
+            cmd.actor,
+            assessment.incident_id,
+            Act.CONFIRM_ACTIVATION,
+            Who.ASSESSOR,
+            ASSESSORS_ONLY,
         )
         if assessment.status is not AssessmentStatus.AWAITING_CONFIRMATION:
             raise DomainError(

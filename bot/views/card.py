@@ -14,6 +14,7 @@ from bot.domain.bindings import ChannelBinding, ChannelStatus, Invite
 from bot.domain.deadlines import Deadline, DeadlineKind, DeadlineState
 from bot.domain.engagement import Engagement
 from bot.domain.incident import Incident
+from bot.domain.purge import PURGED_NOTE, referral_purged
 from bot.domain.states import ALLOWED, State
 from bot.policy.model import Council
 from bot.views.actions import Action, Style
@@ -30,6 +31,7 @@ DEADLINE_LABELS = {
     DeadlineKind.PROVIDER_PAGE: "Provider page (sending)",
     DeadlineKind.ACTIVATION_EMAIL: "Activation email to the council (sending)",
     DeadlineKind.REPORT_DELIVERY_CHECK: "Report delivery check (GOV.UK Notify)",
+    DeadlineKind.ESCALATION_RETRY: "Escalation retry (routes not yet reached)",
 }
 
 
@@ -41,6 +43,7 @@ SENT_AT_ONCE = frozenset(
         DeadlineKind.PROVIDER_PAGE,
         DeadlineKind.ACTIVATION_EMAIL,
         DeadlineKind.REPORT_DELIVERY_CHECK,
+        DeadlineKind.ESCALATION_RETRY,
     }
 )
 
@@ -159,6 +162,7 @@ def build_card(
     report_shares: list[str] | None = None,
 ) -> IncidentCard:
     r = incident.referral
+    purged = referral_purged(r)
     facts = [
         Fact("Council", council.name if council else incident.council_id),
         Fact("Detected", r.detected_at.strftime("%d %b %Y %H:%M UTC")),
@@ -169,6 +173,9 @@ def build_card(
             "Out-of-band contact", f"{r.contact_name}, {r.contact_email}, {r.contact_phone}", True
         ),
     ]
+    if purged:  # nothing left to show but the record's shape
+        facts = [f for f in facts if not f.user_text] + [Fact("Personal data", PURGED_NOTE)]
+        invites = []
     if r.ncsc_reference:
         facts.append(Fact("NCSC reference", r.ncsc_reference, user_text=True))
     if r.bodies_told:

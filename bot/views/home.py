@@ -36,11 +36,12 @@ async def open_incidents(uow: UnitOfWork, ctx: CoreContext, viewer: Actor) -> li
     now = ctx.clock.now()
     rows: list[HomeRow] = []
     async with uow:
-        for incident in await uow.incidents.list_open():
-            if not can_view(viewer, incident, ctx):
-                continue
+        visible = [i for i in await uow.incidents.list_open() if can_view(viewer, i, ctx)]
+        # one query for all their deadlines, not one per incident
+        pending = await uow.deadlines.pending_for_incidents([i.id for i in visible])
+        for incident in visible:
             council = ctx.policy.councils.get(incident.council_id)
-            nxt = next_deadline(await uow.deadlines.pending_for(incident.id))
+            nxt = next_deadline(pending[incident.id])
             rows.append(
                 HomeRow(
                     reference=str(incident.reference),

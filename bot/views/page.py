@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.chat_port import OutboundMessage
 from bot.domain.incident import Incident
 from bot.policy.model import Council, Provider
+from bot.ports.chat import OutboundMessage
 from bot.views.actions import Action, Style
 from bot.views.card import Button, Fact, build_card
 

@@ -7,8 +7,8 @@ display name, so it travels as a fact the renderer escapes, never in the text.
 
 from __future__ import annotations
 
-from bot.chat_port import OutboundMessage
 from bot.domain.org_bindings import BindingStatus
+from bot.ports.chat import OutboundMessage
 from bot.usecases.org_bindings import TeamProposal
 from bot.views.actions import Action, Style
 from bot.views.card import Button, Fact

@@ -1,4 +1,4 @@
-"""GOV.UK Notify: the email and SMS edge of the bot (see bot/notify_port.py for the port)."""
+"""GOV.UK Notify: the email and SMS edge of the bot (see bot/ports/notify.py for the port)."""
 
 from handlers.notify.client import DisabledNotifier, NotifyNotifier, build_notifier
 

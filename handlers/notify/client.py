@@ -37,7 +37,7 @@ from notifications_python_client import __version__ as CLIENT_VERSION
 from notifications_python_client import prepare_upload
 from notifications_python_client.authentication import create_jwt_token
 
-from bot.notify_port import (
+from bot.ports.notify import (
     NOTIFY_STATUSES,
     Attachment,
     Delivery,
@@ -56,6 +56,9 @@ _KEY_SHAPE = re.compile(r".+-[0-9a-fA-F-]{36}-[0-9a-fA-F-]{36}")
 _MAX_ERROR_CHARS = 200
 NOT_CONFIGURED = "GOV.UK Notify is not configured (NOTIFY_API_KEY)"
 NO_FILE_TEMPLATE = "sending files by email is not set up (NOTIFY_FILE_TEMPLATE_ID)"
+# What a failure says when Notify (or a proxy in front of it) gave no error of its own: the
+# status is the cause to record, never a parsing error of ours.
+NO_ERROR_GIVEN = "(Notify answered without an error message)"
 FILE_PLACEHOLDER = "link_to_file"  # the file template's ((link_to_file))
 _NOTIFICATION_ID = re.compile(r"[0-9a-fA-F-]{36}")
 # Per request, for a firing's single attempt: Notify answers in well under a second when well.
@@ -317,10 +320,10 @@ def _message(text: str) -> object:
     try:
         answer = json.loads(text)
     except ValueError:  # a proxy's error page, say: its HTML is no use in a timeline
-        return "Request failed"
+        return NO_ERROR_GIVEN
     if isinstance(answer, dict):
-        return answer.get("message", answer.get("errors"))
-    return "Request failed"
+        return answer.get("message", answer.get("errors")) or NO_ERROR_GIVEN
+    return NO_ERROR_GIVEN
 
 
 def _retry_after(raw: str) -> float | None:

@@ -5,6 +5,7 @@ endpoint in front of it (signature, shape, replays) is handlers.slack.endpoint."
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from types import ModuleType
 
 import aiohttp
@@ -16,9 +17,10 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.app.tasks import BackgroundTasks
 from bot.ports import UnitOfWorkFactory
+from bot.ports.wake import Wake
 from bot.usecases.context import CoreContext
+from bot.usecases.firing import FiringDeps
 from bot.usecases.org_bindings import LearntTeams
 from handlers.slack.chat import SlackChat
 from handlers.slack.context import SlackDeps
@@ -42,6 +44,8 @@ from handlers.slack.listeners import (
 from handlers.slack.listeners.subcommands import Subcommand
 from handlers.slack.refusals import remember_acting
 from handlers.slack.room import SlackRoom
+from handlers.slack.webclient import SlackWebClient
+from handlers.tasks import BackgroundTasks
 
 log = logging.getLogger(__name__)
 # Listener modules by kind; each has register(app, deps) and may offer SUBCOMMANDS for /cir.
@@ -78,7 +82,7 @@ def web_client(
         AsyncServerErrorRetryHandler(max_retry_count=3),
         AsyncConnectionErrorRetryHandler(max_retry_count=2),
     ]
-    return AsyncWebClient(
+    return SlackWebClient(
         logger=WEB_API_LOG,
         token=token,
         base_url=base,
@@ -87,16 +91,43 @@ def web_client(
     )
 
 
+@dataclass(frozen=True)
+class SlackOutbound:
+    """Slack as the core's firings reach it, made before the deadline scheduler (which is
+    given `firing_chat`) and then handed, whole, to `build_slack`."""
+
+    client: AsyncWebClient
+    room: SlackRoom
+    chat: SlackChat
+    firing_chat: SlackChat  # no client-side retries: used under the incident lock
+
+
+def slack_outbound(
+    *, token: str, api_url: str, uow: UnitOfWorkFactory, ctx: CoreContext
+) -> SlackOutbound:
+    client = web_client(token, api_url)
+    room = SlackRoom(client, uow, ctx)
+    firing_client = web_client(token, api_url, retries=False, timeout=5)
+    return SlackOutbound(
+        client=client,
+        room=room,
+        chat=SlackChat(client, uow, ctx, room),
+        firing_chat=SlackChat(firing_client, uow, ctx, room),
+    )
+
+
 def build_slack(
     *,
-    token: str,
+    outbound: SlackOutbound,
     signing_secret: str,
-    api_url: str,
     uow: UnitOfWorkFactory,
     ctx: CoreContext,
     tasks: BackgroundTasks,
+    wake: Wake,
+    firing: FiringDeps,
 ) -> tuple[AsyncApp, SlackDeps]:
-    client = web_client(token, api_url)
+    """The Bolt app and its listeners' dependencies, complete: nothing is set on them later."""
+    client = outbound.client
     # process_before_response: the listener decides when to answer (ack), and everything slow is
     # spawned as a background task, so the HTTP response never waits for the Web API.
     app = AsyncApp(
@@ -110,20 +141,22 @@ def build_slack(
     )
     app.middleware(remember_acting)  # who to tell if Slack refuses what their action posts
     app.error(on_error)
-    room = SlackRoom(client, uow, ctx)
+    # work after an acknowledged action that fails is told to the person acting, in their channel
+    tasks.when_failed(outbound.room.refusals.tell)
     learnt = LearntTeams(uow, ctx)
     deps = SlackDeps(
         client=client,
         uow=uow,
         ctx=ctx,
         identity=Identity(client, ctx.policy, clock=ctx.clock, learnt=learnt.council_for),
-        room=room,
+        room=outbound.room,
         tasks=tasks,
-        chat=SlackChat(client, uow, ctx, room),
+        chat=outbound.chat,
+        firing_chat=outbound.firing_chat,
+        wake=wake,
+        firing=firing,
         learnt_teams=learnt,
     )
-    firing_client = web_client(token, api_url, retries=False, timeout=5)
-    deps.firing_chat = SlackChat(firing_client, uow, ctx, room)
     extra: dict[str, Subcommand] = {}
     for group in GROUPS:
         extra.update(getattr(group, "SUBCOMMANDS", {}))
@@ -139,13 +172,11 @@ async def open_http_session(deps: SlackDeps) -> None:
     (and, in production, a new TLS connection) for every call."""
     session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
     deps.client.session = session
-    if deps.firing_chat is not None:
-        deps.firing_chat.client.session = session
+    deps.firing_chat.client.session = session
 
 
 async def close_http_session(deps: SlackDeps) -> None:
     if deps.client.session is not None:
         await deps.client.session.close()
     deps.client.session = None
-    if deps.firing_chat is not None:
-        deps.firing_chat.client.session = None
+    deps.firing_chat.client.session = None

@@ -7,12 +7,12 @@ import uuid
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.chat_port import ChatDelivery, OutboundMessage
 from bot.domain.bindings import Invite, InviteStatus, Platform
 from bot.ports import UnitOfWorkFactory
+from bot.ports.chat import ChatDelivery, OutboundMessage
 from bot.usecases import presence as uc
 from bot.usecases.context import CoreContext
-from handlers.slack.refusals import slack_error
+from handlers.slack.refusals import slack_error, unreachable
 from handlers.slack.render.outbound import outbound_blocks, outbound_fallback
 from handlers.slack.room import SlackRoom
 
@@ -31,7 +31,7 @@ class SlackChat:
         except SlackApiError as exc:
             return ChatDelivery(False, route, slack_error(exc))
         except Exception as exc:  # network failure after the client's retries
-            return ChatDelivery(False, route, type(exc).__name__)
+            return ChatDelivery(False, route, unreachable(exc))
         return ChatDelivery(True, route)
 
     async def to_incident(self, incident_id: str, message: OutboundMessage) -> ChatDelivery:
@@ -45,7 +45,7 @@ class SlackChat:
 
     async def to_person(self, user: str, message: OutboundMessage) -> ChatDelivery:
         if not user:
-            return ChatDelivery(False, "slack:dm", "no Slack user configured")
+            return ChatDelivery(False, "slack:dm", "no Slack user configured", final=True)
         return await self._post(user, message, f"slack:dm:{user}")
 
     async def invite_provider(self, incident_id: str, provider_id: str) -> ChatDelivery:

@@ -21,13 +21,14 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
 
-from bot.app.logging import request_id
-from bot.app.tasks import BackgroundTasks
+from handlers.log_context import request_id
 from handlers.slack.errors import describe, is_malformed
 from handlers.slack.parse import MalformedPayload
 from handlers.slack.replay import DeliveryLog, delivery_key
 from handlers.slack.shape import check_shape
 from handlers.slack.verify import Rejected, SignedRequest, SlackSignature, verify_request
+from handlers.tasks import BackgroundTasks
+from storage.errors import commits
 
 log = logging.getLogger(__name__)
 PATH = "/slack/events"
@@ -92,8 +93,9 @@ def mount(
         except MalformedPayload as exc:
             return malformed(signed.payload.get("type") or signed.payload.get("command"), str(exc))
         key, expires = delivery_key(signed)
+        commits.set(0)  # this request's stores, for telling truthfully what a failure kept
         async with tasks.answering():
-            if not await deliveries.claim(key, expires, datetime.fromtimestamp(now(), UTC)):
+            if not await _claim(deliveries, key, expires, datetime.fromtimestamp(now(), UTC)):
                 log.info("duplicate Slack delivery ignored")
                 response = web.Response(status=200, headers={"X-Slack-No-Retry": "1"})
             else:
@@ -106,6 +108,27 @@ def mount(
     web_app.router.add_post(PATH, endpoint)
 
 
+async def _claim(deliveries: DeliveryLog, key: str, expires: datetime, at: datetime) -> bool:
+    """With the database unreachable the replay check cannot be made; the request is handled
+    all the same, so its listener answers and the person is told their action could not be
+    stored (a retried delivery then cannot store anything twice either). Refusing it instead
+    left Slack showing "dispatch_failed" and nothing in plain words."""
+    try:
+        return await deliveries.claim(key, expires, at)
+    except Exception as exc:
+        log.warning(
+            "delivery not claimed (%s): handled without the replay check", type(exc).__name__
+        )
+        return True
+
+
+async def _release(deliveries: DeliveryLog, key: str) -> None:
+    try:
+        await deliveries.release(key)
+    except Exception as exc:
+        log.warning("delivery not released (%s)", type(exc).__name__)
+
+
 async def _dispatch(
     bolt: AsyncApp, request: web.Request, signed: SignedRequest, key: str, deliveries: DeliveryLog
 ) -> web.Response:
@@ -115,11 +138,11 @@ async def _dispatch(
     except Exception as exc:
         if is_malformed(exc):  # raised by Bolt itself while reading the payload
             return malformed(kind, describe(exc))
-        await deliveries.release(key)
+        await _release(deliveries, key)
         raise
     except BaseException:
-        await deliveries.release(key)
+        await _release(deliveries, key)
         raise
     if bolt_response.status >= 500:
-        await deliveries.release(key)
+        await _release(deliveries, key)
     return await to_aiohttp_response(bolt_response)

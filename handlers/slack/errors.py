@@ -6,7 +6,9 @@ field of the wrong type inside a form, our private_metadata missing a key). Thos
 MalformedPayload from `parse`, or as the LookupError/TypeError/ValueError a listener raises
 reading a payload Slack would never send. They are the sender's fault, so they are a 400 with
 a one-line WARNING naming the error and where it was raised (enough to find a real bug), not
-a 500 with a traceback. Anything else is still a 500, logged with its traceback.
+a 500 with a traceback. The database being unreachable before the listener answered is
+answered in plain words (`unsaved`): nothing was stored, try again. Anything else is still a
+500, logged with its traceback.
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ import traceback
 from typing import Any
 
 from slack_bolt.response import BoltResponse
+
+from bot.views.failures import failure_words
+from storage.errors import commits, is_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +55,27 @@ def describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {str(error)[:120]}"
 
 
+def unsaved(body: dict[str, Any]) -> BoltResponse:
+    """The answer, in plain words, to a request whose action could not be stored. A form gets
+    a small view pushed on top of it, so what the person typed is still there underneath to
+    submit again; a command gets a private reply. Whether part of it was stored is told
+    truthfully (`commits` counts this request's committed units of work)."""
+    words = failure_words(unavailable=True, stored=commits.get() > 0)
+    if body.get("type") == "view_submission":
+        view = {
+            "type": "modal",
+            "title": {"type": "plain_text", "text": "Not saved"},
+            "close": {"type": "plain_text", "text": "Back"},
+            "blocks": [{"type": "section", "text": {"type": "plain_text", "text": words}}],
+        }
+        answer: dict[str, Any] = {"response_action": "push", "view": view}
+    else:
+        answer = {"response_type": "ephemeral", "text": words}
+    return BoltResponse(
+        status=200, body=json.dumps(answer), headers={"content-type": "application/json"}
+    )
+
+
 def bad_request(reason: str) -> BoltResponse:
     return BoltResponse(
         status=400,
@@ -68,5 +94,8 @@ async def on_error(
         reason = describe(error)
         log.warning("malformed Slack %s: %s at %s", str(kind)[:40], reason, where(error))
         return bad_request(reason) if response is not None else None
+    if response is not None and is_unavailable(error):
+        log.warning("database unavailable during Slack %s", str(kind)[:40])
+        return unsaved(body)
     log.error("listener failed on Slack %s", str(kind)[:40], exc_info=error)
     return None

@@ -20,6 +20,7 @@ from bot.domain.bindings import Platform
 from bot.ports import UnitOfWorkFactory
 from bot.usecases.context import CoreContext
 from bot.usecases.presence import record_message_refused
+from handlers.slack.caches import Recent
 
 log = logging.getLogger(__name__)
 
@@ -28,14 +29,33 @@ acting: ContextVar[tuple[str, str] | None] = ContextVar("slack_acting", default=
 
 
 def slack_error(exc: SlackApiError) -> str:
-    """Slack's error code and its first detail line (which names the offending block, not the
-    text); a non-JSON answer (a 503 page) is named by its HTTP status."""
+    """What Slack said. Its usual refusal (HTTP 200, `ok: false`) is its error code and first
+    detail line (which names the offending block, not the text); any other status is named as
+    such, with Slack's error if it gave one: "Slack answered 503", "Slack answered 429
+    (ratelimited)". A 503 page that is not JSON is Slack's outage, never a parsing error."""
     data = exc.response.data
-    if not isinstance(data, dict) or not data.get("error"):
-        return f"http_{exc.response.status_code}"
-    error = str(data["error"])
+    status = exc.response.status_code
+    error = str(data.get("error") or "") if isinstance(data, dict) else ""
+    if status != 200:
+        return f"Slack answered {status}" + (f" ({error})" if error else "")
+    if not error:
+        return "Slack answered ok: false without an error"
+    assert isinstance(data, dict)
     messages = (data.get("response_metadata") or {}).get("messages") or []
     return f"{error} {messages[0]}" if messages and isinstance(messages[0], str) else error
+
+
+def unreachable(exc: BaseException) -> str:
+    """A failure with no answer from Slack at all (after the client's own retries)."""
+    return f"could not reach Slack ({type(exc).__name__})"
+
+
+def error_code(error: str) -> str:
+    """The part of `slack_error`'s text to show in a one-line note: the code alone, or the
+    whole of "Slack answered 503"."""
+    if error.startswith(("Slack answered", "could not reach")):
+        return error
+    return error.split(" ", 1)[0]
 
 
 async def remember_acting(body: dict[str, Any], next: Any) -> None:
@@ -53,13 +73,16 @@ class Refusals:
     def __init__(self, client: AsyncWebClient, uow: UnitOfWorkFactory, ctx: CoreContext) -> None:
         self.client, self.uow, self.ctx = client, uow, ctx
         # incident id -> the last refusal recorded, so a card refused at every redraw is one
-        # event until the error changes (bounded by the incidents this process touches)
-        self._last: dict[str, tuple[str, str]] = {}
+        # event until the error changes (the most recent incidents; forgotten at closure)
+        self._last: Recent[tuple[str, str]] = Recent()
+
+    def forget(self, incident_id: str) -> None:
+        self._last.forget(incident_id)
 
     async def refused(self, incident_id: str, what: str, error: str) -> None:
         log.warning("slack refused a message", extra={"event": what, "status": error})
         if self._last.get(incident_id) != (what, error):
-            self._last[incident_id] = (what, error)
+            self._last.put(incident_id, (what, error))
             try:
                 await record_message_refused(
                     self.uow(), self.ctx, incident_id, Platform.SLACK, what, error
@@ -68,7 +91,7 @@ class Refusals:
                 log.warning("refusal not recorded", exc_info=True)
         await self.tell(
             f"Your change is saved, but Slack refused the {what} the bot tried to post "
-            f"({error.split(' ', 1)[0]}). It is on the incident's timeline; MHCLG's CIR team "
+            f"({error_code(error)}). It is on the incident's timeline; MHCLG's CIR team "
             "can see it there."
         )
 

@@ -5,7 +5,6 @@ already stored, so a failure here never loses it: the failure is stored, shown, 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import uuid
@@ -26,7 +25,8 @@ from bot.ports import UnitOfWorkFactory
 from bot.usecases import presence as uc
 from bot.usecases.context import CoreContext
 from bot.views.card import IncidentCard
-from handlers.slack.refusals import Refusals, slack_error
+from handlers.slack.caches import KeyedLocks, Recent
+from handlers.slack.refusals import Refusals, error_code, slack_error
 from handlers.slack.render.budget import fallback
 from handlers.slack.render.card import card_blocks, card_fallback
 
@@ -46,13 +46,15 @@ def channel_name(prefix: str, council_slug: str, attempt: int) -> str:
 class SlackRoom:
     def __init__(self, client: AsyncWebClient, uow: UnitOfWorkFactory, ctx: CoreContext) -> None:
         self.client, self.uow, self.ctx = client, uow, ctx
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._locks = KeyedLocks()  # per incident, only while in use
         # incident id -> its created channel. A created channel's id never changes (a retry
-        # only ever follows a failure), so once seen it is kept: every escalation, reminder
-        # and channel message needs it, and loading the whole presence for it cost ten queries.
-        self._channels: dict[str, ChannelBinding] = {}
+        # only ever follows a failure), so once seen it is kept while the incident is open:
+        # every escalation, reminder and channel message needs it, and loading the whole
+        # presence for it cost ten queries. Forgotten when the incident closes.
+        self._channels: Recent[ChannelBinding] = Recent()
+        self._topics: Recent[str] = Recent()  # incident id -> the topic this process last set
+        # refreshes asked for and done, per incident, while any is outstanding (see refresh)
         self._refresh_asked: dict[str, int] = {}
-        self._topics: dict[str, str] = {}  # incident id -> the topic this process last set
         self._refresh_done: dict[str, int] = {}
         self.refusals = Refusals(client, uow, ctx)
 
@@ -64,15 +66,18 @@ class SlackRoom:
         binding = await uc.channel_of(self.uow(), incident_id, SLACK)
         if binding is None or binding.status is not ChannelStatus.CREATED:
             return None
-        self._channels[incident_id] = binding
+        self._channels.put(incident_id, binding)
         return binding
 
-    async def open(self, incident_id: str, reporter: str = "", origin_channel: str = "") -> None:
-        async with self._lock(incident_id):
-            await self._open(incident_id, reporter, origin_channel)
+    def forget(self, incident_id: str) -> None:
+        """The incident is closed: what this process kept about it goes."""
+        self._channels.forget(incident_id)
+        self._topics.forget(incident_id)
+        self.refusals.forget(incident_id)
 
-    def _lock(self, key: str) -> asyncio.Lock:
-        return self._locks.setdefault(key, asyncio.Lock())
+    async def open(self, incident_id: str, reporter: str = "", origin_channel: str = "") -> None:
+        async with self._locks.hold(incident_id):
+            await self._open(incident_id, reporter, origin_channel)
 
     async def _open(self, incident_id: str, reporter: str, origin_channel: str) -> None:
         p = await uc.presence(self.uow(), self.ctx, incident_id, SLACK)
@@ -105,7 +110,7 @@ class SlackRoom:
         if self._topics.get(incident_id) == topic:
             return
         if await self._safe("conversations_setTopic", channel=channel, topic=topic) is not None:
-            self._topics[incident_id] = topic
+            self._topics.put(incident_id, topic)
 
     def _topic(self, p: uc.IncidentPresence) -> str:
         council = p.council.name if p.council else p.incident.council_id
@@ -234,12 +239,20 @@ class SlackRoom:
         caller committed before asking). Under a burst of changes to one incident its cards
         are drawn once or twice instead of once per change."""
         asked = self._refresh_asked[incident_id] = self._refresh_asked.get(incident_id, 0) + 1
-        async with self._lock(f"refresh:{incident_id}"):
-            if self._refresh_done.get(incident_id, 0) >= asked:
-                return
-            covers = self._refresh_asked[incident_id]
-            await self._refresh(incident_id)
-            self._refresh_done[incident_id] = covers
+        key = f"refresh:{incident_id}"
+        async with self._locks.hold(key):
+            try:
+                if self._refresh_done.get(incident_id, 0) >= asked:
+                    return
+                covers = self._refresh_asked[incident_id]
+                await self._refresh(incident_id)
+                self._refresh_done[incident_id] = covers
+            finally:
+                if self._locks.users(key) == 1:
+                    # nobody else waits, so nobody asked since: no count is needed until
+                    # someone asks again, and an incident never refreshed again keeps nothing
+                    self._refresh_asked.pop(incident_id, None)
+                    self._refresh_done.pop(incident_id, None)
 
     async def _refresh(self, incident_id: str) -> None:
         p = await uc.presence(self.uow(), self.ctx, incident_id, SLACK)
@@ -249,6 +262,8 @@ class SlackRoom:
                 await self._update_card(p.incident.id, message, card, what)
         if p.channel is not None and p.channel.status is ChannelStatus.CREATED:
             await self._set_topic(p.incident.id, p.channel.channel_id, self._topic(p))
+        if not p.incident.is_open:
+            self.forget(p.incident.id)
 
     async def _update_card(
         self, incident_id: str, message: PostedMessage, card: IncidentCard, what: str
@@ -272,7 +287,7 @@ class SlackRoom:
             )
             return
         await self.refusals.refused(incident_id, what, error)
-        plain = f"{card_fallback(card)} (the full card could not be shown: {error.split(' ')[0]})"
+        plain = f"{card_fallback(card)} (the full card could not be shown: {error_code(error)})"
         await self._safe("chat_update", **where, text=fallback(plain), blocks=[])
 
     async def post(self, incident_id: str, text: str, blocks: list[dict] | None = None) -> bool:

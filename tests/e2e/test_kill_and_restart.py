@@ -21,12 +21,12 @@ from bot.domain.timeline import verify
 from bot.policy.load import load_policy
 from bot.usecases.contact import RecordContact, record_contact
 from bot.usecases.context import CoreContext
+from sandbox.slack.api import FakeSlackApi
 from storage.database import create_engine_for, parse_database_url
 from storage.migrate import upgrade
 from storage.models import DeadlineRow
 from storage.uow import SqlUnitOfWorkFactory
 from tests.factories import KPMG_RESPONDER, TIMELINE_KEY, TIMELINE_KEY_TEXT
-from tests.fakes.slack_api import FakeSlackApi
 from tests.integration.test_activation import activated
 
 ROOT = Path(__file__).resolve().parents[2]

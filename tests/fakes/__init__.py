@@ -1,1 +1,1 @@
-"""Local stand-ins for the outside services the bot talks to, used by integration tests."""
+"""Test doubles of the bot's own ports (the stand-ins for Slack and Notify live in `sandbox/`)."""

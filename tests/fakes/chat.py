@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.chat_port import ChatDelivery, OutboundMessage
+from bot.ports.chat import ChatDelivery, OutboundMessage
 
 
 @dataclass(frozen=True)

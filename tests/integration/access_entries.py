@@ -14,7 +14,7 @@ from bot.app.settings import DEFAULT_CONFIG_DIR
 from bot.policy.load import load_policy
 from handlers.slack.identity import UNCONFIRMED
 from handlers.slack.ids import Shortcut
-from tests.fakes import slack_requests as sr
+from sandbox.slack import signed_requests as sr
 from tests.integration.access_env import (
     DETECTED,
     NOW,

@@ -22,7 +22,6 @@ from aiohttp.test_utils import TestServer
 from bot.app.container import build_container
 from bot.app.server import RUNTIME, build_web_app
 from bot.app.settings import load_settings
-from bot.app.tasks import BackgroundTasks
 from bot.domain.actors import Actor, OrgKind
 from bot.domain.bindings import Platform
 from bot.domain.clock import FakeClock
@@ -51,8 +50,9 @@ from bot.usecases.threshold import (
 )
 from handlers.report.pdf import render_pdf
 from handlers.slack.identity import Identity
+from handlers.tasks import BackgroundTasks
+from sandbox.slack.api import FakeSlackApi
 from tests.factories import TIMELINE_KEY_TEXT
-from tests.fakes.slack_api import FakeSlackApi
 from tests.integration.slack_harness import SECRET, SlackEnv, referral_submission
 
 PG_URL = os.environ.get("TEST_POSTGRES_URL", "")

@@ -17,17 +17,17 @@ from aiohttp.test_utils import TestServer
 from bot.app.container import Container, build_container
 from bot.app.server import RUNTIME, build_web_app
 from bot.app.settings import load_settings
-from bot.app.tasks import BackgroundTasks
 from bot.app.wiring import Runtime
 from bot.domain.clock import FakeClock
 from bot.domain.incident import Incident
 from bot.domain.timeline import TimelineEvent
 from bot.usecases.context import CoreContext
 from handlers.slack.ids import ReferralInput
+from handlers.tasks import BackgroundTasks
+from sandbox.notify.api import FakeNotifyApi
+from sandbox.slack import signed_requests as sr
+from sandbox.slack.api import FakeSlackApi
 from tests.factories import TIMELINE_KEY_TEXT
-from tests.fakes import slack_requests as sr
-from tests.fakes.notify_api import FakeNotifyApi
-from tests.fakes.slack_api import FakeSlackApi
 
 SECRET = "test-signing-secret"
 ASSESSOR, ASSESSOR_2, INTERN = "U0ASSESSOR1", "U0ASSESSOR2", "U0INTERN"
@@ -77,7 +77,7 @@ class SlackEnv:
             return list(await uow.timeline.for_incident(incident_id))
 
     def texts(self, channel: str | None = None) -> list[str]:
-        from tests.fakes.slack_api import message_text
+        from sandbox.slack.api import message_text
 
         return [message_text(m) for m in self.slack.messages(channel)]
 

@@ -37,6 +37,7 @@ from bot.usecases.threshold import (
 )
 from bot.views.actions import Action
 from handlers.notify import NotifyNotifier
+from sandbox.notify.api import FakeNotifyApi
 from storage.models import DeadlineRow
 from storage.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
 from tests.factories import (
@@ -48,7 +49,6 @@ from tests.factories import (
     referral_cmd,
 )
 from tests.fakes.chat import RecordingChat
-from tests.fakes.notify_api import FakeNotifyApi
 
 ANSWERS = {
     "status": ["confirmed"],

@@ -22,12 +22,12 @@ from bot.usecases.context import CoreContext
 from bot.usecases.firing import HANDLERS, FiringDeps, fire
 from bot.usecases.threshold import StartThresholdCheck, start_threshold_check
 from bot.views.actions import Action
+from sandbox.notify.api import FakeNotifyApi
 from storage import migrate
 from storage.database import create_engine_for, parse_database_url
 from storage.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
 from tests.factories import ASSESSOR, KPMG_RESPONDER, TIMELINE_KEY
 from tests.fakes.chat import RecordingChat
-from tests.fakes.notify_api import FakeNotifyApi
 from tests.integration.test_activation import activated, assessed, quick_notifier, timeline
 
 LADDER = {DeadlineKind.CONTACT_REMINDER, DeadlineKind.CONTACT_ESCALATION}

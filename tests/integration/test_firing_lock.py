@@ -8,12 +8,12 @@ import asyncio
 import time
 from dataclasses import dataclass, field
 
-from bot.chat_port import ChatDelivery, OutboundMessage
+from bot.ports.chat import ChatDelivery, OutboundMessage
 from bot.usecases.contact import RecordContact, record_contact
 from bot.usecases.firing import FiringDeps
+from sandbox.notify.api import FakeNotifyApi
 from tests.factories import KPMG_RESPONDER
 from tests.fakes.chat import RecordingChat
-from tests.fakes.notify_api import FakeNotifyApi
 from tests.integration.test_activation import timeline
 from tests.integration.test_contact_ladder import DUTY_MANAGER, announced, rig_for
 

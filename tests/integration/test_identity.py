@@ -14,7 +14,7 @@ from bot.domain.clock import FakeClock
 from bot.policy.model import Policy
 from handlers.slack.app import web_client
 from handlers.slack.identity import UNCONFIRMED, Identity, IdentityUnconfirmed
-from tests.fakes.slack_api import FakeSlackApi
+from sandbox.slack.api import FakeSlackApi
 
 
 @pytest.fixture

@@ -10,12 +10,13 @@ import storage.delivery_models
 import storage.engagement_models
 import storage.followup_models
 import storage.org_binding_models
+import storage.retention_models
 from storage.database import DatabaseTarget
 from storage.models import Base
 
 # their tables join Base.metadata
 assert storage.delivery_models and storage.engagement_models and storage.followup_models
-assert storage.org_binding_models
+assert storage.org_binding_models and storage.retention_models
 
 
 def test_migrated_schema_matches_the_models(db_target: DatabaseTarget) -> None:

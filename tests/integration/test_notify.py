@@ -15,9 +15,9 @@ import aiohttp
 import jwt
 import pytest
 
-from bot.notify_port import Delivery
+from bot.ports.notify import Delivery
 from handlers.notify import DisabledNotifier, NotifyNotifier, build_notifier
-from tests.fakes.notify_api import FakeNotifyApi
+from sandbox.notify.api import FakeNotifyApi
 
 DUTY_MANAGER = "duty.manager@communities.gov.uk"
 MOBILE = "07700 900123"

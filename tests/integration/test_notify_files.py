@@ -13,9 +13,9 @@ import aiohttp
 import pytest
 from notifications_python_client.authentication import create_jwt_token
 
-from bot.notify_port import Attachment, DeliveryState
+from bot.ports.notify import Attachment, DeliveryState
 from handlers.notify.client import NO_FILE_TEMPLATE, DisabledNotifier, NotifyNotifier
-from tests.fakes.notify_api import FakeNotifyApi
+from sandbox.notify.api import FakeNotifyApi
 
 PDF = b"%PDF-1.4\nreport\n"
 

@@ -18,8 +18,8 @@ from bot.domain.errors import DomainError, InvalidInput, NotAuthorised
 from bot.domain.incident import Incident
 from bot.domain.states import State
 from bot.domain.timeline import TimelineEvent
-from bot.notify_port import Delivery
 from bot.policy.followups import load_followups
+from bot.ports.notify import Delivery
 from bot.usecases.checklist import (
     UpdateChecklistItem,
     checklist_view,

@@ -30,9 +30,9 @@ from bot.usecases.report_issue import (
 from bot.usecases.sharing import FileTooLarge, ReportFile, ShareReport, share_report
 from handlers.notify.client import NotifyNotifier
 from handlers.report.pdf import render_pdf
+from sandbox.notify.api import FakeNotifyApi
 from storage.uow import SqlUnitOfWorkFactory
 from tests.factories import ASSESSOR, KPMG_RESPONDER
-from tests.fakes.notify_api import FakeNotifyApi
 from tests.integration.test_lessons import closed
 from tests.integration.test_phases_checklist_notes import (
     FOLLOWUPS,

@@ -13,15 +13,15 @@ import pytest
 from pypdf import PdfReader
 
 from bot.domain.report_shares import ReportFormat
-from bot.notify_port import Attachment
 from bot.policy.model import Policy
+from bot.ports.notify import Attachment
 from bot.reporting.markdown import render_markdown
 from bot.usecases.sharing import Addressee, ReportFile, share_email
 from bot.views.sanitise import FULLWIDTH_AT, clean, neutralise_mentions, sanitise
 from handlers.notify.client import NotifyNotifier
 from handlers.report.pdf import render_pdf
 from handlers.slack.escape import user_text
-from tests.fakes.notify_api import FakeNotifyApi
+from sandbox.notify.api import FakeNotifyApi
 from tests.unit.test_report_model import full_record, new_incident, report_for
 
 HOSTILE = (

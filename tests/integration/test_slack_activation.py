@@ -19,9 +19,9 @@ from bot.domain.states import State
 from bot.usecases.contact import record_contact
 from bot.views.clock import clock_time
 from handlers.slack.listeners import activation as listener
+from sandbox.notify.api import FakeNotifyApi
+from sandbox.slack import signed_requests as sr
 from storage.models import DeadlineRow
-from tests.fakes import slack_requests as sr
-from tests.fakes.notify_api import FakeNotifyApi
 from tests.integration.slack_harness import ASSESSOR, INTERN, SECRET, SlackEnv
 from tests.integration.test_slack_threshold import (
     RANSOMWARE,

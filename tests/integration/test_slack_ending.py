@@ -11,7 +11,7 @@ import pytest
 from bot.domain.bindings import MessagePurpose, Platform
 from bot.domain.deadlines import DeadlineKind
 from bot.domain.states import State
-from tests.fakes import slack_requests as sr
+from sandbox.slack import signed_requests as sr
 from tests.integration.slack_harness import ASSESSOR, SlackEnv, referral_submission
 from tests.integration.test_slack_response import (
     COUNCIL,

@@ -25,7 +25,7 @@ from sqlalchemy import inspect, text
 from bot.views.actions import Action, Form
 from handlers.slack.endpoint import is_ssl_check
 from handlers.slack.ids import Command, ReferralInput, Shortcut
-from tests.fakes import slack_requests as sr
+from sandbox.slack import signed_requests as sr
 from tests.integration.slack_harness import SlackEnv
 from tests.integration.test_slack_transport import signed_headers
 

@@ -7,7 +7,7 @@ import time
 
 from bot.domain.bindings import ChannelStatus, Platform
 from bot.domain.states import State
-from tests.fakes import slack_requests as sr
+from sandbox.slack import signed_requests as sr
 from tests.integration.slack_harness import ASSESSOR, referral_submission
 
 
@@ -298,7 +298,7 @@ async def test_others_cannot_see_an_incident_they_are_not_part_of(slack_env) -> 
 
 async def test_a_guest_in_mhclgs_workspace_is_not_mhclg(slack_env) -> None:
     slack_env.slack.add_user("U0GUEST", "T0MHCLG", "Gus Guest")
-    slack_env.slack._users["U0GUEST"]["is_restricted"] = True  # a multi-channel guest
+    slack_env.slack.workspace.people["U0GUEST"].guest = True  # a multi-channel guest
     status, text = await slack_env.send(referral_submission(user="U0GUEST"))
     assert status == 200 and "Only MHCLG" in text
     assert await slack_env.incidents() == []

@@ -11,9 +11,9 @@ import asyncio
 import time
 from datetime import UTC, datetime, timedelta
 
+from sandbox.slack import signed_requests as sr
 from storage.database import create_engine_for, parse_database_url
 from storage.deliveries import MemoryDeliveryLog, SqlDeliveryLog
-from tests.fakes import slack_requests as sr
 from tests.integration.slack_harness import ASSESSOR, SlackEnv
 from tests.integration.test_slack_response import PROVIDER, env, events, responding, slash
 

@@ -10,8 +10,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.domain.states import State
-from tests.fakes.notify_api import FakeNotifyApi
-from tests.fakes.slack_api import message_text
+from sandbox.notify.api import FakeNotifyApi
+from sandbox.slack.api import message_text
 from tests.integration.slack_harness import ASSESSOR, SlackEnv
 from tests.integration.test_slack_lessons_report import generated
 from tests.integration.test_slack_response import PROVIDER, ephemerals, events, press, state_of

@@ -14,8 +14,8 @@ from bot.domain.bindings import MessagePurpose, Platform
 from bot.domain.states import State
 from bot.domain.timeline import TimelineEvent
 from handlers.slack.identity import Identity
+from sandbox.slack import signed_requests as sr
 from tests.factories import ASSESSOR as ASSESSOR_ACTOR
-from tests.fakes import slack_requests as sr
 from tests.integration.slack_harness import ASSESSOR, SlackEnv, referral_submission
 
 PROVIDER, PROVIDER_TEAM = "U0KPMG1", "T0KPMG"

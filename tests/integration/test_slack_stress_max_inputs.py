@@ -1,7 +1,7 @@
 """One incident from referral to shared report, walked through signed Slack requests, with every
 typed field at its limit and made of what grows when escaped (`&<>`, a link, `<!channel>`), by
 people whose Slack names are 80 characters of punctuation and emoji. Whatever the bot sent to
-the Web API on the way must be something real Slack accepts (`slack_rules.check_call`)."""
+the Web API on the way must be something real Slack accepts (`sandbox.slack.rules.check_call`)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from typing import Any
 
 from bot.domain.states import State
 from bot.usecases.validation import LIMITS
-from tests.fakes import slack_requests as sr
-from tests.fakes.slack_rules import check_call, check_view
+from sandbox.slack import signed_requests as sr
+from sandbox.slack.rules import check_call, check_view
 from tests.integration.slack_harness import ASSESSOR, SlackEnv, referral_submission
 from tests.integration.test_slack_activation import (
     KPMG_PAGING,

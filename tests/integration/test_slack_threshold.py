@@ -9,7 +9,7 @@ import pytest
 
 from bot.domain.deadlines import DeadlineKind
 from bot.domain.states import State
-from tests.fakes import slack_requests as sr
+from sandbox.slack import signed_requests as sr
 from tests.integration.slack_harness import ASSESSOR, ASSESSOR_2, INTERN, referral_submission
 
 RANSOMWARE = {

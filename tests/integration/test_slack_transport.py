@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, urlencode
 import pytest
 
 from handlers.slack.ids import ReferralInput
-from tests.fakes import slack_requests as sr
+from sandbox.slack import signed_requests as sr
 from tests.integration.slack_harness import (
     ASSESSOR,
     SECRET,

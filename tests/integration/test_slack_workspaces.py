@@ -10,7 +10,7 @@ from bot.domain.actors import OrgKind
 from bot.domain.bindings import Platform
 from bot.domain.org_bindings import BindingStatus
 from bot.usecases.org_bindings import unrecognised_councils
-from tests.fakes import slack_requests as sr
+from sandbox.slack import signed_requests as sr
 from tests.integration.slack_harness import ASSESSOR, SlackEnv, referral_submission
 
 COUNCIL_USER, COUNCIL_TEAM = "U0HACK1", "T0HACKNEY"
@@ -26,7 +26,7 @@ async def referred(env: SlackEnv) -> tuple[str, str, str]:
         [invite] = await uow.invites.for_incident(incident.id)
         channel = await uow.channels.for_incident(incident.id, Platform.SLACK)
     assert channel is not None
-    env.slack._channels[channel.channel_id].members.append(COUNCIL_USER)  # joined by Connect
+    env.slack.join(channel.channel_id, COUNCIL_USER)  # joined by Connect
     return incident.id, channel.channel_id, invite.invite_id
 
 
@@ -49,7 +49,7 @@ async def note(env: SlackEnv, channel: str, text: str) -> None:
 def click(env: SlackEnv, action: str, user: str, team: str) -> str:
     """A press of the question's button; the question is the triage channel's newest post."""
     question = [m for m in env.slack.messages("C0TRIAGE") if "workspace" in json.dumps(m)][-1]
-    newest = max((ts for ch, ts in env.slack._posted if ch == "C0TRIAGE"), key=float)
+    newest = env.slack.newest_ts("C0TRIAGE")
     [button] = [
         e
         for b in question["blocks"]

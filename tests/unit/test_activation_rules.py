@@ -19,7 +19,7 @@ from bot.policy.model import Policy, RotaPeriod
 from bot.policy.shifts import LONDON
 from bot.usecases.activation import choose_providers
 from bot.usecases.context import CoreContext
-from bot.usecases.firing.contact import Undelivered, gave_up
+from bot.usecases.firing.outcomes import Undelivered, gave_up
 from bot.usecases.participants import is_incident_council, is_incident_provider
 from bot.views.actions import Action
 from bot.views.page import clock_time, escalation_message, page_message

@@ -1,6 +1,6 @@
 import asyncio
 
-from bot.app.tasks import BackgroundTasks
+from handlers.tasks import BackgroundTasks
 
 
 async def test_at_most_limit_tasks_run_at_once_and_drain_waits_for_all() -> None:

@@ -27,6 +27,7 @@ from bot.domain.deadlines import Deadline, DeadlineKind
 AT = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "deadline_payloads_v1.json"
 STORED: list[dict[str, Any]] = json.loads(FIXTURE.read_text())["payloads"]
+NEWER_THAN_THE_FIXTURE = {DeadlineKind.ESCALATION_RETRY}
 
 
 def _deadline(kind: DeadlineKind, payload: dict[str, Any]) -> Deadline:
@@ -59,7 +60,7 @@ def test_the_fixture_holds_every_kind_as_written() -> None:
     written = {
         DeadlineKind(s["kind"]) for s in STORED if _complete(DeadlineKind(s["kind"]), s["payload"])
     }
-    assert written == set(DeadlineKind)
+    assert written == set(DeadlineKind) - NEWER_THAN_THE_FIXTURE
 
 
 def test_a_deadline_read_as_another_kind_is_refused_loudly() -> None:

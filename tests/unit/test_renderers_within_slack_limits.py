@@ -1,5 +1,5 @@
 """Every message, modal and Home tab the Slack edge builds, rendered from its view models with
-the worst inputs people can type, is one Slack accepts (checked by `tests/fakes/slack_rules`,
+the worst inputs people can type, is one Slack accepts (checked by `sandbox/slack/rules`,
 the rules the Web API stand-in answers by).
 
 Worst inputs: every typed field at its form's `max_length`, made of characters that grow when
@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 
 from bot.app.settings import DEFAULT_CONFIG_DIR
-from bot.chat_port import OutboundMessage
 from bot.domain.actors import Actor, OrgKind
 from bot.domain.assessment import Assessment, AssessmentStatus, Decision
 from bot.domain.checklist import ItemKind, ItemStatus
@@ -26,9 +25,10 @@ from bot.domain.reference import Reference
 from bot.domain.report_shares import Recipient, ReportFormat, ShareState, ShareStatus
 from bot.domain.states import State
 from bot.domain.threshold import Outcome, Reason, Recommendation
-from bot.notify_port import Delivery
 from bot.policy.load import load_policy
 from bot.policy.model import Council, Policy
+from bot.ports.chat import OutboundMessage
+from bot.ports.notify import Delivery
 from bot.usecases.checklist import ChecklistRow, ChecklistView
 from bot.usecases.ending import Ended, Ending
 from bot.usecases.phases import PhaseChanged
@@ -44,7 +44,7 @@ from handlers.slack.render.card import card_blocks, card_fallback
 from handlers.slack.render.home import home_view
 from handlers.slack.render.outbound import outbound_blocks, outbound_fallback
 from handlers.slack.render.referral import referral_modal
-from tests.fakes.slack_rules import check_message, check_view, require_accepted
+from sandbox.slack.rules import check_message, check_view, require_accepted
 
 NOW = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
 # Grows five-fold when escaped, and holds links and mentions that must be neutralised.

@@ -15,10 +15,10 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot.chat_port import ChatPort
 from bot.domain.deadlines import Deadline, DeadlineKind
-from bot.notify_port import Notifier
 from bot.ports import UnitOfWork
+from bot.ports.chat import ChatPort
+from bot.ports.notify import Notifier
 from bot.usecases.context import CoreContext
 from bot.usecases.firing import announce, contact, followups, report_delivery, reviews
 

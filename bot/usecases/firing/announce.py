@@ -25,7 +25,7 @@ from bot.domain.events import ActivationEmailSent, PageDelivered
 from bot.domain.incident import Incident
 from bot.domain.states import State
 from bot.ports import UnitOfWork
-from bot.usecases.firing.contact import (
+from bot.usecases.firing.outcomes import (
     MAX_ATTEMPTS,
     attempt_chat,
     attempt_notify,

@@ -17,7 +17,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot.chat_port import OutboundMessage
 from bot.domain.actors import SYSTEM
 from bot.domain.checklist import ItemKind, ItemStatus
 from bot.domain.deadline_payloads import IcoReminderDue, LessonsReminderDue, UpdatePromptDue
@@ -26,7 +25,8 @@ from bot.domain.events import IcoReminderSent, LessonsReminderSent, UpdatePrompt
 from bot.domain.incident import Incident
 from bot.domain.states import ACTIVE_RESPONSE_STATES, State
 from bot.ports import UnitOfWork
-from bot.usecases.firing.contact import (
+from bot.ports.chat import OutboundMessage
+from bot.usecases.firing.outcomes import (
     Outcome,
     attempt_chat,
     attempt_notify,

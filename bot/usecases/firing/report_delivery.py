@@ -13,16 +13,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot.chat_port import OutboundMessage
 from bot.domain.actors import SYSTEM
 from bot.domain.deadline_payloads import ReportDeliveryCheckDue
 from bot.domain.deadlines import Deadline, DeadlineKind
 from bot.domain.events import ReportDeliveryChecked
 from bot.domain.incident import Incident
 from bot.domain.report_shares import DELIVERY_CHECKS, recipient_name
-from bot.notify_port import DeliveryState, DeliveryStatus
 from bot.ports import UnitOfWork
-from bot.usecases.firing.contact import attempt_chat
+from bot.ports.chat import OutboundMessage
+from bot.ports.notify import DeliveryState, DeliveryStatus
+from bot.usecases.firing.outcomes import attempt_chat
 
 if TYPE_CHECKING:
     from bot.usecases.firing import FireFn, FiringDeps

@@ -18,7 +18,6 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot.chat_port import OutboundMessage
 from bot.domain.actors import SYSTEM
 from bot.domain.deadline_payloads import InfoReminderDue, ReviewReminderDue
 from bot.domain.deadlines import Deadline, DeadlineKind
@@ -26,14 +25,15 @@ from bot.domain.events import InformationReminderSent, ReviewReminderSent
 from bot.domain.incident import Incident
 from bot.domain.states import State
 from bot.ports import UnitOfWork
-from bot.usecases.firing.contact import (
+from bot.ports.chat import OutboundMessage
+from bot.usecases.firing.contact import repeat_deadline
+from bot.usecases.firing.outcomes import (
     Outcome,
     attempt_chat,
     failed,
     gave_up,
     locked_in,
     outcome,
-    repeat_deadline,
 )
 from bot.views.page import info_reminder, review_reminder
 

@@ -33,7 +33,7 @@ from bot.usecases.activation import (
     choose_providers,
     invite_providers,
 )
-from bot.usecases.authz import NOT_YOURS, is_assessor
+from bot.usecases.authz import NOT_YOURS, Who, may_open
 from bot.usecases.contact import (
     NOT_ASSIGNED,
     AcknowledgePage,
@@ -45,37 +45,25 @@ from bot.usecases.contact import (
 )
 from bot.usecases.loading import load_incident
 from bot.usecases.mou import OverrideMou, RecordMou, override_mou, record_mou
-from bot.usecases.participants import can_view
 from bot.usecases.threshold import ASSESSORS_ONLY
 from bot.views.actions import Action, Form
+from handlers.acting import Asker, acting
 from handlers.slack.ack_window import within_window
+from handlers.slack.askers import of_action, of_command
 from handlers.slack.context import SlackDeps
-from handlers.slack.listeners.flows import incident_key, tell
+from handlers.slack.listeners.flows import incident_key
 from handlers.slack.listeners.subcommands import Run, Subcommand
 from handlers.slack.parse import text_of, value_of
 from handlers.slack.render import activation as render
 from handlers.slack.render.activation import ActivationInput as In
+from handlers.slack.submission import Inline, submission
 
 log = logging.getLogger(__name__)
 Modal = Callable[[SlackDeps, Incident], dict[str, Any]]
 
 
-def _who(body: dict[str, Any]) -> tuple[str, str, str]:
-    """The presser's own team (`user.team_id`): in Slack Connect `team` is the installer's."""
-    user = body["user"]
-    return user["id"], user.get("team_id", ""), (body.get("channel") or {}).get("id", "")
-
-
 def _incident_of(view: dict[str, Any]) -> str:
     return str(json.loads(view.get("private_metadata") or "{}").get("incident_id", ""))
-
-
-def _errors(exc: DomainError, block: In) -> dict[str, str]:
-    if isinstance(exc, InvalidInput):
-        known = {k: v for k, v in exc.field_errors.items() if k in set(In)}
-        if known:
-            return known
-    return {block.value: str(exc)}
 
 
 async def _load(deps: SlackDeps, key: str) -> Incident:
@@ -102,47 +90,34 @@ def _activate_modal(deps: SlackDeps, incident: Incident) -> dict[str, Any]:
     return render.activate_modal(incident, choices, policy.ladder.contact_deadline)
 
 
+@acting
 async def open_form(
-    deps: SlackDeps, user: str, channel: str, target: str, trigger_id: str, modal: Modal
+    deps: SlackDeps, actor: Actor, asker: Asker, target: str, trigger_id: str, modal: Modal
 ) -> None:
     """Open the modal before anything slow: a trigger id is valid for three seconds. Both forms
     (activate, override the MoU) are for assessors, and show the incident's state, so anyone
     else gets the refusal now rather than a form."""
     usage = f"/cir {'activate' if modal is _activate_modal else 'override-mou'} CIR-2026-0001"
-    try:
-        actor = await deps.identity.actor(user)
-        incident = await _load(deps, await incident_key(deps, target, channel, usage))
-        if not is_assessor(actor, deps.ctx):
-            inside = can_view(actor, incident, deps.ctx)
-            raise NotAuthorised(ASSESSORS_ONLY if inside else NOT_YOURS)
-    except DomainError as exc:
-        await tell(deps, user, channel, str(exc))
-        return
+    key = await incident_key(deps, target, asker.channel, usage)
+    async with deps.uow() as uow:
+        incident = await may_open(uow, deps.ctx, actor, key, Who.ASSESSOR, ASSESSORS_ONLY)
     await deps.client.views_open(trigger_id=trigger_id, view=modal(deps, incident))
 
 
+@acting
 async def open_contact_form(
-    deps: SlackDeps, user: str, team: str, channel: str, incident_id: str, trigger_id: str
+    deps: SlackDeps, actor: Actor, asker: Asker, incident_id: str, trigger_id: str
 ) -> None:
     """Answer at once when the click cannot succeed, rather than open a form that will be
     refused; the use case still decides when the form is submitted. Someone outside the
     incident hears only that it was not found or is not theirs."""
-    try:
-        actor = await deps.identity.actor(user, team)
-    except DomainError as exc:
-        await tell(deps, user, channel, str(exc))
-        return
     async with deps.uow() as uow:
-        incident = await uow.incidents.get(incident_id)
-        engagements = await uow.engagements.for_incident(incident_id) if incident else []
-    if incident is None or not can_view(actor, incident, deps.ctx):
-        await tell(deps, user, channel, NOT_YOURS)
-        return
+        incident = await may_open(uow, deps.ctx, actor, incident_id, Who.VIEWER, NOT_YOURS)
+        engagements = await uow.engagements.for_incident(incident.id)
     if not is_assigned_provider(actor, incident, deps.ctx):
-        await tell(deps, user, channel, NOT_ASSIGNED)
-        return
+        raise NotAuthorised(NOT_ASSIGNED)
     if incident.state is not State.ACTIVATED:
-        await tell(deps, user, channel, render.no_contact_text(incident, engagements))
+        await deps.tell(asker, render.no_contact_text(incident, engagements))
         return
     view = render.contact_modal(incident, deps.ctx.clock.now())
     await deps.client.views_open(trigger_id=trigger_id, view=view)
@@ -151,33 +126,23 @@ async def open_contact_form(
 # --- the slow halves ---------------------------------------------------------------------
 
 
+@acting
 async def record_mou_flow(
-    deps: SlackDeps, user: str, team: str, channel: str, target: str, status: str
+    deps: SlackDeps, actor: Actor, asker: Asker, target: str, status: str
 ) -> None:
-    try:
-        actor = await deps.identity.actor(user, team)
-        key = await incident_key(deps, target, channel, "/cir mou sent CIR-2026-0001")
-        incident = await record_mou(RecordMou(actor, key, status), deps.uow(), deps.ctx)
-    except DomainError as exc:
-        await tell(deps, user, channel, str(exc))
-        return
+    key = await incident_key(deps, target, asker.channel, "/cir mou sent CIR-2026-0001")
+    incident = await record_mou(RecordMou(actor, key, status), deps.uow(), deps.ctx)
     await deps.room.post(incident.id, render.mou_text(incident, actor.name))
     await deps.room.refresh(incident.id)
 
 
-async def acknowledge_flow(
-    deps: SlackDeps, user: str, team: str, channel: str, incident_id: str
-) -> None:
-    try:
-        actor = await deps.identity.actor(user, team)
-        cmd = AcknowledgePage(actor, incident_id)
-        engagement = await acknowledge_page(cmd, deps.uow(), deps.ctx)
-        incident = await _load(deps, incident_id)
-    except DomainError as exc:
-        await tell(deps, user, channel, str(exc))
-        return
+@acting
+async def acknowledge_flow(deps: SlackDeps, actor: Actor, asker: Asker, incident_id: str) -> None:
+    cmd = AcknowledgePage(actor, incident_id)
+    engagement = await acknowledge_page(cmd, deps.uow(), deps.ctx)
+    incident = await _load(deps, incident_id)
     provider = deps.ctx.policy.providers[engagement.provider_id].name
-    await tell(deps, user, channel, render.acknowledged_reply(incident, engagement))
+    await deps.tell(asker, render.acknowledged_reply(incident, engagement))
     await deps.room.post(incident.id, render.acknowledged_text(incident, engagement, provider))
     await deps.room.refresh(incident.id)
 
@@ -186,8 +151,7 @@ async def page_then_announce(deps: SlackDeps, result: ActivationResult) -> None:
     """The pages first, on their own: nothing else of this incident's (its invitations, its
     card) is yet holding the incident's lock that a page's claim would step past. The rest
     then queues with the other work that follows an acknowledgement."""
-    if deps.fire_now is not None:
-        await deps.fire_now(result.page_ids)
+    await deps.wake.fire_now(result.page_ids)
     deps.tasks.spawn(after_activation(deps, result))
 
 
@@ -196,21 +160,14 @@ async def after_activation(deps: SlackDeps, result: ActivationResult) -> None:
     woken for the email (and for a page that could not be fired at once), and nothing here (a
     slow Slack, a failing invitation) may delay them."""
     incident_id = result.incident.id
-    if deps.wake is not None:
-        for due_at in sorted({d.due_at for d in result.deadlines}):
-            deps.wake(due_at)
+    deps.wake_for(sorted({d.due_at for d in result.deadlines}))
     await deps.room.post(incident_id, render.activated_text(result))
-    if deps.firing is not None:
-        await invite_providers(result, deps.firing, deps.uow)
-    else:
-        log.warning("providers not invited: no firing dependencies are wired")
+    await invite_providers(result, deps.firing, deps.uow)
     await deps.room.refresh(incident_id)
 
 
 async def after_contact(deps: SlackDeps, result: ContactResult) -> None:
-    if deps.wake is not None:
-        for deadline in result.deadlines:
-            deps.wake(deadline.due_at)
+    deps.wake_for(d.due_at for d in result.deadlines)
     provider = deps.ctx.policy.providers[result.engagement.provider_id].name
     await deps.room.post(result.incident.id, render.contact_text(result, provider))
     await deps.room.refresh(result.incident.id)
@@ -224,9 +181,9 @@ async def contact_after_ack(
         result = await pending
     except DomainError as exc:
         fields = list(exc.field_errors.values()) if isinstance(exc, InvalidInput) else []
-        await tell(deps, user, "", render.contact_not_recorded_text(str(exc), fields))
+        await deps.tell(Asker(user), render.contact_not_recorded_text(str(exc), fields))
         return
-    await tell(deps, user, "", render.contact_recorded_reply(result))
+    await deps.tell(Asker(user), render.contact_recorded_reply(result))
     await after_contact(deps, result)
 
 
@@ -239,19 +196,18 @@ async def after_override(deps: SlackDeps, incident: Incident, who: str) -> None:
 
 
 async def _mou_command(deps: SlackDeps, command: dict[str, Any], args: list[str]) -> None:
-    user, channel = command["user_id"], command.get("channel_id", "")
+    asker = of_command(command)
     if not args or args[0].lower() not in {"sent", "signed"}:
-        await tell(deps, user, channel, f"Usage: `{SUBCOMMANDS['mou'].usage}`")
+        await deps.tell(asker, f"Usage: `{SUBCOMMANDS['mou'].usage}`")
         return
     target = args[1] if len(args) > 1 else ""
-    await record_mou_flow(deps, user, "", channel, target, args[0].lower())
+    await record_mou_flow(deps, asker, target, args[0].lower())
 
 
 def _form_command(modal: Modal) -> Run:
     async def run(deps: SlackDeps, command: dict[str, Any], args: list[str]) -> None:
         target = args[0] if args else ""
-        user, channel = command["user_id"], command.get("channel_id", "")
-        await open_form(deps, user, channel, target, command["trigger_id"], modal)
+        await open_form(deps, of_command(command), target, command["trigger_id"], modal)
 
     return run
 
@@ -280,73 +236,60 @@ SUBCOMMANDS: dict[str, Subcommand] = {
 
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:
-    async def actor_of(body: dict[str, Any]) -> Actor:
-        user, team, _ = _who(body)
-        return await deps.identity.actor(user, team)
-
     @app.action(Action.MOU_SENT.value)
     @app.action(Action.MOU_SIGNED.value)
     async def mou(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
         status = "sent" if action["action_id"] == Action.MOU_SENT.value else "signed"
-        user, team, channel = _who(body)
-        deps.tasks.spawn(record_mou_flow(deps, user, team, channel, action["value"], status))
+        deps.tasks.spawn(record_mou_flow(deps, of_action(body), action["value"], status))
 
     @app.action(Action.OVERRIDE_MOU.value)
     @app.action(Action.ACTIVATE.value)
     async def form_button(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
-        user, _, channel = _who(body)
         overriding = action["action_id"] == Action.OVERRIDE_MOU.value
         modal = _override_modal if overriding else _activate_modal
-        deps.tasks.spawn(open_form(deps, user, channel, action["value"], body["trigger_id"], modal))
+        asker, trigger = of_action(body), body["trigger_id"]
+        deps.tasks.spawn(open_form(deps, asker, action["value"], trigger, modal))
 
     @app.action(Action.ACKNOWLEDGE_PAGE.value)
     async def acknowledge(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
-        user, team, channel = _who(body)
-        deps.tasks.spawn(acknowledge_flow(deps, user, team, channel, action["value"]))
+        deps.tasks.spawn(acknowledge_flow(deps, of_action(body), action["value"]))
 
     @app.action(Action.CONTACT_MADE.value)
     async def contact(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
-        user, team, channel = _who(body)
-        trigger = body["trigger_id"]
-        deps.tasks.spawn(open_contact_form(deps, user, team, channel, action["value"], trigger))
+        asker, trigger = of_action(body), body["trigger_id"]
+        deps.tasks.spawn(open_contact_form(deps, asker, action["value"], trigger))
 
     @app.view(Form.OVERRIDE_MOU.value)
-    async def override_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+    @submission(deps, Inline(In.REASON, In))
+    async def override_submitted(
+        ack: AsyncAck, actor: Actor, body: dict[str, Any], view: dict[str, Any]
+    ) -> None:
         reason = text_of(view["state"], In.REASON)
-        try:
-            actor = await actor_of(body)
-            cmd = OverrideMou(actor, _incident_of(view), reason)
-            incident = await override_mou(cmd, deps.uow(), deps.ctx)
-        except DomainError as exc:
-            await ack(response_action="errors", errors=_errors(exc, In.REASON))
-            return
+        cmd = OverrideMou(actor, _incident_of(view), reason)
+        incident = await override_mou(cmd, deps.uow(), deps.ctx)
         await ack()
         deps.tasks.spawn(after_override(deps, incident, actor.name))
 
     @app.view(Form.ACTIVATE.value)
-    async def activate_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+    @submission(deps, Inline(In.PROVIDER, In))
+    async def activate_submitted(
+        ack: AsyncAck, actor: Actor, body: dict[str, Any], view: dict[str, Any]
+    ) -> None:
         choice = value_of(view["state"], In.PROVIDER) or ""
-        try:
-            actor = await actor_of(body)
-            cmd = ActivateIncident(actor, _incident_of(view), choice)
-            result = await activate_incident(cmd, deps.uow(), deps.ctx)
-        except DomainError as exc:
-            await ack(response_action="errors", errors=_errors(exc, In.PROVIDER))
-            return
+        cmd = ActivateIncident(actor, _incident_of(view), choice)
+        result = await activate_incident(cmd, deps.uow(), deps.ctx)
         await ack()
         deps.tasks.right_after_answer(page_then_announce(deps, result), name="page")
 
     @app.view(Form.CONTACT.value)
-    async def contact_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
-        try:
-            actor = await actor_of(body)
-        except DomainError as exc:
-            await ack(response_action="errors", errors={In.CONTACT_AT.value: str(exc)})
-            return
+    @submission(deps, Inline(In.CONTACT_AT, In))
+    async def contact_submitted(
+        ack: AsyncAck, actor: Actor, body: dict[str, Any], view: dict[str, Any]
+    ) -> None:
         state = view["state"]
         contact_at = value_of(state, In.CONTACT_AT)
         if contact_at is None:
@@ -359,10 +302,6 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             await ack()
             deps.tasks.spawn(contact_after_ack(deps, body["user"]["id"], task))
             return
-        try:
-            result = task.result()
-        except DomainError as exc:
-            await ack(response_action="errors", errors=_errors(exc, In.CONTACT_AT))
-            return
+        result = task.result()  # a refusal is shown in the form (`submission`)
         await ack()
         deps.tasks.spawn(after_contact(deps, result))

@@ -7,14 +7,9 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.views.actions import Action
+from handlers.slack.askers import of_action
 from handlers.slack.context import SlackDeps
 from handlers.slack.listeners import flows
-
-
-def _who(body: dict[str, Any]) -> tuple[str, str, str]:
-    user = body["user"]
-    channel = (body.get("channel") or {}).get("id", "")
-    return user["id"], user.get("team_id", ""), channel
 
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:
@@ -22,19 +17,15 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     @app.action(Action.REASSESS.value)
     async def start_check(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
-        user, team, channel = _who(body)
-        deps.tasks.spawn(
-            flows.start_assessment(deps, user, team, channel, action["value"], body["trigger_id"])
-        )
+        asker, trigger = of_action(body), body["trigger_id"]
+        deps.tasks.spawn(flows.start_assessment(deps, asker, action["value"], trigger))
 
     @app.action(Action.CONFIRM_ACTIVATION.value)
     async def confirm(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
-        user, team, channel = _who(body)
-        deps.tasks.spawn(flows.confirm(deps, user, team, channel, action["value"]))
+        deps.tasks.spawn(flows.confirm(deps, of_action(body), action["value"]))
 
     @app.action(Action.RETRY_CHANNEL.value)
     async def retry(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
-        user, team, channel = _who(body)
-        deps.tasks.spawn(flows.retry_channel(deps, user, team, channel, action["value"]))
+        deps.tasks.spawn(flows.retry_channel(deps, of_action(body), action["value"]))

@@ -7,8 +7,10 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot.domain.errors import DomainError
+from bot.domain.actors import Actor
 from bot.usecases.directory import authorise_referral
+from handlers.acting import Asker, acting
+from handlers.slack.askers import of_command
 from handlers.slack.context import SlackDeps
 from handlers.slack.ids import Command, Shortcut
 from handlers.slack.listeners import flows
@@ -28,40 +30,33 @@ def help_text(extra: dict[str, Subcommand]) -> str:
     return "*CIR bot commands*\n" + "\n".join(f"• `{usage}`: {what}" for usage, what in lines)
 
 
-def register(app: AsyncApp, deps: SlackDeps, extra: dict[str, Subcommand]) -> None:
-    async def open_referral_form(user: str, team: str, trigger_id: str, origin: str) -> None:
-        """Only MHCLG's CIR team logs referrals, so only they get the form."""
-        try:
-            authorise_referral(await deps.identity.actor(user, team))
-        except DomainError as exc:
-            await flows.tell(deps, user, origin, str(exc))
-            return
-        await deps.client.views_open(
-            trigger_id=trigger_id, view=referral_modal(uuid.uuid4().hex, origin)
-        )
+@acting
+async def open_referral_form(deps: SlackDeps, actor: Actor, asker: Asker, trigger_id: str) -> None:
+    """Only MHCLG's CIR team logs referrals, so only they get the form."""
+    authorise_referral(actor)
+    view = referral_modal(uuid.uuid4().hex, asker.channel)
+    await deps.client.views_open(trigger_id=trigger_id, view=view)
 
+
+def register(app: AsyncApp, deps: SlackDeps, extra: dict[str, Subcommand]) -> None:
     @app.command(Command.CIR.value)
     async def cir(ack: AsyncAck, command: dict[str, Any]) -> None:
         words = (command.get("text") or "").split()
         sub, args = (words[0].lower(), words[1:]) if words else ("help", [])
-        user, channel, trigger = (
-            command["user_id"],
-            command.get("channel_id", ""),
-            command["trigger_id"],
-        )
+        asker, trigger = of_command(command), command["trigger_id"]
         if sub == "report":
             await ack()
-            deps.tasks.spawn(open_referral_form(user, "", trigger, channel))
+            deps.tasks.spawn(open_referral_form(deps, asker, trigger))
         elif sub == "assess":
             await ack()
             target = args[0] if args else ""
-            deps.tasks.spawn(flows.start_assessment(deps, user, "", channel, target, trigger))
+            deps.tasks.spawn(flows.start_assessment(deps, asker, target, trigger))
         elif sub == "retry" and args:
             await ack()
-            deps.tasks.spawn(flows.retry_channel(deps, user, "", channel, args[0]))
+            deps.tasks.spawn(flows.retry_channel(deps, asker, args[0]))
         elif sub == "duty":
             await ack()
-            deps.tasks.spawn(flows.tell_duty(deps, user, channel))
+            deps.tasks.spawn(flows.tell_duty(deps, asker))
         elif sub in extra:
             await ack()
             deps.tasks.spawn(extra[sub].run(deps, command, args))
@@ -72,8 +67,5 @@ def register(app: AsyncApp, deps: SlackDeps, extra: dict[str, Subcommand]) -> No
     async def report_shortcut(ack: AsyncAck, shortcut: dict[str, Any]) -> None:
         await ack()
         user = shortcut.get("user") or {}
-        deps.tasks.spawn(
-            open_referral_form(
-                user.get("id", ""), user.get("team_id", ""), shortcut["trigger_id"], ""
-            )
-        )
+        asker = Asker(user.get("id", ""), user.get("team_id", ""))  # answered directly
+        deps.tasks.spawn(open_referral_form(deps, asker, shortcut["trigger_id"]))

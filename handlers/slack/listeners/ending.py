@@ -18,16 +18,18 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 
+from bot.domain.actors import Actor
 from bot.domain.bindings import MessagePurpose, Platform
-from bot.domain.errors import DomainError
 from bot.usecases.ending import Ended, EndIncident, Ending, end_incident, ending_form
 from bot.views.actions import Action
+from handlers.acting import Asker, acting
+from handlers.slack.askers import of_action, of_command
 from handlers.slack.context import SlackDeps
-from handlers.slack.listeners.flows import incident_key, tell
-from handlers.slack.listeners.response import form_actor, meta_of, submitted, who
-from handlers.slack.listeners.subcommands import Subcommand
+from handlers.slack.listeners.flows import incident_key
+from handlers.slack.listeners.subcommands import Run, Subcommand
 from handlers.slack.parse import text_of
 from handlers.slack.render import ending as render
+from handlers.slack.submission import Inline, meta_of, submission
 
 log = logging.getLogger(__name__)
 USAGE = {
@@ -40,19 +42,15 @@ BUTTONS = {
 }
 
 
+@acting
 async def open_ending_form(
-    deps: SlackDeps, user: str, team: str, channel: str, target: str, trigger: str, ending: Ending
+    deps: SlackDeps, actor: Actor, asker: Asker, target: str, trigger: str, ending: Ending
 ) -> None:
-    try:
-        actor = await deps.identity.actor(user, team)
-        usage = USAGE[ending].replace("[CIR-…]", "CIR-2026-0001")
-        key = await incident_key(deps, target, channel, usage)
-        incident, view = await ending_form(actor, key, ending, deps.uow(), deps.ctx)
-    except DomainError as exc:
-        await tell(deps, user, channel, str(exc))
-        return
+    usage = USAGE[ending].replace("[CIR-…]", "CIR-2026-0001")
+    key = await incident_key(deps, target, asker.channel, usage)
+    incident, view = await ending_form(actor, key, ending, deps.uow(), deps.ctx)
     council = deps.ctx.policy.councils.get(incident.council_id)
-    meta = {"incident_id": incident.id, "channel": channel, "nonce": uuid.uuid4().hex}
+    meta = {"incident_id": incident.id, "channel": asker.channel, "nonce": uuid.uuid4().hex}
     modal = render.ending_modal(incident, ending, view, council, meta)
     await deps.client.views_open(trigger_id=trigger, view=modal)
 
@@ -77,11 +75,10 @@ async def after_ending(deps: SlackDeps, result: Ended, actor_name: str) -> None:
     await deps.room.refresh(incident.id)
 
 
-def _command(ending: Ending) -> Callable[[SlackDeps, dict[str, Any], list[str]], Awaitable[None]]:
+def _command(ending: Ending) -> Run:
     async def run(deps: SlackDeps, command: dict[str, Any], args: list[str]) -> None:
-        user, channel = command["user_id"], command.get("channel_id", "")
         target = args[0] if args else ""
-        await open_ending_form(deps, user, "", channel, target, command["trigger_id"], ending)
+        await open_ending_form(deps, of_command(command), target, command["trigger_id"], ending)
 
     return run
 
@@ -103,30 +100,24 @@ SUBCOMMANDS = {
 def _button(deps: SlackDeps, ending: Ending) -> Callable[..., Awaitable[None]]:
     async def pressed(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
-        user, team, channel = who(body)
-        trigger = body["trigger_id"]
-        form = open_ending_form(deps, user, team, channel, action["value"], trigger, ending)
-        deps.tasks.spawn(form)
+        key, trigger = action["value"], body["trigger_id"]
+        deps.tasks.spawn(open_ending_form(deps, of_action(body), key, trigger, ending))
 
     return pressed
 
 
 def _submission(deps: SlackDeps, ending: Ending) -> Callable[..., Awaitable[None]]:
-    async def ended(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
-        meta, user = meta_of(view), body["user"]
-        if (actor := await form_actor(ack, deps, body, render.REASON)) is None:
-            return  # Slack could not confirm who this is: said beside the field, nothing stored
+    # Slack could not confirm who this is: said beside the field, nothing stored
+    @submission(deps, Inline(render.REASON, [render.REASON], tell_refusals=True))
+    async def ended(
+        ack: AsyncAck, actor: Actor, body: dict[str, Any], view: dict[str, Any]
+    ) -> None:
+        meta = meta_of(view)
         reason = text_of(view["state"], render.REASON)
-        call = end_incident(
-            EndIncident(actor, meta.get("incident_id", ""), ending, reason), deps.uow(), deps.ctx
-        )
-        channel = meta.get("channel", "")
-        result = await submitted(
-            ack, deps, user["id"], channel, call, [render.REASON], render.REASON
-        )
-        if result is not None:
-            await ack()
-            deps.tasks.spawn(after_ending(deps, result, actor.name))
+        cmd = EndIncident(actor, meta.get("incident_id", ""), ending, reason)
+        result = await end_incident(cmd, deps.uow(), deps.ctx)
+        await ack()
+        deps.tasks.spawn(after_ending(deps, result, actor.name))
 
     return ended
 

@@ -11,9 +11,10 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.domain.bindings import InviteStatus, Platform
-from bot.domain.errors import ConcurrencyConflict, DomainError
+from bot.domain.errors import ConcurrencyConflict
 from bot.usecases.presence import update_invite_status
 from bot.views.home import open_incidents
+from handlers.acting import Asker, actor_or_none
 from handlers.slack.context import SlackDeps
 from handlers.slack.listeners.workspaces import learn_workspace
 from handlers.slack.render.home import home_view
@@ -38,12 +39,8 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     async def publish_home(user_id: str) -> None:
         """Someone Slack cannot confirm sees an empty list, as does anyone outside every
         incident: App Home shows only what the viewer may see."""
-        try:
-            viewer = await deps.identity.actor(user_id)
-        except DomainError:
-            rows = []
-        else:
-            rows = await open_incidents(deps.uow(), deps.ctx, viewer)
+        viewer = await actor_or_none(deps, Asker(user_id))
+        rows = [] if viewer is None else await open_incidents(deps.uow(), deps.ctx, viewer)
         await deps.client.views_publish(user_id=user_id, view=home_view(rows))
 
     @app.event("app_home_opened")

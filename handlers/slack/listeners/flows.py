@@ -1,10 +1,12 @@
 """The slow halves of the Slack listeners: run after the acknowledgement, report back in-channel
-or ephemerally. Each calls one use case and renders its result."""
+or ephemerally. Each calls one use case and renders its result; `acting` finds who is asking
+and tells them any refusal (`handlers.acting`)."""
 
 from __future__ import annotations
 
 import logging
 
+from bot.domain.actors import Actor
 from bot.domain.bindings import Platform
 from bot.domain.errors import DomainError, NotAuthorised
 from bot.usecases.authz import is_mhclg
@@ -17,18 +19,13 @@ from bot.usecases.threshold import (
     confirm_activation,
     start_threshold_check,
 )
+from handlers.acting import Asker, acting
 from handlers.slack.context import SlackDeps
 from handlers.slack.escape import user_text
-from handlers.slack.refusals import tell_person
 from handlers.slack.render.messages import decision_blocks
 from handlers.slack.render.threshold import questionnaire_modal
 
 log = logging.getLogger(__name__)
-
-
-async def tell(deps: SlackDeps, user: str, channel: str, text: str) -> None:
-    """An ephemeral answer to one person; falls back to a direct message."""
-    await tell_person(deps.client, user, channel, text)
 
 
 async def incident_key(
@@ -43,18 +40,12 @@ async def incident_key(
     return incident.id
 
 
+@acting
 async def start_assessment(
-    deps: SlackDeps, user: str, user_team: str, channel: str, target: str, trigger_id: str
+    deps: SlackDeps, actor: Actor, asker: Asker, target: str, trigger_id: str
 ) -> None:
-    try:
-        actor = await deps.identity.actor(user, user_team)
-        key = await incident_key(deps, target, channel)
-        incident = await start_threshold_check(
-            StartThresholdCheck(actor, key), deps.uow(), deps.ctx
-        )
-    except DomainError as exc:
-        await tell(deps, user, channel, str(exc))
-        return
+    key = await incident_key(deps, target, asker.channel)
+    incident = await start_threshold_check(StartThresholdCheck(actor, key), deps.uow(), deps.ctx)
     view = questionnaire_modal(deps.ctx.policy.questionnaire, incident.id, str(incident.reference))
     await deps.client.views_open(trigger_id=trigger_id, view=view)
     deps.tasks.spawn(deps.room.refresh(incident.id))
@@ -65,49 +56,31 @@ async def after_decision(deps: SlackDeps, result: DecisionResult, actor_name: st
     text, blocks = decision_blocks(result, actor_name, guidance)
     await deps.room.post(result.incident.id, text, blocks)
     await deps.room.refresh(result.incident.id)
-    if deps.wake is not None:
-        for deadline in result.deadlines:
-            deps.wake(deadline.due_at)
+    deps.wake_for(d.due_at for d in result.deadlines)
 
 
-async def confirm(
-    deps: SlackDeps, user: str, user_team: str, channel: str, assessment_id: str
-) -> None:
-    try:
-        actor = await deps.identity.actor(user, user_team)
-        result = await confirm_activation(
-            ConfirmActivation(actor, assessment_id), deps.uow(), deps.ctx
-        )
-    except DomainError as exc:
-        await tell(deps, user, channel, str(exc))
-        return
+@acting
+async def confirm(deps: SlackDeps, actor: Actor, asker: Asker, assessment_id: str) -> None:
+    cmd = ConfirmActivation(actor, assessment_id)
+    result = await confirm_activation(cmd, deps.uow(), deps.ctx)
     await after_decision(deps, result, actor.name)
 
 
-async def retry_channel(
-    deps: SlackDeps, user: str, user_team: str, channel: str, target: str
-) -> None:
-    try:
-        actor = await deps.identity.actor(user, user_team)
-        if not is_mhclg(actor):
-            raise NotAuthorised("Only MHCLG's CIR team can retry creating a channel.")
-        p_key = await incident_key(deps, target, "")
-        await deps.room.open(p_key, reporter=user, origin_channel=channel)
-    except DomainError as exc:
-        await tell(deps, user, channel, str(exc))
+@acting
+async def retry_channel(deps: SlackDeps, actor: Actor, asker: Asker, target: str) -> None:
+    if not is_mhclg(actor):
+        raise NotAuthorised("Only MHCLG's CIR team can retry creating a channel.")
+    key = await incident_key(deps, target, "")
+    await deps.room.open(key, reporter=asker.user, origin_channel=asker.channel)
 
 
-async def tell_duty(deps: SlackDeps, user: str, channel: str) -> None:
+@acting
+async def tell_duty(deps: SlackDeps, actor: Actor, asker: Asker) -> None:
     """`/cir duty`: the duty manager's name and number, to the CIR team and the providers."""
-    try:
-        actor = await deps.identity.actor(user)
-        manager = duty_manager(actor, deps.ctx)
-    except DomainError as exc:
-        await tell(deps, user, channel, str(exc))
-        return
+    manager = duty_manager(actor, deps.ctx)
     if manager is None:
         text = "No MHCLG duty manager is on the rota now (config/mhclg.yml duty_rota)."
     else:
         mention = f"<@{manager.slack_user}>" if manager.slack_user else user_text(manager.name)
         text = f"MHCLG duty manager now: {mention} ({user_text(manager.phone or manager.email)})"
-    await tell(deps, user, channel, text)
+    await deps.tell(asker, text)

@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot.domain.errors import DomainError
+from bot.domain.actors import Actor
 from bot.domain.incident import Incident
 from bot.domain.lessons import QUESTIONS, Recommendation
 from bot.usecases.authz import Who
@@ -20,19 +20,15 @@ from bot.usecases.lessons import (
 )
 from bot.usecases.participants import organisation_name
 from bot.views.actions import Action, Form
+from handlers.acting import Asker, acting, answered
+from handlers.slack.askers import of_action, of_command
 from handlers.slack.context import SlackDeps
-from handlers.slack.listeners.flows import incident_key, tell
-from handlers.slack.listeners.response import (
-    Builder,
-    form_actor,
-    meta_of,
-    open_form,
-    submitted,
-    who,
-)
+from handlers.slack.listeners.flows import incident_key
+from handlers.slack.listeners.response import Builder, open_form
 from handlers.slack.listeners.subcommands import Subcommand
 from handlers.slack.parse import text_of
 from handlers.slack.render import lessons as render
+from handlers.slack.submission import Inline, meta_of, submission
 
 FIRST = QUESTIONS[0][0]
 RULE = (Who.PARTICIPANT, PARTICIPANTS_ONLY)  # who gets the lessons form
@@ -43,9 +39,8 @@ FIELDS = {key for key, _ in QUESTIONS} | {
 }
 
 
-def _form(deps: SlackDeps, user: str, team: str) -> Builder:
-    async def build(incident: Incident, meta: dict[str, Any]) -> dict[str, Any]:
-        actor = await deps.identity.actor(user, team)
+def _form(deps: SlackDeps) -> Builder:
+    async def build(actor: Actor, incident: Incident, meta: dict[str, Any]) -> dict[str, Any]:
         name = organisation_name(actor.organisation, deps.ctx.policy)
         return render.lessons_modal(incident, name, meta)
 
@@ -60,28 +55,23 @@ def _recommendations(state: dict[str, Any]) -> list[Recommendation]:
     return rows
 
 
+@answered
+async def _open_lessons(deps: SlackDeps, asker: Asker, target: str, trigger: str) -> None:
+    key = await incident_key(deps, target, asker.channel, "/cir lessons CIR-…")
+    await open_form(deps, asker, key, trigger, _form(deps), rule=RULE)
+
+
 async def _lessons_command(deps: SlackDeps, command: dict[str, Any], args: list[str]) -> None:
-    user, channel = command["user_id"], command.get("channel_id", "")
-    try:
-        key = await incident_key(deps, args[0] if args else "", channel, "/cir lessons CIR-…")
-    except DomainError as exc:
-        await tell(deps, user, channel, str(exc))
-        return
-    build, trigger = _form(deps, user, ""), command["trigger_id"]
-    await open_form(deps, user, channel, key, trigger, build, rule=RULE)
+    target = args[0] if args else ""
+    await _open_lessons(deps, of_command(command), target, command["trigger_id"])
 
 
-async def _close(deps: SlackDeps, user: str, team: str, channel: str, key: str) -> None:
-    try:
-        actor = await deps.identity.actor(user, team)
-        missing = await close_lessons_collection(
-            CloseLessonsCollection(actor, key), deps.uow(), deps.ctx
-        )
-        async with deps.uow() as uow:
-            incident = await uow.incidents.get(key)
-    except DomainError as exc:
-        await tell(deps, user, channel, str(exc))
-        return
+@acting
+async def _close(deps: SlackDeps, actor: Actor, asker: Asker, key: str) -> None:
+    cmd = CloseLessonsCollection(actor, key)
+    missing = await close_lessons_collection(cmd, deps.uow(), deps.ctx)
+    async with deps.uow() as uow:
+        incident = await uow.incidents.get(key)
     if incident is None:
         return
     names = [organisation_name(o, deps.ctx.policy) for o in missing]
@@ -109,29 +99,23 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     @app.action(Action.GIVE_LESSONS.value)
     async def give(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
-        user, team, channel = who(body)
-        build = _form(deps, user, team)
         key, trigger = action["value"], body["trigger_id"]
-        form = open_form(deps, user, channel, key, trigger, build, team, rule=RULE)
-        deps.tasks.spawn(form)
+        deps.tasks.spawn(open_form(deps, of_action(body), key, trigger, _form(deps), rule=RULE))
 
     @app.action(Action.CLOSE_LESSONS.value)
     async def close(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
-        deps.tasks.spawn(_close(deps, *who(body), action["value"]))
+        deps.tasks.spawn(_close(deps, of_action(body), action["value"]))
 
     @app.view(Form.LESSONS.value)
-    async def lessons(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
-        meta, state, user = meta_of(view), view["state"], body["user"]
-        if (actor := await form_actor(ack, deps, body, FIRST)) is None:
-            return
+    @submission(deps, Inline(FIRST, FIELDS, tell_refusals=True))
+    async def lessons(
+        ack: AsyncAck, actor: Actor, body: dict[str, Any], view: dict[str, Any]
+    ) -> None:
+        meta, state = meta_of(view), view["state"]
         answers = {key: text_of(state, key) for key, _ in QUESTIONS}
         cmd = SubmitLessons(actor, meta["incident_id"], answers, _recommendations(state))
-        call = submit_lessons(cmd, deps.uow(), deps.ctx)
-        where = meta.get("channel", "")
-        submission = await submitted(ack, deps, user["id"], where, call, FIELDS, FIRST)
-        if submission is not None:
-            await ack()
-            deps.tasks.spawn(
-                _received(deps, submission.incident_id, submission.organisation, actor.name)
-            )
+        submission_ = await submit_lessons(cmd, deps.uow(), deps.ctx)
+        await ack()
+        incident_id, organisation = submission_.incident_id, submission_.organisation
+        deps.tasks.spawn(_received(deps, incident_id, organisation, actor.name))

@@ -9,13 +9,13 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.domain.bindings import Platform
-from bot.domain.errors import DomainError
+from bot.domain.errors import NotFound
 from bot.usecases.notes import AddNote, NoteSource, add_note
 from bot.usecases.presence import incident_for_channel
+from handlers.acting import Asker, answered
+from handlers.slack.askers import of_action, of_command
 from handlers.slack.context import SlackDeps
 from handlers.slack.ids import Shortcut
-from handlers.slack.listeners.flows import tell
-from handlers.slack.listeners.response import who
 from handlers.slack.listeners.subcommands import Subcommand
 from handlers.slack.render.messages import note_posted_message
 
@@ -23,38 +23,25 @@ ADD_TO_TIMELINE = Shortcut.ADD_TO_TIMELINE.value  # the callback id in slack/man
 OUTSIDE = "Timeline notes go in an incident's channel: run this there."
 
 
-async def _add(
-    deps: SlackDeps,
-    user: str,
-    team: str,
-    channel: str,
-    text: str,
-    source: NoteSource,
-    key: str = "",
-) -> None:
+@answered
+async def _add(deps: SlackDeps, asker: Asker, text: str, source: NoteSource, key: str = "") -> None:
+    channel = asker.channel
     incident = await incident_for_channel(deps.uow(), Platform.SLACK, channel) if channel else None
     if incident is None:
-        await tell(deps, user, channel, OUTSIDE)
-        return
-    try:
-        actor = await deps.identity.actor(user, team)
-        incident = await add_note(
-            AddNote(actor, incident.id, text, source, idempotency_key=key), deps.uow(), deps.ctx
-        )
-    except DomainError as exc:
-        await tell(deps, user, channel, str(exc))
-        return
+        raise NotFound(OUTSIDE)
+    actor = await deps.actor_of(asker)  # after the channel, so outside one that is all they hear
+    cmd = AddNote(actor, incident.id, text, source, idempotency_key=key)
+    incident = await add_note(cmd, deps.uow(), deps.ctx)
     if source is NoteSource.SLASH:
         await deps.room.post(incident.id, *note_posted_message(incident, actor.name, text))
-    await tell(deps, user, channel, f"Added to the timeline of {incident.reference}.")
+    await deps.tell(asker, f"Added to the timeline of {incident.reference}.")
 
 
 async def _note_command(deps: SlackDeps, command: dict[str, Any], args: list[str]) -> None:
     # the raw text after "note", so line breaks and spacing survive
     parts = (command.get("text") or "").strip().split(None, 1)
     text = parts[1] if len(parts) > 1 else ""
-    channel = command.get("channel_id", "")
-    await _add(deps, command["user_id"], "", channel, text, NoteSource.SLASH)
+    await _add(deps, of_command(command), text, NoteSource.SLASH)
 
 
 SUBCOMMANDS = {
@@ -68,8 +55,8 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     @app.shortcut(ADD_TO_TIMELINE)
     async def add_to_timeline(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
-        user, team, channel = who(body)
+        asker = of_action(body)
         message = body.get("message") or {}
-        key = f"{channel}:{message.get('ts', '')}"
+        key = f"{asker.channel}:{message.get('ts', '')}"
         text = str(message.get("text") or "")
-        deps.tasks.spawn(_add(deps, user, team, channel, text, NoteSource.MESSAGE_SHORTCUT, key))
+        deps.tasks.spawn(_add(deps, asker, text, NoteSource.MESSAGE_SHORTCUT, key))

@@ -9,6 +9,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.domain.errors import DomainError
 from bot.usecases.directory import search_councils
+from handlers.acting import Asker
 from handlers.slack.context import SlackDeps
 from handlers.slack.ids import INPUT_ACTION, ReferralInput
 from handlers.slack.render.common import plain
@@ -20,9 +21,10 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         """The register is for MHCLG's CIR team: anyone else (or anyone Slack cannot confirm)
         gets an empty list, the only answer an options request can give."""
         user = payload.get("user") or {}
+        asker = Asker(str(user.get("id", "")), str(user.get("team_id", "")))
         try:
-            actor = await deps.identity.actor(str(user.get("id", "")), str(user.get("team_id", "")))
+            actor = await deps.actor_of(asker)
             matches = search_councils(actor, str(payload.get("value") or ""), deps.ctx)
-        except DomainError:
+        except DomainError:  # an options request's only refusal is an empty list
             matches = []
         await ack(options=[{"text": plain(c.name, 75), "value": c.id} for c in matches])

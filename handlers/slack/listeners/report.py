@@ -22,7 +22,7 @@ from bot.domain.bindings import ChannelStatus, Platform
 from bot.domain.errors import DomainError
 from bot.domain.incident import Incident
 from bot.domain.report_shares import Recipient, ReportFormat
-from bot.notify_port import FILE_LIMIT_BYTES
+from bot.ports.notify import FILE_LIMIT_BYTES
 from bot.reporting.markdown import render_markdown
 from bot.usecases.report_issue import (
     GenerateReport,
@@ -40,10 +40,10 @@ from bot.usecases.sharing import (
     size_text,
 )
 from bot.views.actions import Action
+from handlers.acting import Asker, acting
 from handlers.report.pdf import render_pdf
+from handlers.slack.askers import of_action
 from handlers.slack.context import SlackDeps
-from handlers.slack.listeners.flows import tell
-from handlers.slack.listeners.response import who
 from handlers.slack.refusals import slack_error
 from handlers.slack.render.common import action_pattern
 from handlers.slack.render.lessons import (
@@ -117,20 +117,16 @@ async def _file(deps: SlackDeps, draft: ReportDraft, actor: Actor, channel: str)
     return url
 
 
-async def generate(deps: SlackDeps, user: str, team: str, channel: str, key: str) -> None:
-    try:
-        actor = await deps.identity.actor(user, team)
-        draft = await prepare_report(GenerateReport(actor, key), deps.uow(), deps.ctx)
-        room = await _channel(deps, draft.incident.id)
-    except DomainError as exc:
-        await tell(deps, user, channel, str(exc))
-        return
+@acting
+async def generate(deps: SlackDeps, actor: Actor, asker: Asker, key: str) -> None:
+    draft = await prepare_report(GenerateReport(actor, key), deps.uow(), deps.ctx)
+    room = await _channel(deps, draft.incident.id)
     try:
         await _file(deps, draft, actor, room)
     except SlackApiError as exc:
         error = slack_error(exc)
         log.warning("report not filed", extra={"status": error})
-        await tell(deps, user, channel, f"The report could not be filed in Slack ({error}).")
+        await deps.tell(asker, f"The report could not be filed in Slack ({error}).")
         return
     await deps.room.refresh(draft.incident.id)
 
@@ -153,34 +149,26 @@ def _too_large(
     return report_too_large_message(incident, recipient, str(exc), size_text(len(markdown)), fits)
 
 
-async def share(deps: SlackDeps, user: str, team: str, channel: str, value: str) -> None:
-    if deps.firing is None:
-        await tell(deps, user, channel, "Email (GOV.UK Notify) is not wired up; nothing was sent.")
-        return
+@acting
+async def share(deps: SlackDeps, actor: Actor, asker: Asker, value: str) -> None:
+    incident_id, recipient, fmt = _parse_share(value)
+    recorded = await recorded_report(actor, incident_id, deps.uow(), deps.ctx)
+    draft = recorded.draft
+    files = await _render(draft)
+    file = ReportFile(draft.version, fmt, files[fmt], f"{_stem(draft)}.{_SENT_AS[fmt]}")
+    cmd = ShareReport(actor, incident_id, recipient, file)
     try:
-        actor = await deps.identity.actor(user, team)
-        incident_id, recipient, fmt = _parse_share(value)
-        recorded = await recorded_report(actor, incident_id, deps.uow(), deps.ctx)
-        files = await _render(recorded.draft)
-        file = ReportFile(
-            recorded.draft.version, fmt, files[fmt], f"{_stem(recorded.draft)}.{_SENT_AS[fmt]}"
+        outcome = await share_report(
+            cmd, deps.uow(), deps.ctx, deps.ctx.policy.followups, deps.firing
         )
-        cmd = ShareReport(actor, incident_id, recipient, file)
-        policy = deps.ctx.policy
-        outcome = await share_report(cmd, deps.uow(), deps.ctx, policy.followups, deps.firing)
     except FileTooLarge as exc:
-        draft = recorded.draft
-        message = _too_large(
-            draft.incident, Recipient(recipient), exc, files[ReportFormat.MARKDOWN]
-        )
+        markdown = files[ReportFormat.MARKDOWN]
+        message = _too_large(draft.incident, Recipient(recipient), exc, markdown)
         if not await deps.room.post(draft.incident.id, *message):
-            await tell(deps, user, channel, message[0])
-        return
-    except DomainError as exc:
-        await tell(deps, user, channel, str(exc))
+            await deps.tell(asker, message[0])
         return
     async with deps.uow() as uow:
-        incident = await uow.incidents.get(recorded.draft.incident.id)
+        incident = await uow.incidents.get(draft.incident.id)
     if incident is not None:
         council = deps.ctx.policy.councils.get(incident.council_id)
         name = council.name if council else incident.council_id
@@ -194,16 +182,16 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     # one report at a time per incident, so two presses cannot both become "version 2"
     locks: dict[str, asyncio.Lock] = {}
 
-    async def serialised(user: str, team: str, channel: str, key: str) -> None:
+    async def serialised(asker: Asker, key: str) -> None:
         async with locks.setdefault(key, asyncio.Lock()):
-            await generate(deps, user, team, channel, key)
+            await generate(deps, asker, key)
 
     @app.action(Action.GENERATE_REPORT.value)
     async def generate_pressed(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
-        deps.tasks.spawn(serialised(*who(body), action["value"]))
+        deps.tasks.spawn(serialised(of_action(body), action["value"]))
 
     @app.action(action_pattern(Action.SHARE_REPORT))
     async def share_pressed(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
-        deps.tasks.spawn(share(deps, *who(body), action["value"]))
+        deps.tasks.spawn(share(deps, of_action(body), action["value"]))

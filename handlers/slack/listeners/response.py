@@ -7,64 +7,53 @@ inline so nothing typed is lost; a refusal of the person closes the form and ans
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 
 from bot.domain.actors import Actor
 from bot.domain.bindings import MessagePurpose, Platform
-from bot.domain.deadlines import Deadline
-from bot.domain.errors import DomainError, InvalidInput, NotAuthorised
+from bot.domain.errors import DomainError
 from bot.domain.incident import Incident
 from bot.domain.states import ALLOWED, State
 from bot.usecases import checklist as checklist_uc
 from bot.usecases import phases, status_updates
-from bot.usecases.authz import Who, allowed
-from bot.usecases.loading import NOT_YOURS, load_incident
-from bot.usecases.participants import can_view, organisation_name, organisations
+from bot.usecases.authz import Who, may_open
+from bot.usecases.participants import organisation_name, organisations
 from bot.views.actions import Action, Form
+from handlers.acting import Asker, acting, answered
+from handlers.slack.askers import of_action, of_command
 from handlers.slack.context import SlackDeps
-from handlers.slack.listeners.flows import incident_key, tell
-from handlers.slack.listeners.subcommands import Subcommand
+from handlers.slack.listeners.flows import incident_key
+from handlers.slack.listeners.subcommands import Run, Subcommand
 from handlers.slack.parse import text_of, value_of
 from handlers.slack.refusals import slack_error
 from handlers.slack.render import response as render
 from handlers.slack.render.lessons import lessons_request_message
 from handlers.slack.render.outbound import outbound_blocks, outbound_fallback
+from handlers.slack.submission import Inline, meta_of, submission
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
-Builder = Callable[[Incident, dict[str, Any]], Awaitable[dict[str, Any] | None]]
+Builder = Callable[[Actor, Incident, dict[str, Any]], Awaitable[dict[str, Any] | None]]
 FormRule = tuple[Who, str]  # who may use a form, and what anyone else in the incident is told
 
 
 # --- shared by the listener modules of issue 5 ---------------------------------------------------
 
 
-def who(body: dict[str, Any]) -> tuple[str, str, str]:
-    """(user, the user's own team, channel) of a button press or shortcut."""
-    user = body["user"]
-    return user["id"], user.get("team_id", ""), (body.get("channel") or {}).get("id", "")
-
-
-def meta_of(view: dict[str, Any]) -> dict[str, Any]:
-    return dict(json.loads(view.get("private_metadata") or "{}"))
-
-
+@acting
 async def open_form(
     deps: SlackDeps,
-    user: str,
-    channel: str,
+    actor: Actor,
+    asker: Asker,
     key: str,
     trigger: str,
     build: Builder,
-    team: str = "",
     *,
     rule: FormRule,
 ) -> None:
@@ -73,68 +62,18 @@ async def open_form(
     refusal): others are told now rather than after typing, and someone outside the incident
     hears only "not found, or not yours", so a council never sees another council's incident by
     guessing its reference. The use case still decides when the form is submitted."""
-    try:
-        actor = await deps.identity.actor(user, team)
-        async with deps.uow() as uow:
-            incident = await load_incident(uow, key)
-        who_may, refusal = rule
-        if not allowed(actor, incident, who_may, deps.ctx):
-            raise NotAuthorised(refusal if can_view(actor, incident, deps.ctx) else NOT_YOURS)
-        meta = {"incident_id": incident.id, "channel": channel, "nonce": uuid.uuid4().hex}
-        view = await build(incident, meta)
-    except DomainError as exc:
-        await tell(deps, user, channel, str(exc))
-        return
+    async with deps.uow() as uow:
+        incident = await may_open(uow, deps.ctx, actor, key, *rule)
+    meta = {"incident_id": incident.id, "channel": asker.channel, "nonce": uuid.uuid4().hex}
+    view = await build(actor, incident, meta)
     if view is not None:
         await deps.client.views_open(trigger_id=trigger, view=view)
-
-
-async def submitted(
-    ack: AsyncAck,
-    deps: SlackDeps,
-    user: str,
-    channel: str,
-    call: Awaitable[T],
-    known: Iterable[str],
-    fallback: str,
-) -> T | None:
-    """Run a form's use case; answer Slack and return None if it refused."""
-    try:
-        return await call
-    except InvalidInput as exc:
-        errors = {k: v for k, v in exc.field_errors.items() if k in set(known)}
-        await ack(response_action="errors", errors=errors or {fallback: str(exc)})
-    except NotAuthorised as exc:
-        await ack()
-        deps.tasks.spawn(tell(deps, user, channel, str(exc)))
-    except DomainError as exc:
-        await ack(response_action="errors", errors={fallback: str(exc)})
-    return None
-
-
-async def form_actor(
-    ack: AsyncAck, deps: SlackDeps, body: dict[str, Any], field: str
-) -> Actor | None:
-    """Who submitted a form, or None once they were told (beside `field`, so nothing typed is
-    lost) that Slack could not confirm who they are: then nothing runs and nothing is stored."""
-    user = body["user"]
-    try:
-        return await deps.identity.actor(user["id"], user.get("team_id", ""))
-    except DomainError as exc:
-        await ack(response_action="errors", errors={field: str(exc)})
-        return None
-
-
-def wake(deps: SlackDeps, deadlines: Iterable[Deadline]) -> None:
-    if deps.wake is not None:
-        for deadline in deadlines:
-            deps.wake(deadline.due_at)
 
 
 # --- forms ---------------------------------------------------------------------------------------
 
 
-async def _phase_form(incident: Incident, meta: dict[str, Any]) -> dict[str, Any]:
+async def _phase_form(actor: Actor, incident: Incident, meta: dict[str, Any]) -> dict[str, Any]:
     targets = sorted(ALLOWED[incident.state] & phases.PHASES, key=list(State).index)
     if not targets:
         raise DomainError(
@@ -144,12 +83,12 @@ async def _phase_form(incident: Incident, meta: dict[str, Any]) -> dict[str, Any
     return render.phase_modal(incident, targets, meta)
 
 
-async def _update_form(incident: Incident, meta: dict[str, Any]) -> dict[str, Any]:
+async def _update_form(actor: Actor, incident: Incident, meta: dict[str, Any]) -> dict[str, Any]:
     return render.status_update_modal(incident, meta)
 
 
 def _checklist_form(deps: SlackDeps) -> Builder:
-    async def build(incident: Incident, meta: dict[str, Any]) -> dict[str, Any]:
+    async def build(actor: Actor, incident: Incident, meta: dict[str, Any]) -> dict[str, Any]:
         view = await checklist_uc.checklist_view(deps.uow(), incident.id, deps.ctx.policy.followups)
         return render.checklist_modal(incident, view, meta)
 
@@ -168,7 +107,7 @@ async def _after_phase(
         names = [organisation_name(o, deps.ctx.policy) for o in organisations(incident)]
         await deps.room.post(incident.id, *lessons_request_message(incident, names))
     await deps.room.refresh(incident.id)
-    wake(deps, result.deadlines)
+    deps.wake_for(d.due_at for d in result.deadlines)
 
 
 async def _after_update(deps: SlackDeps, result: status_updates.StatusUpdateResult) -> None:
@@ -188,7 +127,7 @@ async def _after_update(deps: SlackDeps, result: status_updates.StatusUpdateResu
     except SlackApiError as exc:
         log.warning("status update not posted to triage", extra={"status": slack_error(exc)})
     await deps.room.refresh(incident_id)
-    wake(deps, [result.next_prompt, *result.ico_reminders])
+    deps.wake_for(d.due_at for d in [result.next_prompt, *result.ico_reminders])
 
 
 async def _after_checklist(
@@ -199,18 +138,13 @@ async def _after_checklist(
     text, blocks = render.checklist_message(incident, view, result.item.item.value, name)
     await deps.room.post(incident.id, text, blocks)
     await deps.room.refresh(incident.id)
-    wake(deps, result.deadlines)
+    deps.wake_for(d.due_at for d in result.deadlines)
 
 
-async def _opt_in(deps: SlackDeps, user: str, team: str, channel: str, key: str) -> None:
-    try:
-        actor = await deps.identity.actor(user, team)
-        incident = await phases.record_recovery_opt_in(
-            phases.RecordRecoveryOptIn(actor, key), deps.uow(), deps.ctx
-        )
-    except DomainError as exc:
-        await tell(deps, user, channel, str(exc))
-        return
+@acting
+async def _opt_in(deps: SlackDeps, actor: Actor, asker: Asker, key: str) -> None:
+    cmd = phases.RecordRecoveryOptIn(actor, key)
+    incident = await phases.record_recovery_opt_in(cmd, deps.uow(), deps.ctx)
     await deps.room.post(incident.id, *render.recovery_opt_in_message(incident, actor.name))
     await deps.room.refresh(incident.id)
 
@@ -229,18 +163,16 @@ RULES: dict[str, FormRule] = {
 }
 
 
-def _subcommand(name: str) -> Callable[[SlackDeps, dict[str, Any], list[str]], Awaitable[None]]:
+def _subcommand(name: str) -> Run:
     usage, builder = FORMS[name]
 
+    @answered
+    async def opening(deps: SlackDeps, asker: Asker, target: str, trigger: str) -> None:
+        key = await incident_key(deps, target, asker.channel, usage)
+        await open_form(deps, asker, key, trigger, builder(deps), rule=RULES[name])
+
     async def run(deps: SlackDeps, command: dict[str, Any], args: list[str]) -> None:
-        user, channel = command["user_id"], command.get("channel_id", "")
-        try:
-            key = await incident_key(deps, args[0] if args else "", channel, usage)
-        except DomainError as exc:
-            await tell(deps, user, channel, str(exc))
-            return
-        trigger = command["trigger_id"]
-        await open_form(deps, user, channel, key, trigger, builder(deps), rule=RULES[name])
+        await opening(deps, of_command(command), args[0] if args else "", command["trigger_id"])
 
     return run
 
@@ -262,10 +194,8 @@ BUTTONS = {
 def _button(deps: SlackDeps, build: Builder, rule: FormRule) -> Callable[..., Awaitable[None]]:
     async def pressed(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
-        user, team, channel = who(body)
         key, trigger = action["value"], body["trigger_id"]
-        form = open_form(deps, user, channel, key, trigger, build, team, rule=rule)
-        deps.tasks.spawn(form)
+        deps.tasks.spawn(open_form(deps, of_action(body), key, trigger, build, rule=rule))
 
     return pressed
 
@@ -277,37 +207,32 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     @app.action(Action.RECOVERY_OPT_IN.value)
     async def opt_in(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
-        deps.tasks.spawn(_opt_in(deps, *who(body), action["value"]))
+        deps.tasks.spawn(_opt_in(deps, of_action(body), action["value"]))
 
     @app.view(Form.PHASE.value)
-    async def phase(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+    @submission(deps, Inline("target", render.PhaseInput, tell_refusals=True))
+    async def phase(
+        ack: AsyncAck, actor: Actor, body: dict[str, Any], view: dict[str, Any]
+    ) -> None:
         meta, state = meta_of(view), view["state"]
-        if (actor := await form_actor(ack, deps, body, "target")) is None:
-            return
         target, summary = (
             value_of(state, render.PhaseInput.TARGET),
             text_of(state, render.PhaseInput.SUMMARY),
         )
-        try:
-            cmd = phases.ChangePhase(actor, meta["incident_id"], State.parse(target or ""), summary)
-        except DomainError as exc:
-            await ack(response_action="errors", errors={"target": str(exc)})
-            return
-        call = phases.change_phase(cmd, deps.uow(), deps.ctx, deps.ctx.policy.followups)
-        where = meta.get("channel", "")
-        result = await submitted(
-            ack, deps, body["user"]["id"], where, call, render.PhaseInput, "target"
-        )
-        if result is not None:
-            await ack()
-            deps.tasks.spawn(_after_phase(deps, result, actor.name, summary.strip()))
+        cmd = phases.ChangePhase(actor, meta["incident_id"], State.parse(target or ""), summary)
+        result = await phases.change_phase(cmd, deps.uow(), deps.ctx, deps.ctx.policy.followups)
+        await ack()
+        deps.tasks.spawn(_after_phase(deps, result, actor.name, summary.strip()))
 
     @app.view(Form.STATUS_UPDATE.value)
-    async def update(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+    @submission(
+        deps, Inline(render.UpdateInput.WHAT_CHANGED, render.UpdateInput, tell_refusals=True)
+    )
+    async def update(
+        ack: AsyncAck, actor: Actor, body: dict[str, Any], view: dict[str, Any]
+    ) -> None:
         meta, state = meta_of(view), view["state"]
         i = render.UpdateInput
-        if (actor := await form_actor(ack, deps, body, i.WHAT_CHANGED)) is None:
-            return
         cmd = status_updates.PostStatusUpdate(
             actor,
             meta["incident_id"],
@@ -317,23 +242,20 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             idempotency_key=meta["nonce"],
             personal_data=render.PERSONAL_DATA_INVOLVED in (value_of(state, i.PERSONAL_DATA) or []),
         )
-        call = status_updates.post_status_update(
-            cmd, deps.uow(), deps.ctx, deps.ctx.policy.followups
-        )
-        first = render.UpdateInput.WHAT_CHANGED
-        result = await submitted(
-            ack, deps, body["user"]["id"], meta.get("channel", ""), call, render.UpdateInput, first
-        )
-        if result is not None:
-            await ack()
-            deps.tasks.spawn(_after_update(deps, result))
+        followups = deps.ctx.policy.followups
+        result = await status_updates.post_status_update(cmd, deps.uow(), deps.ctx, followups)
+        await ack()
+        deps.tasks.spawn(_after_update(deps, result))
 
     @app.view(Form.CHECKLIST.value)
-    async def checklist(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+    @submission(
+        deps, Inline(render.ChecklistInput.STATUS, render.ChecklistInput, tell_refusals=True)
+    )
+    async def checklist(
+        ack: AsyncAck, actor: Actor, body: dict[str, Any], view: dict[str, Any]
+    ) -> None:
         meta, state = meta_of(view), view["state"]
         i = render.ChecklistInput
-        if (actor := await form_actor(ack, deps, body, i.STATUS)) is None:
-            return
         done_at: datetime | None = value_of(state, i.DONE_AT)
         cmd = checklist_uc.UpdateChecklistItem(
             actor,
@@ -344,11 +266,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             reason=text_of(state, i.REASON),
             done_at=done_at,
         )
-        call = checklist_uc.update_checklist_item(
-            cmd, deps.uow(), deps.ctx, deps.ctx.policy.followups
-        )
-        where = meta.get("channel", "")
-        result = await submitted(ack, deps, body["user"]["id"], where, call, i, i.STATUS)
-        if result is not None:
-            await ack()
-            deps.tasks.spawn(_after_checklist(deps, result, actor.name))
+        followups = deps.ctx.policy.followups
+        result = await checklist_uc.update_checklist_item(cmd, deps.uow(), deps.ctx, followups)
+        await ack()
+        deps.tasks.spawn(_after_checklist(deps, result, actor.name))

@@ -10,14 +10,16 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 
+from bot.domain.actors import Actor
 from bot.domain.bindings import Platform
 from bot.domain.errors import ConcurrencyConflict, DomainError
 from bot.usecases.org_bindings import DecideTeam, decide_team, learn_team
 from bot.usecases.presence import record_message_refused
 from bot.views.actions import Action
 from bot.views.workspaces import decided_message, proposal_message
+from handlers.acting import Asker, acting
+from handlers.slack.askers import of_action
 from handlers.slack.context import SlackDeps
-from handlers.slack.listeners.flows import tell
 from handlers.slack.render.outbound import outbound_blocks, outbound_fallback
 
 log = logging.getLogger(__name__)
@@ -49,27 +51,21 @@ async def learn_workspace(deps: SlackDeps, event: dict[str, Any]) -> None:
         )
 
 
-async def decide(deps: SlackDeps, body: dict[str, Any], value: str, confirm: bool) -> None:
-    user, channel = body["user"], (body.get("channel") or {}).get("id", "")
+@acting
+async def decide(
+    deps: SlackDeps, actor: Actor, asker: Asker, value: str, message_ts: str, confirm: bool
+) -> None:
     platform, _, team_id = value.partition(":")
-    try:
-        actor = await deps.identity.actor(user["id"], user.get("team_id", ""))
-        if platform not in set(Platform):
-            raise DomainError("That button names no workspace the bot knows.")
-        proposal = await decide_team(
-            DecideTeam(actor, Platform(platform), team_id, confirm), deps.uow(), deps.ctx
-        )
-    except DomainError as exc:
-        await tell(deps, user["id"], channel, str(exc))
-        return
-    if deps.learnt_teams is not None:
-        deps.learnt_teams.forget()
+    if platform not in set(Platform):
+        raise DomainError("That button names no workspace the bot knows.")
+    cmd = DecideTeam(actor, Platform(platform), team_id, confirm)
+    proposal = await decide_team(cmd, deps.uow(), deps.ctx)
+    deps.learnt_teams.forget()
     message = decided_message(proposal)
-    ts = (body.get("message") or {}).get("ts", "")
     try:
         await deps.client.chat_update(
-            channel=channel,
-            ts=ts,
+            channel=asker.channel,
+            ts=message_ts,
             text=outbound_fallback(message),
             blocks=outbound_blocks(message),
         )
@@ -78,12 +74,16 @@ async def decide(deps: SlackDeps, body: dict[str, Any], value: str, confirm: boo
 
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:
+    def deciding(body: dict[str, Any], value: str, confirm: bool) -> None:
+        ts = (body.get("message") or {}).get("ts", "")
+        deps.tasks.spawn(decide(deps, of_action(body), value, ts, confirm))
+
     @app.action(Action.CONFIRM_SLACK_TEAM.value)
     async def confirm(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
-        deps.tasks.spawn(decide(deps, body, action["value"], True))
+        deciding(body, action["value"], True)
 
     @app.action(Action.REJECT_SLACK_TEAM.value)
     async def reject(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
-        deps.tasks.spawn(decide(deps, body, action["value"], False))
+        deciding(body, action["value"], False)

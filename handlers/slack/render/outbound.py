@@ -5,7 +5,7 @@ other message, and its buttons must have distinct ids."""
 
 from __future__ import annotations
 
-from bot.chat_port import OutboundMessage
+from bot.ports.chat import OutboundMessage
 from handlers.slack.escape import escape, user_text
 from handlers.slack.render.budget import (
     fallback,

@@ -1,0 +1,1 @@
+"""A local GOV.UK Notify speaking its v2 HTTP API."""

@@ -1,0 +1,1 @@
+"""The browser page: routes, what each person sees, and Slack's side of their actions."""

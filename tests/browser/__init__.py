@@ -1,0 +1,1 @@
+"""The sandbox page in headless Chromium: the service played through as its people."""
