@@ -1,5 +1,6 @@
 """Health endpoints: /healthz says the process is alive, /readyz that it can do its job
-(database reachable and on the current schema)."""
+(database reachable and on the current schema, deadline sweep running, Slack accepting the
+token: bot.app.readiness)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
 
@@ -14,7 +16,8 @@ from handlers.log_context import request_id
 
 log = logging.getLogger(__name__)
 
-ReadinessCheck = Callable[[], Awaitable[dict[str, str]]]
+# (checks, details): every check must read "ok" to be ready; details are figures beside them
+ReadinessCheck = Callable[[], Awaitable[tuple[dict[str, str], dict[str, Any]]]]
 
 
 @web.middleware
@@ -44,11 +47,12 @@ def register(app: web.Application, readiness: ReadinessCheck) -> None:
         return web.json_response({"status": "alive"})
 
     async def readyz(_request: web.Request) -> web.Response:
-        checks = await readiness()
+        checks, details = await readiness()
         ok = all(v == "ok" for v in checks.values())
-        return web.json_response(
-            {"status": "ready" if ok else "not ready", "checks": checks}, status=200 if ok else 503
-        )
+        body: dict[str, Any] = {"status": "ready" if ok else "not ready", "checks": checks}
+        if details:
+            body["details"] = details
+        return web.json_response(body, status=200 if ok else 503)
 
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Table, bindparam, case, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,6 +25,7 @@ from storage.models import DeadlineRow, IncidentRow
 
 _TABLE = cast(Table, DeadlineRow.__table__)
 _PENDING = DeadlineState.PENDING.value
+SERVICE = ""  # the incident_id of a service-wide deadline in the domain (NULL in the table)
 
 
 class DeadlineNotPending(RuntimeError):
@@ -33,7 +35,7 @@ class DeadlineNotPending(RuntimeError):
 def _from_row(row: RowMapping) -> Deadline:
     return Deadline(
         id=row["id"],
-        incident_id=row["incident_id"],
+        incident_id=row["incident_id"] or SERVICE,
         kind=DeadlineKind(row["kind"]),
         due_at=row["due_at"],
         level=row["level"],
@@ -51,7 +53,7 @@ def _values(deadline: Deadline) -> dict[str, Any]:
         raise ValueError(f"deadline {deadline.id} has no created_at; set it to the clock's now")
     return {
         "id": deadline.id,
-        "incident_id": deadline.incident_id,
+        "incident_id": deadline.incident_id or None,
         "kind": deadline.kind.value,
         "level": deadline.level,
         "due_at": deadline.due_at,
@@ -97,6 +99,34 @@ def _claim_statement(excluding: bool, only: bool, holding_back: bool) -> Any:
     if holding_back:
         urgent = found.c.kind.in_([k.value for k in URGENT_KINDS])
         candidate = candidate.where(or_(urgent, found.c.due_at <= bindparam("b_others_before")))
+    return (
+        update(_TABLE)
+        .where(_TABLE.c.id == candidate.scalar_subquery(), _TABLE.c.state == _PENDING)
+        .values(claimed_by=bindparam("b_worker"), attempts=_TABLE.c.attempts + 1)
+        .returning(*_TABLE.c)
+    )
+
+
+@functools.cache
+def _claim_service_statement(excluding: bool, only: bool) -> Any:
+    """The claim of a service-wide deadline (no incident, so no incident lock to take): tried
+    only when no incident's deadline is claimable, so it never delays a page or the ladder."""
+    found = _TABLE.alias("candidate")
+    candidate = (
+        select(found.c.id)
+        .where(
+            found.c.incident_id.is_(None),
+            found.c.state == _PENDING,
+            found.c.due_at <= bindparam("b_now"),
+        )
+        .order_by(found.c.due_at, found.c.id)
+        .limit(1)
+        .with_for_update(skip_locked=True, of=found)
+    )
+    if excluding:
+        candidate = candidate.where(found.c.id.not_in(bindparam("b_exclude", expanding=True)))
+    if only:
+        candidate = candidate.where(found.c.id == bindparam("b_only"))
     return (
         update(_TABLE)
         .where(_TABLE.c.id == candidate.scalar_subquery(), _TABLE.c.state == _PENDING)
@@ -154,16 +184,36 @@ class SqlDeadlineRepository:
         deadline or nothing, under the same conditions; `others_due_before` holds back all
         but the urgent kinds (pages, the contact ladder) until they are due by then.
         """
-        stmt = _claim_statement(bool(exclude), only is not None, others_due_before is not None)
+        excluded = list(exclude)  # the caller's set may grow while this awaits (other loops)
+        stmt = _claim_statement(bool(excluded), only is not None, others_due_before is not None)
         params: dict[str, Any] = {"b_now": now, "b_worker": worker_id}
-        if exclude:
-            params["b_exclude"] = list(exclude)
+        if excluded:
+            params["b_exclude"] = excluded
         if only is not None:
             params["b_only"] = only
         if others_due_before is not None:
             params["b_others_before"] = others_due_before
-        row = (await self._session.execute(stmt, params)).mappings().first()
+        row = (await self._session.execute(stmt, dict(params))).mappings().first()
+        if row is None and others_due_before is None:
+            # nothing of an incident is claimable: the service's own jobs (held back like any
+            # non-urgent kind while people are waiting)
+            service = _claim_service_statement(bool(excluded), only is not None)
+            row = (await self._session.execute(service, dict(params))).mappings().first()
         return _from_row(row) if row else None
+
+    async def add_if_absent(self, deadline: Deadline) -> bool:
+        """Insert unless a row with this id exists (another replica scheduled it first); True
+        if this call inserted it. Service-wide jobs take an id per occurrence, so this is what
+        makes "exactly once" hold for scheduling them, not only for firing them."""
+        dialect = self._session.bind.dialect.name if self._session.bind else ""
+        insert_of = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        stmt = (
+            insert_of(_TABLE)
+            .values(_values(deadline))
+            .on_conflict_do_nothing(index_elements=[_TABLE.c.id])
+            .returning(_TABLE.c.id)
+        )
+        return (await self._session.execute(stmt)).first() is not None
 
     async def mark_fired(self, deadline: Deadline, now: datetime) -> None:
         params = {"b_id": deadline.id, "b_fired_at": now}

@@ -167,7 +167,8 @@ class DeadlineRow(Base):
     __tablename__ = "deadlines"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"))
+    # NULL for the service's own timed jobs (migration 0011), e.g. the monthly figures post
+    incident_id: Mapped[str | None] = mapped_column(ForeignKey("incidents.id"))
     kind: Mapped[str] = mapped_column(String(32))
     level: Mapped[int] = mapped_column(Integer, default=0)
     due_at: Mapped[datetime]
@@ -181,4 +182,5 @@ class DeadlineRow(Base):
     __table_args__ = (
         Index("ix_deadlines_state_due", "state", "due_at"),
         Index("ix_deadlines_incident", "incident_id", "state"),
+        Index("ix_deadlines_state_kind_due", "state", "kind", "due_at"),  # /metrics' counts
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -138,6 +139,9 @@ class SqlIncidentRepository:
         return Reference(year, number)
 
 
+_CHUNK = 500
+
+
 class SqlTimelineRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -155,3 +159,28 @@ class SqlTimelineRepository:
     async def incident_ids(self) -> Sequence[str]:
         rows = await self._session.execute(select(IncidentRow.id).order_by(IncidentRow.opened_at))
         return list(rows.scalars())
+
+    async def opened_between(
+        self, start: datetime, end: datetime
+    ) -> Sequence[tuple[Incident, Sequence[TimelineEvent]]]:
+        """One query for the incidents, one per 500 of them for their events (bound parameters
+        stay well under every database's limit). Read only: nothing is tracked for saving."""
+        found = (
+            await self._session.execute(
+                select(IncidentRow)
+                .where(IncidentRow.opened_at >= start, IncidentRow.opened_at < end)
+                .order_by(IncidentRow.opened_at)
+            )
+        ).scalars()
+        incidents = [incident_from_row(r) for r in found]
+        events: dict[str, list[TimelineEvent]] = {i.id: [] for i in incidents}
+        ids = list(events)
+        for at in range(0, len(ids), _CHUNK):
+            rows = await self._session.execute(
+                select(TimelineEventRow)
+                .where(TimelineEventRow.incident_id.in_(ids[at : at + _CHUNK]))
+                .order_by(TimelineEventRow.incident_id, TimelineEventRow.seq)
+            )
+            for row in rows.scalars():
+                events[row.incident_id].append(event_from_row(row))
+        return [(i, events[i.id]) for i in incidents]

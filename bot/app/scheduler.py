@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -80,10 +81,21 @@ class DeadlineScheduler:
         self._recheck = False  # a wake-up was asked for while a pass was running
         self._scheduler = AsyncIOScheduler(timezone=UTC, job_defaults=dict(_JOB_OPTIONS))
         self._urgent_firing = 0
+        # When the sweep last made progress (a pass ended, or a firing settled during a long
+        # one), by the monotonic clock: /readyz says not ready when it stalls (sweep_age).
+        self._progress_at = time.monotonic()
         self.hold_back: Callable[[], bool] = lambda: False  # see handlers.tasks
         # Told of each deadline fired, after its commit: so a card shows what a firing recorded
         # (see bot.app.wiring). Its failure is logged and changes nothing.
         self.after_commit: Callable[[Deadline], Awaitable[None]] | None = None
+
+    @property
+    def sweep_seconds(self) -> float:
+        return self._sweep_seconds
+
+    def sweep_age(self) -> float:
+        """Seconds since the sweep last made progress (or since it started)."""
+        return time.monotonic() - self._progress_at
 
     @property
     def firing_urgent(self) -> bool:
@@ -104,6 +116,7 @@ class DeadlineScheduler:
                 nonlocal settled
                 while not self._stopped and settled + len(failed) < self._batch:
                     outcome = await self._fire_one(failed)
+                    self._progress_at = time.monotonic()
                     if outcome is None:
                         return
                     settled += outcome
@@ -267,6 +280,7 @@ class DeadlineScheduler:
             **_JOB_OPTIONS,
         )
         self._scheduler.start()
+        self._progress_at = time.monotonic()
         self._first_run = asyncio.create_task(self._run(), name="deadline-first-run")
 
     async def stop(self) -> None:

@@ -1,4 +1,4 @@
-"""One aiohttp process on one port: health, Slack (and Teams as it is built)."""
+"""One aiohttp process on one port: health, metrics, Slack (and Teams as it is built)."""
 
 from __future__ import annotations
 
@@ -6,20 +6,31 @@ import asyncio
 import gc
 import logging
 import signal
+from dataclasses import replace
+from functools import partial
 
 from aiohttp import web
 
 from bot.app.container import Container
+from bot.app.monthly_post import schedule_monthly_post
 from bot.app.purge import DailyPurge
+from bot.app.readiness import ServiceReadiness, SlackAuthCheck
 from bot.app.wiring import Runtime, build_runtime
 from handlers import http
+from handlers.metrics.endpoint import register as register_metrics
+from handlers.metrics.endpoint import timing_middleware
+from handlers.metrics.prometheus import PrometheusMetrics
+from handlers.notify.client import NotifyNotifier
 from handlers.tasks import BackgroundTasks
+from storage.metrics_counts import ScrapeCounter
 
 log = logging.getLogger(__name__)
 
 CONTAINER = web.AppKey("container", Container)
 TASKS = web.AppKey("tasks", BackgroundTasks)
 RUNTIME = web.AppKey("runtime", Runtime)
+METRICS = web.AppKey("metrics", PrometheusMetrics)
+READINESS = web.AppKey("readiness", ServiceReadiness)
 
 
 def build_web_app(
@@ -33,11 +44,25 @@ def build_web_app(
     service still starts (health, the database and deadlines work), so an operator can check a
     deployment before wiring Slack."""
     tasks = BackgroundTasks() if tasks is None else tasks
-    app = web.Application(middlewares=[http.request_id_middleware], client_max_size=2 * 1024**2)
+    metrics = PrometheusMetrics()
+    container.ctx = replace(container.ctx, metrics=metrics)  # before any edge is built on it
+    if isinstance(container.notifier, NotifyNotifier):
+        container.notifier.on_api_error = partial(metrics.api_error, "notify")
+    app = web.Application(
+        middlewares=[http.request_id_middleware, timing_middleware(metrics)],
+        client_max_size=2 * 1024**2,
+    )
     app[CONTAINER] = container
     app[TASKS] = tasks
-    http.register(app, container.readiness)
+    app[METRICS] = metrics
+    readiness = ServiceReadiness(container.readiness, sweep_seconds=sweep_seconds)
+    app[READINESS] = readiness
+    http.register(app, readiness)
     settings = container.settings
+    counter = ScrapeCounter(container.engine)
+    register_metrics(
+        app, metrics, lambda: counter(container.ctx.clock.now()), settings.metrics_token
+    )
     if not settings.slack_enabled:
         log.warning("Slack is not configured (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET): not mounted")
         app[RUNTIME] = runtime = build_runtime(container, None, sweep_seconds=sweep_seconds)
@@ -54,7 +79,12 @@ def build_web_app(
             uow=container.uow,
             ctx=container.ctx,
         )
-        runtime = build_runtime(container, outbound.firing_chat, sweep_seconds=sweep_seconds)
+        from handlers.slack.figures_post import SlackFiguresPost
+
+        figures = SlackFiguresPost(outbound.client, container.ctx.policy.mhclg.triage_channel)
+        runtime = build_runtime(
+            container, outbound.firing_chat, sweep_seconds=sweep_seconds, figures=figures
+        )
         app[RUNTIME] = runtime
         bolt, container.slack = build_slack(
             outbound=outbound,
@@ -76,6 +106,20 @@ def build_web_app(
                 else SqlDeliveryLog(container.engine)
             ),
         )
+    if start_scheduler:
+        readiness.sweep_age = runtime.scheduler.sweep_age
+    if container.slack is not None:
+        from handlers.slack.app import web_client
+
+        # its own client: no retries and a short timeout, so a probe never waits on Slack
+        probe = web_client(
+            settings.slack_bot_token,
+            settings.slack_api_url,
+            retries=False,
+            timeout=3,
+            metrics=metrics,
+        )
+        readiness.slack = SlackAuthCheck(probe)
     # who goes first on the one event loop: answers and pages, the ladder, the rest
     tasks.also_busy_when(lambda: runtime.scheduler.firing_urgent)
     runtime.scheduler.hold_back = tasks.people_waiting
@@ -93,6 +137,10 @@ def build_web_app(
 
             await open_http_session(container.slack)
         if start_scheduler:
+            try:
+                await schedule_monthly_post(container.uow, container.ctx)
+            except Exception as exc:  # the database is down: the next start-up schedules it
+                log.warning("monthly figures post not scheduled: %s", type(exc).__name__)
             await runtime.scheduler.start()
             daily_purge.start()
         # Everything built so far lives for the whole process: keep it out of the collector's
@@ -104,6 +152,7 @@ def build_web_app(
         await runtime.scheduler.stop()
         await daily_purge.stop()
         await tasks.drain(within=10)
+        await counter.close()
         if container.slack is not None:
             from handlers.slack.app import close_http_session
 

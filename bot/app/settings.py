@@ -35,6 +35,7 @@ class Settings:
     environment: str = ""
     timeline_key: str = ""
     timeline_key_file: str = ""
+    metrics_token: str = ""  # when set, /metrics answers only "Authorization: Bearer <it>"
 
     @property
     def slack_enabled(self) -> bool:
@@ -105,4 +106,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         environment=env.get("CIR_ENV", ""),
         timeline_key=env.get("CIR_TIMELINE_KEY", ""),
         timeline_key_file=env.get("CIR_TIMELINE_KEY_FILE", ""),
+        metrics_token=env.get("CIR_METRICS_TOKEN", ""),
     )

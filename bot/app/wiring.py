@@ -8,11 +8,13 @@ import socket
 from dataclasses import dataclass
 
 from bot.app.container import Container
+from bot.app.metering import MeteredChat, MeteredNotifier, count_firing
 from bot.app.scheduler import DeadlineScheduler
 from bot.domain.deadlines import Deadline, DeadlineKind
 from bot.ports.chat import ChatDelivery, ChatPort, OutboundMessage
 from bot.ports.notify import Notifier
 from bot.usecases.firing import FiringDeps, fire
+from bot.usecases.firing.monthly_figures import MonthlyFiguresPort
 from handlers.notify.client import DisabledNotifier, NotifyNotifier
 from storage.uow import SqlUnitOfWork
 
@@ -60,10 +62,18 @@ class Runtime:
 
 
 def build_runtime(
-    container: Container, chat: ChatPort | None, *, sweep_seconds: float = 2.0
+    container: Container,
+    chat: ChatPort | None,
+    *,
+    sweep_seconds: float = 2.0,
+    figures: MonthlyFiguresPort | None = None,
 ) -> Runtime:
+    metrics = container.ctx.metrics
     deps = FiringDeps(
-        ctx=container.ctx, chat=chat or NoChat(), notifier=for_firings(container.notifier)
+        ctx=container.ctx,
+        chat=NoChat() if chat is None else MeteredChat(chat, metrics),
+        notifier=MeteredNotifier(for_firings(container.notifier), metrics),
+        figures=figures,
     )
 
     async def handler(deadline: Deadline, uow: SqlUnitOfWork) -> None:
@@ -79,6 +89,7 @@ def build_runtime(
     chat_port = deps.chat
 
     async def after_commit(deadline: Deadline) -> None:
+        count_firing(deadline, metrics)
         if deadline.kind in REDRAW_CARD_AFTER:
             await chat_port.refresh_incident(deadline.incident_id)
 

@@ -164,6 +164,15 @@ class ReportDeliveryCheckDue(DeadlinePayload):
     format: str | None
 
 
+# -- service-wide ----------------------------------------------------------------------------------
+@dataclass(frozen=True, kw_only=True)
+class MonthlyFiguresDue(DeadlinePayload):
+    """Post a month's figures to MHCLG's triage channel (bot.domain.monthly_post)."""
+
+    kind = DeadlineKind.MONTHLY_FIGURES
+    month: str  # "2026-11": the month the figures are of
+
+
 def _all_payloads() -> dict[DeadlineKind, type[DeadlinePayload]]:
     found: dict[DeadlineKind, type[DeadlinePayload]] = {}
     todo = list(DeadlinePayload.__subclasses__())

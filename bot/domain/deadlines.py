@@ -26,6 +26,7 @@ class DeadlineKind(StrEnum):
     REPORT_DELIVERY_CHECK = "report_delivery_check"  # asks Notify what became of a shared report
     # an escalation's routes that did not get through, tried again on their own (firing.contact)
     ESCALATION_RETRY = "escalation_retry"
+    MONTHLY_FIGURES = "monthly_figures"  # service-wide: no incident (bot.domain.monthly_post)
 
 
 # Among deadlines already due, who is waiting on them decides the order: a provider's page and

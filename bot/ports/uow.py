@@ -49,6 +49,13 @@ class TimelineRepository(Protocol):
 
     async def incident_ids(self) -> Sequence[str]: ...
 
+    async def opened_between(
+        self, start: datetime, end: datetime
+    ) -> Sequence[tuple[Incident, Sequence[TimelineEvent]]]:
+        """Incidents opened in [start, end) with their whole timelines, read in a fixed number
+        of queries whatever their count (figures, App Home's headline)."""
+        ...
+
 
 class ChannelRepository(Protocol):
     async def save(self, binding: ChannelBinding) -> None: ...
@@ -96,6 +103,10 @@ class DeadlineRepository(Protocol):
     async def add(self, deadline: Deadline) -> None: ...
 
     async def add_all(self, deadlines: Iterable[Deadline]) -> None: ...
+
+    async def add_if_absent(self, deadline: Deadline) -> bool:
+        """Insert unless its id exists; True if inserted (service-wide jobs, one id each)."""
+        ...
 
     async def cancel_pending(
         self, incident_id: str, kinds: Collection[DeadlineKind] | None = None

@@ -141,4 +141,7 @@ async def record_contact(cmd: RecordContact, uow: UnitOfWork, ctx: CoreContext) 
         incident.move_to(State.CONTAINMENT, cmd.actor, now, summary="Provider contact made")
         prompt = await start_response_followups(incident, uow, ctx, ctx.policy.followups)
         await uow.commit()
+    if engagement.contact_at is not None:  # after the commit: counted once, and only if stored
+        waited = (engagement.contact_at - engagement.notified_at).total_seconds()
+        ctx.metrics.contact_recorded(engagement.provider_id, waited)
     return ContactResult(incident, engagement, cancelled, [prompt])

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from bot.domain.clock import Clock
 from bot.policy.model import Policy
+from bot.ports.metrics import NULL_METRICS, Metrics
 
 
 @dataclass(frozen=True)
@@ -15,3 +16,4 @@ class CoreContext:
     clock: Clock
     policy: Policy
     new_id: Callable[[], str] = field(default=lambda: uuid.uuid4().hex)
+    metrics: Metrics = NULL_METRICS  # the server sets the exporter (bot.app.server)

@@ -68,11 +68,28 @@ FIRING_TIMEOUT = 3.0
 class _Failure(Exception):
     """One failed attempt, already reduced to safe text and whether a retry could help."""
 
-    def __init__(self, text: str, retryable: bool, retry_after: float | None = None) -> None:
+    def __init__(
+        self, text: str, retryable: bool, retry_after: float | None = None, code: str = "request"
+    ) -> None:
         super().__init__(text)
         self.text = text
         self.retryable = retryable
         self.retry_after = retry_after
+        self.code = code  # Notify's error name, or what went wrong: a metric label
+
+
+def _ignore_error(method: str, error: str) -> None:
+    return None
+
+
+def _error_code(status: int, message: object) -> str:
+    """Notify's first error name (`BadRequestError`, `RateLimitError`, ...), else the status:
+    a closed set, fit for a metric's label."""
+    if isinstance(message, list) and message and isinstance(message[0], dict):
+        name = str(message[0].get("error", ""))
+        if name.isidentifier() and len(name) <= 40:
+            return name
+    return f"http_{status}"
 
 
 class _Pool:
@@ -127,11 +144,14 @@ class NotifyNotifier:
         self._timeout = timeout
         self._sleep = sleep
         self._pool = _pool or _Pool()
+        # Told of each refusal or failed request, as (method, error code): the operators'
+        # metrics (handlers.metrics). Never the message, which may quote what was sent.
+        self.on_api_error: Callable[[str, str], None] = _ignore_error
 
     def with_attempts(self, attempts: int, *, timeout: float | None = None) -> NotifyNotifier:
         """A copy that tries each send `attempts` times (and waits `timeout` per request, if
         given); this notifier is unchanged."""
-        return NotifyNotifier(
+        copy = NotifyNotifier(
             self._api_key,
             self._base_url,
             self._email_template_id,
@@ -144,6 +164,8 @@ class NotifyNotifier:
             sleep=self._sleep,
             _pool=self._pool,
         )
+        copy.on_api_error = self.on_api_error
+        return copy
 
     async def close(self) -> None:
         """Close the connection pool (shared with this notifier's copies)."""
@@ -262,7 +284,15 @@ class NotifyNotifier:
         }
 
     async def _request(self, method: str, path: str, payload: dict[str, Any] | None) -> Any:
-        """One request; every failure becomes a _Failure with safe text."""
+        """One request; every failure becomes a _Failure with safe text (and is counted)."""
+        try:
+            return await self._request_once(method, path, payload)
+        except _Failure as failure:
+            api_method = path.rsplit("/", 1)[-1] if method == "POST" else "status"
+            self.on_api_error(api_method, failure.code)
+            raise
+
+    async def _request_once(self, method: str, path: str, payload: dict[str, Any] | None) -> Any:
         url = self._base_url.rstrip("/") + path
         try:
             async with self._pool.get().request(
@@ -275,22 +305,28 @@ class NotifyNotifier:
                 status, text = response.status, await response.text()
                 retry_after = response.headers.get("Retry-After", "")
         except TimeoutError:
-            raise _Failure(f"timed out after {self._timeout:g}s", retryable=True) from None
+            raise _Failure(
+                f"timed out after {self._timeout:g}s", retryable=True, code="timeout"
+            ) from None
         except aiohttp.ClientConnectorError:
-            raise _Failure("could not connect to Notify", retryable=True) from None
+            raise _Failure("could not connect to Notify", True, code="connection") from None
         except (aiohttp.InvalidURL, ValueError) as exc:  # a malformed NOTIFY_BASE_URL
             raise _Failure(f"request failed ({type(exc).__name__})", False) from None
         except aiohttp.ClientError as exc:  # a dropped connection and the like: may mend
             raise _Failure(f"request failed ({type(exc).__name__})", True) from None
         if status >= 400:
             retryable = status == 429 or status >= 500
-            text = self._safe(f"{status} {_describe(_message(text))}")
-            raise _Failure(text, retryable, _retry_after(retry_after) if retryable else None)
+            said = _message(text)
+            text = self._safe(f"{status} {_describe(said)}")
+            wait = _retry_after(retry_after) if retryable else None
+            raise _Failure(text, retryable, wait, code=_error_code(status, said))
         try:
             return json.loads(text) if status != 204 else None
         except ValueError:
             # Notify answered 2xx but not with JSON: the message may have gone, so do not resend.
-            raise _Failure(self._safe(f"{status} unreadable answer"), False) from None
+            raise _Failure(
+                self._safe(f"{status} unreadable answer"), False, code="unreadable"
+            ) from None
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:

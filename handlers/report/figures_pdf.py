@@ -117,6 +117,44 @@ def render_figures_pdf(
         or ["No provider was paged this month."]
     )
 
+    charts = iter(chart_images(figures, deadline_minutes=deadline_minutes))
+    doc.image(next(charts)[1])
+    doc.image(next(charts)[1])
+    for (heading, values), (_title, png) in zip(_sections(figures), charts, strict=True):
+        doc.heading(heading)
+        doc.lines([f"{name}: {_number(value)}" for name, value in values.items()] or ["None."])
+        doc.image(png)
+    doc.heading("Incidents counted")
+    per_line = 6  # short lines: fpdf's line breaking is slow on one very long paragraph
+    refs = figures.references
+    doc.lines(
+        [", ".join(refs[i : i + per_line]) for i in range(0, len(refs), per_line)] or ["None."]
+    )
+    return doc.output()
+
+
+def _sections(figures: MonthlyFigures) -> list[tuple[str, Mapping[str, float]]]:
+    return [
+        (
+            "Escalations sent, by level",
+            {f"level {k}": v for k, v in figures.escalations_per_level.items()},
+        ),
+        ("Incidents by region", dict(figures.per_region)),
+        ("Incidents by NCSC category", dict(figures.per_category)),
+        (
+            "Median time in each phase (completed phases)",
+            {k: _median(v) for k, v in figures.phase_hours.items()},
+        ),
+    ]
+
+
+_SECTION_STYLE = [(RED, "escalations"), (BLUE, "incidents"), (GREY, "incidents"), (BLUE, "hours")]
+
+
+def chart_images(figures: MonthlyFigures, *, deadline_minutes: float) -> list[tuple[str, bytes]]:
+    """The figures' charts as PNGs with their titles, in the PDF's order: the PDF places them
+    between its text, and the monthly post uploads them to Slack as they are."""
+
     def contact(axes: Axes) -> None:
         for row, p in enumerate(figures.providers):
             xs = list(p.minutes_to_contact)
@@ -127,8 +165,6 @@ def render_figures_pdf(
         axes.set_yticks(range(len(names)), names)
         axes.set_xlabel("minutes from notification to contact")
 
-    doc.image(_chart(contact))
-
     def met(axes: Axes) -> None:
         names = [p.provider for p in figures.providers] or ["none"]
         met = [p.met for p in figures.providers] or [0]
@@ -138,35 +174,13 @@ def render_figures_pdf(
         axes.legend()
         axes.set_ylabel("contact deadlines")
 
-    doc.image(_chart(met, height=2.6))
-
-    sections: list[tuple[str, Mapping[str, float], str, str]] = [
-        (
-            "Escalations sent, by level",
-            {f"level {k}": v for k, v in figures.escalations_per_level.items()},
-            RED,
-            "escalations",
-        ),
-        ("Incidents by region", dict(figures.per_region), BLUE, "incidents"),
-        ("Incidents by NCSC category", dict(figures.per_category), GREY, "incidents"),
-        (
-            "Median time in each phase (completed phases)",
-            {k: _median(v) for k, v in figures.phase_hours.items()},
-            BLUE,
-            "hours",
-        ),
+    images = [
+        (f"Time to contact by provider ({deadline_minutes:g}-minute line)", _chart(contact)),
+        ("Contact deadlines met and missed", _chart(met, height=2.6)),
     ]
-    for heading, values, colour, label in sections:
-        doc.heading(heading)
-        doc.lines([f"{name}: {_number(value)}" for name, value in values.items()] or ["None."])
-        doc.image(_chart(_bars_of(values, colour, label)))
-    doc.heading("Incidents counted")
-    per_line = 6  # short lines: fpdf's line breaking is slow on one very long paragraph
-    refs = figures.references
-    doc.lines(
-        [", ".join(refs[i : i + per_line]) for i in range(0, len(refs), per_line)] or ["None."]
-    )
-    return doc.output()
+    for (heading, values), (colour, label) in zip(_sections(figures), _SECTION_STYLE, strict=True):
+        images.append((heading, _chart(_bars_of(values, colour, label))))
+    return images
 
 
 def _bars_of(values: Mapping[str, float], colour: str, label: str) -> Callable[[Axes], None]:

@@ -18,6 +18,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.ports import UnitOfWorkFactory
+from bot.ports.metrics import NULL_METRICS, Metrics
 from bot.ports.wake import Wake
 from bot.usecases.context import CoreContext
 from bot.usecases.firing import FiringDeps
@@ -42,9 +43,9 @@ from handlers.slack.listeners import (
     workspaces,
 )
 from handlers.slack.listeners.subcommands import Subcommand
+from handlers.slack.metered_client import MeteredWebClient
 from handlers.slack.refusals import remember_acting
 from handlers.slack.room import SlackRoom
-from handlers.slack.webclient import SlackWebClient
 from handlers.tasks import BackgroundTasks
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,12 @@ WEB_API_LOG = logging.getLogger("handlers.slack.webapi")
 
 
 def web_client(
-    token: str, api_url: str, *, retries: bool = True, timeout: int = 10
+    token: str,
+    api_url: str,
+    *,
+    retries: bool = True,
+    timeout: int = 10,
+    metrics: Metrics = NULL_METRICS,
 ) -> AsyncWebClient:
     """With `retries`, 429s (after Retry-After), 5xx and connection errors are retried. The
     client for deadline firings has none and a short timeout: a firing holds the incident's
@@ -82,7 +88,8 @@ def web_client(
         AsyncServerErrorRetryHandler(max_retry_count=3),
         AsyncConnectionErrorRetryHandler(max_retry_count=2),
     ]
-    return SlackWebClient(
+    return MeteredWebClient(
+        metrics=metrics,
         logger=WEB_API_LOG,
         token=token,
         base_url=base,
@@ -105,9 +112,9 @@ class SlackOutbound:
 def slack_outbound(
     *, token: str, api_url: str, uow: UnitOfWorkFactory, ctx: CoreContext
 ) -> SlackOutbound:
-    client = web_client(token, api_url)
+    client = web_client(token, api_url, metrics=ctx.metrics)
     room = SlackRoom(client, uow, ctx)
-    firing_client = web_client(token, api_url, retries=False, timeout=5)
+    firing_client = web_client(token, api_url, retries=False, timeout=5, metrics=ctx.metrics)
     return SlackOutbound(
         client=client,
         room=room,

@@ -32,7 +32,8 @@ async def test_health_and_readiness_over_http(database_url) -> None:
         ready = await client.get("/readyz", headers={"X-Request-Id": "abc123"})
         body = await ready.json()
         assert ready.status == 200, body
-        assert body["checks"] == {"database": "ok", "schema": "ok"}
+        assert body["checks"] == {"database": "ok", "schema": "ok", "deadline_sweep": "ok"}
+        assert 0 <= body["details"]["deadline_sweep_age_seconds"] < 6
         assert ready.headers["X-Request-Id"] == "abc123"
 
 

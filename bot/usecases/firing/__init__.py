@@ -20,7 +20,15 @@ from bot.ports import UnitOfWork
 from bot.ports.chat import ChatPort
 from bot.ports.notify import Notifier
 from bot.usecases.context import CoreContext
-from bot.usecases.firing import announce, contact, followups, report_delivery, reviews
+from bot.usecases.firing import (
+    announce,
+    contact,
+    followups,
+    monthly_figures,
+    report_delivery,
+    reviews,
+)
+from bot.usecases.firing.monthly_figures import MonthlyFiguresPort
 
 log = logging.getLogger(__name__)
 
@@ -30,11 +38,12 @@ class FiringDeps:
     ctx: CoreContext
     chat: ChatPort
     notifier: Notifier
+    figures: MonthlyFiguresPort | None = None  # the monthly post's reader and poster
 
 
 FireFn = Callable[[Deadline, UnitOfWork, FiringDeps], Awaitable[None]]
 
-_MODULES = (announce, contact, reviews, followups, report_delivery)
+_MODULES = (announce, contact, reviews, followups, report_delivery, monthly_figures)
 HANDLERS: dict[DeadlineKind, FireFn] = {
     kind: handler for module in _MODULES for kind, handler in module.HANDLERS.items()
 }

@@ -13,6 +13,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from bot.domain.bindings import InviteStatus, Platform
 from bot.domain.errors import ConcurrencyConflict
 from bot.usecases.presence import update_invite_status
+from bot.views.headline import month_headline
 from bot.views.home import open_incidents
 from handlers.acting import Asker, actor_or_none
 from handlers.slack.context import SlackDeps
@@ -41,7 +42,8 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         incident: App Home shows only what the viewer may see."""
         viewer = await actor_or_none(deps, Asker(user_id))
         rows = [] if viewer is None else await open_incidents(deps.uow(), deps.ctx, viewer)
-        await deps.client.views_publish(user_id=user_id, view=home_view(rows))
+        headline = None if viewer is None else await month_headline(deps.uow(), deps.ctx, viewer)
+        await deps.client.views_publish(user_id=user_id, view=home_view(rows, headline))
 
     @app.event("app_home_opened")
     async def home_opened(ack: AsyncAck, event: dict[str, Any]) -> None:
