@@ -29,6 +29,14 @@ from typing import Any
 
 from bot.app.settings import DEFAULT_CONFIG_DIR
 from bot.domain.clock import FakeClock
+from bot.domain.events import (
+    ContactRecorded,
+    NoteAdded,
+    ProviderPaged,
+    StatusUpdatePosted,
+    ThresholdAssessed,
+    ThresholdDecisionRecorded,
+)
 from bot.domain.incident import Incident, MouStatus
 from bot.domain.reference import Reference
 from bot.domain.states import State
@@ -53,77 +61,67 @@ BATCH = 250
 def _lifecycle(incident: Incident, now: datetime) -> None:
     """The events of an activated incident, before the long tail of updates and notes."""
     incident.move_to(State.THRESHOLD_CHECK, ASSESSOR, now)
-    incident.note(
-        "ThresholdAssessed",
-        ASSESSOR,
-        now,
+    assessed = ThresholdAssessed(
         assessment_id="a1",
         answers={"status": ["confirmed"]},
         recommendation="activate",
         summary="Confirmed ransomware on critical services",
-        missing=[],
+        missing=(),
     )
-    incident.note(
-        "ThresholdDecisionRecorded",
-        ASSESSOR,
-        now,
+    incident.note(assessed, ASSESSOR, now)
+    decided = ThresholdDecisionRecorded(
         assessment_id="a1",
         decision="activate",
         recommendation="activate",
         rationale="Benefits offline",
         differs_from_recommendation=False,
     )
+    incident.note(decided, ASSESSOR, now)
     incident.move_to(State.AWAITING_MOU, ASSESSOR, now)
     incident.record_mou(MouStatus.SIGNED, COUNCIL_USER, now)
     incident.move_to(State.ACTIVATED, ASSESSOR, now)
-    incident.note(
-        "ProviderPaged",
-        ASSESSOR,
-        now,
-        provider_ids=["kpmg"],
-        notified_at=now.isoformat(),
-        deadline_at=(now + timedelta(minutes=30)).isoformat(),
+    deadline_at = (now + timedelta(minutes=30)).isoformat()
+    paged = ProviderPaged(
+        provider_ids=("kpmg",), notified_at=now.isoformat(), deadline_at=deadline_at
     )
-    incident.note(
-        "ContactRecorded",
-        KPMG_RESPONDER,
-        now + timedelta(minutes=22),
+    incident.note(paged, ASSESSOR, now)
+    contact = ContactRecorded(
         provider_id="kpmg",
         contact_at=(now + timedelta(minutes=22)).isoformat(),
         method="phone",
         by="Kim Responder",
+        notes="",
+        minutes_to_contact=22.0,
+        met_deadline=True,
+        deadline_at=deadline_at,
+        cancelled_deadlines=0,
     )
+    incident.note(contact, KPMG_RESPONDER, now + timedelta(minutes=22))
     incident.move_to(State.CONTAINMENT, KPMG_RESPONDER, now + timedelta(hours=1))
 
 
 def _filler(incident: Incident, i: int, now: datetime) -> None:
     if i % 3 == 0:
-        incident.note(
-            "StatusUpdatePosted",
-            KPMG_RESPONDER,
-            now,
+        posted = StatusUpdatePosted(
             what_changed=f"Hosts {i} rebuilt",
             impact="Benefits partly restored",
             next_steps="Scan the remaining estate",
         )
+        incident.note(posted, KPMG_RESPONDER, now)
     else:
-        incident.note(
-            "NoteAdded",
-            COUNCIL_USER,
-            now,
-            source="slash",
-            text=f"Note {i}: call with the service manager; residents told by text",
-        )
+        note = f"Note {i}: call with the service manager; residents told by text"
+        incident.note(NoteAdded(text=note, source="slash"), COUNCIL_USER, now)
 
 
 async def seed(uows: SqlUnitOfWorkFactory, ctx: CoreContext, clock: FakeClock, events: int) -> str:
     incident = await open_referral(referral_cmd(clock), uows(), ctx)
-    written = 1
+    async with uows() as uow:  # the referral and what it says was already done
+        opened = written = len(await uow.timeline.for_incident(incident.id))
     while written < events:
         async with uows() as uow:
             loaded = await uow.incidents.get(incident.id)
             assert loaded is not None
-            if written == 1 and events > 20:
+            if written == opened and events > 20:
                 _lifecycle(loaded, clock.now())
             while (
                 len(loaded.pending_events) < BATCH and written + len(loaded.pending_events) < events

@@ -19,12 +19,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.deadline_payloads import cancelled, first_due
 from bot.domain.deadlines import URGENCY, URGENT_KINDS, Deadline, DeadlineKind, DeadlineState
 from storage.models import DeadlineRow, IncidentRow
 
 _TABLE = cast(Table, DeadlineRow.__table__)
 _PENDING = DeadlineState.PENDING.value
-FIRST_DUE_AT = "first_due_at"
 SERVICE = ""  # the incident_id of a service-wide deadline in the domain (NULL in the table)
 
 
@@ -225,7 +225,7 @@ class SqlDeadlineRepository:
 
     async def mark_cancelled(self, deadline: Deadline, now: datetime) -> bool:
         """A handler's decision not to send; the time it decided is kept as evidence."""
-        payload = {**deadline.payload, "cancelled_at": now.isoformat()}
+        payload = cancelled(deadline.payload, now)
         result = await self._session.execute(
             update(_TABLE)
             .where(_TABLE.c.id == deadline.id, _TABLE.c.state == _PENDING)
@@ -264,8 +264,7 @@ class SqlDeadlineRepository:
         ).first()
         if row is None:
             return
-        payload = dict(row.payload or {})
-        payload.setdefault(FIRST_DUE_AT, row.due_at.isoformat())
+        payload = first_due(row.payload or {}, row.due_at)
         await self._session.execute(
             update(_TABLE)
             .where(_TABLE.c.id == deadline_id, _TABLE.c.state == _PENDING)

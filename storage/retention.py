@@ -19,9 +19,9 @@ from sqlalchemy import select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.domain.actors import SYSTEM
+from bot.domain.events import PersonalDataPurged
 from bot.domain.incident import Incident
 from bot.domain.purge import (
-    PURGE_KIND,
     PURGED,
     closed_at,
     plan,
@@ -160,14 +160,12 @@ async def purge_incident(
     incident.referral = redact_referral(incident.referral)
     if incident.mou_override_reason:
         incident.mou_override_reason = PURGED
-    incident.note(
-        PURGE_KIND,
-        SYSTEM,
-        now,
+    purged = PersonalDataPurged(
         closed_at=closed.isoformat(),
         kept_for=str(retention.keep_after_closure),
-        redacted=[r.as_dict() for r in record],
+        redacted=tuple(r.as_dict() for r in record),
     )
+    incident.note(purged, SYSTEM, now)
     await uow.session.execute(
         update(IncidentPurgeRow)
         .where(IncidentPurgeRow.incident_id == incident.id)

@@ -17,6 +17,7 @@ from typing import Any
 from bot.app.settings import Settings
 from bot.app.timeline_key import timeline_key
 from bot.domain.errors import InvalidInput, NotFound
+from bot.domain.events import EventKind
 from bot.domain.exercise import ServiceMode
 from bot.domain.reference import Reference
 from bot.domain.seal import Binding, check_incident
@@ -26,14 +27,14 @@ from storage.database import create_engine_for, parse_database_url
 from storage.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
 
 FORMAT = "cir-incident-export/1"
-_ANSWERS = {"ThresholdAssessed"}
+_ANSWERS = {EventKind.THRESHOLD_ASSESSED}
 _DECISIONS = {
-    "ThresholdDecisionRecorded",
-    "ActivationProposed",
-    "ActivationConfirmed",
-    "MouOverridden",
+    EventKind.THRESHOLD_DECISION_RECORDED,
+    EventKind.ACTIVATION_PROPOSED,
+    EventKind.ACTIVATION_CONFIRMED,
+    EventKind.MOU_OVERRIDDEN,
 }
-_LESSONS = {"LessonsSubmitted"}
+_LESSONS = {EventKind.LESSONS_SUBMITTED}
 
 
 def _event(event: TimelineEvent) -> dict[str, Any]:
@@ -50,7 +51,7 @@ def _event(event: TimelineEvent) -> dict[str, Any]:
     }
 
 
-def _of(events: list[TimelineEvent], kinds: set[str]) -> list[dict[str, Any]]:
+def _of(events: list[TimelineEvent], kinds: set[EventKind]) -> list[dict[str, Any]]:
     """A view for readers; each entry names the timeline seq it comes from, which is the record."""
     return [
         {"seq": e.seq, "kind": e.kind, "at": e.at.isoformat(), "by": e.actor_name, **e.data}

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.domain.deadline_payloads import payload_of
 from bot.domain.deadlines import Deadline, DeadlineKind, DeadlineState
 from bot.ports.chat import ChatDelivery, ChatPort, OutboundMessage
 from bot.ports.metrics import DeliveryRoute, Metrics
 from bot.ports.notify import Attachment, Delivery, DeliveryStatus, Notifier
-from storage.deadlines import FIRST_DUE_AT  # a retried deadline's original due time
 
 _CHAT_ROUTES = {"slack": DeliveryRoute.SLACK, "teams": DeliveryRoute.TEAMS}
 _NOTIFY_ROUTES = {"email": DeliveryRoute.EMAIL, "sms": DeliveryRoute.TEXT}
@@ -83,7 +83,7 @@ class MeteredNotifier:
 
 
 def first_due(deadline: Deadline) -> datetime:
-    raw = deadline.payload.get(FIRST_DUE_AT)
+    raw = payload_of(deadline).first_due_at  # a retried deadline's original due time
     if isinstance(raw, str):
         try:
             return datetime.fromisoformat(raw)

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from bot.domain.events import NotificationItemUpdated
+
 
 class ItemKind(StrEnum):
     ICO = "ico"
@@ -43,15 +45,15 @@ class ChecklistItem:
     updated_at: datetime | None = None
     updated_by: str = ""
 
-    def event_data(self) -> dict[str, str]:
-        """The `NotificationItemUpdated` payload the report generator reads."""
-        return {
-            "item": self.item.value,
-            "status": self.status.value,
-            "reference": self.reference,
-            "done_at": self.done_at.isoformat() if self.done_at else "",
-            "reason": self.reason,
-        }
+    def event(self) -> NotificationItemUpdated:
+        """The timeline's record of this item's change, which the report generator reads."""
+        return NotificationItemUpdated(
+            item=self.item.value,
+            status=self.status.value,
+            reference=self.reference,
+            done_at=self.done_at.isoformat() if self.done_at else "",
+            reason=self.reason,
+        )
 
 
 def new_checklist(incident_id: str, now: datetime) -> list[ChecklistItem]:

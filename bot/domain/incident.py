@@ -14,6 +14,16 @@ from typing import Any
 
 from bot.domain.actors import Actor
 from bot.domain.errors import DomainError, InvalidInput
+from bot.domain.events import (
+    MarkingRaised,
+    MouOverridden,
+    MouStatusRecorded,
+    Payload,
+    PersonalDataInvolved,
+    RecoveryOptInRecorded,
+    ReferralReceived,
+    StateChanged,
+)
 from bot.domain.reference import Reference
 from bot.domain.states import OPEN_STATES, State, check_transition
 from bot.domain.timeline import NewEvent
@@ -73,6 +83,23 @@ class Referral:
             "personal_data_involved": self.personal_data_involved,
         }
 
+    def received(self, reference: Reference) -> ReferralReceived:
+        """The referral as the timeline records it when the incident is opened."""
+        return ReferralReceived(
+            reference=str(reference),
+            council_id=self.council_id,
+            description=self.description,
+            detected_at=self.detected_at.isoformat(),
+            services_affected=self.services_affected,
+            attacker_active=self.attacker_active.value,
+            contact_name=self.contact_name,
+            contact_email=self.contact_email,
+            contact_phone=self.contact_phone,
+            ncsc_reference=self.ncsc_reference,
+            bodies_told=self.bodies_told,
+            personal_data_involved=self.personal_data_involved,
+        )
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Referral:
         return cls(
@@ -125,9 +152,7 @@ class Incident:
             updated_at=now,
             marking=marking,
         )
-        incident._record(
-            "ReferralReceived", actor, now, reference=str(reference), **referral.as_dict()
-        )
+        incident._record(referral.received(reference), actor, now)
         return incident
 
     # -- behaviour ----------------------------------------------------------------------------
@@ -135,8 +160,20 @@ class Incident:
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
 
-    def move_to(self, target: State, actor: Actor, now: datetime, **data: Any) -> None:
-        """Change state through the transition table, after the guards the service demands."""
+    def move_to(
+        self,
+        target: State,
+        actor: Actor,
+        now: datetime,
+        *,
+        ending: str | None = None,
+        reason: str | None = None,
+        recipient: str | None = None,
+        summary: str | None = None,
+        choice: str | None = None,
+    ) -> None:
+        """Change state through the transition table, after the guards the service demands.
+        The keywords are what the timeline says about the change (see `StateChanged`)."""
         check_transition(self.state, target)
         if target is State.ACTIVATED and not self.mou_satisfied:
             raise DomainError(
@@ -150,9 +187,16 @@ class Incident:
             )
         previous = self.state
         self.state = target
-        self._record(
-            "StateChanged", actor, now, from_state=previous.value, to_state=target.value, **data
+        changed = StateChanged(
+            from_state=previous.value,
+            to_state=target.value,
+            ending=ending,
+            reason=reason,
+            recipient=recipient,
+            summary=summary,
+            choice=choice,
         )
+        self._record(changed, actor, now)
 
     @property
     def mou_satisfied(self) -> bool:
@@ -165,7 +209,7 @@ class Incident:
                 f"The MoU for {self.reference} is already recorded as {status.value}."
             )
         self.mou_status = status
-        self._record("MouStatusRecorded", actor, now, status=status.value)
+        self._record(MouStatusRecorded(status=status.value), actor, now)
 
     def override_mou(self, reason: str, actor: Actor, now: datetime) -> None:
         self._require_open()
@@ -173,7 +217,7 @@ class Incident:
         if not reason:
             raise InvalidInput("An MoU override needs a reason.", {"reason": "Give a reason."})
         self.mou_override_reason = reason
-        self._record("MouOverridden", actor, now, reason=reason)
+        self._record(MouOverridden(reason=reason), actor, now)
 
     def record_recovery_opt_in(self, actor: Actor, now: datetime) -> None:
         self._require_open()
@@ -182,7 +226,7 @@ class Incident:
                 f"The council's recovery opt-in for {self.reference} is already recorded."
             )
         self.recovery_opt_in = True
-        self._record("RecoveryOptInRecorded", actor, now)
+        self._record(RecoveryOptInRecorded(), actor, now)
 
     def learn_personal_data(self, source: str, actor: Actor, now: datetime) -> bool:
         """Personal data turns out to be involved (a threshold-check answer, the ICO told):
@@ -194,7 +238,7 @@ class Incident:
         if self.referral.personal_data_involved:
             return False
         self.referral = replace(self.referral, personal_data_involved=True)
-        self._record("PersonalDataInvolved", actor, now, source=source)
+        self._record(PersonalDataInvolved(source=source), actor, now)
         self.raise_marking(Marking.OFFICIAL_SENSITIVE, "personal data is involved", actor, now)
         return True
 
@@ -204,15 +248,14 @@ class Incident:
         if marking.rank <= self.marking.rank:
             return False
         previous, self.marking = self.marking, marking
-        self._record(
-            "MarkingRaised", actor, now, from_marking=previous.value, to_marking=marking.value,
-            reason=reason,
-        )  # fmt: skip
+        raised = MarkingRaised(from_marking=previous.value, to_marking=marking.value, reason=reason)
+        self._record(raised, actor, now)
         return True
 
-    def note(self, kind: str, actor: Actor, now: datetime, **data: Any) -> None:
-        """Record an event that changes no state (a decision, a page, a note) on the timeline."""
-        self._record(kind, actor, now, **data)
+    def note(self, payload: Payload, actor: Actor, now: datetime) -> None:
+        """Record an event that changes no state (a decision, a page, a note) on the timeline.
+        The payload's class is its kind (bot.domain.events)."""
+        self._record(payload, actor, now)
 
     # -- internals ----------------------------------------------------------------------------
     def _require_open(self) -> None:
@@ -221,15 +264,15 @@ class Incident:
                 f"{self.reference} is {self.state.label.lower()}; nothing can change."
             )
 
-    def _record(self, kind: str, actor: Actor, now: datetime, **data: Any) -> None:
+    def _record(self, payload: Payload, actor: Actor, now: datetime) -> None:
         self.updated_at = now
         self.pending_events.append(
             NewEvent(
-                kind=kind,
+                kind=payload.kind,
                 actor_id=actor.user_id,
                 actor_name=actor.name,
                 organisation=actor.organisation,
                 at=now,
-                data=data,
+                data=payload.data(),
             )
         )

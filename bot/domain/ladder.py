@@ -10,14 +10,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
+from bot.domain.deadline_payloads import ContactEscalationDue, ContactStepDue
 from bot.domain.deadlines import Deadline, DeadlineKind
 from bot.policy.model import Ladder
 
 STEP_KINDS = {
     "reminder": DeadlineKind.CONTACT_REMINDER,
     "escalation": DeadlineKind.CONTACT_ESCALATION,
+}
+STEP_PAYLOADS: dict[DeadlineKind, type[ContactStepDue]] = {
+    DeadlineKind.CONTACT_REMINDER: ContactStepDue,
+    DeadlineKind.CONTACT_ESCALATION: ContactEscalationDue,
 }
 
 
@@ -46,21 +50,21 @@ def contact_ladder(
     last = _last_escalation(ladder)
     rows = []
     for index, step in enumerate(ladder.steps):
-        payload: dict[str, Any] = {
-            "notify": [kind.value for kind in step.notify],
-            "deadline_at": deadline_at,
-            "step": index,
-        }
-        if every is not None and index == last:
-            payload["repeat_after"] = every.total_seconds()
+        kind = STEP_KINDS[step.kind]
+        due = STEP_PAYLOADS[kind](
+            notify=tuple(recipient.value for recipient in step.notify),
+            deadline_at=deadline_at,
+            step=index,
+            repeat_after=every.total_seconds() if every is not None and index == last else None,
+        )
         rows.append(
             Deadline(
                 id=new_id(),
                 incident_id=incident_id,
-                kind=STEP_KINDS[step.kind],
+                kind=kind,
                 due_at=notified_at + step.offset,
                 level=step.level,
-                payload=payload,
+                payload=due.data(),
                 created_at=notified_at,
             )
         )

@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+
+from bot.domain.events import LessonsSubmitted
 
 QUESTIONS: tuple[tuple[str, str], ...] = (
     ("what_happened", "What happened and when"),
@@ -40,13 +41,13 @@ class LessonsSubmission:
     submitted_by_name: str
     submitted_at: datetime
 
-    def event_data(self) -> dict[str, Any]:
-        """The `LessonsSubmitted` payload the report generator reads."""
-        return {
-            "organisation": self.organisation,
-            "answers": dict(self.answers),
-            "recommendations": [r.as_dict() for r in self.recommendations],
-        }
+    def event(self) -> LessonsSubmitted:
+        """The timeline's record of this submission, which the report generator reads."""
+        return LessonsSubmitted(
+            organisation=self.organisation,
+            answers=dict(self.answers),
+            recommendations=tuple(r.as_dict() for r in self.recommendations),
+        )
 
 
 @dataclass

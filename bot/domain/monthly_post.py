@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import date, datetime, time, timedelta, tzinfo
 
+from bot.domain.deadline_payloads import MonthlyFiguresDue
 from bot.domain.deadlines import Deadline, DeadlineKind
 from bot.domain.working_days import is_working_day
 
@@ -43,7 +44,7 @@ def post_deadline(month: date, holidays: Collection[date], tz: tzinfo, now: date
         incident_id="",  # the service's own job: no incident
         kind=DeadlineKind.MONTHLY_FIGURES,
         due_at=post_time(month, holidays, tz),
-        payload={"month": f"{figures_of:%Y-%m}"},
+        payload=MonthlyFiguresDue(month=f"{figures_of:%Y-%m}").data(),
         created_at=now,
     )
 

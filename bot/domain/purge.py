@@ -26,13 +26,14 @@ from datetime import datetime
 from typing import Any
 
 from bot.domain.actors import SYSTEM
+from bot.domain.events import EventKind, StateChanged
 from bot.domain.incident import Referral
 from bot.domain.states import State
 from bot.domain.timeline import TimelineEvent, TimelineKey, content_matches, redacted_mac
 
 PURGED = "[purged]"
-# The timeline event kind that records a purge (a string like every other kind).
-PURGE_KIND = "PersonalDataPurged"
+# The timeline event kind that records a purge (payload: events.PersonalDataPurged).
+PURGE_KIND = EventKind.PERSONAL_DATA_PURGED
 CLOSING_STATES = frozenset({State.CLOSED.value, State.WITHDRAWN.value})
 
 # Keys whose string values are ids, states, times, counts or hashes: never typed by a person,
@@ -126,7 +127,9 @@ def purged_on(events: Sequence[TimelineEvent]) -> datetime | None:
 def closed_at(events: Sequence[TimelineEvent]) -> datetime | None:
     """When the incident closed: its first move to Closed or Closed before activation."""
     for event in events:
-        if event.kind == "StateChanged" and event.data.get("to_state") in CLOSING_STATES:
+        if event.kind != EventKind.STATE_CHANGED:
+            continue
+        if StateChanged.read(event).to_state in CLOSING_STATES:
             return event.at
     return None
 

@@ -13,10 +13,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from bot.domain.events import EventKind, ReportDeliveryChecked, ReportShared
 from bot.domain.timeline import TimelineEvent
 
-SHARED = "ReportShared"
-CHECKED = "ReportDeliveryChecked"
 ROUTE = "notify_file"
 
 # When Notify is asked about a shared report's email, counted from the share. Most emails are
@@ -92,26 +91,26 @@ def share_statuses(events: Iterable[TimelineEvent]) -> list[ShareStatus]:
     shares: dict[str, ShareStatus] = {}
     order: list[str] = []
     for event in events:
-        data = event.data
-        if event.kind == SHARED:
-            key = str(data.get("notification_id") or f"seq:{event.seq}")
-            ok = bool(data.get("ok"))
+        if event.kind == EventKind.REPORT_SHARED:
+            shared = ReportShared.read(event)
+            key = str(shared.notification_id or f"seq:{event.seq}")
+            ok = bool(shared.ok)
             shares[key] = ShareStatus(
-                recipient=str(data.get("recipient", "")),
-                to=str(data.get("to", "")),
-                version=int(data.get("version") or 0),
-                format=str(data.get("format", "")),
+                recipient=str(shared.recipient),
+                to=str(shared.to),
+                version=int(shared.version or 0),
+                format=str(shared.format),
                 at=event.at,
                 state=ShareState.SENDING if ok else ShareState.NOT_SENT,
-                detail="" if ok else str(data.get("error", "")),
-                notification_id=str(data.get("notification_id", "")),
+                detail="" if ok else str(shared.error),
+                notification_id=str(shared.notification_id),
             )
             order.append(key)
-        elif event.kind == CHECKED:
-            key = str(data.get("notification_id", ""))
+        elif event.kind == EventKind.REPORT_DELIVERY_CHECKED:
+            checked = ReportDeliveryChecked.read(event)
+            key = str(checked.notification_id)
             if key in shares:
-                state = str(data.get("state", ""))
-                shares[key] = _checked(shares[key], state, str(data.get("detail", "")))
+                shares[key] = _checked(shares[key], str(checked.state), str(checked.detail))
     return [shares[k] for k in order]
 
 

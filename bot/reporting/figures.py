@@ -17,12 +17,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from bot.domain.events import LessonsRequested, ThresholdAssessed
 from bot.domain.incident import Incident
 from bot.domain.timeline import TimelineEvent
 from bot.policy.model import Council
 from bot.policy.questionnaire import Questionnaire
 from bot.reporting.model import build_report
-from bot.reporting.sentences import state_label
+from bot.reporting.record import Record
+from bot.reporting.words import state_label
 from bot.views.clock import LONDON
 
 CATEGORY_QUESTION = "ncsc_category"  # config/questionnaire.yml
@@ -84,11 +86,11 @@ def in_month(when: datetime, month: date) -> bool:
     return (local.year, local.month) == (month.year, month.month)
 
 
-def _category(events: Sequence[TimelineEvent], questionnaire: Questionnaire | None) -> str:
-    assessed = [e for e in events if e.kind == "ThresholdAssessed"]
-    if not assessed:
+def _category(record: Record, questionnaire: Questionnaire | None) -> str:
+    assessed = record.last(ThresholdAssessed)
+    if assessed is None:
         return NOT_ASSESSED
-    answers = assessed[-1].data.get("answers") or {}
+    answers = assessed.payload.answers or {}
     chosen = answers.get(CATEGORY_QUESTION) if isinstance(answers, dict) else None
     option = chosen[0] if isinstance(chosen, list) and chosen else None
     if not option:
@@ -101,12 +103,12 @@ def _category(events: Sequence[TimelineEvent], questionnaire: Questionnaire | No
     return labels.get(str(option), str(option))
 
 
-def _lessons_asked(events: Sequence[TimelineEvent]) -> int:
-    asked = [e for e in events if e.kind == "LessonsRequested"]
-    if not asked:
+def _lessons_asked(record: Record) -> int:
+    asked = record.last(LessonsRequested)
+    if asked is None:
         return 0
-    organisations = asked[-1].data.get("organisations")
-    return len(organisations) if isinstance(organisations, list) else 0
+    organisations = asked.payload.organisations
+    return len(organisations) if isinstance(organisations, tuple) else 0
 
 
 def monthly_figures(
@@ -140,7 +142,8 @@ def monthly_figures(
             continue
         references.append(report.header.reference)
         regions[record.council.region or "Unknown region"] += 1
-        categories[_category(record.events, questionnaire)] += 1
+        timeline = Record(record.events)
+        categories[_category(timeline, questionnaire)] += 1
         contact = report.contact
         if contact.notified_at is not None:
             activated += 1
@@ -155,7 +158,7 @@ def monthly_figures(
             if phase.duration is not None:
                 hours = phase.duration.total_seconds() / 3600
                 phases.setdefault(state_label(phase.state), []).append(round(hours, 2))
-        asked += _lessons_asked(record.events)
+        asked += _lessons_asked(timeline)
         returned += len(report.lessons)
     providers = tuple(
         ProviderFigures(

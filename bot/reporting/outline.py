@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.reporting.model import Report
-from bot.reporting.sentences import body_name, format_duration, format_time, words
+from bot.reporting.words import body_name, format_duration, format_time, words
 
 
 @dataclass(frozen=True)

@@ -1,165 +1,181 @@
-"""Each timeline event said as a sentence, and the small readers the report uses on event data.
+"""Each timeline event said as a sentence, one function per payload class.
 
-Event data is whatever the code of the day wrote; these readers tolerate missing or odd fields so a
-report can always be produced from an old record.
+A sentence reads its event's typed payload (bot.domain.events), so a misspelt field is a type
+error; kinds without a sentence, and kinds this code does not know, are listed with their data
+rather than dropped.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from bot.domain.report_shares import FORMAT_NAMES, ReportFormat, recipient_name
-from bot.domain.states import State
+from bot.domain.events import (
+    ActionRefused,
+    ActivationConfirmed,
+    ActivationEmailSent,
+    ActivationProposed,
+    ContactRecorded,
+    ContactReminderSent,
+    ContactReminderSkipped,
+    EscalationRetried,
+    EscalationSent,
+    IcoReminderSent,
+    LessonsCollectionClosed,
+    LessonsSubmitted,
+    MessageRefused,
+    MouOverridden,
+    MouStatusRecorded,
+    NoteAdded,
+    NotificationItemUpdated,
+    PageAcknowledged,
+    Payload,
+    ProviderPaged,
+    RecoveryOptInRecorded,
+    ReferralReceived,
+    ReportDeliveryChecked,
+    ReportGenerated,
+    ReportShared,
+    SlackTeamConfirmed,
+    SlackTeamLearnt,
+    SlackTeamNotLearnt,
+    SlackTeamRejected,
+    StateChanged,
+    StatusUpdatePosted,
+    ThresholdAssessed,
+    ThresholdDecisionRecorded,
+    parse,
+)
 from bot.domain.timeline import TimelineEvent
-from bot.policy.model import Council
-from bot.views.clock import uk_time
+from bot.reporting.words import (
+    NOTIFICATION_LABELS,
+    OrgNames,
+    clean,
+    escalation_routes,
+    format_name,
+    format_time,
+    parse_time,
+    share_route,
+    state_label,
+    words,
+)
 
-NOTIFICATION_LABELS = {
-    "ico": "ICO (personal data breach, within 72 hours)",
-    "action_fraud": "Action Fraud / NCA (0300 123 2040)",
-    "warp": "Regional WARP",
-    "ncsc": "NCSC",
-}
-_ORG_KINDS = {"mhclg": "MHCLG", "system": "CIR bot", "ncsc": "NCSC", "gc3": "GC3"}
-# The bodies a referral says were told, as they are written ("NCSC", not "ncsc").
-BODY_NAMES = {
-    "ncsc": "NCSC",
-    "ico": "ICO",
-    "action_fraud": "Action Fraud / NCA",
-    "warp": "Regional WARP",
-    "mhclg": "MHCLG",
-    "gc3": "GC3",
-}
-# How a report was shared, in words.
-SHARE_ROUTES = {
-    "notify_file": "GOV.UK Notify, file by email",
-    "notify_email_link": "GOV.UK Notify, email with a link",
-    "email": "email",
-}
+P = TypeVar("P", bound=Payload)
+Sentence = Callable[[P, OrgNames], str]
+_SENTENCES: dict[type[Payload], Callable[[Any, OrgNames], str]] = {}
 
 
-def body_name(body: str) -> str:
-    return BODY_NAMES.get(body, body.replace("_", " "))
+def says(cls: type[P]) -> Callable[[Sentence[P]], Sentence[P]]:
+    """Registers the sentence for events of exactly `cls`."""
+
+    def register(sentence: Sentence[P]) -> Sentence[P]:
+        _SENTENCES[cls] = sentence
+        return sentence
+
+    return register
 
 
-def share_route(route: str) -> str:
-    return SHARE_ROUTES.get(route, route.replace("_", " "))
+def describe(event: TimelineEvent, names: OrgNames) -> str:
+    """A sentence a reader understands; kinds this code does not know are listed, not dropped."""
+    data = event.data if isinstance(event.data, dict) else {}
+    return say(event, parse(event.kind, data), names)
 
 
-def format_name(value: str) -> str:
-    try:
-        return FORMAT_NAMES[ReportFormat(value)]
-    except ValueError:
-        return value
+def say(event: TimelineEvent, payload: Payload | None, names: OrgNames) -> str:
+    """`describe`, given the event's payload already read."""
+    sentence = _SENTENCES.get(type(payload)) if payload is not None else None
+    if sentence is not None:
+        return sentence(payload, names)
+    data = event.data if isinstance(event.data, dict) else {}
+    details = "; ".join(f"{k}: {str(v)[:80]}" for k, v in sorted(data.items()))
+    return f"{event.kind}" + (f" ({details[:300]})" if details else "")
 
 
-def text(data: Mapping[str, Any], key: str) -> str:
-    """Events written by older code may lack a field; the report shows a gap, never crashes."""
-    value = data.get(key)
-    return "" if value is None else str(value).strip()
-
-
-def parse_time(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def format_time(value: datetime | None) -> str:
-    """UK time with its zone (GMT or BST): the report is a UK document."""
-    return uk_time(value) if value else "-"
-
-
-def format_duration(value: timedelta | None) -> str:
-    if value is None:
-        return "-"
-    minutes = int(value.total_seconds() // 60)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    parts = [f"{days} d"] if days else []
-    if days or hours:
-        parts.append(f"{hours} h")
-    parts.append(f"{mins:02d} min" if parts else f"{mins} min")
-    return " ".join(parts)
-
-
-def state_label(state: str) -> str:
-    try:
-        return State(state).label
-    except ValueError:
-        return state or "(unknown)"
-
-
-def words(value: str) -> str:
-    return value.replace("_", " ")
-
-
-class OrgNames:
-    """Shows `provider:kpmg` as KPMG and the incident's council by its name."""
-
-    def __init__(self, council: Council, providers: Mapping[str, str]) -> None:
-        self._council = council
-        self._providers = providers
-
-    def __call__(self, organisation: str) -> str:
-        kind, _, org_id = organisation.partition(":")
-        if kind == "council" and org_id == self._council.id:
-            return self._council.name
-        if kind == "provider":
-            return self._providers.get(org_id, org_id)
-        return _ORG_KINDS.get(kind, organisation)
-
-    def provider(self, provider_id: Any) -> str:
-        return self(f"provider:{provider_id}")
-
-    def recipient(self, value: str) -> str:
-        """A report recipient id ('ncsc', 'council') as written: 'NCSC', the council's name."""
-        return recipient_name(value, self._council.name)
-
-
-def _state_change(d: Mapping[str, Any], _names: OrgNames) -> str:
-    sentence = (
-        f"Moved from {state_label(text(d, 'from_state'))} to {state_label(text(d, 'to_state'))}"
-    )
-    if text(d, "summary"):
-        sentence += f". Done: {text(d, 'summary')}"
-    return sentence + (f". Reason: {text(d, 'reason')}" if text(d, "reason") else "")
-
-
-def _decision(d: Mapping[str, Any], _names: OrgNames) -> str:
-    against = ", against the recommendation" if d.get("differs_from_recommendation") else ""
+@says(ReferralReceived)
+def _referral(p: ReferralReceived, _n: OrgNames) -> str:
     return (
-        f"Threshold decision: {words(text(d, 'decision'))} (recommended "
-        f"{words(text(d, 'recommendation'))}{against}). Rationale: {text(d, 'rationale')}"
+        f"Referral logged as {clean(p.reference)}; detected "
+        f"{format_time(parse_time(p.detected_at))}"
     )
 
 
-_ROUTE_WORDS = {"sms": "SMS", "slack": "Slack", "teams": "Teams", "email": "email"}
+@says(StateChanged)
+def _state_change(p: StateChanged, _n: OrgNames) -> str:
+    sentence = f"Moved from {state_label(clean(p.from_state))} to {state_label(clean(p.to_state))}"
+    if clean(p.summary):
+        sentence += f". Done: {clean(p.summary)}"
+    return sentence + (f". Reason: {clean(p.reason)}" if clean(p.reason) else "")
 
 
-def escalation_routes(d: Mapping[str, Any]) -> str:
-    """Who an escalation went to and how, with each failed route and its error."""
-    routes = []
-    for r in d.get("routes") or ():
-        if isinstance(r, dict):
-            failed = "" if r.get("ok", True) else f" (failed: {text(r, 'error') or 'unknown'})"
-            who = words(text(r, "recipient_kind"))
-            who += f" ({text(r, 'recipient')})" if text(r, "recipient") else ""
-            route = _ROUTE_WORDS.get(text(r, "route"), text(r, "route"))
-            routes.append(f"{who} by {route}{failed}")
-    return "; ".join(routes) or "nobody"
+@says(ThresholdAssessed)
+def _assessed(p: ThresholdAssessed, _n: OrgNames) -> str:
+    return (
+        f"Threshold check recorded: recommends {words(clean(p.recommendation))}. {clean(p.summary)}"
+    )
 
 
-def _escalation(d: Mapping[str, Any], _names: OrgNames) -> str:
-    return f"Escalation level {text(d, 'level')} sent to {escalation_routes(d)}"
+@says(ThresholdDecisionRecorded)
+def _decision(p: ThresholdDecisionRecorded, _n: OrgNames) -> str:
+    against = ", against the recommendation" if p.differs_from_recommendation else ""
+    return (
+        f"Threshold decision: {words(clean(p.decision))} (recommended "
+        f"{words(clean(p.recommendation))}{against}). Rationale: {clean(p.rationale)}"
+    )
+
+
+@says(ActivationProposed)
+def _proposed(p: ActivationProposed, n: OrgNames) -> str:
+    return "Activation proposed for a second assessor. " + _decision(p, n)
+
+
+@says(ActivationConfirmed)
+def _confirmed(_p: ActivationConfirmed, _n: OrgNames) -> str:
+    return "Activation confirmed by a second assessor"
+
+
+@says(MouStatusRecorded)
+def _mou(p: MouStatusRecorded, _n: OrgNames) -> str:
+    return f"MoU status recorded: {words(clean(p.status))}"
+
+
+@says(MouOverridden)
+def _mou_overridden(p: MouOverridden, _n: OrgNames) -> str:
+    return f"MoU requirement overridden. Reason: {clean(p.reason)}"
+
+
+@says(RecoveryOptInRecorded)
+def _recovery(_p: RecoveryOptInRecorded, _n: OrgNames) -> str:
+    return "The council opted in to recovery (council-funded)"
+
+
+@says(ProviderPaged)
+def _paged(p: ProviderPaged, n: OrgNames) -> str:
+    providers = ", ".join(n.provider(x) for x in p.provider_ids or ()) or "no provider"
+    return f"Paged {providers}; contact due by {format_time(parse_time(p.deadline_at))}"
+
+
+@says(PageAcknowledged)
+def _acknowledged(p: PageAcknowledged, n: OrgNames) -> str:
+    return f"Page acknowledged for {n.provider(clean(p.provider_id))}"
+
+
+@says(ContactRecorded)
+def _contact(p: ContactRecorded, n: OrgNames) -> str:
+    return (
+        f"{n.provider(clean(p.provider_id))} made contact with the council at "
+        f"{format_time(parse_time(p.contact_at))} ({words(clean(p.method))}, by "
+        f"{clean(p.by)})"
+    )
+
+
+@says(ContactReminderSent)
+def _reminder(p: ContactReminderSent, _n: OrgNames) -> str:
+    return f"Contact reminder (level {clean(p.level)}) sent"
+
+
+@says(ContactReminderSkipped)
+def _reminder_skipped(p: ContactReminderSkipped, _n: OrgNames) -> str:
+    return f"Contact reminder (level {clean(p.level)}) not sent: the contact deadline had passed"
 
 
 def _cause(error: str) -> str:
@@ -167,129 +183,133 @@ def _cause(error: str) -> str:
     return error if " answered " in error else error.split(" ")[0]
 
 
-def _retried(d: Mapping[str, Any], _names: OrgNames) -> str:
-    return f"Escalation level {text(d, 'level')} sent again to {escalation_routes(d)}"
-
-
-def _notification(d: Mapping[str, Any], _names: OrgNames) -> str:
-    item = text(d, "item")
-    sentence = f"{NOTIFICATION_LABELS.get(item, item)}: {words(text(d, 'status'))}"
-    if text(d, "reference"):
-        sentence += f", reference {text(d, 'reference')}"
-    return sentence + (f". {text(d, 'reason')}" if text(d, "reason") else "")
-
-
-def _shared(d: Mapping[str, Any], names: OrgNames) -> str:
-    version = f" version {text(d, 'version')}" if text(d, "version") else ""
-    kind = f" ({format_name(text(d, 'format'))})" if text(d, "format") else ""
-    to = f" ({text(d, 'to')})" if text(d, "to") else ""
-    sentence = (
-        f"Report{version}{kind} shared with {names.recipient(text(d, 'recipient'))}{to} by "
-        f"{share_route(text(d, 'route'))}"
+@says(MessageRefused)
+def _refused_message(p: MessageRefused, _n: OrgNames) -> str:
+    return (
+        f"{words(clean(p.platform)).capitalize()} refused the bot's {clean(p.what)} "
+        f"({_cause(clean(p.error))})"
     )
-    if text(d, "sha256"):
-        sentence += f"; SHA-256 {text(d, 'sha256')[:16]}..."
-    if text(d, "notification_id"):
-        sentence += f"; Notify id {text(d, 'notification_id')}"
-    return sentence + ("" if d.get("ok", True) else f" FAILED: {text(d, 'error') or 'not sent'}")
 
 
-def _checked(d: Mapping[str, Any], names: OrgNames) -> str:
+@says(EscalationSent)
+def _escalation(p: EscalationSent, _n: OrgNames) -> str:
+    return f"Escalation level {clean(p.level)} sent to {escalation_routes(p)}"
+
+
+@says(EscalationRetried)
+def _retried(p: EscalationRetried, _n: OrgNames) -> str:
+    return f"Escalation level {clean(p.level)} sent again to {escalation_routes(p)}"
+
+
+@says(StatusUpdatePosted)
+def _status_update(p: StatusUpdatePosted, _n: OrgNames) -> str:
+    return (
+        f"Status update. Changed: {clean(p.what_changed)}. Impact: {clean(p.impact)}. "
+        f"Next steps: {clean(p.next_steps)}"
+    )
+
+
+@says(NotificationItemUpdated)
+def _notification(p: NotificationItemUpdated, _n: OrgNames) -> str:
+    item = clean(p.item)
+    sentence = f"{NOTIFICATION_LABELS.get(item, item)}: {words(clean(p.status))}"
+    if clean(p.reference):
+        sentence += f", reference {clean(p.reference)}"
+    return sentence + (f". {clean(p.reason)}" if clean(p.reason) else "")
+
+
+@says(NoteAdded)
+def _note(p: NoteAdded, _n: OrgNames) -> str:
+    return f"Note: {clean(p.text)}"
+
+
+@says(LessonsSubmitted)
+def _lessons(p: LessonsSubmitted, n: OrgNames) -> str:
+    return (
+        f"Lessons learned submitted for {n(clean(p.organisation))}, with "
+        f"{len(p.recommendations or ())} recommendation(s)"
+    )
+
+
+@says(LessonsCollectionClosed)
+def _lessons_closed(_p: LessonsCollectionClosed, _n: OrgNames) -> str:
+    return "Lessons-learned collection closed"
+
+
+@says(SlackTeamLearnt)
+def _team_learnt(p: SlackTeamLearnt, _n: OrgNames) -> str:
+    return (
+        f"The council's contact accepted the Slack Connect invitation from Slack workspace "
+        f"{clean(p.team_id)}, put to MHCLG to confirm"
+    )
+
+
+@says(SlackTeamConfirmed)
+def _team_confirmed(p: SlackTeamConfirmed, _n: OrgNames) -> str:
+    return f"MHCLG confirmed Slack workspace {clean(p.team_id)} as the council's"
+
+
+@says(SlackTeamRejected)
+def _team_rejected(p: SlackTeamRejected, _n: OrgNames) -> str:
+    return f"MHCLG said Slack workspace {clean(p.team_id)} is not the council's"
+
+
+@says(SlackTeamNotLearnt)
+def _team_not_learnt(p: SlackTeamNotLearnt, _n: OrgNames) -> str:
+    return f"Slack workspace {clean(p.team_id)} not taken as the council's: {clean(p.reason)}"
+
+
+@says(ReportGenerated)
+def _generated(p: ReportGenerated, _n: OrgNames) -> str:
+    return (
+        f"Post-incident report version {clean(p.version)} generated "
+        f"(SHA-256 {clean(p.sha256)[:16]}...)"
+    )
+
+
+@says(ReportShared)
+def _shared(p: ReportShared, names: OrgNames) -> str:
+    version = f" version {clean(p.version)}" if clean(p.version) else ""
+    kind = f" ({format_name(clean(p.format))})" if clean(p.format) else ""
+    to = f" ({clean(p.to)})" if clean(p.to) else ""
+    sentence = (
+        f"Report{version}{kind} shared with {names.recipient(clean(p.recipient))}{to} by "
+        f"{share_route(clean(p.route))}"
+    )
+    if clean(p.sha256):
+        sentence += f"; SHA-256 {clean(p.sha256)[:16]}..."
+    if clean(p.notification_id):
+        sentence += f"; Notify id {clean(p.notification_id)}"
+    sent = p.ok is None or p.ok  # a record that did not say is taken as sent, as it always was
+    return sentence + ("" if sent else f" FAILED: {clean(p.error) or 'not sent'}")
+
+
+@says(ReportDeliveryChecked)
+def _checked(p: ReportDeliveryChecked, names: OrgNames) -> str:
     outcome = {
         "delivered": "delivered",
-        "failed": f"NOT delivered ({text(d, 'detail')})",
-    }.get(text(d, "state"), f"not confirmed ({text(d, 'detail') or 'no answer'})")
+        "failed": f"NOT delivered ({clean(p.detail)})",
+    }.get(clean(p.state), f"not confirmed ({clean(p.detail) or 'no answer'})")
     return (
-        f"GOV.UK Notify: the report's email to {names.recipient(text(d, 'recipient'))} "
-        f"({text(d, 'to')}) {outcome}"
+        f"GOV.UK Notify: the report's email to {names.recipient(clean(p.recipient))} "
+        f"({clean(p.to)}) {outcome}"
     )
 
 
-_SENTENCES = {
-    "ReferralReceived": lambda d, n: (
-        f"Referral logged as {text(d, 'reference')}; detected "
-        f"{format_time(parse_time(d.get('detected_at')))}"
-    ),
-    "StateChanged": _state_change,
-    "ThresholdAssessed": lambda d, n: (
-        f"Threshold check recorded: recommends {words(text(d, 'recommendation'))}. "
-        f"{text(d, 'summary')}"
-    ),
-    "ThresholdDecisionRecorded": _decision,
-    "ActivationProposed": lambda d, n: (
-        "Activation proposed for a second assessor. " + _decision(d, n)
-    ),
-    "ActivationConfirmed": lambda d, n: "Activation confirmed by a second assessor",
-    "MouStatusRecorded": lambda d, n: f"MoU status recorded: {words(text(d, 'status'))}",
-    "MouOverridden": lambda d, n: f"MoU requirement overridden. Reason: {text(d, 'reason')}",
-    "RecoveryOptInRecorded": lambda d, n: "The council opted in to recovery (council-funded)",
-    "ProviderPaged": lambda d, n: (
-        f"Paged {', '.join(n.provider(p) for p in d.get('provider_ids') or ()) or 'no provider'}; "
-        f"contact due by {format_time(parse_time(d.get('deadline_at')))}"
-    ),
-    "PageAcknowledged": lambda d, n: f"Page acknowledged for {n.provider(text(d, 'provider_id'))}",
-    "ContactRecorded": lambda d, n: (
-        f"{n.provider(text(d, 'provider_id'))} made contact with the council at "
-        f"{format_time(parse_time(d.get('contact_at')))} ({words(text(d, 'method'))}, by "
-        f"{text(d, 'by')})"
-    ),
-    "ContactReminderSent": lambda d, n: f"Contact reminder (level {text(d, 'level')}) sent",
-    "ContactReminderSkipped": lambda d, n: (
-        f"Contact reminder (level {text(d, 'level')}) not sent: the contact deadline had passed"
-    ),
-    "MessageRefused": lambda d, n: (
-        f"{words(text(d, 'platform')).capitalize()} refused the bot's {text(d, 'what')} "
-        f"({_cause(text(d, 'error'))})"
-    ),
-    "EscalationSent": _escalation,
-    "EscalationRetried": _retried,
-    "StatusUpdatePosted": lambda d, n: (
-        f"Status update. Changed: {text(d, 'what_changed')}. Impact: {text(d, 'impact')}. "
-        f"Next steps: {text(d, 'next_steps')}"
-    ),
-    "NotificationItemUpdated": _notification,
-    "NoteAdded": lambda d, n: f"Note: {text(d, 'text')}",
-    "LessonsSubmitted": lambda d, n: (
-        f"Lessons learned submitted for {n(text(d, 'organisation'))}, with "
-        f"{len(d.get('recommendations') or ())} recommendation(s)"
-    ),
-    "LessonsCollectionClosed": lambda d, n: "Lessons-learned collection closed",
-    "SlackTeamLearnt": lambda d, n: (
-        f"The council's contact accepted the Slack Connect invitation from Slack workspace "
-        f"{text(d, 'team_id')}, put to MHCLG to confirm"
-    ),
-    "SlackTeamConfirmed": lambda d, n: (
-        f"MHCLG confirmed Slack workspace {text(d, 'team_id')} as the council's"
-    ),
-    "SlackTeamRejected": lambda d, n: (
-        f"MHCLG said Slack workspace {text(d, 'team_id')} is not the council's"
-    ),
-    "SlackTeamNotLearnt": lambda d, n: (
-        f"Slack workspace {text(d, 'team_id')} not taken as the council's: {text(d, 'reason')}"
-    ),
-    "ReportGenerated": lambda d, n: (
-        f"Post-incident report version {text(d, 'version')} generated "
-        f"(SHA-256 {text(d, 'sha256')[:16]}...)"
-    ),
-    "ReportShared": _shared,
-    "ReportDeliveryChecked": _checked,
-    "ActivationEmailSent": lambda d, n: (
-        f"Activation email to the council ({text(d, 'to')})"
-        + (" sent" if d.get("ok") else f" NOT sent: {text(d, 'error') or 'unknown error'}")
-    ),
-    "IcoReminderSent": lambda d, n: (
-        f"ICO reminder sent, {text(d, 'hours')} hours after the council became aware"
-        f" (ICO deadline {format_time(parse_time(d.get('ico_deadline')))})"
-    ),
-    "ActionRefused": lambda d, n: f"Refused: not allowed to {words(text(d, 'action'))}",
-}
+@says(ActivationEmailSent)
+def _activation_email(p: ActivationEmailSent, _n: OrgNames) -> str:
+    sent = " sent" if p.ok else f" NOT sent: {clean(p.error) or 'unknown error'}"
+    return f"Activation email to the council ({clean(p.to)})" + sent
 
 
-def describe(event: TimelineEvent, names: OrgNames) -> str:
-    """A sentence a reader understands; kinds this code does not know are listed, not dropped."""
-    sentence = _SENTENCES.get(event.kind)
-    data = event.data if isinstance(event.data, dict) else {}
-    if sentence is not None:
-        return sentence(data, names)
-    details = "; ".join(f"{k}: {str(v)[:80]}" for k, v in sorted(data.items()))
-    return f"{event.kind}" + (f" ({details[:300]})" if details else "")
+@says(IcoReminderSent)
+def _ico_reminder(p: IcoReminderSent, _n: OrgNames) -> str:
+    return (
+        f"ICO reminder sent, {clean(p.hours)} hours after the council became aware"
+        f" (ICO deadline {format_time(parse_time(p.ico_deadline))})"
+    )
+
+
+@says(ActionRefused)
+def _refused(p: ActionRefused, _n: OrgNames) -> str:
+    return f"Refused: not allowed to {words(clean(p.action))}"

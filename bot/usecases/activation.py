@@ -19,6 +19,7 @@ from bot.domain.actors import SYSTEM, Actor
 from bot.domain.deadlines import Deadline, DeadlineKind
 from bot.domain.engagement import Engagement
 from bot.domain.errors import DomainError, InvalidInput, NotFound
+from bot.domain.events import ProviderInvited, ProviderPaged
 from bot.domain.incident import Incident
 from bot.domain.ladder import contact_deadline_at, contact_ladder
 from bot.domain.states import State
@@ -118,14 +119,12 @@ async def activate_incident(
             *contact_ladder(incident.id, now, ctx.policy.ladder, ctx.new_id),
         ]
         await uow.deadlines.add_all(deadlines)
-        incident.note(
-            "ProviderPaged",
-            cmd.actor,
-            now,
-            provider_ids=ids,
+        paged = ProviderPaged(
+            provider_ids=tuple(ids),
             notified_at=now.isoformat(),
             deadline_at=deadline_at.isoformat(),
         )
+        incident.note(paged, cmd.actor, now)
         await uow.commit()
     return ActivationResult(incident, providers, now, deadline_at, deadlines)
 
@@ -147,13 +146,7 @@ async def invite_providers(
             raise NotFound(f"No incident {result.incident.id!r} was found.")
         now = deps.ctx.clock.now()
         for provider_id, invite in invites.items():
-            incident.note(
-                "ProviderInvited",
-                SYSTEM,
-                now,
-                provider_id=provider_id,
-                ok=invite.ok,
-                error=invite.error,
-            )
+            invited = ProviderInvited(provider_id=provider_id, ok=invite.ok, error=invite.error)
+            incident.note(invited, SYSTEM, now)
         await uow.commit()
     return invites

@@ -27,6 +27,7 @@ from enum import StrEnum
 
 from bot.domain.actors import Actor, OrgKind
 from bot.domain.errors import ConcurrencyConflict, NotAuthorised, NotFound
+from bot.domain.events import ActionRefused
 from bot.domain.incident import Incident
 from bot.ports import UnitOfWork
 from bot.usecases.context import CoreContext
@@ -54,7 +55,6 @@ __all__ = [
 ]
 
 REFUSAL_WINDOW = timedelta(hours=1)
-REFUSED = "ActionRefused"
 
 
 class Act(StrEnum):
@@ -210,7 +210,7 @@ async def refuse(
         await uow.requests.update(key, {**window, "count": int(window["count"]) + 1})
     else:
         earlier = int(window["count"]) - 1 if window is not None else 0
-        incident.note(REFUSED, actor, now, action=str(act), count=1, earlier_repeats=earlier)
+        incident.note(ActionRefused(action=str(act), count=1, earlier_repeats=earlier), actor, now)
         opened = {"since": now.isoformat(), "until": (now + REFUSAL_WINDOW).isoformat()}
         if window is None:
             await uow.requests.remember(key, now, {**opened, "count": 1})

@@ -26,6 +26,7 @@ from bot.domain.checklist import (
     ico_reminder_times,
     new_checklist,
 )
+from bot.domain.deadline_payloads import IcoReminderDue
 from bot.domain.deadlines import Deadline, DeadlineKind
 from bot.domain.errors import DomainError, InvalidInput
 from bot.domain.incident import Incident
@@ -57,7 +58,7 @@ async def init_checklist(
     now = ctx.clock.now()
     for item in new_checklist(incident.id, now):
         if _known_at_referral(incident, item):
-            incident.note("NotificationItemUpdated", SYSTEM, now, **item.event_data())
+            incident.note(item.event(), SYSTEM, now)
         await uow.checklist.save(item)
     if not incident.referral.personal_data_involved or "ico" in incident.referral.bodies_told:
         return []
@@ -111,10 +112,10 @@ async def _schedule_ico_reminders(
             kind=DeadlineKind.ICO_REMINDER,
             due_at=due,
             level=hours,
-            payload={
-                "hours": hours,
-                "ico_deadline": ico_deadline(detected, followups.ico_deadline).isoformat(),
-            },
+            payload=IcoReminderDue(
+                hours=hours,
+                ico_deadline=ico_deadline(detected, followups.ico_deadline).isoformat(),
+            ).data(),
             created_at=now,
         )
         for hours, due in ico_reminder_times(detected, followups.ico_reminder_hours, now)
@@ -201,7 +202,7 @@ async def update_checklist_item(
             )
         item.incident_id, item.updated_by = incident.id, cmd.actor.user_id
         await uow.checklist.save(item)
-        incident.note("NotificationItemUpdated", cmd.actor, now, **item.event_data())
+        incident.note(item.event(), cmd.actor, now)
         if kind is ItemKind.ICO and item.status is ItemStatus.DONE:
             # A breach reported to the ICO is personal data involved: the marking follows.
             incident.learn_personal_data("ico_reported", cmd.actor, now)

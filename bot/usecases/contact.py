@@ -16,6 +16,7 @@ from bot.domain.actors import Actor
 from bot.domain.deadlines import Deadline, DeadlineKind
 from bot.domain.engagement import Engagement, parse_method
 from bot.domain.errors import DomainError, NotFound
+from bot.domain.events import ContactRecorded, PageAcknowledged
 from bot.domain.incident import Incident
 from bot.domain.states import State
 from bot.ports import UnitOfWork
@@ -86,13 +87,11 @@ async def acknowledge_page(cmd: AcknowledgePage, uow: UnitOfWork, ctx: CoreConte
         now = ctx.clock.now()
         engagement.acknowledge(cmd.actor, now)
         await uow.engagements.save(engagement)
-        incident.note(
-            "PageAcknowledged",
-            cmd.actor,
-            now,
+        acknowledged = PageAcknowledged(
             provider_id=engagement.provider_id,
             minutes_since_page=round((now - engagement.notified_at).total_seconds() / 60, 1),
         )
+        incident.note(acknowledged, cmd.actor, now)
         await uow.commit()
     return engagement
 
@@ -127,10 +126,7 @@ async def record_contact(cmd: RecordContact, uow: UnitOfWork, ctx: CoreContext) 
         engagement.record_contact(cmd.actor, cmd.contact_at, method, now)
         cancelled = await uow.deadlines.cancel_pending(incident.id, LADDER)
         await uow.engagements.save(engagement)
-        incident.note(
-            "ContactRecorded",
-            cmd.actor,
-            now,
+        contact = ContactRecorded(
             provider_id=engagement.provider_id,
             contact_at=cmd.contact_at.isoformat(),
             method=method.value,
@@ -141,6 +137,7 @@ async def record_contact(cmd: RecordContact, uow: UnitOfWork, ctx: CoreContext) 
             deadline_at=engagement.deadline_at.isoformat(),
             cancelled_deadlines=cancelled,
         )
+        incident.note(contact, cmd.actor, now)
         incident.move_to(State.CONTAINMENT, cmd.actor, now, summary="Provider contact made")
         prompt = await start_response_followups(incident, uow, ctx, ctx.policy.followups)
         await uow.commit()

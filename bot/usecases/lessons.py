@@ -11,8 +11,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from bot.domain.actors import Actor
+from bot.domain.deadline_payloads import LessonsReminderDue
 from bot.domain.deadlines import Deadline, DeadlineKind
 from bot.domain.errors import DomainError
+from bot.domain.events import LessonsCollectionClosed, LessonsRequested
 from bot.domain.incident import Incident
 from bot.domain.lessons import (
     MAX_RECOMMENDATIONS,
@@ -42,7 +44,7 @@ async def start_lessons_collection(
     now = ctx.clock.now()
     orgs = organisations(incident)
     await uow.lessons.save_collection(LessonsCollection(incident.id, orgs, requested_at=now))
-    incident.note("LessonsRequested", actor, now, organisations=list(orgs))
+    incident.note(LessonsRequested(organisations=tuple(orgs)), actor, now)
     deadlines = [
         Deadline(
             id=ctx.new_id(),
@@ -50,7 +52,7 @@ async def start_lessons_collection(
             kind=DeadlineKind.LESSONS_REMINDER,
             due_at=add_working_days(now, days, followups.bank_holidays, followups.timezone),
             level=i,
-            payload={"working_days": days},
+            payload=LessonsReminderDue(working_days=days).data(),
             created_at=now,
         )
         for i, days in enumerate(followups.lessons_reminder_days)
@@ -139,7 +141,7 @@ async def submit_lessons(
             submitted_at=now,
         )
         await uow.lessons.add_submission(submission)
-        incident.note("LessonsSubmitted", cmd.actor, now, **submission.event_data())
+        incident.note(submission.event(), cmd.actor, now)
         if not collection.outstanding([*earlier_submissions, submission]):
             await uow.deadlines.cancel_pending(incident.id, [DeadlineKind.LESSONS_REMINDER])
         await uow.commit()
@@ -169,7 +171,7 @@ async def close_lessons_collection(
         collection.close(cmd.actor.user_id, cmd.actor.name, now)
         await uow.lessons.save_collection(collection)
         await uow.deadlines.cancel_pending(incident.id, [DeadlineKind.LESSONS_REMINDER])
-        incident.note("LessonsCollectionClosed", cmd.actor, now)
+        incident.note(LessonsCollectionClosed(), cmd.actor, now)
         missing = collection.outstanding(await uow.lessons.submissions(incident.id))
         await uow.commit()
     return missing

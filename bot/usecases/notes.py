@@ -10,6 +10,7 @@ from enum import StrEnum
 
 from bot.domain.actors import Actor
 from bot.domain.errors import DomainError
+from bot.domain.events import NoteAdded
 from bot.domain.incident import Incident
 from bot.ports import UnitOfWork
 from bot.usecases.authz import Act, Who, authorised
@@ -47,7 +48,7 @@ async def add_note(cmd: AddNote, uow: UnitOfWork, ctx: CoreContext) -> Incident:
         text = errors.text("note", cmd.text, label="The note")
         errors.raise_if_any()
         now = ctx.clock.now()
-        incident.note("NoteAdded", cmd.actor, now, text=text, source=NoteSource(cmd.source).value)
+        incident.note(NoteAdded(text=text, source=NoteSource(cmd.source).value), cmd.actor, now)
         if key:
             await uow.requests.remember(key, now, {"incident_id": incident.id})
         await uow.commit()

@@ -18,6 +18,12 @@ from datetime import datetime, timedelta
 from bot.domain.actors import SYSTEM, Actor, OrgKind
 from bot.domain.bindings import Platform
 from bot.domain.errors import DomainError, NotAuthorised
+from bot.domain.events import (
+    SlackTeamConfirmed,
+    SlackTeamLearnt,
+    SlackTeamNotLearnt,
+    SlackTeamRejected,
+)
 from bot.domain.incident import Incident
 from bot.domain.org_bindings import BindingStatus, TeamBinding
 from bot.policy.model import Council, Policy
@@ -99,15 +105,13 @@ async def learn_team(
             learnt_at=ctx.clock.now(),
         )
         await uow.org_bindings.save(binding)
-        incident.note(
-            "SlackTeamLearnt",
-            SYSTEM,
-            binding.learnt_at,
+        learnt = SlackTeamLearnt(
             platform=invite.platform.value,
             team_id=team_id,
             council=council.id,
             accepted_by=user_id[:64],
         )
+        incident.note(learnt, SYSTEM, binding.learnt_at)
         await uow.commit()
     return TeamProposal(binding, council.name, str(incident.reference))
 
@@ -122,14 +126,10 @@ def _owner_name(ctx: CoreContext, binding: TeamBinding | None) -> str:
 def _not_learnt(
     incident: Incident, ctx: CoreContext, team_id: str, council_id: str, owner: str
 ) -> None:
-    incident.note(
-        "SlackTeamNotLearnt",
-        SYSTEM,
-        ctx.clock.now(),
-        team_id=team_id,
-        council=council_id,
-        reason=f"the workspace is {owner}'s",
+    not_learnt = SlackTeamNotLearnt(
+        team_id=team_id, council=council_id, reason=f"the workspace is {owner}'s"
     )
+    incident.note(not_learnt, SYSTEM, ctx.clock.now())
 
 
 @dataclass(frozen=True)
@@ -167,13 +167,13 @@ async def decide_team(cmd: DecideTeam, uow: UnitOfWork, ctx: CoreContext) -> Tea
         binding.decided_by, binding.decided_by_name = cmd.actor.user_id, cmd.actor.name
         binding.decided_at = now
         await uow.org_bindings.save(binding)
+        decided = SlackTeamConfirmed if cmd.confirm else SlackTeamRejected
         incident.note(
-            "SlackTeamConfirmed" if cmd.confirm else "SlackTeamRejected",
+            decided(
+                platform=binding.platform.value, team_id=binding.team_id, council=binding.org_id
+            ),
             cmd.actor,
             now,
-            platform=binding.platform.value,
-            team_id=binding.team_id,
-            council=binding.org_id,
         )
         await uow.commit()
     return TeamProposal(binding, council_name, str(incident.reference))

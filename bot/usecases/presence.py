@@ -19,6 +19,12 @@ from bot.domain.bindings import (
 )
 from bot.domain.deadlines import Deadline
 from bot.domain.engagement import Engagement
+from bot.domain.events import (
+    ChannelCreationFailed,
+    ChannelOpened,
+    InvitationUpdated,
+    MessageRefused,
+)
 from bot.domain.incident import Incident
 from bot.domain.report_shares import share_statuses
 from bot.domain.states import State
@@ -124,21 +130,11 @@ async def record_channel(uow: UnitOfWork, ctx: CoreContext, binding: ChannelBind
         await uow.channels.save(binding)
         now = ctx.clock.now()
         if binding.status is ChannelStatus.CREATED:
-            incident.note(
-                "ChannelOpened",
-                SYSTEM,
-                now,
-                platform=binding.platform.value,
-                channel=binding.channel_name,
-            )
+            opened = ChannelOpened(platform=binding.platform.value, channel=binding.channel_name)
+            incident.note(opened, SYSTEM, now)
         elif binding.status is ChannelStatus.FAILED:
-            incident.note(
-                "ChannelCreationFailed",
-                SYSTEM,
-                now,
-                platform=binding.platform.value,
-                error=binding.error,
-            )
+            failed = ChannelCreationFailed(platform=binding.platform.value, error=binding.error)
+            incident.note(failed, SYSTEM, now)
         await uow.commit()
 
 
@@ -148,15 +144,13 @@ async def record_invite(uow: UnitOfWork, ctx: CoreContext, invite: Invite) -> No
     async with uow:
         incident = await load_incident(uow, invite.incident_id, for_update=True)
         await uow.invites.save(invite)
-        incident.note(
-            "InvitationUpdated",
-            SYSTEM,
-            ctx.clock.now(),
+        updated = InvitationUpdated(
             platform=invite.platform.value,
             organisation=f"{invite.org_kind}:{invite.org_id}",
             status=invite.status.value,
             error=invite.error,
         )
+        incident.note(updated, SYSTEM, ctx.clock.now())
         await uow.commit()
 
 
@@ -186,12 +180,6 @@ async def record_message_refused(
     record would show a change that nobody in the channel was ever shown."""
     async with uow:
         incident = await load_incident(uow, incident_id, for_update=True)
-        incident.note(
-            "MessageRefused",
-            SYSTEM,
-            ctx.clock.now(),
-            platform=platform.value,
-            what=what,
-            error=error,
-        )
+        refused = MessageRefused(platform=platform.value, what=what, error=error)
+        incident.note(refused, SYSTEM, ctx.clock.now())
         await uow.commit()

@@ -21,6 +21,7 @@ from datetime import datetime
 
 from bot.domain.actors import Actor
 from bot.domain.errors import DomainError
+from bot.domain.events import EventKind, ReportGenerated
 from bot.domain.incident import Incident, Marking
 from bot.domain.purge import purged_on
 from bot.domain.states import State
@@ -29,8 +30,8 @@ from bot.ports import UnitOfWork
 from bot.reporting import Report, build_report
 from bot.usecases.authz import Act, Who, authorised
 from bot.usecases.context import CoreContext
-from bot.usecases.sharing import GENERATED, REPORT_STATES
 from bot.usecases.sharing import MHCLG_ONLY as MHCLG_SHARES
+from bot.usecases.sharing import REPORT_STATES
 
 MHCLG_ONLY = "Only MHCLG can generate the post-incident report."
 
@@ -103,7 +104,7 @@ async def prepare_report(cmd: GenerateReport, uow: UnitOfWork, ctx: CoreContext)
         events = list(await uow.timeline.for_incident(incident.id))
     refuse_if_purged(incident, events)
     report = _build(incident, events, ctx, ctx.clock.now())
-    version = 1 + sum(1 for e in events if e.kind == GENERATED)
+    version = 1 + sum(1 for e in events if e.kind == EventKind.REPORT_GENERATED)
     through = events[-1].seq if events else 0
     return ReportDraft(incident=incident, report=report, version=version, through_seq=through)
 
@@ -129,37 +130,36 @@ async def recorded_report(
         )
         events = list(await uow.timeline.for_incident(incident.id))
     refuse_if_purged(incident, events)
-    generated = [e for e in events if e.kind == GENERATED]
+    generated = [e for e in events if e.kind == EventKind.REPORT_GENERATED]
     if not generated:
         raise DomainError("Generate the report first; there is nothing to share yet.")
-    record = generated[-1]
-    through = record.data.get("through_seq")
-    at = record.data.get("generated_at")
+    record = ReportGenerated.read(generated[-1])
+    through, at = record.through_seq, record.generated_at
     if not isinstance(through, int) or not isinstance(at, str):
         raise DomainError(
-            f"Version {record.data.get('version')} of the report was generated before reports "
+            f"Version {record.version} of the report was generated before reports "
             "could be sent as files; generate a new version and share that."
         )
-    marking = str(record.data.get("marking") or incident.marking.value)
+    marking = str(record.marking or incident.marking.value)
     if marking != incident.marking.value:
         raise DomainError(
             f"{incident.reference} is now {incident.marking.value}, but version "
-            f"{record.data.get('version')} of the report is marked {marking}; generate a new "
+            f"{record.version} of the report is marked {marking}; generate a new "
             "version and share that."
         )
     source = [e for e in events if e.seq <= through]
     # as it stood then: a first share moves it to "report issued", which version 1 did not say
     then = replace(
         incident,
-        state=State(str(record.data.get("state") or incident.state.value)),
+        state=State(str(record.state or incident.state.value)),
         marking=Marking(marking),
     )
     report = _build(then, source, ctx, datetime.fromisoformat(at))
-    version = int(record.data.get("version", len(generated)))
+    version = int(record.version if record.version is not None else len(generated))
     return RecordedReport(
         draft=ReportDraft(then, report, version, through),
-        sha256=str(record.data.get("sha256", "")),
-        markdown_sha256=str(record.data.get("markdown_sha256", "")),
+        sha256=str(record.sha256),
+        markdown_sha256=str(record.markdown_sha256),
     )
 
 
@@ -203,10 +203,7 @@ async def record_report_generated(
         incident = await authorised(
             uow, ctx, cmd.actor, cmd.incident, Act.GENERATE_REPORT, Who.MHCLG, MHCLG_ONLY
         )
-        incident.note(
-            GENERATED,
-            cmd.actor,
-            ctx.clock.now(),
+        generated = ReportGenerated(
             version=cmd.version,
             sha256=cmd.sha256,
             markdown_sha256=cmd.markdown_sha256,
@@ -216,5 +213,6 @@ async def record_report_generated(
             state=cmd.state,
             marking=cmd.marking,
         )
+        incident.note(generated, cmd.actor, ctx.clock.now())
         await uow.commit()
     return incident

@@ -25,15 +25,16 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.domain.actors import Actor
+from bot.domain.deadline_payloads import ReportDeliveryCheckDue
 from bot.domain.deadlines import Deadline, DeadlineKind
 from bot.domain.errors import DomainError, InvalidInput
+from bot.domain.events import EventKind, ReportGenerated, ReportShared
 from bot.domain.incident import Incident
 from bot.domain.report_shares import (
     DELIVERY_CHECKS,
     FORMAT_NAMES,
     RECIPIENT_NAMES,
     ROUTE,
-    SHARED,
     Recipient,
     ReportFormat,
 )
@@ -49,7 +50,6 @@ from bot.views.sanitise import sanitise
 
 MHCLG_ONLY = "Only MHCLG can share the post-incident report."
 REPORT_STATES = frozenset({State.CLOSED, State.REPORT_ISSUED})
-GENERATED = "ReportGenerated"
 
 __all__ = ["Recipient", "ReportFormat", "ShareReport", "share_report"]
 
@@ -156,17 +156,17 @@ def _addressees(
     return [Addressee(configured.name, configured.email)]
 
 
-def _check_file(incident: Incident, latest: dict[str, object], file: ReportFile) -> str:
+def _check_file(incident: Incident, latest: ReportGenerated, file: ReportFile) -> str:
     """The file must be the newest recorded version, byte for byte; returns its SHA-256."""
-    version = latest.get("version")
+    version = latest.version
     if file.version != version:
         raise DomainError(
             f"Version {file.version} is not the newest report of {incident.reference} "
             f"(version {version} is); share the newest."
         )
     digest = hashlib.sha256(file.content).hexdigest()
-    key = "sha256" if file.format is ReportFormat.PDF else "markdown_sha256"
-    if digest != latest.get(key):
+    generated = latest.sha256 if file.format is ReportFormat.PDF else latest.markdown_sha256
+    if digest != generated:
         raise DomainError(
             f"The {FORMAT_NAMES[file.format]} of version {version} could not be reproduced "
             "exactly as it was generated (its SHA-256 differs), so it was not sent. Generate a "
@@ -225,10 +225,11 @@ async def share_report(
                 f"{incident.reference} is {incident.state.label.lower()}: the post-incident "
                 "report is shared after closure."
             )
-        generated = [e for e in await uow.timeline.for_incident(incident.id) if e.kind == GENERATED]
+        events = await uow.timeline.for_incident(incident.id)
+        generated = [e for e in events if e.kind == EventKind.REPORT_GENERATED]
     if not generated:
         raise DomainError("Generate the report first; there is nothing to share yet.")
-    digest = _check_file(incident, generated[-1].data, cmd.file)
+    digest = _check_file(incident, ReportGenerated.read(generated[-1]), cmd.file)
     addressees = _addressees(recipient, incident, ctx, followups)
     attachment = Attachment(
         cmd.file.content, cmd.file.filename, followups.report_retention_weeks, confirm_email=True
@@ -246,10 +247,7 @@ async def share_report(
         incident = await load_incident(uow, incident.id, for_update=True)
         now = ctx.clock.now()
         for to, delivery in zip(addressees, deliveries, strict=True):
-            incident.note(
-                SHARED,
-                cmd.actor,
-                now,
+            shared = ReportShared(
                 recipient=recipient.value,
                 to=to.email,
                 route=ROUTE,
@@ -263,6 +261,7 @@ async def share_report(
                 ok=delivery.ok,
                 error=delivery.error,
             )
+            incident.note(shared, cmd.actor, now)
             if delivery.ok:
                 await uow.deadlines.add(
                     _first_check(incident, recipient, to, delivery, cmd.file, ctx)
@@ -294,14 +293,14 @@ def _first_check(
         kind=DeadlineKind.REPORT_DELIVERY_CHECK,
         due_at=now + DELIVERY_CHECKS[0],
         level=1,
-        payload={
-            "notification_id": delivery.notification_id,
-            "recipient": recipient.value,
-            "to": to.email,
-            "shared_at": now.isoformat(),
-            "version": file.version,
-            "format": file.format.value,
-        },
+        payload=ReportDeliveryCheckDue(
+            notification_id=delivery.notification_id,
+            recipient=recipient.value,
+            to=to.email,
+            shared_at=now.isoformat(),
+            version=file.version,
+            format=file.format.value,
+        ).data(),
         created_at=now,
     )
 

@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.domain.actors import Actor
+from bot.domain.deadline_payloads import UpdatePromptDue
 from bot.domain.deadlines import Deadline, DeadlineKind
 from bot.domain.errors import DomainError
+from bot.domain.events import StatusUpdatePosted
 from bot.domain.incident import Incident
 from bot.domain.states import ACTIVE_RESPONSE_STATES
 from bot.policy.followups import Followups
@@ -37,7 +39,9 @@ async def schedule_update_prompt(
         incident_id=incident.id,
         kind=DeadlineKind.UPDATE_PROMPT,
         due_at=now + followups.update_cadence,
-        payload={"cadence_seconds": int(followups.update_cadence.total_seconds())},
+        payload=UpdatePromptDue(
+            cadence_seconds=int(followups.update_cadence.total_seconds())
+        ).data(),
         created_at=now,
     )
     await uow.deadlines.add(deadline)
@@ -133,14 +137,8 @@ async def post_status_update(
         next_steps = errors.text("next_steps", cmd.next_steps, label="Next steps")
         errors.raise_if_any()
         now = ctx.clock.now()
-        incident.note(
-            "StatusUpdatePosted",
-            cmd.actor,
-            now,
-            what_changed=what_changed,
-            impact=impact,
-            next_steps=next_steps,
-        )
+        posted = StatusUpdatePosted(what_changed=what_changed, impact=impact, next_steps=next_steps)
+        incident.note(posted, cmd.actor, now)
         next_prompt = await schedule_update_prompt(incident, uow, ctx, followups)
         ico: list[Deadline] = []
         if cmd.personal_data and incident.learn_personal_data("status_update", cmd.actor, now):

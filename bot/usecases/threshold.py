@@ -16,8 +16,16 @@ from dataclasses import dataclass, field
 
 from bot.domain.actors import Actor
 from bot.domain.assessment import Assessment, AssessmentStatus, Decision
+from bot.domain.deadline_payloads import InfoReminderDue, ReviewReminderDue
 from bot.domain.deadlines import Deadline, DeadlineKind
 from bot.domain.errors import DomainError, NotAuthorised
+from bot.domain.events import (
+    ActivationConfirmed,
+    ActivationProposed,
+    InformationRequested,
+    ThresholdAssessed,
+    ThresholdDecisionRecorded,
+)
 from bot.domain.incident import Incident
 from bot.domain.states import State
 from bot.domain.threshold import Recommendation, recommend, summarise, validate_answers
@@ -106,16 +114,14 @@ async def submit_answers(
             created_at=now,
         )
         await uow.assessments.save(assessment)
-        incident.note(
-            "ThresholdAssessed",
-            cmd.actor,
-            now,
+        assessed = ThresholdAssessed(
             assessment_id=assessment.id,
             answers=assessment.answers,
             recommendation=rec.outcome.value,
             summary=summarise(rec),
-            missing=list(rec.missing),
+            missing=tuple(rec.missing),
         )
+        incident.note(assessed, cmd.actor, now)
         if PERSONAL_DATA_YES in answers.get(PERSONAL_DATA_QUESTION, ()):
             if incident.learn_personal_data("threshold_check", cmd.actor, now):
                 await start_ico_reminders(incident, uow, ctx, ctx.policy.followups)
@@ -174,20 +180,20 @@ async def record_decision(cmd: RecordDecision, uow: UnitOfWork, ctx: CoreContext
         now = ctx.clock.now()
         assessment.decision, assessment.rationale = decision.value, rationale
         result = DecisionResult(incident=incident, assessment=assessment, decision=decision)
-        data = {
-            "assessment_id": assessment.id,
-            "decision": decision.value,
-            "recommendation": assessment.recommendation,
-            "rationale": rationale,
-            "differs_from_recommendation": decision.value != assessment.recommendation,
-        }
-        if decision is Decision.ACTIVATE and ctx.policy.mhclg.four_eyes:
+        four_eyes = decision is Decision.ACTIVATE and ctx.policy.mhclg.four_eyes
+        decided = (ActivationProposed if four_eyes else ThresholdDecisionRecorded)(
+            assessment_id=assessment.id,
+            decision=decision.value,
+            recommendation=assessment.recommendation,
+            rationale=rationale,
+            differs_from_recommendation=decision.value != assessment.recommendation,
+        )
+        incident.note(decided, cmd.actor, now)
+        if four_eyes:
             assessment.status = AssessmentStatus.AWAITING_CONFIRMATION
-            incident.note("ActivationProposed", cmd.actor, now, **data)
             result.awaiting_confirmation = True
         else:
             assessment.status, assessment.decided_at = AssessmentStatus.DECIDED, now
-            incident.note("ThresholdDecisionRecorded", cmd.actor, now, **data)
             result.deadlines = _apply(incident, decision, cmd.actor, missing, ctx)
         await uow.assessments.save(assessment)
         for deadline in result.deadlines:
@@ -208,12 +214,16 @@ def _apply(
         incident.move_to(State.MONITORING, actor, now)
         kind, due = DeadlineKind.REVIEW_REMINDER, now + mhclg.review_reminder
     else:
-        incident.note("InformationRequested", actor, now, missing=missing)
+        incident.note(InformationRequested(missing=missing), actor, now)
         kind, due = DeadlineKind.INFO_REMINDER, now + mhclg.info_reminder
-    payload: dict[str, object] = {"assessor": actor.user_id, "missing": missing}
+    reminder: InfoReminderDue
     if kind is DeadlineKind.REVIEW_REMINDER:
         # repeats until closed or re-assessed (see firing/reviews.py)
-        payload["repeat_after"] = mhclg.review_reminder.total_seconds()
+        every = mhclg.review_reminder.total_seconds()
+        reminder = ReviewReminderDue(assessor=actor.user_id, missing=missing, repeat_after=every)
+    else:
+        reminder = InfoReminderDue(assessor=actor.user_id, missing=missing)
+    payload = reminder.data()
     return [Deadline(ctx.new_id(), incident.id, kind, due, payload=payload, created_at=now)]
 
 
@@ -246,7 +256,7 @@ async def confirm_activation(
         now = ctx.clock.now()
         assessment.status, assessment.decided_at = AssessmentStatus.DECIDED, now
         assessment.confirmed_by = cmd.actor.user_id
-        incident.note("ActivationConfirmed", cmd.actor, now, assessment_id=assessment.id)
+        incident.note(ActivationConfirmed(assessment_id=assessment.id), cmd.actor, now)
         incident.move_to(State.AWAITING_MOU, cmd.actor, now)
         await uow.assessments.save(assessment)
         await uow.commit()

@@ -12,6 +12,7 @@ import uuid
 
 from bot.domain.actors import SYSTEM
 from bot.domain.bindings import Invite, InviteStatus, Platform
+from bot.domain.events import InvitationUpdated
 from bot.usecases.loading import load_incident
 from bot.usecases.presence import record_invite
 from bot.usecases.referral import open_referral
@@ -40,7 +41,10 @@ async def test_an_answer_racing_the_bots_own_write_waits_instead_of_failing(
         )
         await asyncio.sleep(0.2)  # lets the answer reach the lock; the outcome never depends on it
         assert not answer.done(), "the answer must wait for the bot's write, not race it"
-        held.note("InvitationUpdated", SYSTEM, clock.now(), status="sent")
+        invited = InvitationUpdated(
+            platform="slack", organisation="council:hackney", status="sent", error=""
+        )
+        held.note(invited, SYSTEM, clock.now())
         await holder.commit()
     assessment, _ = await answer
 

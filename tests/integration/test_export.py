@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 from bot.domain.clock import FakeClock
+from bot.domain.events import LessonsSubmitted, ThresholdAssessed, ThresholdDecisionRecorded
 from bot.domain.incident import Incident
 from bot.domain.states import State
 from bot.usecases.context import CoreContext
@@ -41,34 +42,28 @@ async def prepared(
         assert loaded is not None
         clock.advance(minutes=10)
         loaded.move_to(State.THRESHOLD_CHECK, ASSESSOR, clock.now())
-        loaded.note(
-            "ThresholdAssessed",
-            ASSESSOR,
-            clock.now(),
+        assessed = ThresholdAssessed(
             assessment_id="a1",
             answers={"status": ["confirmed"]},
             recommendation="activate",
             summary="Confirmed ransomware",
-            missing=[],
+            missing=(),
         )
-        loaded.note(
-            "ThresholdDecisionRecorded",
-            ASSESSOR,
-            clock.now(),
+        loaded.note(assessed, ASSESSOR, clock.now())
+        decided = ThresholdDecisionRecorded(
             assessment_id="a1",
             decision="activate",
             recommendation="activate",
             rationale="Benefits offline",
             differs_from_recommendation=False,
         )
-        loaded.note(
-            "LessonsSubmitted",
-            COUNCIL_USER,
-            clock.now(),
+        loaded.note(decided, ASSESSOR, clock.now())
+        submitted = LessonsSubmitted(
             organisation="council:hackney",
             answers={"went_well": "Quick call — thanks"},
-            recommendations=[{"text": "Offline contacts", "owner": "ICT"}],
+            recommendations=({"text": "Offline contacts", "owner": "ICT"},),
         )
+        loaded.note(submitted, COUNCIL_USER, clock.now())
         await uow.commit()
     return incident
 

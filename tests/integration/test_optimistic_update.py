@@ -4,6 +4,7 @@ import pytest
 
 from bot.domain.actors import SYSTEM
 from bot.domain.errors import ConcurrencyConflict
+from bot.domain.events import NoteAdded
 from bot.usecases.referral import open_referral
 from tests.factories import referral_cmd
 
@@ -14,9 +15,9 @@ async def test_a_change_from_a_stale_version_is_refused(uow_factory, ctx, clock)
         a = await first.incidents.get(incident.id)
         b = await second.incidents.get(incident.id)
         assert a is not None and b is not None and a.version == b.version
-        a.note("NoteAdded", SYSTEM, clock.now(), text="first")
+        a.note(NoteAdded(text="first", source="slash"), SYSTEM, clock.now())
         await first.commit()
-        b.note("NoteAdded", SYSTEM, clock.now(), text="second")
+        b.note(NoteAdded(text="second", source="slash"), SYSTEM, clock.now())
         with pytest.raises(ConcurrencyConflict):
             await second.commit()
     async with uow_factory() as uow:

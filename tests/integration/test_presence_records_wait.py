@@ -6,6 +6,7 @@ import asyncio
 
 from bot.domain.actors import SYSTEM
 from bot.domain.bindings import ChannelBinding, ChannelStatus, Invite, InviteStatus, Platform
+from bot.domain.events import PageDelivered
 from bot.usecases.presence import record_channel, record_invite
 from bot.usecases.referral import open_referral
 from tests.factories import referral_cmd
@@ -30,7 +31,11 @@ async def test_records_wait_for_a_firing_holding_the_incident(pg_uows, ctx, cloc
         ]
         await asyncio.sleep(0.3)
         assert not any(t.done() for t in pending), "they must wait for the lock"
-        locked.note("PageDelivered", SYSTEM, clock.now(), ok=True)
+        delivered = PageDelivered(
+            provider_id="kpmg", route="slack:C0KPMG", ok=True, error="", deadline="10:30",
+            attempt=1, gave_up=False,
+        )  # fmt: skip
+        locked.note(delivered, SYSTEM, clock.now())
         await firing.commit()
     await asyncio.gather(*pending)  # no ConcurrencyConflict
 

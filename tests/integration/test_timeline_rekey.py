@@ -117,7 +117,7 @@ async def test_old_chains_are_rekeyed_verified_and_written_on(
             rekeyed = list(await uow.timeline.for_incident(incidents[0]["id"]))
             loaded = await uow.incidents.get(incidents[0]["id"])
             assert loaded is not None
-            loaded.move_to(State.MONITORING, ASSESSOR, clock.now(), rationale="below threshold")
+            loaded.move_to(State.MONITORING, ASSESSOR, clock.now(), reason="below threshold")
             await uow.commit()
         assert verify(TIMELINE_KEY, rekeyed) == []
         first = asdict(rekeyed[0]) | {"prev_hash": "0" * 64}

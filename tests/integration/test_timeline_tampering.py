@@ -35,7 +35,7 @@ async def three_incidents(uow_factory: SqlUnitOfWorkFactory, ctx, clock) -> list
             assert loaded is not None
             clock.advance(minutes=1)
             loaded.move_to(State.THRESHOLD_CHECK, ASSESSOR, clock.now())
-            loaded.move_to(State.MONITORING, ASSESSOR, clock.now(), rationale="below threshold")
+            loaded.move_to(State.MONITORING, ASSESSOR, clock.now(), reason="below threshold")
             await uow.commit()
         ids.append(incident.id)
     return ids

@@ -123,7 +123,7 @@ def test_ico_reminders_already_past_collapse_into_one_due_now() -> None:
 
 def test_a_checklist_item_is_recorded_in_the_shape_the_report_reads() -> None:
     done = ChecklistItem("i1", ItemKind.ICO, ItemStatus.DONE, reference="ICO-123", done_at=NOW)
-    assert done.event_data() == {
+    assert done.event().data() == {
         "item": "ico",
         "status": "done",
         "reference": "ICO-123",
@@ -131,7 +131,7 @@ def test_a_checklist_item_is_recorded_in_the_shape_the_report_reads() -> None:
         "reason": "",
     }
     skipped = ChecklistItem("i1", ItemKind.WARP, ItemStatus.NOT_NEEDED, reason="No WARP here")
-    assert skipped.event_data()["done_at"] == "" and skipped.event_data()["reason"]
+    assert skipped.event().done_at == "" and skipped.event().reason
 
 
 def test_an_over_long_answer_is_refused_naming_the_limit() -> None:

@@ -58,7 +58,7 @@ def test_the_table_is_exactly_the_service_lifecycle() -> None:
 @pytest.mark.parametrize(("current", "target"), sorted(EXPECTED_ALLOWED))
 def test_allowed_transition_moves_and_records_an_event(current: State, target: State) -> None:
     incident = make_incident(current)
-    incident.move_to(target, ASSESSOR, NOW, why="test")
+    incident.move_to(target, ASSESSOR, NOW, reason="test")
     assert incident.state is target
     [event] = incident.pending_events
     assert event.kind == "StateChanged"

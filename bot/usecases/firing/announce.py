@@ -19,7 +19,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.domain.actors import SYSTEM
+from bot.domain.deadline_payloads import ActivationEmailDue, ProviderPageDue
 from bot.domain.deadlines import Deadline, DeadlineKind
+from bot.domain.events import ActivationEmailSent, PageDelivered
 from bot.domain.incident import Incident
 from bot.domain.states import State
 from bot.ports import UnitOfWork
@@ -51,7 +53,9 @@ def announcements(
             incident_id=incident_id,
             kind=DeadlineKind.PROVIDER_PAGE,
             due_at=now,
-            payload={"provider_id": provider_id, "deadline_at": deadline_at.isoformat()},
+            payload=ProviderPageDue(
+                provider_id=provider_id, deadline_at=deadline_at.isoformat()
+            ).data(),
             created_at=now,
         )
         for provider_id in provider_ids
@@ -61,7 +65,7 @@ def announcements(
         incident_id=incident_id,
         kind=DeadlineKind.ACTIVATION_EMAIL,
         due_at=now,
-        payload={"deadline_at": deadline_at.isoformat()},
+        payload=ActivationEmailDue(deadline_at=deadline_at.isoformat()).data(),
         created_at=now,
     )
     return [*pages, email]
@@ -83,11 +87,12 @@ async def fire_page(deadline: Deadline, uow: UnitOfWork, deps: FiringDeps) -> No
     if incident is None:
         return
     policy = deps.ctx.policy
-    provider = policy.providers.get(str(deadline.payload["provider_id"]))
+    due = ProviderPageDue.of(deadline)
+    provider = policy.providers.get(str(due.provider_id))
     if provider is None:  # configuration changed since the activation: nobody to page
         await uow.deadlines.mark_cancelled(deadline, deps.ctx.clock.now())
         return
-    deadline_at = datetime.fromisoformat(str(deadline.payload["deadline_at"]))
+    deadline_at = datetime.fromisoformat(str(due.deadline_at))
     council = policy.councils.get(incident.council_id)
     assigned = [policy.providers[p] for p in incident.provider_ids if p in policy.providers]
     message = page_message(incident, council, provider, assigned, deadline_at)
@@ -97,10 +102,7 @@ async def fire_page(deadline: Deadline, uow: UnitOfWork, deps: FiringDeps) -> No
     now = deps.ctx.clock.now()
     sent = [outcome("provider_channel", provider.name, page)]
     given_up = gave_up(deadline, sent, give_up=now >= deadline_at)
-    incident.note(
-        "PageDelivered",
-        SYSTEM,
-        now,
+    delivered = PageDelivered(
         provider_id=provider.id,
         route=page.route,
         ok=page.ok,
@@ -109,6 +111,7 @@ async def fire_page(deadline: Deadline, uow: UnitOfWork, deps: FiringDeps) -> No
         attempt=deadline.attempts,
         gave_up=given_up,
     )
+    incident.note(delivered, SYSTEM, now)
 
 
 async def fire_email(deadline: Deadline, uow: UnitOfWork, deps: FiringDeps) -> None:
@@ -118,7 +121,7 @@ async def fire_email(deadline: Deadline, uow: UnitOfWork, deps: FiringDeps) -> N
     policy = deps.ctx.policy
     council = policy.councils.get(incident.council_id)
     providers = [policy.providers[p] for p in incident.provider_ids if p in policy.providers]
-    deadline_at = datetime.fromisoformat(str(deadline.payload["deadline_at"]))
+    deadline_at = datetime.fromisoformat(str(ActivationEmailDue.of(deadline).deadline_at))
     to = incident.referral.contact_email
     subject, body = activation_email(incident, council, providers, deadline_at)
     email = await attempt_notify(
@@ -126,16 +129,11 @@ async def fire_email(deadline: Deadline, uow: UnitOfWork, deps: FiringDeps) -> N
     )
     sent = [outcome("council_contact", to, email)]
     given_up = gave_up(deadline, sent, give_up=deadline.attempts >= MAX_ATTEMPTS)
-    incident.note(
-        "ActivationEmailSent",
-        SYSTEM,
-        deps.ctx.clock.now(),
-        to=email.recipient,
-        ok=email.ok,
-        error=email.error,
-        attempt=deadline.attempts,
+    emailed = ActivationEmailSent(
+        to=email.recipient, ok=email.ok, error=email.error, attempt=deadline.attempts,
         gave_up=given_up,
-    )
+    )  # fmt: skip
+    incident.note(emailed, SYSTEM, deps.ctx.clock.now())
 
 
 HANDLERS: dict[DeadlineKind, FireFn] = {

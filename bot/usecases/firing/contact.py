@@ -30,7 +30,20 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.domain.actors import SYSTEM
+from bot.domain.deadline_payloads import (
+    ContactEscalationDue,
+    ContactStepDue,
+    EscalationRetryDue,
+    ReviewReminderDue,
+    payload_of,
+)
 from bot.domain.deadlines import Deadline, DeadlineKind
+from bot.domain.events import (
+    ContactReminderSent,
+    ContactReminderSkipped,
+    EscalationRetried,
+    EscalationSent,
+)
 from bot.domain.incident import Incident
 from bot.domain.states import State
 from bot.ports import UnitOfWork
@@ -43,8 +56,8 @@ if TYPE_CHECKING:
     from bot.usecases.firing import FireFn, FiringDeps
 
 
-def _deadline_at(deadline: Deadline) -> datetime:
-    return datetime.fromisoformat(deadline.payload["deadline_at"])
+def _deadline_at(due: ContactStepDue) -> datetime:
+    return datetime.fromisoformat(due.deadline_at)
 
 
 async def fire_reminder(deadline: Deadline, uow: UnitOfWork, deps: FiringDeps) -> None:
@@ -52,41 +65,38 @@ async def fire_reminder(deadline: Deadline, uow: UnitOfWork, deps: FiringDeps) -
     if incident is None:
         return
     council = deps.ctx.policy.councils.get(incident.council_id)
-    deadline_at, now = _deadline_at(deadline), deps.ctx.clock.now()
+    due = ContactStepDue.of(deadline)
+    deadline_at, now = _deadline_at(due), deps.ctx.clock.now()
     if now >= deadline_at:
         # Late (the bot was down, or it kept failing): "contact is due by 14:30" at 14:31 is
         # wrong, and the escalation is about to say it rightly. On the record, not sent.
-        incident.note(
-            "ContactReminderSkipped",
-            SYSTEM,
-            now,
+        skipped = ContactReminderSkipped(
             level=deadline.level,
-            step=deadline.payload.get("step"),
+            step=due.step,
             deadline_at=deadline_at.isoformat(),
             reason="the contact deadline had passed; the escalations have taken over",
         )
+        incident.note(skipped, SYSTEM, now)
         return
     sender = Sender(incident, deps)
     names = " and ".join(p.name for p in sender.providers) or "The provider"
     general = reminder_message(incident, council, names, deadline_at)
     await sender.send(
-        deadline.payload.get("notify", ["provider_channel"]),
+        due.notify if due.notify is not None else ["provider_channel"],
         Messages(
             lambda p: reminder_message(incident, council, p.name, deadline_at), general, general
         ),
     )
     # Once the contact deadline has passed the escalations have taken over.
     given_up = gave_up(deadline, sender.outcomes, give_up=deps.ctx.clock.now() >= deadline_at)
-    incident.note(
-        "ContactReminderSent",
-        SYSTEM,
-        deps.ctx.clock.now(),
+    sent = ContactReminderSent(
         level=deadline.level,
-        step=deadline.payload.get("step"),
-        deliveries=sender.outcomes,
+        step=due.step,
+        deliveries=tuple(sender.outcomes),
         attempt=deadline.attempts,
         gave_up=given_up,
     )
+    incident.note(sent, SYSTEM, deps.ctx.clock.now())
 
 
 async def _send_escalation(
@@ -94,12 +104,13 @@ async def _send_escalation(
 ) -> str:
     """Send this level's escalation through `sender`; its one-line summary."""
     ctx = deps.ctx
-    now, deadline_at = ctx.clock.now(), _deadline_at(deadline)
+    due = _escalation_step(deadline)
+    now, deadline_at = ctx.clock.now(), _deadline_at(due)
     council = ctx.policy.councils.get(incident.council_id)
     args = (incident, council, sender.providers, deadline_at, deadline.level, now)
     with_buttons = escalation_message(*args, with_buttons=True)
     await sender.send(
-        deadline.payload.get("notify", []),
+        due.notify or [],
         Messages(lambda p: with_buttons, escalation_message(*args), with_buttons),
     )
     return escalation_text(*args)
@@ -114,19 +125,18 @@ async def fire_escalation(deadline: Deadline, uow: UnitOfWork, deps: FiringDeps)
     summary = await _send_escalation(deadline, incident, deps, sender)
     gave_up(deadline, sender.outcomes, give_up=False)
     superseded = await retries.supersede(uow, deadline, sender.keys, now)
-    incident.note(
-        "EscalationSent",
-        SYSTEM,
-        now,
+    due = ContactEscalationDue.of(deadline)
+    escalation = EscalationSent(
         level=deadline.level,
-        step=deadline.payload.get("step"),
-        deadline_at=_deadline_at(deadline).isoformat(),
+        step=due.step,
+        deadline_at=_deadline_at(due).isoformat(),
         summary=summary,
-        routes=sender.outcomes,
+        routes=tuple(sender.outcomes),
         attempt=deadline.attempts,
         gave_up=False,
-        **({"superseded": superseded} if superseded else {}),
+        superseded=tuple(superseded) if superseded else None,
     )
+    incident.note(escalation, SYSTEM, now)
     await retries.retry_undelivered(uow, deadline, sender.outcomes, now, deps.ctx.new_id)
     repeat = repeat_deadline(deadline, now, deps.ctx.new_id)
     if repeat is not None:
@@ -143,22 +153,24 @@ async def fire_escalation_retry(deadline: Deadline, uow: UnitOfWork, deps: Firin
     sender = Sender(incident, deps, only=wanted)
     await _send_escalation(deadline, incident, deps, sender)
     gave_up(deadline, sender.outcomes, give_up=False)
-    incident.note(
-        "EscalationRetried",
-        SYSTEM,
-        now,
+    due = EscalationRetryDue.of(deadline)
+    retried = EscalationRetried(
         level=deadline.level,
-        step=deadline.payload.get("step"),
-        deadline_at=_deadline_at(deadline).isoformat(),
-        routes=sender.outcomes + retries.gone(wanted, sender.keys),
+        step=due.step,
+        deadline_at=_deadline_at(due).isoformat(),
+        routes=tuple(sender.outcomes + retries.gone(wanted, sender.keys)),
         attempt=deadline.attempts,
         retry=retries.count_of(deadline),
     )
+    incident.note(retried, SYSTEM, now)
     await retries.retry_undelivered(uow, deadline, sender.outcomes, now, deps.ctx.new_id)
 
 
-# Bookkeeping of one row's own firing, not to be copied onto the next level.
-_OWN_KEYS = frozenset({"first_due_at", "cancelled_at"})
+def _escalation_step(deadline: Deadline) -> ContactStepDue:
+    """An escalation's step, whether the ladder's own row or a retry of its undelivered routes."""
+    if deadline.kind is DeadlineKind.ESCALATION_RETRY:
+        return EscalationRetryDue.of(deadline)
+    return ContactEscalationDue.of(deadline)
 
 
 def repeat_deadline(
@@ -167,11 +179,11 @@ def repeat_deadline(
     """The next level of a repeating step, `repeat_after` after this one was due; if this one
     went out so late (an outage) that the next would already be due, `repeat_after` from now,
     so people are not sent two escalations back to back."""
-    seconds = deadline.payload.get("repeat_after")
-    if not seconds:
+    due = payload_of(deadline)
+    if not isinstance(due, ContactStepDue | ReviewReminderDue) or not due.repeat_after:
         return None
-    every = timedelta(seconds=float(seconds))
-    first_due = deadline.payload.get("first_due_at")
+    every = timedelta(seconds=float(due.repeat_after))
+    first_due = due.first_due_at  # a late firing repeats on its schedule, not from its lateness
     scheduled = datetime.fromisoformat(first_due) if first_due else deadline.due_at
     due_at = scheduled + every
     if due_at <= now:
@@ -182,7 +194,7 @@ def repeat_deadline(
         kind=deadline.kind,
         due_at=due_at,
         level=deadline.level + 1,
-        payload={k: v for k, v in deadline.payload.items() if k not in _OWN_KEYS},
+        payload=due.for_next_level().data(),
         created_at=now,
     )
 

@@ -19,7 +19,9 @@ from typing import TYPE_CHECKING
 
 from bot.domain.actors import SYSTEM
 from bot.domain.checklist import ItemKind, ItemStatus
+from bot.domain.deadline_payloads import IcoReminderDue, LessonsReminderDue, UpdatePromptDue
 from bot.domain.deadlines import Deadline, DeadlineKind
+from bot.domain.events import IcoReminderSent, LessonsReminderSent, UpdatePromptSent
 from bot.domain.incident import Incident
 from bot.domain.states import ACTIVE_RESPONSE_STATES, State
 from bot.ports import UnitOfWork
@@ -66,15 +68,10 @@ async def fire_update_prompt(deadline: Deadline, uow: UnitOfWork, deps: FiringDe
     )
     outcomes = [await _to_incident(incident, deps, message)]
     given_up = gave_up(deadline, outcomes)
-    incident.note(
-        "UpdatePromptSent",
-        SYSTEM,
-        now,
-        deliveries=outcomes,
-        attempt=deadline.attempts,
-        gave_up=given_up,
-    )
-    cadence = timedelta(seconds=int(deadline.payload.get("cadence_seconds", 4 * 3600)))
+    sent = UpdatePromptSent(deliveries=tuple(outcomes), attempt=deadline.attempts, gave_up=given_up)
+    incident.note(sent, SYSTEM, now)
+    every = UpdatePromptDue.of(deadline).cadence_seconds
+    cadence = timedelta(seconds=int(every if every is not None else 4 * 3600))
     await uow.deadlines.add(
         Deadline(
             id=deps.ctx.new_id(),
@@ -115,8 +112,9 @@ async def fire_ico_reminder(deadline: Deadline, uow: UnitOfWork, deps: FiringDep
         await _cancel(deadline, uow, deps)
         return
     now = deps.ctx.clock.now()
-    hours = int(deadline.payload.get("hours", deadline.level))
-    ico_deadline = datetime.fromisoformat(str(deadline.payload["ico_deadline"]))
+    due = IcoReminderDue.of(deadline)
+    hours = int(due.hours if due.hours is not None else deadline.level)
+    ico_deadline = datetime.fromisoformat(str(due.ico_deadline))
     text = _ico_text(incident, hours, ico_deadline, now)
     message = OutboundMessage(
         title=f"ICO reminder: {incident.reference}",
@@ -143,16 +141,14 @@ async def fire_ico_reminder(deadline: Deadline, uow: UnitOfWork, deps: FiringDep
     else:
         outcomes.append(failed("council_contact", "", "email", "no contact email on referral"))
     given_up = gave_up(deadline, outcomes)
-    incident.note(
-        "IcoReminderSent",
-        SYSTEM,
-        now,
+    reminded = IcoReminderSent(
         hours=hours,
         ico_deadline=ico_deadline.isoformat(),
-        deliveries=outcomes,
+        deliveries=tuple(outcomes),
         attempt=deadline.attempts,
         gave_up=given_up,
     )
+    incident.note(reminded, SYSTEM, now)
 
 
 async def fire_lessons_reminder(deadline: Deadline, uow: UnitOfWork, deps: FiringDeps) -> None:
@@ -178,16 +174,14 @@ async def fire_lessons_reminder(deadline: Deadline, uow: UnitOfWork, deps: Firin
     )
     outcomes = [await _to_incident(incident, deps, message)]
     given_up = gave_up(deadline, outcomes)
-    incident.note(
-        "LessonsReminderSent",
-        SYSTEM,
-        now,
-        organisations=missing,
-        working_days=deadline.payload.get("working_days"),
-        deliveries=outcomes,
+    reminded = LessonsReminderSent(
+        organisations=tuple(missing),
+        working_days=LessonsReminderDue.of(deadline).working_days,
+        deliveries=tuple(outcomes),
         attempt=deadline.attempts,
         gave_up=given_up,
     )
+    incident.note(reminded, SYSTEM, now)
 
 
 HANDLERS: dict[DeadlineKind, FireFn] = {

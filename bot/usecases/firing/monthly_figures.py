@@ -14,6 +14,7 @@ import logging
 from datetime import date
 from typing import TYPE_CHECKING, Protocol
 
+from bot.domain.deadline_payloads import MonthlyFiguresDue
 from bot.domain.deadlines import Deadline, DeadlineKind
 from bot.domain.monthly_post import next_month, post_deadline
 from bot.ports import UnitOfWork
@@ -35,7 +36,7 @@ class MonthlyFiguresPort(Protocol):
 
 
 def figures_month(deadline: Deadline) -> date:
-    raw = str(deadline.payload.get("month", ""))
+    raw = str(MonthlyFiguresDue.of(deadline).month)
     year, _, month = raw.partition("-")
     return date(int(year), int(month), 1)
 

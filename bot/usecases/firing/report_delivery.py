@@ -14,9 +14,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.domain.actors import SYSTEM
+from bot.domain.deadline_payloads import ReportDeliveryCheckDue
 from bot.domain.deadlines import Deadline, DeadlineKind
+from bot.domain.events import ReportDeliveryChecked
 from bot.domain.incident import Incident
-from bot.domain.report_shares import CHECKED, DELIVERY_CHECKS, recipient_name
+from bot.domain.report_shares import DELIVERY_CHECKS, recipient_name
 from bot.ports import UnitOfWork
 from bot.ports.chat import OutboundMessage
 from bot.ports.notify import DeliveryState, DeliveryStatus
@@ -52,12 +54,12 @@ async def fire_delivery_check(deadline: Deadline, uow: UnitOfWork, deps: FiringD
     if incident is None:
         await uow.deadlines.mark_cancelled(deadline, now)
         return
-    payload = deadline.payload
-    notification_id = str(payload.get("notification_id", ""))
+    due = ReportDeliveryCheckDue.of(deadline)
+    notification_id = str(due.notification_id)
     status = await _status(deps, notification_id)
     level = max(deadline.level, 1)
     if not status.final and level < len(DELIVERY_CHECKS):
-        shared_at = datetime.fromisoformat(str(payload["shared_at"]))
+        shared_at = datetime.fromisoformat(str(due.shared_at))
         await uow.deadlines.add(
             Deadline(
                 id=deps.ctx.new_id(),
@@ -65,27 +67,25 @@ async def fire_delivery_check(deadline: Deadline, uow: UnitOfWork, deps: FiringD
                 kind=DeadlineKind.REPORT_DELIVERY_CHECK,
                 due_at=max(now, shared_at + DELIVERY_CHECKS[level]),
                 level=level + 1,
-                payload=dict(payload),
+                payload=dict(deadline.payload),
                 created_at=now,
             )
         )
         return
-    recipient = str(payload.get("recipient", ""))
-    incident.note(
-        CHECKED,
-        SYSTEM,
-        now,
+    recipient = str(due.recipient)
+    checked = ReportDeliveryChecked(
         notification_id=notification_id,
         recipient=recipient,
-        to=str(payload.get("to", "")),
-        version=payload.get("version"),
-        format=payload.get("format"),
+        to=str(due.to),
+        version=due.version,
+        format=due.format,
         state=status.state.value,
         detail=status.detail,
         check=level,
     )
+    incident.note(checked, SYSTEM, now)
     if status.state is DeliveryState.FAILED:
-        message = _failed_message(incident, recipient, str(payload.get("to", "")), status.detail)
+        message = _failed_message(incident, recipient, str(due.to), status.detail)
         await attempt_chat(deps.chat.to_incident(incident.id, message), "incident")
 
 

@@ -14,11 +14,14 @@ MAX_ATTEMPTS (about 4 minutes), as the follow-up reminders are.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.domain.actors import SYSTEM
+from bot.domain.deadline_payloads import InfoReminderDue, ReviewReminderDue
 from bot.domain.deadlines import Deadline, DeadlineKind
+from bot.domain.events import InformationReminderSent, ReviewReminderSent
 from bot.domain.incident import Incident
 from bot.domain.states import State
 from bot.ports import UnitOfWork
@@ -57,7 +60,7 @@ async def _superseded(deadline: Deadline, uow: UnitOfWork) -> bool:
 async def _remind(
     deadline: Deadline, incident: Incident, deps: FiringDeps, message: OutboundMessage
 ) -> list[Outcome]:
-    assessor = str(deadline.payload.get("assessor", ""))
+    assessor = str(_due(deadline).assessor)
     outcomes: list[Outcome] = []
     if assessor:
         user = platform_user(assessor)
@@ -80,21 +83,21 @@ async def fire_review_reminder(deadline: Deadline, uow: UnitOfWork, deps: Firing
         return
     council = deps.ctx.policy.councils.get(incident.council_id)
     every = deps.ctx.policy.mhclg.review_reminder
-    # rows made before reviews repeated carry no interval: the configured one applies
-    deadline.payload.setdefault("repeat_after", every.total_seconds())
+    due = ReviewReminderDue.of(deadline)
+    if due.repeat_after is None:
+        # rows made before reviews repeated carry no interval: the configured one applies
+        deadline.payload = replace(due, repeat_after=every.total_seconds()).data()
     message = review_reminder(incident, council, every)
     outcomes = await _remind(deadline, incident, deps, message)
     given_up = gave_up(deadline, outcomes)
-    incident.note(
-        "ReviewReminderSent",
-        SYSTEM,
-        now,
-        assessor=deadline.payload.get("assessor", ""),
-        deliveries=outcomes,
+    sent = ReviewReminderSent(
+        assessor=due.assessor,
+        deliveries=tuple(outcomes),
         attempt=deadline.attempts,
         gave_up=given_up,
         review=deadline.level + 1,
     )
+    incident.note(sent, SYSTEM, now)
     repeat = repeat_deadline(deadline, now, deps.ctx.new_id)
     if repeat is not None:
         await uow.deadlines.add(repeat)
@@ -106,21 +109,27 @@ async def fire_info_reminder(deadline: Deadline, uow: UnitOfWork, deps: FiringDe
         return
     now = deps.ctx.clock.now()
     council = deps.ctx.policy.councils.get(incident.council_id)
-    missing = str(deadline.payload.get("missing", ""))
+    due = InfoReminderDue.of(deadline)
+    missing = str(due.missing)
     asked: datetime | None = deadline.created_at
     message = info_reminder(incident, council, missing, asked)
     outcomes = await _remind(deadline, incident, deps, message)
     given_up = gave_up(deadline, outcomes)
-    incident.note(
-        "InformationReminderSent",
-        SYSTEM,
-        now,
-        assessor=deadline.payload.get("assessor", ""),
+    sent = InformationReminderSent(
+        assessor=due.assessor,
         missing=missing,
-        deliveries=outcomes,
+        deliveries=tuple(outcomes),
         attempt=deadline.attempts,
         gave_up=given_up,
     )
+    incident.note(sent, SYSTEM, now)
+
+
+def _due(deadline: Deadline) -> InfoReminderDue:
+    """Both reminders name the assessor; a review's payload also says how often it repeats."""
+    if deadline.kind is DeadlineKind.REVIEW_REMINDER:
+        return ReviewReminderDue.of(deadline)
+    return InfoReminderDue.of(deadline)
 
 
 HANDLERS: dict[DeadlineKind, FireFn] = {
