@@ -8,7 +8,6 @@ import logging
 import os
 import signal
 import sys
-import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime, timedelta
@@ -34,6 +33,7 @@ from storage.deadlines import SqlDeadlineRepository
 from storage.models import IncidentRow
 from storage.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
 from tests.factories import referral_cmd
+from tests.integration.waiting import until, waiting_on_a_lock, within
 
 WORKER = Path(__file__).with_name("deadline_worker.py")
 LOG_FIRING = text("INSERT INTO fired_log (deadline_id, worker_id) VALUES (:deadline, :worker)")
@@ -228,8 +228,7 @@ async def test_a_deadline_missed_while_down_fires_on_start(uow_factory, ctx, clo
     scheduler = DeadlineScheduler(uow_factory, clock, handler, worker_id="w1", sweep_seconds=3600)
     await scheduler.start()
     try:
-        assert await wait_for(lambda: _fired(handler, 1), PATIENCE)
-        await asyncio.sleep(0.1)
+        await within(scheduler.caught_up(), "the pass start() began")
         assert [d.id for d in handler.calls] == [missed.id]
     finally:
         await scheduler.stop()
@@ -240,58 +239,82 @@ async def test_start_returns_at_once_and_stop_promptly_with_a_backlog(
     uow_factory, ctx, clock, caplog
 ) -> None:
     """A backlog of slow firings neither holds up the server's start nor its shutdown: stop
-    lets the firing in progress commit and claims nothing more."""
+    lets the firing in progress commit and claims nothing more. The firings after the first two
+    are held until the test lets them go: start() returning while they are held shows it does
+    not wait for the backlog; letting them go only once stop() was called shows it claims
+    nothing more (otherwise all 40 would fire)."""
     incident_id = await new_incident(uow_factory, ctx)
     backlog = [
         deadline(incident_id, clock.now() - timedelta(minutes=5), clock.now()) for _ in range(40)
     ]
     await store(uow_factory, backlog)
-
-    async def slow(due: Deadline, uow: SqlUnitOfWork) -> None:
-        await asyncio.sleep(0.1)
-        calls.append(due.id)
-
-    calls: list[str] = []
-    scheduler = DeadlineScheduler(uow_factory, clock, slow, worker_id="w1", sweep_seconds=3600)
-    started = time.monotonic()
-    await scheduler.start()
-    assert time.monotonic() - started < 0.5 and calls == []
-    assert await wait_for(lambda: _at_least(calls, 2), PATIENCE)
+    firings = HeldFirings(let_through=2)
+    scheduler = DeadlineScheduler(uow_factory, clock, firings, worker_id="w1", sweep_seconds=3600)
+    await within(scheduler.start(), "start() to return while the backlog is held")
+    assert firings.calls == []
+    await until(lambda: firings.held_at_least(1), "a firing after the first two to be held")
     with caplog.at_level(logging.WARNING):
-        stopping = time.monotonic()
-        await scheduler.stop()
-    assert time.monotonic() - stopping < 1.0
+        await firings.stop_then_release(scheduler)
     fired = await count(uow_factory, DeadlineState.FIRED)
-    assert 2 <= fired < 40 and fired == len(calls)  # the one in progress committed
+    assert 3 <= fired < 40 and fired == len(firings.calls)
+    assert sorted(firings.calls) == sorted(firings.entered)  # each firing in progress committed
+    assert firings.cancelled == []
     assert "CancelledError" not in caplog.text and "Traceback" not in caplog.text
-    assert await scheduler.fire_due() == 0 and len(calls) == fired
+    assert "did not finish" not in caplog.text
+    assert await scheduler.fire_due() == 0 and len(firings.calls) == fired
 
 
 async def test_stop_lets_a_sweep_job_finish_its_firing_instead_of_cancelling_it(
     uow_factory, ctx, clock, caplog
 ) -> None:
-    """Shutting APScheduler down cancels its running jobs; stop must wait for them first."""
+    """Shutting APScheduler down cancels its running jobs; stop must wait for them first. The
+    first pass ends before the deadlines are stored, so only the sweep job can fire them; its
+    firing is held until stop() was called, then let go, and must commit, not be cancelled."""
     incident_id = await new_incident(uow_factory, ctx)
-    calls: list[str] = []
-
-    async def slow(due: Deadline, uow: SqlUnitOfWork) -> None:
-        await asyncio.sleep(0.1)
-        calls.append(due.id)
-
-    scheduler = DeadlineScheduler(uow_factory, clock, slow, worker_id="w1", sweep_seconds=0.2)
+    firings = HeldFirings(let_through=0)
+    scheduler = DeadlineScheduler(uow_factory, clock, firings, worker_id="w1", sweep_seconds=0.2)
     await scheduler.start()
+    await within(scheduler.caught_up(), "the pass start() began")
     await store(uow_factory, [deadline(incident_id, clock.now(), clock.now()) for _ in range(40)])
-    assert await wait_for(lambda: _at_least(calls, 2), PATIENCE)  # fired by the sweep job
+    await until(lambda: firings.held_at_least(1), "the sweep job to start a firing")
     with caplog.at_level(logging.WARNING):
-        stopping = time.monotonic()
-        await scheduler.stop()
-    assert time.monotonic() - stopping < 1.0
-    assert await count(uow_factory, DeadlineState.FIRED) == len(calls) < 40
+        await firings.stop_then_release(scheduler)
+    assert firings.cancelled == []
+    assert sorted(firings.calls) == sorted(firings.entered)
+    assert await count(uow_factory, DeadlineState.FIRED) == len(firings.calls) < 40
     assert "CancelledError" not in caplog.text and "raised an exception" not in caplog.text
+    assert "did not finish" not in caplog.text
 
 
-async def _at_least(items: list[str], n: int) -> bool:
-    return len(items) >= n
+class HeldFirings:
+    """A fire handler that lets the first `let_through` firings go and holds the rest until
+    `stop_then_release`, which calls the scheduler's stop() and only then lets them go."""
+
+    def __init__(self, let_through: int) -> None:
+        self.let_through = let_through
+        self.entered: list[str] = []
+        self.calls: list[str] = []
+        self.cancelled: list[str] = []
+        self.gate = asyncio.Event()
+
+    async def __call__(self, due: Deadline, uow: SqlUnitOfWork) -> None:
+        self.entered.append(due.id)
+        if len(self.entered) > self.let_through:
+            try:
+                await self.gate.wait()
+            except asyncio.CancelledError:
+                self.cancelled.append(due.id)
+                raise
+        self.calls.append(due.id)
+
+    async def held_at_least(self, n: int) -> bool:
+        return len(self.entered) - self.let_through >= n
+
+    async def stop_then_release(self, scheduler: DeadlineScheduler) -> None:
+        stopping = asyncio.create_task(scheduler.stop())
+        await asyncio.sleep(0)  # one turn of the loop: stop() has begun and claims nothing more
+        self.gate.set()
+        await within(stopping, "stop() to return once the held firings were let go")
 
 
 async def test_wake_ups_keep_only_the_earliest(uow_factory, clock) -> None:
@@ -312,21 +335,6 @@ async def test_wake_ups_keep_only_the_earliest(uow_factory, clock) -> None:
         await scheduler.stop()
 
 
-# How long the wake-up tests wait for something that should happen within a second: a busy
-# CI machine (load 7 on 2 cores seen here) needs more, and what the tests assert is that it
-# fires at all without the hour-long sweep, never how fast.
-PATIENCE = 20.0
-
-
-async def wait_for(condition: Callable[[], Awaitable[bool]], seconds: float) -> bool:
-    deadline_at = time.monotonic() + seconds
-    while time.monotonic() < deadline_at:
-        if await condition():
-            return True
-        await asyncio.sleep(0.05)
-    return await condition()
-
-
 async def test_wake_ups_fire_on_time_even_when_late(uow_factory, ctx) -> None:
     """With a one-hour sweep only the wake-ups can fire; the late one would be dropped by
     APScheduler's default one-second misfire grace."""
@@ -340,11 +348,11 @@ async def test_wake_ups_fire_on_time_even_when_late(uow_factory, ctx) -> None:
     await scheduler.start()  # schedules a wake-up for `soon` by itself
     try:
         assert handler.calls == []
-        assert await wait_for(lambda: _fired(handler, 1), PATIENCE)
+        await until(lambda: _fired(handler, 1), "the wake-up for `soon` (the sweep is hourly)")
         late = deadline(incident_id, real.now() - timedelta(seconds=5), real.now())
         await store(uow_factory, [late])
         scheduler.wake_at(late.due_at)
-        assert await wait_for(lambda: _fired(handler, 2), PATIENCE)
+        await until(lambda: _fired(handler, 2), "the wake-up for the late deadline")
     finally:
         await scheduler.stop()
     assert [d.id for d in handler.calls] == [soon.id, late.id]
@@ -404,18 +412,21 @@ async def test_on_postgresql_slow_firings_of_different_incidents_overlap(pg_uows
     n = 2 * POSTGRES_LOOPS  # more than the loops, so their number is what caps the overlap
     await seed(pg_uows, ctx, [clock.now()] * n, incidents=n)
     running, most = 0, 0
+    all_loops_in = asyncio.Event()
 
     async def slow(due: Deadline, uow: SqlUnitOfWork) -> None:
+        """Held until as many firings as there are loops run at once: one at a time would
+        never get there and the test would fail on the safety net."""
         nonlocal running, most
         running += 1
         most = max(most, running)
-        await asyncio.sleep(0.2)
+        if running >= POSTGRES_LOOPS:
+            all_loops_in.set()
+        await within(all_loops_in.wait(), f"{POSTGRES_LOOPS} firings to overlap")
         running -= 1
         await log_as("w1")(due, uow)
 
-    started = time.monotonic()
     assert await DeadlineScheduler(pg_uows, clock, slow, worker_id="w1").fire_due() == n
-    assert time.monotonic() - started < n * 0.2 / 2  # one at a time would take n * 0.2 s
     assert most == POSTGRES_LOOPS
     log = await fired_log(pg_uows)
     assert len(log) == len({d for d, _ in log}) == n
@@ -452,11 +463,11 @@ def workers(
                 proc.wait()
 
 
-async def wait_for_log(uows: SqlUnitOfWorkFactory, n: int, seconds: float) -> list[tuple[str, str]]:
+async def wait_for_log(uows: SqlUnitOfWorkFactory, n: int) -> list[tuple[str, str]]:
     async def enough() -> bool:
         return len(await fired_log(uows)) >= n
 
-    await wait_for(enough, seconds)
+    await until(enough, f"{n} deadlines to be fired")
     return await fired_log(uows)
 
 
@@ -466,14 +477,10 @@ async def test_two_processes_fire_1000_deadlines_exactly_once(pg_uows, policy, w
     await workers("b")
     start = real.clock.now()
     ids = await seed(pg_uows, real, [start + timedelta(seconds=i / 100) for i in range(1000)])
-    log = await wait_for_log(pg_uows, 1000, 40)
+    log = await wait_for_log(pg_uows, 1000)
     assert sorted(d for d, _ in log) == sorted(ids)
     assert {w for _, w in log} == {"a", "b"}
-    async with pg_uows() as uow:
-        late = await uow.session.scalar(
-            text("SELECT max(fired_at - due_at) FROM deadlines WHERE state = 'fired'")
-        )
-    assert late < timedelta(seconds=2)
+    # how late they fire is benchmarks/deadline_lateness.py's to measure, not a test's
 
 
 async def test_a_killed_worker_loses_nothing_and_its_successor_fires_the_rest(
@@ -483,17 +490,19 @@ async def test_a_killed_worker_loses_nothing_and_its_successor_fires_the_rest(
     first = await workers("a")
     start = real.clock.now()
     ids = await seed(pg_uows, real, [start + timedelta(seconds=i / 100) for i in range(300)])
-    await wait_for_log(pg_uows, 30, 10)
+    await wait_for_log(pg_uows, 30)
     first.send_signal(signal.SIGKILL)
     await asyncio.to_thread(first.wait)
-    await asyncio.sleep(1)  # more fall due while nobody runs
+    # more fall due while nobody runs (some of the 300 may have too, however fast it was)
+    missed = real.clock.now() - timedelta(seconds=1)
+    ids += await seed(pg_uows, real, [missed] * 20, incidents=2)
     async with pg_uows() as uow:
         overdue = await uow.session.scalar(
             text("SELECT count(*) FROM deadlines WHERE state = 'pending' AND due_at <= now()")
         )
     assert overdue > 0
     await workers("b")
-    log = await wait_for_log(pg_uows, 300, 20)
+    log = await wait_for_log(pg_uows, len(ids))
     assert sorted(d for d, _ in log) == sorted(ids)
     assert {w for _, w in log} == {"a", "b"}
 
@@ -531,9 +540,9 @@ async def test_contact_made_during_an_escalation_waits_and_cancels_nothing(
     firing = asyncio.create_task(
         DeadlineScheduler(pg_uows, clock, slow_send, worker_id="w1").fire_due()
     )
-    await claimed.wait()
+    await within(claimed.wait(), "the escalation to be claimed")
     contact = asyncio.create_task(record_contact(other_uows, incident_id))
-    await asyncio.sleep(0.3)
+    await waiting_on_a_lock(pg_uows)
     assert not contact.done(), "contact must queue behind the escalation that holds the claim"
     release.set()
     assert await firing == 1 and sent == [escalation.id]
@@ -595,12 +604,12 @@ async def test_a_wake_up_asked_for_while_a_pass_runs_is_not_lost(
     scheduler = DeadlineScheduler(uow_factory, real, handler, worker_id="w1", sweep_seconds=3600)
     await scheduler.start()  # arms a wake-up for `soon`; its pass fires it, then is held
     try:
-        await asyncio.wait_for(read.wait(), PATIENCE)
+        await within(read.wait(), "the wake-up pass to read the next due time")
         late = deadline(incident_id, real.now() - timedelta(seconds=1), real.now())
         await store(uow_factory, [late])
         scheduler.wake_at(late.due_at)  # asked for while that pass is still running
         go_on.set()
-        assert await wait_for(lambda: _fired(handler, 2), PATIENCE)
+        await until(lambda: _fired(handler, 2), "the wake-up asked for during the pass")
     finally:
         await scheduler.stop()
     assert [d.id for d in handler.calls] == [soon.id, late.id]
