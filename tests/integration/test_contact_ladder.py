@@ -29,6 +29,7 @@ from tests.factories import ASSESSOR, KPMG_RESPONDER, TIMELINE_KEY
 from tests.fakes.chat import RecordingChat
 from tests.fakes.notify_api import FakeNotifyApi
 from tests.integration.test_activation import activated, assessed, quick_notifier, timeline
+from tests.integration.waiting import waiting_on_a_lock, within
 
 LADDER = {DeadlineKind.CONTACT_REMINDER, DeadlineKind.CONTACT_ESCALATION}
 KPMG_ESCALATION = ("U0KPMGESC", "07700 900002", "cir-escalation@kpmg.example")
@@ -387,17 +388,17 @@ async def test_contact_made_while_an_escalation_fires_waits_and_nothing_is_sent_
         firing = asyncio.create_task(
             DeadlineScheduler(pg_uows, clock, held, worker_id="w2").fire_due()
         )
-        await asyncio.wait_for(inside.wait(), 5)
+        await within(inside.wait(), "the escalation to start firing")
         contact = asyncio.create_task(
             record_contact(
                 RecordContact(KPMG_RESPONDER, incident_id, clock.now(), "phone"), pg_uows(), ctx
             )
         )
-        await asyncio.sleep(0.3)
+        await waiting_on_a_lock(pg_uows)
         assert not contact.done()  # it waits for the incident's lock
         release.set()
         assert await firing == 1
-        done = await asyncio.wait_for(contact, 5)
+        done = await within(contact, "contact made once the escalation committed")
         messages_at_contact = len(rig.chat.sent) + len(api.sent)
 
         assert done.cancelled_deadlines == 3

@@ -5,7 +5,6 @@ ConcurrencyConflict, stored after the escalation on the timeline, and nothing se
 from __future__ import annotations
 
 import asyncio
-import time
 from dataclasses import dataclass, field
 
 from bot.chat_port import ChatDelivery, OutboundMessage
@@ -16,25 +15,24 @@ from tests.fakes.chat import RecordingChat
 from tests.fakes.notify_api import FakeNotifyApi
 from tests.integration.test_activation import timeline
 from tests.integration.test_contact_ladder import DUTY_MANAGER, announced, rig_for
-
-DM_SECONDS = 1.0
+from tests.integration.waiting import LockRequests, waiting_on_a_lock, within
 
 
 @dataclass
 class SlowChat(RecordingChat):
-    """Direct messages take `delay` seconds, as Slack does when it is struggling."""
+    """Direct messages hang, as Slack's do when it is struggling, until `release` is set."""
 
-    delay: float = 0.0
     dm_started: asyncio.Event = field(default_factory=asyncio.Event)
+    release: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def to_person(self, user: str, message: OutboundMessage) -> ChatDelivery:
         self.dm_started.set()
-        await asyncio.sleep(self.delay)
+        await self.release.wait()
         return await super().to_person(user, message)
 
 
 async def test_contact_made_during_a_slow_escalation_waits_then_is_stored(
-    uow_factory, ctx, clock
+    uow_factory, ctx, clock, monkeypatch
 ) -> None:
     async with FakeNotifyApi() as api:
         rig = rig_for(api, uow_factory, ctx)
@@ -45,29 +43,30 @@ async def test_contact_made_during_a_slow_escalation_waits_then_is_stored(
         clock.advance(minutes=20)
         assert await rig.fire_due() == 1  # the reminder, to the provider's channel
         clock.advance(minutes=10)
-        chat.delay = DM_SECONDS
 
+        locks = LockRequests().install(monkeypatch)
         firing = asyncio.create_task(rig.fire_due())
-        await asyncio.wait_for(chat.dm_started.wait(), 5)
-        started = time.monotonic()
-        contact = await asyncio.wait_for(
+        await within(chat.dm_started.wait(), "the escalation's direct message to start")
+        asked_before = locks.count
+        pending = asyncio.create_task(
             record_contact(
                 RecordContact(KPMG_RESPONDER, incident_id, clock.now(), "phone"), uow_factory(), ctx
-            ),
-            10,
+            )
         )
-        waited = time.monotonic() - started
-        assert await firing == 1
+        await locks.reach(asked_before + 1, "contact made to ask for the incident's lock")
+        await waiting_on_a_lock(uow_factory)
+        assert not pending.done(), "contact made must wait while the escalation holds the lock"
+        chat.release.set()
+        assert await within(firing, "the escalation to commit") == 1
+        contact = await within(pending, "contact made to be stored after the escalation")
         sent_at_contact = len(chat.sent) + len(api.sent)
 
-        assert waited > DM_SECONDS / 2  # it queued behind the firing, which then committed
         assert contact.cancelled_deadlines == 3  # levels 2 to 4; level 1 had fired
         assert len(chat.to(DUTY_MANAGER[0])) == 1
         events = [e.kind for e in await timeline(uow_factory, incident_id)]
         ladder = [k for k in events if k in {"EscalationSent", "ContactRecorded"}]
         assert ladder == ["EscalationSent", "ContactRecorded"]
 
-        chat.delay = 0.0
         clock.advance(hours=3)
         await rig.fire_due()
         assert len(chat.sent) + len(api.sent) == sent_at_contact

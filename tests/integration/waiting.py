@@ -48,16 +48,28 @@ class LockRequests:
 
     def __init__(self) -> None:
         self.count = 0
+        self._asked = asyncio.Event()
 
     def install(self, monkeypatch: pytest.MonkeyPatch) -> LockRequests:
         original = SqlIncidentRepository.get_for_update
 
         async def counted(repo: SqlIncidentRepository, incident_id: str) -> Incident | None:
             self.count += 1
+            self._asked.set()
             return await original(repo, incident_id)
 
         monkeypatch.setattr(SqlIncidentRepository, "get_for_update", counted)
         return self
+
+    async def reach(self, n: int, what: str) -> None:
+        """Wait until the lock has been asked for `n` times in all."""
+
+        async def counted() -> None:
+            while self.count < n:
+                self._asked.clear()
+                await self._asked.wait()
+
+        await within(counted(), what)
 
 
 async def waiting_on_a_lock(uows: SqlUnitOfWorkFactory, n: int = 1) -> None:
