@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -18,6 +17,7 @@ from bot.domain.bindings import Platform
 from bot.domain.states import State
 from bot.usecases.contact import record_contact
 from bot.views.clock import clock_time
+from handlers.slack.ack_window import ACK_WINDOW_SECONDS
 from handlers.slack.listeners import activation as listener
 from storage.models import DeadlineRow
 from tests.fakes import slack_requests as sr
@@ -30,6 +30,7 @@ from tests.integration.test_slack_threshold import (
     decide,
     open_incident,
 )
+from tests.integration.waiting import until, within
 
 KPMG_USER, ACCENTURE_USER, COUNCIL_USER = "U0KPMG1", "U0ACC1", "U0HACKNEY1"
 KPMG_PAGING, ACCENTURE_PAGING = "C0KPMGPAGING", "C0ACCPAGING"
@@ -390,51 +391,65 @@ async def test_help_lists_the_commands_and_mou_says_how_to_use_it(slack_env) -> 
     assert "/cir activate CIR-2026-0001" in ephemeral_to(slack_env, ASSESSOR)[-1]
 
 
-async def test_with_the_scheduler_running_the_page_goes_out_within_a_second(slack_env) -> None:
-    """As in production: the listener wakes the scheduler, which sends the page at once."""
+async def test_with_the_scheduler_running_the_page_goes_out_without_waiting_for_a_sweep(
+    slack_env,
+) -> None:
+    """As in production: the listener wakes the scheduler, which sends the page at once. The
+    harness's sweep is an hour away, so the page can only come from the listener."""
     incident_id, _ = await awaiting_mou(slack_env)
     await submit(slack_env, override_form(incident_id, "Council's email is compromised."))
     scheduler = slack_env.runtime.scheduler
     await scheduler.start()
     try:
-        started = time.monotonic()
+        await within(scheduler.caught_up(), "the scheduler's first pass")
+        assert slack_env.slack.messages(KPMG_PAGING) == []
         assert await submit(slack_env, activate_form(incident_id, "on_duty")) == {}
-        for _ in range(500):  # polls the Slack stand-in for up to 5 s
-            if slack_env.slack.messages(KPMG_PAGING):
-                break
-            await asyncio.sleep(0.01)
-        latency = time.monotonic() - started
+
+        async def paged() -> bool:
+            return bool(slack_env.slack.messages(KPMG_PAGING))
+
+        await until(paged, "the provider's page (the sweep is an hour away)")
     finally:
         await scheduler.stop()
     [page] = slack_env.slack.messages(KPMG_PAGING)
     assert "has activated Cyber Incident Response" in slack_env.slack.message_text(page)
-    assert latency < 1.0
+
+
+def held_record_contact(monkeypatch: pytest.MonkeyPatch) -> asyncio.Event:
+    """Storing "contact made" waits (as behind an escalation holding the incident's lock)
+    until the returned event is set."""
+    release = asyncio.Event()
+
+    async def held(*args: Any, **kwargs: Any) -> Any:
+        await release.wait()
+        return await record_contact(*args, **kwargs)
+
+    monkeypatch.setattr(listener, "record_contact", held)
+    return release
+
+
+async def answer_to(env: SlackEnv, body: str) -> tuple[int, str]:
+    """The HTTP answer to a request, without waiting for the work that follows it."""
+    return await within(
+        sr.post(env.session, env.url, body, SECRET),
+        "Slack's answer while the contact is still being stored",
+    )
 
 
 async def test_contact_made_is_acknowledged_in_time_when_storing_it_is_slow(
     slack_env, monkeypatch
 ) -> None:
     """An escalation being sent holds the incident's lock: the form must still be answered
-    within Slack's 3 seconds, and the contact stored when the lock is free."""
+    within Slack's 3 seconds, and the contact stored when the lock is free. Storing is held
+    until the answer has arrived, so the answer cannot have waited for it."""
     incident_id, channel = await activated(slack_env)
-
-    async def slow(*args: Any, **kwargs: Any) -> Any:
-        await asyncio.sleep(3)
-        return await record_contact(*args, **kwargs)
-
-    monkeypatch.setattr(listener, "record_contact", slow)
-    started = time.monotonic()
-    status, text = await sr.post(
-        slack_env.session,
-        slack_env.url,
-        contact_form(incident_id, slack_env.clock.now()),
-        SECRET,
-    )
-    answered = time.monotonic() - started
-    assert status == 200 and text == "" and answered < 3
+    release = held_record_contact(monkeypatch)
+    status, text = await answer_to(slack_env, contact_form(incident_id, slack_env.clock.now()))
+    assert status == 200 and text == ""
     assert (await slack_env.only_incident()).state is State.ACTIVATED  # not stored yet
 
-    await slack_env.tasks.drain(within=15)
+    release.set()
+    await slack_env.tasks.drain(within=30)
     assert (await slack_env.only_incident()).state is State.CONTAINMENT
     [told] = [
         c["text"] for c in slack_env.slack.calls_to("chat.postMessage") if c["channel"] == KPMG_USER
@@ -443,18 +458,20 @@ async def test_contact_made_is_acknowledged_in_time_when_storing_it_is_slow(
     assert any("contact made at" in t for t in slack_env.texts(channel))
 
 
+def test_the_answer_window_leaves_time_within_slacks_three_seconds() -> None:
+    assert ACK_WINDOW_SECONDS <= 2.0
+
+
 async def test_a_slow_contact_that_is_refused_is_explained_in_a_message(
     slack_env, monkeypatch
 ) -> None:
     incident_id, _ = await activated(slack_env)
-
-    async def slow(*args: Any, **kwargs: Any) -> Any:
-        await asyncio.sleep(2.5)
-        return await record_contact(*args, **kwargs)
-
-    monkeypatch.setattr(listener, "record_contact", slow)
+    release = held_record_contact(monkeypatch)
     future = slack_env.clock.now() + timedelta(minutes=10)
-    assert await submit(slack_env, contact_form(incident_id, future)) == {}
+    status, text = await answer_to(slack_env, contact_form(incident_id, future))
+    assert status == 200 and text == ""  # acknowledged: the refusal is not known yet
+    release.set()
+    await slack_env.tasks.drain(within=30)
     [told] = [
         c["text"] for c in slack_env.slack.calls_to("chat.postMessage") if c["channel"] == KPMG_USER
     ]
