@@ -9,6 +9,7 @@ import os
 import signal
 import socket
 import sys
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,7 +26,7 @@ from bot.usecases.context import CoreContext
 from storage.database import create_engine_for, parse_database_url
 from storage.migrate import upgrade
 from storage.models import DeadlineRow
-from storage.uow import SqlUnitOfWorkFactory
+from storage.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
 from tests.factories import KPMG_RESPONDER, TIMELINE_KEY, TIMELINE_KEY_TEXT
 from tests.fakes.slack_api import FakeSlackApi
 from tests.integration.test_activation import activated
@@ -103,7 +104,7 @@ async def test_sigkill_with_pending_deadlines_loses_none_and_repeats_none(
     async with FakeSlackApi() as slack:
         for provider in ctx.policy.providers.values():  # the bot is in each paging channel
             slack.add_channel(provider.paging_channel, f"{provider.id}-paging")
-        result = await activated(uows, ctx)  # type: ignore[arg-type]
+        result = await activated(uows, ctx)
         incident_id = result.incident.id
         port = free_port()
         service = await start_service(database_url, slack, port)
@@ -123,7 +124,7 @@ async def test_sigkill_with_pending_deadlines_loses_none_and_repeats_none(
             await until(lambda: _at_least(fired_count, 2), "the missed steps to fire")
             now = FakeClock(datetime.now(UTC) + offset)  # the service's time, or just after
             contact = RecordContact(KPMG_RESPONDER, incident_id, now.now(), "phone")
-            made = await record_contact(contact, uows(), replace(ctx, clock=now))  # type: ignore[arg-type]
+            made = await record_contact(contact, uows(), replace(ctx, clock=now))
         finally:
             await stop_service(service)
 
@@ -174,11 +175,11 @@ async def ladder_pending(uows: SqlUnitOfWorkFactory, incident_id: str) -> int:
     return len([d for d in pending if d.kind in LADDER])
 
 
-async def _at_least(count, n: int) -> bool:  # type: ignore[no-untyped-def]
+async def _at_least(count: Callable[[], Awaitable[int]], n: int) -> bool:
     return bool(await count() >= n)
 
 
-async def _all_deadlines(uow, incident_id: str) -> list[str]:  # type: ignore[no-untyped-def]
+async def _all_deadlines(uow: SqlUnitOfWork, incident_id: str) -> list[str]:
     query = select(DeadlineRow.state).where(
         DeadlineRow.incident_id == incident_id,
         DeadlineRow.kind.in_([k.value for k in LADDER]),
