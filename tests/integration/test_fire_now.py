@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from bot.app.scheduler import DeadlineScheduler
 from bot.domain.deadlines import DeadlineKind, DeadlineState
-from tests.integration.test_deadlines import (
+from tests.integration.deadline_rows import (
     Recorder,
     count,
     deadline,
