@@ -61,7 +61,7 @@ from tests.factories import ASSESSOR, referral_cmd
 from tests.fakes import slack_requests as sr
 from tests.fakes.notify_api import FakeNotifyApi
 from tests.fakes.slack_api import FakeSlackApi, message_text
-from tests.integration.test_activation import ANSWERS
+from tests.integration.activation_steps import ANSWERS
 
 SECRET, TOKEN, ASSESSOR_USER = "bench-signing-secret", "xoxb-bench-token", "U0ASSESSOR1"
 LADDER = ("contact_reminder", "contact_escalation")

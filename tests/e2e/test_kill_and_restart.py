@@ -29,7 +29,7 @@ from storage.models import DeadlineRow
 from storage.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
 from tests.factories import KPMG_RESPONDER, TIMELINE_KEY, TIMELINE_KEY_TEXT
 from tests.fakes.slack_api import FakeSlackApi
-from tests.integration.test_activation import activated
+from tests.integration.activation_steps import activated
 from tests.integration.waiting import until, within
 
 ROOT = Path(__file__).resolve().parents[2]

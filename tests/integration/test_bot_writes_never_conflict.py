@@ -22,7 +22,7 @@ from bot.usecases.threshold import (
     submit_answers,
 )
 from tests.factories import ASSESSOR, referral_cmd
-from tests.integration.test_activation import ANSWERS
+from tests.integration.activation_steps import ANSWERS
 from tests.integration.waiting import LockRequests, waiting_on_a_lock
 
 

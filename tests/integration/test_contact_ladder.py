@@ -28,7 +28,7 @@ from storage.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
 from tests.factories import ASSESSOR, KPMG_RESPONDER, TIMELINE_KEY
 from tests.fakes.chat import RecordingChat
 from tests.fakes.notify_api import FakeNotifyApi
-from tests.integration.test_activation import activated, assessed, quick_notifier, timeline
+from tests.integration.activation_steps import activated, assessed, quick_notifier, timeline
 from tests.integration.waiting import waiting_on_a_lock, within
 
 LADDER = {DeadlineKind.CONTACT_REMINDER, DeadlineKind.CONTACT_ESCALATION}

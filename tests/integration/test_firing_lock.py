@@ -13,7 +13,7 @@ from bot.usecases.firing import FiringDeps
 from tests.factories import KPMG_RESPONDER
 from tests.fakes.chat import RecordingChat
 from tests.fakes.notify_api import FakeNotifyApi
-from tests.integration.test_activation import timeline
+from tests.integration.activation_steps import timeline
 from tests.integration.test_contact_ladder import DUTY_MANAGER, announced, rig_for
 from tests.integration.waiting import LockRequests, waiting_on_a_lock, within
 
