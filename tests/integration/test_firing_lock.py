@@ -1,20 +1,24 @@
 """An escalation whose routes are slow holds the incident's lock while it sends; "contact made"
 at that moment waits for it, on SQLite as on PostgreSQL, and is then stored on fresh state: no
-ConcurrencyConflict, stored after the escalation on the timeline, and nothing sent after it."""
+ConcurrencyConflict, stored after the escalation on the timeline, and nothing sent after it.
+The same on PostgreSQL with the firing held inside the scheduler's own claim."""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
 
+from bot.app.scheduler import DeadlineScheduler
 from bot.chat_port import ChatDelivery, OutboundMessage
+from bot.domain.deadlines import Deadline
 from bot.usecases.contact import RecordContact, record_contact
-from bot.usecases.firing import FiringDeps
+from bot.usecases.firing import FiringDeps, fire
+from storage.uow import SqlUnitOfWork
 from tests.factories import KPMG_RESPONDER
 from tests.fakes.chat import RecordingChat
 from tests.fakes.notify_api import FakeNotifyApi
 from tests.integration.activation_steps import timeline
-from tests.integration.test_contact_ladder import DUTY_MANAGER, announced, rig_for
+from tests.integration.ladder_rig import DUTY_MANAGER, announced, rig_for
 from tests.integration.waiting import LockRequests, waiting_on_a_lock, within
 
 
@@ -70,3 +74,45 @@ async def test_contact_made_during_a_slow_escalation_waits_then_is_stored(
         clock.advance(hours=3)
         await rig.fire_due()
         assert len(chat.sent) + len(api.sent) == sent_at_contact
+
+
+async def test_contact_made_while_an_escalation_fires_waits_and_nothing_is_sent_after(
+    pg_uows, ctx, clock
+):
+    async with FakeNotifyApi() as api:
+        rig = rig_for(api, pg_uows, ctx)
+        result = await announced(pg_uows, ctx, rig)
+        incident_id = result.incident.id
+        clock.advance(minutes=20)
+        await rig.fire_due()
+        clock.advance(minutes=10)
+        inside, release = asyncio.Event(), asyncio.Event()
+
+        async def held(deadline: Deadline, uow: SqlUnitOfWork) -> None:
+            inside.set()
+            await release.wait()
+            await fire(deadline, uow, rig.deps)
+
+        firing = asyncio.create_task(
+            DeadlineScheduler(pg_uows, clock, held, worker_id="w2").fire_due()
+        )
+        await within(inside.wait(), "the escalation to start firing")
+        contact = asyncio.create_task(
+            record_contact(
+                RecordContact(KPMG_RESPONDER, incident_id, clock.now(), "phone"), pg_uows(), ctx
+            )
+        )
+        await waiting_on_a_lock(pg_uows)
+        assert not contact.done()  # it waits for the incident's lock
+        release.set()
+        assert await firing == 1
+        done = await within(contact, "contact made once the escalation committed")
+        messages_at_contact = len(rig.chat.sent) + len(api.sent)
+
+        assert done.cancelled_deadlines == 3
+        events = await timeline(pg_uows, incident_id)
+        order = [e.kind for e in events if e.kind in {"EscalationSent", "ContactRecorded"}]
+        assert order == ["EscalationSent", "ContactRecorded"]
+        clock.advance(hours=2)
+        assert await rig.fire_due() == 0
+        assert len(rig.chat.sent) + len(api.sent) == messages_at_contact
