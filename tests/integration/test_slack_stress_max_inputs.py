@@ -13,16 +13,16 @@ from bot.domain.states import State
 from bot.usecases.validation import LIMITS
 from tests.fakes import slack_requests as sr
 from tests.fakes.slack_rules import check_call, check_view
-from tests.integration.slack_harness import ASSESSOR, SlackEnv, referral_submission
-from tests.integration.test_slack_activation import (
+from tests.integration.slack_activation_steps import (
     KPMG_PAGING,
     activate_form,
     click,
     override_form,
     radio,
 )
-from tests.integration.test_slack_activation import meta as activation_meta
-from tests.integration.test_slack_activation import notify_api as notify_api  # Notify configured
+from tests.integration.slack_activation_steps import meta as activation_meta
+from tests.integration.slack_activation_steps import notify_api as notify_api  # Notify configured
+from tests.integration.slack_harness import ASSESSOR, SlackEnv, referral_submission
 from tests.integration.test_slack_lessons_report import lessons_form
 from tests.integration.test_slack_response import (
     COUNCIL,
