@@ -23,8 +23,7 @@ from tests.integration.slack_activation_steps import (
 from tests.integration.slack_activation_steps import meta as activation_meta
 from tests.integration.slack_activation_steps import notify_api as notify_api  # Notify configured
 from tests.integration.slack_harness import ASSESSOR, SlackEnv, referral_submission
-from tests.integration.test_slack_lessons_report import lessons_form
-from tests.integration.test_slack_response import (
+from tests.integration.slack_response_steps import (
     COUNCIL,
     PROVIDER,
     change_phase,
@@ -36,7 +35,8 @@ from tests.integration.test_slack_response import (
     submission,
     submit,
 )
-from tests.integration.test_slack_response import env as env  # + a council user, re-exported
+from tests.integration.slack_response_steps import env as env  # + a council user, re-exported
+from tests.integration.test_slack_lessons_report import lessons_form
 from tests.integration.test_slack_threshold import RANSOMWARE, assess, assessment_id_of, decide
 
 TEXT = 3000  # FieldErrors' limit for a text LIMITS does not name, and every modal's max_length
