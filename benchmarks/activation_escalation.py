@@ -62,7 +62,7 @@ from storage.database import create_engine_for, parse_database_url
 from storage.engagement_models import EngagementRow
 from storage.models import DeadlineRow, IncidentRow
 from tests.factories import ASSESSOR, referral_cmd
-from tests.integration.test_activation import ANSWERS
+from tests.integration.activation_steps import ANSWERS
 
 SECRET, TOKEN, ASSESSOR_USER = "bench-signing-secret", "xoxb-bench-token", "U0ASSESSOR1"
 LADDER = ("contact_reminder", "contact_escalation")

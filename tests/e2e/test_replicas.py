@@ -31,10 +31,11 @@ from sandbox.slack.api import FakeSlackApi
 from storage.database import create_engine_for, parse_database_url
 from storage.models import DeadlineRow
 from storage.uow import SqlUnitOfWorkFactory
-from tests.e2e.test_kill_and_restart import free_port, start_service, wait_for
+from tests.e2e.test_kill_and_restart import free_port, start_service
 from tests.factories import KPMG_RESPONDER, TIMELINE_KEY
+from tests.integration import waiting
+from tests.integration.activation_steps import activated
 from tests.integration.slack_harness import ASSESSOR, TRIAGE, referral_submission
-from tests.integration.test_activation import activated
 
 DEADLINE = "15s"  # the ladder: reminder at 10 s, escalations at 15, 22.5, 30, 37.5 s
 SECRET = "e2e-secret"  # as start_service configures it
@@ -65,7 +66,7 @@ class Balancer:
 
 
 async def until(check: Callable[[], Awaitable[bool]], what: str, seconds: float = 120) -> None:
-    await wait_for(check, seconds, what)
+    await waiting.until(check, what, seconds)
 
 
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)

@@ -186,7 +186,9 @@ async def slack_env(
         for provider in policy.providers.values():  # each provider's paging channel, bot invited
             slack.add_channel(provider.paging_channel, f"{provider.id}-paging")
         tasks = BackgroundTasks()
-        web_app = build_web_app(container, tasks, start_scheduler=False)
+        # The scheduler runs only when a test starts it; its sweep is then an hour away, so
+        # what fires does so because it was woken or fired at once.
+        web_app = build_web_app(container, tasks, start_scheduler=False, sweep_seconds=3600)
         server = TestServer(web_app)
         await server.start_server()
         async with aiohttp.ClientSession() as session:

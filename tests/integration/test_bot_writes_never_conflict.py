@@ -23,23 +23,26 @@ from bot.usecases.threshold import (
     submit_answers,
 )
 from tests.factories import ASSESSOR, referral_cmd
-from tests.integration.test_activation import ANSWERS
+from tests.integration.activation_steps import ANSWERS
+from tests.integration.waiting import LockRequests, waiting_on_a_lock
 
 
 async def test_an_answer_racing_the_bots_own_write_waits_instead_of_failing(
-    uow_factory, ctx, clock
+    uow_factory, ctx, clock, monkeypatch
 ) -> None:
     incident = await open_referral(referral_cmd(clock), uow_factory(), ctx)
     await start_threshold_check(StartThresholdCheck(ASSESSOR, incident.id), uow_factory(), ctx)
 
     # The bot's write holds the incident (as record_invite does) while the answer arrives.
     holder = uow_factory()
+    locks = LockRequests().install(monkeypatch)
     async with holder:
         held = await load_incident(holder, incident.id, for_update=True)
         answer = asyncio.create_task(
             submit_answers(SubmitAnswers(ASSESSOR, incident.id, ANSWERS), uow_factory(), ctx)
         )
-        await asyncio.sleep(0.2)  # lets the answer reach the lock; the outcome never depends on it
+        await locks.reach(2, "the answer to ask for the incident's lock")
+        await waiting_on_a_lock(uow_factory)
         assert not answer.done(), "the answer must wait for the bot's write, not race it"
         invited = InvitationUpdated(
             platform="slack", organisation="council:hackney", status="sent", error=""

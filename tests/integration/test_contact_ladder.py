@@ -1,101 +1,28 @@
 """The contact ladder firing through the real scheduler, a real database, the real Notify client
-against the local Notify stand-in, and an in-memory chat: reminder, escalations, failures, the
-race with "contact made", the status-update prompts that follow it, and the assessors'
-reminders."""
+against the local Notify stand-in, and an in-memory chat: reminder, escalations, failures and
+retries, and the status-update prompts that follow contact."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import timedelta
 
-import pytest
-
-from bot.app.scheduler import DeadlineScheduler
 from bot.app.settings import DEFAULT_CONFIG_DIR
-from bot.domain.deadlines import Deadline, DeadlineKind, DeadlineState
+from bot.domain.deadlines import DeadlineKind, DeadlineState
 from bot.policy.load import load_policy
-from bot.usecases.activation import ActivationResult
 from bot.usecases.contact import RecordContact, record_contact
 from bot.usecases.context import CoreContext
-from bot.usecases.firing import HANDLERS, FiringDeps, fire
-from bot.usecases.threshold import StartThresholdCheck, start_threshold_check
+from bot.usecases.firing import FiringDeps
 from bot.views.actions import Action
-from sandbox.notify.api import FakeNotifyApi
-from storage import migrate
-from storage.database import create_engine_for, parse_database_url
-from storage.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
-from tests.factories import ASSESSOR, KPMG_RESPONDER, TIMELINE_KEY
-from tests.fakes.chat import RecordingChat
-from tests.integration.test_activation import activated, assessed, quick_notifier, timeline
-
-LADDER = {DeadlineKind.CONTACT_REMINDER, DeadlineKind.CONTACT_ESCALATION}
-KPMG_ESCALATION = ("U0KPMGESC", "07700 900002", "cir-escalation@kpmg.example")
-DUTY_MANAGER = ("U0DUTYMGR", "07700 900100", "cir-duty@mhclg.example")
-
-
-@dataclass
-class Rig:
-    api: FakeNotifyApi
-    chat: RecordingChat
-    deps: FiringDeps
-    scheduler: DeadlineScheduler | None = None
-
-    async def fire_due(self) -> int:
-        assert self.scheduler is not None
-        return await self.scheduler.fire_due()
-
-    async def handler(self, deadline: Deadline, uow: SqlUnitOfWork) -> None:
-        await fire(deadline, uow, self.deps)
-
-    def sms_to(self, phone: str) -> list[str]:
-        return [m["content"]["body"] for m in self.api.sent if m["to"] == phone]
-
-    def emails_to(self, address: str) -> list[str]:
-        return [m["content"]["subject"] for m in self.api.sent if m["to"] == address]
-
-
-def rig_for(api: FakeNotifyApi, uows: SqlUnitOfWorkFactory, ctx: CoreContext) -> Rig:
-    notifier = quick_notifier(api)
-    chat = RecordingChat()
-    rig = Rig(api, chat, FiringDeps(ctx, chat, notifier))
-    rig.scheduler = DeadlineScheduler(uows, ctx.clock, rig.handler, worker_id="w1")
-    return rig
-
-
-@pytest.fixture
-async def rig(uow_factory, ctx) -> AsyncIterator[Rig]:
-    async with FakeNotifyApi() as api:
-        made = rig_for(api, uow_factory, ctx)
-        yield made
-        await made.deps.notifier.close()  # type: ignore[attr-defined]
-
-
-async def events_of(uows: SqlUnitOfWorkFactory, incident_id: str, kind: str) -> list[dict]:
-    return [e.data for e in await timeline(uows, incident_id) if e.kind == kind]
-
-
-async def deadlines(uows: SqlUnitOfWorkFactory, result: ActivationResult) -> list[Deadline]:
-    """The activation's ladder, as stored now."""
-    async with uows() as uow:
-        found = [await uow.deadlines.get(d.id) for d in ladder_of(result)]
-    return [d for d in found if d is not None]
-
-
-def ladder_of(result: ActivationResult) -> list[Deadline]:
-    return [d for d in result.deadlines if d.kind in LADDER]
-
-
-async def announced(uows: SqlUnitOfWorkFactory, ctx: CoreContext, rig: Rig) -> ActivationResult:
-    """Activated, and the page and the council's email sent at once by the scheduler; they are
-    then forgotten, so what a test sees next is the ladder's."""
-    result = await activated(uows, ctx)
-    assert await rig.fire_due() == 2
-    assert len(rig.chat.to("C0KPMGPAGING")) == 1 and len(rig.api.sent) == 1
-    rig.chat.sent.clear()
-    rig.api.sent.clear()
-    return result
+from tests.factories import KPMG_RESPONDER
+from tests.integration.ladder_rig import (
+    DUTY_MANAGER,
+    KPMG_ESCALATION,
+    announced,
+    deadlines,
+    events_of,
+    ladder_of,
+)
+from tests.integration.ladder_rig import rig as rig
 
 
 async def test_reminder_at_20_minutes_then_escalation_on_every_route_at_30_and_45(
@@ -353,121 +280,3 @@ async def test_a_short_contact_deadline_scales_every_step(uow_factory, clock, ri
     clock.advance(seconds=30)
     assert await rig.fire_due() == 1 and len(rig.chat.to(DUTY_MANAGER[0])) == 1
     assert "09:01 UTC" in rig.chat.to(DUTY_MANAGER[0])[0].text
-
-
-# --- the race with "contact made" (PostgreSQL) -------------------------------------------------
-
-
-@pytest.fixture
-async def pg_uows(pg_database_url: str) -> AsyncIterator[SqlUnitOfWorkFactory]:
-    target = parse_database_url(pg_database_url)
-    migrate.upgrade(target)
-    engine = create_engine_for(target)
-    yield SqlUnitOfWorkFactory(engine, TIMELINE_KEY)
-    await engine.dispose()
-
-
-async def test_contact_made_while_an_escalation_fires_waits_and_nothing_is_sent_after(
-    pg_uows, ctx, clock
-):
-    async with FakeNotifyApi() as api:
-        rig = rig_for(api, pg_uows, ctx)
-        result = await announced(pg_uows, ctx, rig)
-        incident_id = result.incident.id
-        clock.advance(minutes=20)
-        await rig.fire_due()
-        clock.advance(minutes=10)
-        inside, release = asyncio.Event(), asyncio.Event()
-
-        async def held(deadline: Deadline, uow: SqlUnitOfWork) -> None:
-            inside.set()
-            await release.wait()
-            await fire(deadline, uow, rig.deps)
-
-        firing = asyncio.create_task(
-            DeadlineScheduler(pg_uows, clock, held, worker_id="w2").fire_due()
-        )
-        await asyncio.wait_for(inside.wait(), 5)
-        contact = asyncio.create_task(
-            record_contact(
-                RecordContact(KPMG_RESPONDER, incident_id, clock.now(), "phone"), pg_uows(), ctx
-            )
-        )
-        await asyncio.sleep(0.3)
-        assert not contact.done()  # it waits for the incident's lock
-        release.set()
-        assert await firing == 1
-        done = await asyncio.wait_for(contact, 5)
-        messages_at_contact = len(rig.chat.sent) + len(api.sent)
-
-        assert done.cancelled_deadlines == 3
-        events = await timeline(pg_uows, incident_id)
-        order = [e.kind for e in events if e.kind in {"EscalationSent", "ContactRecorded"}]
-        assert order == ["EscalationSent", "ContactRecorded"]
-        clock.advance(hours=2)
-        assert await rig.fire_due() == 0
-        assert len(rig.chat.sent) + len(api.sent) == messages_at_contact
-
-
-# --- the assessors' reminders ------------------------------------------------------------------
-
-
-async def test_a_monitored_incident_reminds_the_assessor_with_a_reassess_button(
-    uow_factory, ctx, clock, rig
-):
-    incident_id, _ = await assessed(uow_factory, ctx, "monitor")
-    clock.advance(hours=24)
-    assert await rig.fire_due() == 1
-
-    [dm] = rig.chat.to("U0ASSESSOR1")
-    assert [(b.action, b.value) for b in dm.buttons] == [
-        (Action.REASSESS, incident_id),
-        (Action.CLOSE_MONITORING, incident_id),
-    ]
-    assert "repeats every 24 hours" in dm.text
-    assert rig.chat.to(f"incident:{incident_id}") == [dm]
-    [sent] = await events_of(uow_factory, incident_id, "ReviewReminderSent")
-    assert sent["assessor"] == ASSESSOR.user_id and all(d["ok"] for d in sent["deliveries"])
-
-
-async def test_a_reassessed_incident_gets_no_stale_review_reminder(uow_factory, ctx, clock, rig):
-    incident_id, _ = await assessed(uow_factory, ctx, "monitor")
-    clock.advance(hours=24)
-    assert await rig.fire_due() == 1  # the first review; the next is 24 hours on
-    await start_threshold_check(StartThresholdCheck(ASSESSOR, incident_id), uow_factory(), ctx)
-    async with uow_factory() as uow:
-        assert await uow.deadlines.pending_for(incident_id) == []  # re-assessing stops them
-    clock.advance(hours=24)
-    assert await rig.fire_due() == 0
-    assert len(await events_of(uow_factory, incident_id, "ReviewReminderSent")) == 1
-
-
-async def test_need_more_information_reminds_what_was_missing(uow_factory, ctx, clock, rig):
-    incident_id, _ = await assessed(uow_factory, ctx, "need_more_info")
-    clock.advance(hours=3, minutes=59)
-    assert await rig.fire_due() == 0
-    clock.advance(minutes=1)
-    assert await rig.fire_due() == 1
-
-    [dm] = rig.chat.to("U0ASSESSOR1")
-    assert {f.label: f.value for f in dm.facts} == {"What is missing": "Whether backups survived"}
-    assert all(f.user_text for f in dm.facts)
-    assert "requested at 09:00 UTC (09:00 GMT, London)" in dm.text
-    assert len(rig.chat.to(f"incident:{incident_id}")) == 1
-    [sent] = await events_of(uow_factory, incident_id, "InformationReminderSent")
-    assert sent["missing"] == "Whether backups survived"
-
-
-async def test_a_deadline_kind_without_a_handler_is_cancelled_not_crashed(
-    uow_factory, ctx, clock, rig, monkeypatch, caplog
-):
-    monkeypatch.delitem(HANDLERS, DeadlineKind.REVIEW_REMINDER)
-    incident_id, _ = await assessed(uow_factory, ctx, "monitor")
-    async with uow_factory() as uow:
-        [review] = await uow.deadlines.pending_for(incident_id)
-    clock.advance(hours=24)
-    assert await rig.fire_due() == 1
-    async with uow_factory() as uow:
-        row = await uow.deadlines.get(review.id)
-    assert row is not None and row.state is DeadlineState.CANCELLED and rig.chat.sent == []
-    assert "no handler" in caplog.text and "review_reminder" in caplog.text

@@ -13,7 +13,7 @@ from bot.policy.model import Contact, DutyShift, Policy
 from bot.policy.shifts import LONDON
 from bot.usecases.context import CoreContext
 from sandbox.notify.api import FakeNotifyApi
-from tests.integration.test_contact_ladder import announced, events_of, rig_for
+from tests.integration.ladder_rig import announced, events_of, rig_for
 
 NIGHT = Contact("Night Manager", "night@mhclg.example", "07700 900201", "U0NIGHT")
 DAY = Contact("Day Manager", "day@mhclg.example", "07700 900202", "U0DAY")

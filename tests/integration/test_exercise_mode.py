@@ -29,8 +29,8 @@ from sandbox.slack.api import message_text
 from storage.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
 from tests.factories import ASSESSOR, KPMG_RESPONDER
 from tests.fakes.chat import RecordingChat
+from tests.integration.activation_steps import activated, quick_notifier
 from tests.integration.slack_harness import SlackEnv, referral_submission
-from tests.integration.test_activation import activated, quick_notifier
 from tests.integration.test_lessons import closed
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)

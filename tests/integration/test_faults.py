@@ -16,13 +16,13 @@ from handlers.notify.client import NotifyNotifier
 from sandbox.notify.api import FakeNotifyApi
 from sandbox.slack import signed_requests as sr
 from tests.integration.pg_control import pg_dir, start_postgres, stop_postgres
-from tests.integration.slack_harness import SlackEnv, referral_submission
-from tests.integration.test_slack_activation import (
+from tests.integration.slack_activation_steps import (
     DUTY_MANAGER_PHONE,
     KPMG_ESCALATION_PHONE,
     activated,
     ephemeral_to,
 )
+from tests.integration.slack_harness import SlackEnv, referral_submission
 
 PEOPLE = ("U0KPMGESC", "U0DUTYMGR")  # the provider's escalation contact, MHCLG's duty manager
 

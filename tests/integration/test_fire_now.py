@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from bot.app.scheduler import DeadlineScheduler
 from bot.domain.deadlines import DeadlineKind, DeadlineState
-from tests.integration.test_deadlines import (
+from tests.integration.deadline_rows import (
     Recorder,
     count,
     deadline,
@@ -21,6 +21,7 @@ from tests.integration.test_deadlines import (
     new_incident,
     store,
 )
+from tests.integration.waiting import within
 
 
 async def test_fire_now_fires_a_due_deadline_once(uow_factory, ctx, clock) -> None:
@@ -96,7 +97,7 @@ async def test_fire_now_skips_a_deadline_another_transaction_holds(pg_uows, ctx,
     async with pg_uows() as holder:  # another replica in the middle of firing it
         lock = text("SELECT id FROM deadlines WHERE id = :id FOR UPDATE")
         await holder.session.execute(lock, {"id": due.id})
-        assert await asyncio.wait_for(scheduler.fire_now([due.id]), timeout=5) == 0
+        assert await within(scheduler.fire_now([due.id]), "fire_now to skip a held row") == 0
     assert handler.calls == []
     assert (await load(pg_uows, due.id)).state is DeadlineState.PENDING
 

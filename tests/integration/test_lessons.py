@@ -25,7 +25,7 @@ from bot.usecases.phases import ChangePhase, change_phase
 from bot.usecases.sharing import authorise_report_view
 from storage.uow import SqlUnitOfWorkFactory
 from tests.factories import ACCENTURE_RESPONDER, ASSESSOR, COUNCIL_USER, KPMG_RESPONDER
-from tests.integration.test_phases_checklist_notes import (
+from tests.integration.response_steps import (
     CAMDEN_USER,
     FOLLOWUPS,
     RecordingChat,

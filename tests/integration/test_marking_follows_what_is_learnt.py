@@ -30,7 +30,7 @@ from bot.usecases.threshold import (
 from bot.views.card_sections import checklist_lines
 from storage.uow import SqlUnitOfWorkFactory
 from tests.factories import ASSESSOR, COUNCIL_USER, referral_cmd
-from tests.integration.test_activation import ANSWERS
+from tests.integration.activation_steps import ANSWERS
 
 YES = {**ANSWERS, "personal_data": ["yes"]}
 

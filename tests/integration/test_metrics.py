@@ -12,8 +12,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot.app.server import READINESS
 from bot.domain.states import State
 from sandbox.notify.api import FakeNotifyApi
+from tests.integration.slack_activation_steps import activated, contact_form, submit
 from tests.integration.slack_harness import SlackEnv
-from tests.integration.test_slack_activation import activated, contact_form, submit
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 

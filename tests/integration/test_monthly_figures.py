@@ -17,8 +17,8 @@ from bot.reporting.model import build_report
 from bot.usecases.contact import RecordContact, record_contact
 from handlers.report.figures_pdf import render_figures_pdf
 from tests.factories import KPMG_RESPONDER
-from tests.integration.test_activation import activated
-from tests.integration.test_contact_ladder import rig as rig  # the fixture, re-exported
+from tests.integration.activation_steps import activated
+from tests.integration.ladder_rig import rig as rig  # the fixture, re-exported
 
 # Minutes after the page at which KPMG records contact, one incident each: two within the
 # 30-minute deadline, two after it (the ladder escalates meanwhile).

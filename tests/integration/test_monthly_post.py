@@ -22,8 +22,8 @@ from bot.views.clock import LONDON
 from sandbox.notify.api import FakeNotifyApi
 from sandbox.slack import signed_requests as sr
 from storage.models import DeadlineRow
+from tests.integration.slack_activation_steps import activated, contact_form, submit
 from tests.integration.slack_harness import ASSESSOR, TRIAGE, SlackEnv
-from tests.integration.test_slack_activation import activated, contact_form, submit
 
 POST_CHARTS = 6  # the figures PDF's charts
 

@@ -10,6 +10,7 @@ from bot.domain.events import PageDelivered
 from bot.usecases.presence import record_channel, record_invite
 from bot.usecases.referral import open_referral
 from tests.factories import referral_cmd
+from tests.integration.waiting import waiting_on_a_lock
 
 
 async def test_records_wait_for_a_firing_holding_the_incident(pg_uows, ctx, clock) -> None:
@@ -29,7 +30,7 @@ async def test_records_wait_for_a_firing_holding_the_incident(pg_uows, ctx, cloc
             asyncio.create_task(record_invite(uows(), ctx, invite)),  # type: ignore[arg-type]
             asyncio.create_task(record_channel(uows(), ctx, channel)),  # type: ignore[arg-type]
         ]
-        await asyncio.sleep(0.3)
+        await waiting_on_a_lock(uows, n=2)
         assert not any(t.done() for t in pending), "they must wait for the lock"
         delivered = PageDelivered(
             provider_id="kpmg", route="slack:C0KPMG", ok=True, error="", deadline="10:30",

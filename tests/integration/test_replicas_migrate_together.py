@@ -6,34 +6,40 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 
 from storage.database import parse_database_url
 from storage.migrate import status
 
-# Each process imports everything first, then waits for the same instant (argv[2]) so that
-# they reach the database together, as replicas a deployment starts at once do.
+# Each process imports everything first, says "ready" and waits for "go" on its standard input,
+# so that they reach the database together, as replicas a deployment starts at once do.
 SCRIPT = """
-import sys, time
+import sys
 from storage.database import parse_database_url
 from storage.migrate import upgrade
 target = parse_database_url(sys.argv[1])
-time.sleep(max(0.0, float(sys.argv[2]) - time.time()))
+print("ready", flush=True)
+sys.stdin.readline()
 print(upgrade(target).current)
 """
 
 
 def test_six_processes_migrating_one_new_database_all_succeed(pg_database_url: str) -> None:
-    start_at = str(time.time() + 3)  # after every interpreter has started and imported
     runs = [
         subprocess.Popen(  # noqa: S603 (our own interpreter and script)
-            [sys.executable, "-c", SCRIPT, pg_database_url, start_at],
+            [sys.executable, "-c", SCRIPT, pg_database_url],
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
         for _ in range(6)
     ]
+    for run in runs:  # every interpreter has started and imported
+        assert run.stdout is not None and run.stdout.readline().strip() == "ready"
+    for run in runs:  # go, all at once
+        assert run.stdin is not None
+        run.stdin.write("go\n")
+        run.stdin.flush()
     outcomes = [run.communicate(timeout=120) for run in runs]
     errors = [err for run, (_, err) in zip(runs, outcomes, strict=True) if run.returncode != 0]
     assert errors == []

@@ -14,7 +14,7 @@ from bot.policy.model import Policy
 from bot.reporting.outline import TITLES
 from handlers.report.pdf import render_pdf, sanitise
 from tests.factories import COUNCIL_USER, KPMG_RESPONDER
-from tests.unit.test_report_model import full_record, new_incident, report_for
+from tests.report_record import full_record, new_incident, report_for
 
 
 def pages(pdf: bytes) -> list[str]:

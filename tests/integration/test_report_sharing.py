@@ -33,8 +33,7 @@ from handlers.report.pdf import render_pdf
 from sandbox.notify.api import FakeNotifyApi
 from storage.uow import SqlUnitOfWorkFactory
 from tests.factories import ASSESSOR, KPMG_RESPONDER
-from tests.integration.test_lessons import closed
-from tests.integration.test_phases_checklist_notes import (
+from tests.integration.response_steps import (
     FOLLOWUPS,
     RecordingChat,
     events,
@@ -44,6 +43,7 @@ from tests.integration.test_phases_checklist_notes import (
     scheduler,
     timeline,
 )
+from tests.integration.test_lessons import closed
 
 CHECK = DeadlineKind.REPORT_DELIVERY_CHECK
 

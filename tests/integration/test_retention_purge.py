@@ -44,10 +44,10 @@ from tests.factories import (
     TIMELINE_KEY,
     TIMELINE_KEY_TEXT,
 )
-from tests.integration.test_contact_ladder import rig as rig  # the fixture, re-exported
+from tests.integration.ladder_rig import rig as rig  # the fixture, re-exported
+from tests.integration.response_steps import FOLLOWUPS
 from tests.integration.test_lessons import ANSWERS, RECS
 from tests.integration.test_monthly_figures import a_month_of_incidents
-from tests.integration.test_phases_checklist_notes import FOLLOWUPS
 from tests.integration.test_timeline_tampering import as_intruder
 from tests.integration.test_timeline_tampering import found as found  # the fixture
 

@@ -18,7 +18,7 @@ from bot.usecases.firing import FiringDeps
 from sandbox.notify.api import FakeNotifyApi
 from storage.models import DeadlineRow
 from tests.factories import KPMG_RESPONDER
-from tests.integration.test_contact_ladder import (
+from tests.integration.ladder_rig import (
     DUTY_MANAGER,
     KPMG_ESCALATION,
     Rig,

@@ -22,7 +22,7 @@ from handlers.notify.client import NotifyNotifier
 from handlers.report.pdf import render_pdf
 from handlers.slack.escape import user_text
 from sandbox.notify.api import FakeNotifyApi
-from tests.unit.test_report_model import full_record, new_incident, report_for
+from tests.report_record import full_record, new_incident, report_for
 
 HOSTILE = (
     "Open https://evil.example/pay now, or www.evil.example; ping <!here> <@U0KPMG1> @channel "

@@ -13,7 +13,7 @@ from bot.domain.deadlines import DeadlineKind
 from bot.domain.states import State
 from sandbox.slack import signed_requests as sr
 from tests.integration.slack_harness import ASSESSOR, SlackEnv, referral_submission
-from tests.integration.test_slack_response import (
+from tests.integration.slack_response_steps import (
     COUNCIL,
     PROVIDER,
     ephemerals,
@@ -25,7 +25,7 @@ from tests.integration.test_slack_response import (
     submission,
     submit,
 )
-from tests.integration.test_slack_response import env as response_env  # noqa: F401
+from tests.integration.slack_response_steps import env as response_env  # noqa: F401
 from tests.integration.test_slack_threshold import (
     CONTAINED_LAPTOP,
     RANSOMWARE,
@@ -207,7 +207,7 @@ async def test_a_council_declines_cir_support_and_mhclg_is_told(env) -> None:
 
 
 async def test_a_council_cannot_decline_once_support_is_activated(env) -> None:
-    from tests.integration.test_slack_response import responding
+    from tests.integration.slack_response_steps import responding
 
     incident_id, channel = await responding(env)
     await press(env, "decline_support", incident_id, COUNCIL, channel)
@@ -231,7 +231,7 @@ async def test_a_yes_to_personal_data_in_the_threshold_check_marks_the_card(env)
 
 
 async def test_the_ncsc_cannot_be_marked_not_needed(env) -> None:
-    from tests.integration.test_slack_response import checklist, responding
+    from tests.integration.slack_response_steps import checklist, responding
 
     incident_id, channel = await responding(env)
     body = checklist(incident_id, channel, COUNCIL, "ncsc", "not_needed", reason="Police told.")
@@ -241,7 +241,7 @@ async def test_the_ncsc_cannot_be_marked_not_needed(env) -> None:
 
 
 async def test_a_status_update_that_personal_data_is_involved_raises_the_marking(env) -> None:
-    from tests.integration.test_slack_response import responding
+    from tests.integration.slack_response_steps import responding
 
     no = {"type": "radio_buttons", "selected_option": {"value": "no"}}
     incident_id, channel = await responding(env, personal_data=no)

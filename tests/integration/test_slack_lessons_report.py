@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from bot.domain.states import State
 from tests.integration.slack_harness import ASSESSOR, SlackEnv
-from tests.integration.test_slack_response import (
+from tests.integration.slack_response_steps import (
     COUNCIL,
     PROVIDER,
     change_phase,
@@ -25,7 +25,7 @@ from tests.integration.test_slack_response import (
     submission,
     submit,
 )
-from tests.integration.test_slack_response import env as env  # the fixture, re-exported
+from tests.integration.slack_response_steps import env as env  # the fixture, re-exported
 
 LESSONS = {
     ASSESSOR: ("MHCLG heard at 09:10 and activated by 10:00.", "Out-of-band numbers were stale."),

@@ -11,7 +11,7 @@ import pytest
 from bot.domain.bindings import MessagePurpose, Platform
 from bot.domain.states import State
 from tests.integration.slack_harness import SlackEnv
-from tests.integration.test_slack_response import (
+from tests.integration.slack_response_steps import (
     PROVIDER,
     change_phase,
     ephemerals,
@@ -19,7 +19,7 @@ from tests.integration.test_slack_response import (
     responding,
     state_of,
 )
-from tests.integration.test_slack_response import env as env  # the fixture, re-exported
+from tests.integration.slack_response_steps import env as env  # the fixture, re-exported
 
 
 async def test_a_refused_announcement_is_recorded_logged_and_told(

@@ -15,7 +15,7 @@ from sandbox.slack import signed_requests as sr
 from storage.database import create_engine_for, parse_database_url
 from storage.deliveries import MemoryDeliveryLog, SqlDeliveryLog
 from tests.integration.slack_harness import ASSESSOR, SlackEnv
-from tests.integration.test_slack_response import PROVIDER, env, events, responding, slash
+from tests.integration.slack_response_steps import PROVIDER, env, events, responding, slash
 
 assert env  # the fixture: the harness with a council user and an outsider
 

@@ -13,9 +13,9 @@ from bot.domain.states import State
 from sandbox.notify.api import FakeNotifyApi
 from sandbox.slack.api import message_text
 from tests.integration.slack_harness import ASSESSOR, SlackEnv
+from tests.integration.slack_response_steps import PROVIDER, ephemerals, events, press, state_of
+from tests.integration.slack_response_steps import env as env  # the fixture, re-exported
 from tests.integration.test_slack_lessons_report import generated
-from tests.integration.test_slack_response import PROVIDER, ephemerals, events, press, state_of
-from tests.integration.test_slack_response import env as env  # the fixture, re-exported
 
 
 @pytest.fixture

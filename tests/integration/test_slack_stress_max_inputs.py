@@ -13,18 +13,17 @@ from bot.domain.states import State
 from bot.usecases.validation import LIMITS
 from sandbox.slack import signed_requests as sr
 from sandbox.slack.rules import check_call, check_view
-from tests.integration.slack_harness import ASSESSOR, SlackEnv, referral_submission
-from tests.integration.test_slack_activation import (
+from tests.integration.slack_activation_steps import (
     KPMG_PAGING,
     activate_form,
     click,
     override_form,
     radio,
 )
-from tests.integration.test_slack_activation import meta as activation_meta
-from tests.integration.test_slack_activation import notify_api as notify_api  # Notify configured
-from tests.integration.test_slack_lessons_report import lessons_form
-from tests.integration.test_slack_response import (
+from tests.integration.slack_activation_steps import meta as activation_meta
+from tests.integration.slack_activation_steps import notify_api as notify_api  # Notify configured
+from tests.integration.slack_harness import ASSESSOR, SlackEnv, referral_submission
+from tests.integration.slack_response_steps import (
     COUNCIL,
     PROVIDER,
     change_phase,
@@ -36,7 +35,8 @@ from tests.integration.test_slack_response import (
     submission,
     submit,
 )
-from tests.integration.test_slack_response import env as env  # + a council user, re-exported
+from tests.integration.slack_response_steps import env as env  # + a council user, re-exported
+from tests.integration.test_slack_lessons_report import lessons_form
 from tests.integration.test_slack_threshold import RANSOMWARE, assess, assessment_id_of, decide
 
 TEXT = 3000  # FieldErrors' limit for a text LIMITS does not name, and every modal's max_length
