@@ -9,12 +9,14 @@ from dataclasses import dataclass
 
 from bot.app.container import Container
 from bot.app.metering import MeteredChat, MeteredNotifier, count_firing
+from bot.app.purge import DatabasePurge
 from bot.app.scheduler import DeadlineScheduler
 from bot.domain.deadlines import Deadline, DeadlineKind
 from bot.ports.chat import ChatDelivery, ChatPort, OutboundMessage
 from bot.ports.notify import Notifier
 from bot.usecases.firing import FiringDeps, fire
 from bot.usecases.firing.monthly_figures import MonthlyFiguresPort
+from bot.usecases.firing.retention_purge import purged_by
 from handlers.notify.client import DisabledNotifier, NotifyNotifier
 from storage.uow import SqlUnitOfWork
 
@@ -74,6 +76,7 @@ def build_runtime(
         chat=NoChat() if chat is None else MeteredChat(chat, metrics),
         notifier=MeteredNotifier(for_firings(container.notifier), metrics),
         figures=figures,
+        purge=DatabasePurge(),
     )
 
     async def handler(deadline: Deadline, uow: SqlUnitOfWork) -> None:
@@ -92,6 +95,10 @@ def build_runtime(
         count_firing(deadline, metrics)
         if deadline.kind in REDRAW_CARD_AFTER:
             await chat_port.refresh_incident(deadline.incident_id)
+        # the pinned card and the triage card are the bot's own messages: redrawn, a purged
+        # incident's no longer show its personal data
+        for incident_id in purged_by(deadline):
+            await chat_port.refresh_incident(incident_id)
 
     scheduler.after_commit = after_commit
     return Runtime(firing=deps, scheduler=scheduler)
