@@ -19,9 +19,9 @@ from bot.domain.deadlines import DeadlineKind
 from bot.domain.working_days import is_working_day
 from bot.usecases.firing import fire
 from bot.views.clock import LONDON
+from sandbox.notify.api import FakeNotifyApi
+from sandbox.slack import signed_requests as sr
 from storage.models import DeadlineRow
-from tests.fakes import slack_requests as sr
-from tests.fakes.notify_api import FakeNotifyApi
 from tests.integration.slack_harness import ASSESSOR, TRIAGE, SlackEnv
 from tests.integration.test_slack_activation import activated, contact_form, submit
 
