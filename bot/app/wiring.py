@@ -3,6 +3,7 @@ handler. Kept apart from the HTTP server so tests and benchmarks can build the s
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 from dataclasses import dataclass
@@ -19,6 +20,8 @@ from bot.usecases.firing.monthly_figures import MonthlyFiguresPort
 from bot.usecases.firing.retention_purge import purged_by
 from handlers.notify.client import DisabledNotifier, NotifyNotifier
 from storage.uow import SqlUnitOfWork
+
+log = logging.getLogger(__name__)
 
 
 class NoChat:
@@ -96,9 +99,12 @@ def build_runtime(
         if deadline.kind in REDRAW_CARD_AFTER:
             await chat_port.refresh_incident(deadline.incident_id)
         # the pinned card and the triage card are the bot's own messages: redrawn, a purged
-        # incident's no longer show its personal data
+        # incident's no longer show its personal data (one card failing stops none of the rest)
         for incident_id in purged_by(deadline):
-            await chat_port.refresh_incident(incident_id)
+            try:
+                await chat_port.refresh_incident(incident_id)
+            except Exception as exc:
+                log.warning("purged incident %s not redrawn: %s", incident_id, type(exc).__name__)
 
     scheduler.after_commit = after_commit
     return Runtime(firing=deps, scheduler=scheduler)
