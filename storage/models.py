@@ -167,7 +167,8 @@ class DeadlineRow(Base):
     __tablename__ = "deadlines"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    # NULL for the service's own timed jobs (migration 0011), e.g. the monthly figures post
+    # NULL for the service's own timed jobs (migration 0009), e.g. the monthly figures post
+    # and the daily retention purge
     incident_id: Mapped[str | None] = mapped_column(ForeignKey("incidents.id"))
     kind: Mapped[str] = mapped_column(String(32))
     level: Mapped[int] = mapped_column(Integer, default=0)

@@ -16,7 +16,6 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.domain.actors import SYSTEM
 from bot.domain.events import PersonalDataPurged
@@ -33,7 +32,7 @@ from bot.domain.states import OPEN_STATES
 from bot.policy.retention import Retention
 from storage.followup_models import LessonsSubmissionRow
 from storage.models import DeadlineRow, ExternalInviteRow, IncidentRow, TimelineEventRow
-from storage.retention_models import IncidentPurgeRow, ServiceDeadlineRow
+from storage.retention_models import IncidentPurgeRow
 from storage.uow import SqlUnitOfWork
 
 
@@ -99,9 +98,12 @@ async def purge_incident(
     now: datetime,
     *,
     dry_run: bool = False,
+    commit: bool = True,
 ) -> Outcome:
-    """Purge one incident past retention, in `uow`'s transaction (committed here unless
-    `dry_run`). Refuses, changing nothing, an incident open, not yet due or already broken."""
+    """Purge one incident past retention, in `uow`'s transaction: committed here (unless
+    `dry_run`), or left to the caller with `commit=False` (the daily purge's firing, whose
+    transaction holds its deadline row). Refuses, changing nothing, an incident open, not yet
+    due or already broken."""
     row = (
         await uow.session.execute(select(IncidentRow.id).where(IncidentRow.reference == reference))
     ).scalar_one_or_none()
@@ -171,7 +173,8 @@ async def purge_incident(
         .where(IncidentPurgeRow.incident_id == incident.id)
         .values(status="done")
     )
-    await uow.commit()
+    if commit:
+        await uow.commit()
     message = f"{reference}: personal data purged ({len(changed)} of {len(events)} events)"
     return Outcome(reference, Verdict.PURGED, message, len(changed), incident.id)
 
@@ -214,26 +217,3 @@ async def _other_tables(uow: SqlUnitOfWork, incident: Incident) -> None:
 async def purged_at(uow: SqlUnitOfWork, incident_id: str) -> datetime | None:
     found = await _purged(uow, incident_id)
     return found.purged_at if found is not None else None
-
-
-async def claim_service_deadline(
-    uow: SqlUnitOfWork, kind: str, now: datetime, next_due: datetime, worker: str
-) -> bool:
-    """Claim a service-wide timed job if it is due, moving it on to `next_due` in the same
-    conditional update: of several replicas asking at once, exactly one gets True. The row is
-    created due at once the first time (a purge only ever touches what is past retention)."""
-    session = uow.session
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    await session.execute(
-        insert(ServiceDeadlineRow)
-        .values(kind=kind, due_at=now, fired_at=None, claimed_by="", runs=0)
-        .on_conflict_do_nothing(index_elements=[ServiceDeadlineRow.kind])
-    )
-    claimed = await session.execute(
-        update(ServiceDeadlineRow)
-        .where(ServiceDeadlineRow.kind == kind, ServiceDeadlineRow.due_at <= now)
-        .values(due_at=next_due, fired_at=now, claimed_by=worker, runs=ServiceDeadlineRow.runs + 1)
-    )
-    await session.commit()
-    return bool(claimed.rowcount)  # type: ignore[attr-defined]

@@ -1,5 +1,5 @@
-"""Tables of the retention purge, in their own module so this work leaves the shared models file
-alone; they share `Base` so one metadata describes the whole schema."""
+"""The table of the retention purge, in its own module so this work leaves the shared models file
+alone; it shares `Base` so one metadata describes the whole schema."""
 
 from __future__ import annotations
 
@@ -25,16 +25,3 @@ class IncidentPurgeRow(Base):
     purge_seq: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16))
     events: Mapped[int] = mapped_column(Integer, default=0)  # events whose content changed
-
-
-class ServiceDeadlineRow(Base):
-    """A timed job of the whole service (not of one incident), as a row: the daily purge. A
-    replica claims it with a conditional update of `due_at`, so it runs once across replicas."""
-
-    __tablename__ = "service_deadlines"
-
-    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
-    due_at: Mapped[datetime]
-    fired_at: Mapped[datetime | None]
-    claimed_by: Mapped[str] = mapped_column(String(120), default="")
-    runs: Mapped[int] = mapped_column(Integer, default=0)

@@ -3,36 +3,32 @@
 Without references every closed incident past retention (config/retention.yml) is purged, one
 transaction each, and those not yet due are counted. Named references are each purged or
 refused with the reason (open, not yet due, record broken): exit 1 if any was refused.
+
+The daily purge is a deadline row per day (bot.domain.daily_purge), fired by the deadline
+scheduler like every other (bot.usecases.firing.retention_purge); `DatabasePurge` is its port,
+and `schedule_daily_purge` inserts the next day's row at start-up unless it exists.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
 import sys
-from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import TextIO
 
 from bot.app.settings import Settings
 from bot.app.timeline_key import timeline_key
+from bot.domain.daily_purge import next_purge
 from bot.policy.load import load_policy
 from bot.policy.retention import Retention
-from bot.views.clock import LONDON
+from bot.ports import UnitOfWork, UnitOfWorkFactory
+from bot.usecases.context import CoreContext
+from bot.usecases.firing.retention_purge import PurgeRun
 from storage import migrate
 from storage.database import create_engine_for, parse_database_url
-from storage.retention import (
-    Outcome,
-    Verdict,
-    claim_service_deadline,
-    closed_incidents,
-    purge_incident,
-)
-from storage.uow import SqlUnitOfWorkFactory
-
-log = logging.getLogger(__name__)
-DAILY_KIND = "retention_purge"
+from storage.retention import Outcome, Verdict, closed_incidents, purge_incident
+from storage.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
 
 
 async def purge(
@@ -87,80 +83,30 @@ def run_purge(settings: Settings, references: Sequence[str], dry_run: bool) -> i
     return asyncio.run(_run(settings, references, dry_run))
 
 
-def next_daily(retention: Retention, now: datetime) -> datetime:
-    """The next `daily_at` in London time strictly after `now`."""
-    local = now.astimezone(LONDON)
-    day = local.date()
-    for _ in range(3):
-        candidate = datetime.combine(day, retention.daily_at, tzinfo=LONDON)
-        if candidate > local:
-            return candidate.astimezone(UTC)
-        day += timedelta(days=1)
-    raise AssertionError("unreachable")
+class DatabasePurge:
+    """The daily purge's port: every closed incident past retention, purged in the firing's
+    transaction (the one that claimed the day's row), so the purges and the row's `fired` state
+    commit together."""
+
+    async def purge_due(self, uow: UnitOfWork, retention: Retention, now: datetime) -> PurgeRun:
+        assert isinstance(uow, SqlUnitOfWork)  # the scheduler's own unit of work
+        purged, broken, waiting = [], [], 0
+        for reference in await closed_incidents(uow):
+            outcome = await purge_incident(uow, reference, retention, now, commit=False)
+            if outcome.verdict is Verdict.PURGED:
+                purged.append(outcome.incident_id)
+            elif outcome.verdict is Verdict.TAMPERED:
+                broken.append(reference)
+            elif outcome.verdict is Verdict.NOT_DUE:
+                waiting += 1
+        return PurgeRun(purged=purged, broken=broken, waiting=waiting)
 
 
-async def run_daily_if_due(
-    uows: SqlUnitOfWorkFactory,
-    retention: Retention,
-    now: datetime,
-    worker: str,
-    after_purge: Callable[[str], Awaitable[None]] | None = None,
-) -> list[Outcome] | None:
-    """The daily deadline row: the replica that claims it purges; the others get None."""
+async def schedule_daily_purge(uows: UnitOfWorkFactory, ctx: CoreContext) -> bool:
+    """Insert the next daily purge's row unless it exists (its id names its day, so replicas
+    starting together insert it once); True if this call inserted it."""
+    deadline = next_purge(ctx.policy.retention, ctx.clock.now())
     async with uows() as uow:
-        claimed = await claim_service_deadline(
-            uow, DAILY_KIND, now, next_daily(retention, now), worker
-        )
-    if not claimed:
-        return None
-    outcomes = await purge(uows, retention, now)
-    purged = [o for o in outcomes if o.verdict is Verdict.PURGED]
-    log.info("daily purge: %d incident(s) purged", len(purged))
-    for outcome in outcomes:
-        if outcome.verdict is Verdict.TAMPERED:
-            log.warning("daily purge skipped %s: record broken", outcome.reference)
-    if after_purge is not None:
-        for outcome in purged:
-            await after_purge(outcome.incident_id)
-    return outcomes
-
-
-class DailyPurge:
-    """Asks the daily row every `check_seconds` in the running service; the replica that
-    claims it purges, then has each purged incident's cards redrawn (the pinned card and the
-    triage card are the bot's own messages: redrawn, they no longer show the personal data).
-    A run cut short (the process killed) leaves the rest for the next day's run."""
-
-    def __init__(
-        self,
-        uows: SqlUnitOfWorkFactory,
-        retention: Retention,
-        clock: Callable[[], datetime],
-        worker: str,
-        after_purge: Callable[[str], Awaitable[None]] | None = None,
-        check_seconds: float = 60.0,
-    ) -> None:
-        self._args = (uows, retention)
-        self._clock, self._worker, self._after = clock, worker, after_purge
-        self._every = check_seconds
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._loop(), name="daily-purge")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _loop(self) -> None:
-        uows, retention = self._args
-        while True:
-            try:
-                await run_daily_if_due(uows, retention, self._clock(), self._worker, self._after)
-            except Exception as exc:  # the database away: the next check tries again
-                log.warning(
-                    "daily purge failed with %s; trying at the next check", type(exc).__name__
-                )
-            await asyncio.sleep(self._every)
+        added = await uow.deadlines.add_if_absent(deadline)
+        await uow.commit()
+    return added

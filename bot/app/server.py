@@ -13,7 +13,7 @@ from aiohttp import web
 
 from bot.app.container import Container
 from bot.app.monthly_post import schedule_monthly_post
-from bot.app.purge import DailyPurge
+from bot.app.purge import schedule_daily_purge
 from bot.app.readiness import ServiceReadiness, SlackAuthCheck
 from bot.app.wiring import Runtime, build_runtime
 from handlers import http
@@ -123,13 +123,6 @@ def build_web_app(
     # who goes first on the one event loop: answers and pages, the ladder, the rest
     tasks.also_busy_when(lambda: runtime.scheduler.firing_urgent)
     runtime.scheduler.hold_back = tasks.people_waiting
-    daily_purge = DailyPurge(
-        container.uow,
-        container.ctx.policy.retention,
-        container.ctx.clock.now,
-        runtime.scheduler.worker_id,
-        runtime.firing.chat.refresh_incident,
-    )
 
     async def on_startup(_app: web.Application) -> None:
         if container.slack is not None:
@@ -137,12 +130,16 @@ def build_web_app(
 
             await open_http_session(container.slack)
         if start_scheduler:
-            try:
-                await schedule_monthly_post(container.uow, container.ctx)
-            except Exception as exc:  # the database is down: the next start-up schedules it
-                log.warning("monthly figures post not scheduled: %s", type(exc).__name__)
+            # the service's own timed jobs, each a deadline row the scheduler fires
+            for job, schedule in (
+                ("monthly figures post", schedule_monthly_post),
+                ("daily retention purge", schedule_daily_purge),
+            ):
+                try:
+                    await schedule(container.uow, container.ctx)
+                except Exception as exc:  # the database is down: the next start-up does it
+                    log.warning("%s not scheduled: %s", job, type(exc).__name__)
             await runtime.scheduler.start()
-            daily_purge.start()
         # Everything built so far lives for the whole process: keep it out of the collector's
         # generations so full collections do not pause request handling for tens of ms.
         gc.collect()
@@ -150,7 +147,6 @@ def build_web_app(
 
     async def on_cleanup(_app: web.Application) -> None:
         await runtime.scheduler.stop()
-        await daily_purge.stop()
         await tasks.drain(within=10)
         await counter.close()
         if container.slack is not None:

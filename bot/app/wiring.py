@@ -3,21 +3,26 @@ handler. Kept apart from the HTTP server so tests and benchmarks can build the s
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 from dataclasses import dataclass
 
 from bot.app.container import Container
 from bot.app.metering import MeteredChat, MeteredNotifier, count_firing
+from bot.app.purge import DatabasePurge
 from bot.app.scheduler import DeadlineScheduler
 from bot.domain.deadlines import Deadline, DeadlineKind
 from bot.ports.chat import ChatDelivery, ChatPort, OutboundMessage
 from bot.ports.notify import Notifier
 from bot.usecases.firing import FiringDeps, fire
 from bot.usecases.firing.monthly_figures import MonthlyFiguresPort
+from bot.usecases.firing.retention_purge import purged_by
 from handlers.notify.client import DisabledNotifier, NotifyNotifier
 from handlers.notify.marked import MarkedNotifier
 from storage.uow import SqlUnitOfWork
+
+log = logging.getLogger(__name__)
 
 
 class NoChat:
@@ -75,6 +80,7 @@ def build_runtime(
         chat=NoChat() if chat is None else MeteredChat(chat, metrics),
         notifier=MeteredNotifier(for_firings(container.notifier), metrics),
         figures=figures,
+        purge=DatabasePurge(),
     )
 
     async def handler(deadline: Deadline, uow: SqlUnitOfWork) -> None:
@@ -93,6 +99,13 @@ def build_runtime(
         count_firing(deadline, metrics)
         if deadline.kind in REDRAW_CARD_AFTER:
             await chat_port.refresh_incident(deadline.incident_id)
+        # the pinned card and the triage card are the bot's own messages: redrawn, a purged
+        # incident's no longer show its personal data (one card failing stops none of the rest)
+        for incident_id in purged_by(deadline):
+            try:
+                await chat_port.refresh_incident(incident_id)
+            except Exception as exc:
+                log.warning("purged incident %s not redrawn: %s", incident_id, type(exc).__name__)
 
     scheduler.after_commit = after_commit
     return Runtime(firing=deps, scheduler=scheduler)

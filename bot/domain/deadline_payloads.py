@@ -173,6 +173,16 @@ class MonthlyFiguresDue(DeadlinePayload):
     month: str  # "2026-11": the month the figures are of
 
 
+@dataclass(frozen=True, kw_only=True)
+class RetentionPurgeDue(DeadlinePayload):
+    """The day's purge of personal data past retention (bot.domain.daily_purge); once fired,
+    `purged` lists the incidents it purged, whose cards are redrawn after the commit."""
+
+    kind = DeadlineKind.RETENTION_PURGE
+    day: str  # "2026-12-05": London's date the run is for
+    purged: tuple[str, ...] | None = omitted_if_none()  # incident ids, set when it has run
+
+
 def _all_payloads() -> dict[DeadlineKind, type[DeadlinePayload]]:
     found: dict[DeadlineKind, type[DeadlinePayload]] = {}
     todo = list(DeadlinePayload.__subclasses__())

@@ -27,6 +27,7 @@ class DeadlineKind(StrEnum):
     # an escalation's routes that did not get through, tried again on their own (firing.contact)
     ESCALATION_RETRY = "escalation_retry"
     MONTHLY_FIGURES = "monthly_figures"  # service-wide: no incident (bot.domain.monthly_post)
+    RETENTION_PURGE = "retention_purge"  # service-wide: no incident (bot.domain.daily_purge)
 
 
 # Among deadlines already due, who is waiting on them decides the order: a provider's page and

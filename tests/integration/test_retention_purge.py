@@ -9,34 +9,40 @@ import asyncio
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.exc import DBAPIError
 
 from bot.app.figures import load_records
-from bot.app.purge import purge, report, run_daily_if_due
+from bot.app.purge import DatabasePurge, purge, report, schedule_daily_purge
+from bot.app.scheduler import DeadlineScheduler
 from bot.domain.bindings import Platform
+from bot.domain.deadlines import FIRST_RETRY, Deadline, DeadlineKind, DeadlineState
 from bot.domain.errors import DomainError
 from bot.domain.purge import PURGE_KIND, PURGED
 from bot.domain.states import State
 from bot.policy.retention import Period, Retention
 from bot.reporting.figures import monthly_figures
+from bot.usecases.firing import FiringDeps, fire
 from bot.usecases.lessons import SubmitLessons, submit_lessons
 from bot.usecases.notes import AddNote, NoteSource, add_note
 from bot.usecases.phases import ChangePhase, change_phase
 from bot.usecases.presence import presence
 from bot.usecases.report_issue import GenerateReport, prepare_report, recorded_report
 from bot.usecases.status_updates import PostStatusUpdate, post_status_update
+from bot.views.clock import LONDON
 from bot.views.home import open_incidents
 from handlers.slack.render.card import card_blocks, card_fallback
 from handlers.slack.render.home import home_view
 from sandbox.slack.rules import check_blocks, check_view
 from storage.database import DatabaseTarget, create_engine_for
-from storage.retention import Verdict
-from storage.uow import SqlUnitOfWorkFactory
+from storage.models import DeadlineRow
+from storage.retention import Verdict, purged_at
+from storage.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
 from tests.factories import (
     ASSESSOR,
     COUNCIL_USER,
@@ -270,38 +276,121 @@ async def test_a_purged_incidents_report_cannot_be_generated_again(
     assert draft.report.header.reference == references[1]  # one not purged: as ever
 
 
-async def test_the_daily_row_purges_once_with_two_workers(
-    month, uow_factory, db_target, ctx, clock
-) -> None:
-    references, _ = month
-    clock.advance(days=2 * 366)
-    engine = create_engine_for(db_target)
-    other = SqlUnitOfWorkFactory(engine, TIMELINE_KEY)
-    try:
-        runs = await asyncio.gather(
-            run_daily_if_due(uow_factory, RETENTION, clock.now(), "replica-a"),
-            run_daily_if_due(other, RETENTION, clock.now(), "replica-b"),
-        )
-        again = await run_daily_if_due(other, RETENTION, clock.now() + timedelta(hours=1), "b")
-    finally:
-        await engine.dispose()
-    ran = [r for r in runs if r is not None]
-    assert len(ran) == 1 and again is None
-    assert [o.verdict for o in ran[0]] == [Verdict.PURGED] * 4
-    async with uow_factory() as uow:
+async def purge_rows(uows: SqlUnitOfWorkFactory) -> list[Deadline]:
+    """The daily purge's deadline rows, oldest first."""
+    async with uows() as uow:
+        ids = (
+            await uow.session.execute(
+                select(DeadlineRow.id)
+                .where(DeadlineRow.kind == DeadlineKind.RETENTION_PURGE.value)
+                .order_by(DeadlineRow.due_at)
+            )
+        ).scalars()
+        found = [await uow.deadlines.get(i) for i in ids]
+    return [d for d in found if d is not None]
+
+
+def replica(uows: SqlUnitOfWorkFactory, deps: FiringDeps, worker: str) -> DeadlineScheduler:
+    async def handler(deadline: Deadline, uow: SqlUnitOfWork) -> None:
+        await fire(deadline, uow, deps)
+
+    return DeadlineScheduler(uows, deps.ctx.clock, handler, worker_id=worker)
+
+
+async def purge_events(uows: SqlUnitOfWorkFactory, references: list[str]) -> list[int]:
+    """How many purge records each incident's timeline holds."""
+    counts = []
+    async with uows() as uow:
         for reference in references:
             incident = await uow.incidents.get_by_reference(reference)  # type: ignore[arg-type]
             assert incident is not None
             events = await uow.timeline.for_incident(incident.id)
-            assert sum(e.kind == PURGE_KIND for e in events) == 1
-        row = (
-            await uow.session.execute(
-                text("SELECT runs, claimed_by, due_at FROM service_deadlines")
-            )
-        ).one()
-    assert row[0] == 1 and row[1] in {"replica-a", "replica-b"}
-    tomorrow = clock.now() + timedelta(days=1)
-    assert await run_daily_if_due(uow_factory, RETENTION, tomorrow, "replica-a") == []
+            counts.append(sum(e.kind == PURGE_KIND for e in events))
+    return counts
+
+
+async def test_the_daily_row_purges_once_with_two_workers(
+    month, uow_factory, db_target, ctx, clock, rig
+) -> None:
+    references, _ = month
+    clock.advance(days=2 * 366)
+    deps = replace(rig.deps, purge=DatabasePurge())
+    engine = create_engine_for(db_target)
+    other = SqlUnitOfWorkFactory(engine, TIMELINE_KEY)
+    try:
+        started = await asyncio.gather(
+            schedule_daily_purge(uow_factory, ctx), schedule_daily_purge(other, ctx)
+        )
+        assert sorted(started) == [False, True]  # two replicas starting: one row
+        [today] = await purge_rows(uow_factory)
+        day = today.due_at.astimezone(LONDON)
+        assert today.id == f"retention-purge-{day:%Y-%m-%d}" and today.incident_id == ""
+        assert (day.hour, day.minute) == (3, 0) and today.due_at > clock.now()
+        a, b = replica(uow_factory, deps, "replica-a"), replica(other, deps, "replica-b")
+        await a.fire_due()  # the incidents' own reminders, due long ago: out of the way
+        clock.set(today.due_at)
+        settled = await asyncio.gather(a.fire_due(), b.fire_due())
+        clock.advance(hours=1)
+        again = await b.fire_due()
+    finally:
+        await engine.dispose()
+    assert sum(settled) == 1 and again == 0
+    assert await purge_events(uow_factory, references) == [1, 1, 1, 1]
+    fired, tomorrow = await purge_rows(uow_factory)
+    assert fired.state is DeadlineState.FIRED and fired.attempts == 1
+    assert fired.claimed_by in {"replica-a", "replica-b"}
+    async with uow_factory() as uow:
+        found = [await uow.incidents.get_by_reference(r) for r in references]  # type: ignore[arg-type]
+    ids = [i.id for i in found if i is not None]
+    assert sorted(fired.payload["purged"]) == sorted(ids)
+    assert tomorrow.state is DeadlineState.PENDING
+    assert tomorrow.due_at.astimezone(LONDON) == day + timedelta(days=1)
+    assert tomorrow.id == f"retention-purge-{day + timedelta(days=1):%Y-%m-%d}"
+    clock.set(tomorrow.due_at)
+    assert await replica(uow_factory, deps, "replica-a").fire_due() == 1  # nothing left to purge
+    assert await purge_events(uow_factory, references) == [1, 1, 1, 1]
+    _, second, third = await purge_rows(uow_factory)
+    assert (second.id, second.state, second.payload["purged"]) == (
+        tomorrow.id, DeadlineState.FIRED, [],
+    )  # fmt: skip
+    assert third.state is DeadlineState.PENDING
+
+
+class PurgeThenFail:
+    """The database going away half-way through a run: after the purges, before the commit."""
+
+    async def purge_due(self, uow, retention, now):  # type: ignore[no-untyped-def]
+        await DatabasePurge().purge_due(uow, retention, now)
+        raise ConnectionError("the database went away")
+
+
+async def test_a_failed_daily_run_purges_nothing_and_is_retried_with_backoff(
+    month, uow_factory, ctx, clock, rig
+) -> None:
+    references, _ = month
+    clock.advance(days=2 * 366)
+    await schedule_daily_purge(uow_factory, ctx)
+    [today] = await purge_rows(uow_factory)
+    failing = replica(uow_factory, replace(rig.deps, purge=PurgeThenFail()), "replica-a")
+    await failing.fire_due()  # the incidents' own reminders, due long ago: out of the way
+    clock.set(today.due_at)
+    assert await failing.fire_due() == 0
+    [still] = await purge_rows(uow_factory)  # and no next day's row yet
+    assert still.state is DeadlineState.PENDING and still.attempts == 1
+    assert still.due_at == clock.now() + FIRST_RETRY
+    assert await purge_events(uow_factory, references) == [0, 0, 0, 0]  # nothing half-purged
+    async with uow_factory() as uow:
+        first = await uow.incidents.get_by_reference(references[0])  # type: ignore[arg-type]
+        assert first is not None and await purged_at(uow, first.id) is None
+    working = replica(uow_factory, replace(rig.deps, purge=DatabasePurge()), "replica-a")
+    clock.advance(seconds=FIRST_RETRY.total_seconds() - 1)
+    assert await working.fire_due() == 0  # not before its backoff
+    clock.advance(seconds=1)
+    assert await working.fire_due() == 1
+    assert await purge_events(uow_factory, references) == [1, 1, 1, 1]
+    fired, tomorrow = await purge_rows(uow_factory)
+    assert fired.state is DeadlineState.FIRED and tomorrow.state is DeadlineState.PENDING
+    assert fired.payload["first_due_at"] == today.due_at.isoformat()  # how late it went
 
 
 async def test_the_slack_card_and_app_home_show_a_purged_incident_without_errors(

@@ -27,7 +27,11 @@ from bot.domain.deadlines import Deadline, DeadlineKind
 AT = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "deadline_payloads_v1.json"
 STORED: list[dict[str, Any]] = json.loads(FIXTURE.read_text())["payloads"]
-NEWER_THAN_THE_FIXTURE = {DeadlineKind.ESCALATION_RETRY, DeadlineKind.MONTHLY_FIGURES}
+NEWER_THAN_THE_FIXTURE = {
+    DeadlineKind.ESCALATION_RETRY,
+    DeadlineKind.MONTHLY_FIGURES,
+    DeadlineKind.RETENTION_PURGE,
+}
 
 
 def _deadline(kind: DeadlineKind, payload: dict[str, Any]) -> Deadline:

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.app.purge import next_daily
 from bot.domain.actors import SYSTEM
+from bot.domain.daily_purge import next_daily, next_purge
+from bot.domain.deadlines import DeadlineKind
 from bot.domain.purge import PURGE_KIND, PURGED, plan, redact_data, redact_event, vouched
 from bot.domain.seal import Binding, check_incident, seal
 from bot.domain.timeline import GENESIS_HASH, NewEvent, TimelineKey, chain, verify
@@ -186,3 +187,16 @@ def test_the_daily_run_is_at_its_london_time_in_summer_and_winter() -> None:
     assert winter == datetime(2026, 1, 10, 3, 0, tzinfo=UTC)
     summer = next_daily(retention, datetime(2026, 7, 10, 2, 30, tzinfo=UTC))
     assert summer == datetime(2026, 7, 11, 2, 0, tzinfo=UTC)  # 03:00 BST, already past today
+
+
+def test_each_days_run_is_one_row_named_by_its_london_date() -> None:
+    retention = Retention()
+    before = next_purge(retention, datetime(2026, 12, 5, 2, 59, tzinfo=UTC))
+    assert before.id == "retention-purge-2026-12-05" and before.incident_id == ""
+    assert before.due_at == datetime(2026, 12, 5, 3, 0, tzinfo=UTC)
+    assert before.kind is DeadlineKind.RETENTION_PURGE and before.payload == {"day": "2026-12-05"}
+    at = next_purge(retention, datetime(2026, 12, 5, 3, 0, tzinfo=UTC))
+    assert at.id == "retention-purge-2026-12-06"  # today's time has come: tomorrow's
+    summer = next_purge(retention, datetime(2026, 7, 9, 23, 30, tzinfo=UTC))  # 00:30 BST on 10th
+    assert summer.id == "retention-purge-2026-07-10"
+    assert summer.due_at == datetime(2026, 7, 10, 2, 0, tzinfo=UTC)

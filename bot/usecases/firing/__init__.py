@@ -26,9 +26,11 @@ from bot.usecases.firing import (
     followups,
     monthly_figures,
     report_delivery,
+    retention_purge,
     reviews,
 )
 from bot.usecases.firing.monthly_figures import MonthlyFiguresPort
+from bot.usecases.firing.retention_purge import PurgePort
 
 log = logging.getLogger(__name__)
 
@@ -39,11 +41,20 @@ class FiringDeps:
     chat: ChatPort
     notifier: Notifier
     figures: MonthlyFiguresPort | None = None  # the monthly post's reader and poster
+    purge: PurgePort | None = None  # the daily retention purge, in the firing's transaction
 
 
 FireFn = Callable[[Deadline, UnitOfWork, FiringDeps], Awaitable[None]]
 
-_MODULES = (announce, contact, reviews, followups, report_delivery, monthly_figures)
+_MODULES = (
+    announce,
+    contact,
+    reviews,
+    followups,
+    report_delivery,
+    monthly_figures,
+    retention_purge,
+)
 HANDLERS: dict[DeadlineKind, FireFn] = {
     kind: handler for module in _MODULES for kind, handler in module.HANDLERS.items()
 }

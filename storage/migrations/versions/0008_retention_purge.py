@@ -1,5 +1,5 @@
-"""Retention: the record of purged incidents, the service's own timed jobs (the daily purge),
-and an append-only guard that lets the purge, and only the purge, rewrite an event's content.
+"""Retention: the record of purged incidents, and an append-only guard that lets the purge, and
+only the purge, rewrite an event's content. (The daily purge itself is a deadline row: 0009.)
 
 The guard still refuses every DELETE, TRUNCATE and INSERT OR REPLACE. An UPDATE passes only when
 it leaves the event's place in the chain as it was (id, incident, seq, kind, time,
@@ -48,14 +48,6 @@ def upgrade() -> None:
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("events", sa.Integer, nullable=False),
     )
-    op.create_table(
-        "service_deadlines",
-        sa.Column("kind", sa.String(32), primary_key=True),
-        sa.Column("due_at", UtcDateTime, nullable=False),
-        sa.Column("fired_at", UtcDateTime, nullable=True),
-        sa.Column("claimed_by", sa.String(120), nullable=False),
-        sa.Column("runs", sa.Integer, nullable=False),
-    )
     if op.get_bind().dialect.name == "postgresql":
         _postgres_guard(allow_purge=True)
     else:
@@ -90,5 +82,4 @@ def downgrade() -> None:
         op.execute(
             f"CREATE TRIGGER timeline_no_update BEFORE UPDATE ON timeline_events {_REFUSE_SQLITE}"
         )
-    op.drop_table("service_deadlines")
     op.drop_table("incident_purges")

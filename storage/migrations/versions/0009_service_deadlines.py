@@ -1,15 +1,15 @@
 """Service-wide deadlines: a deadline row may belong to no incident (`incident_id` NULL), for
-the timed jobs of the service itself, such as MHCLG's monthly figures post on the first working
-day of each month. They fire exactly once like every other row (the same claim, without the
-incident's lock, since there is no incident).
+the timed jobs of the service itself: MHCLG's monthly figures post on the first working day of
+each month, and the daily retention purge. They fire exactly once like every other row (the
+same claim, without the incident's lock, since there is no incident).
 
 Also an index on (state, kind, due_at): `/metrics` counts the pending deadlines per kind, and
 how many are overdue, at every scrape; with it that is read from the index alone, in order,
 instead of looking up each pending row and sorting them (6.5 ms for 2,000 pending rows on
 SQLite on a busy machine).
 
-Revision ID: 0011
-Revises: 0008 (re-point to the last revision on main when merging)
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-04
 """
 
@@ -18,7 +18,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011"
+revision = "0009"
 down_revision = "0008"
 branch_labels = None
 depends_on = None
