@@ -74,4 +74,5 @@ def retry_backoff(attempts: int) -> timedelta:
     short enough that an escalation goes out within minutes of it coming back. The scheduler
     uses it for a whole firing; the contact ladder for each route left undelivered."""
     exponent = min(max(attempts, 1) - 1, 16)  # beyond 16 doublings the cap applies anyway
-    return min(FIRST_RETRY * 2**exponent, MAX_RETRY)
+    wait: timedelta = FIRST_RETRY * (2**exponent)
+    return min(wait, MAX_RETRY)

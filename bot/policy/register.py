@@ -16,6 +16,7 @@ import csv
 import io
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -175,11 +176,12 @@ class Merged:
 
 
 def _match(row: RegisterRow, existing: list[dict[str, Any]], taken: set[int]) -> int | None:
-    for test in (
+    tests: tuple[Callable[[dict[str, Any]], bool], ...] = (
         lambda c: str(c.get("code") or "") == row.code,
         lambda c: str(c.get("id") or "") == slug(row.name),
         lambda c: place(str(c.get("name") or "")) == place(row.name),
-    ):
+    )
+    for test in tests:
         found = [i for i, c in enumerate(existing) if i not in taken and test(c)]
         if len(found) == 1:
             return found[0]

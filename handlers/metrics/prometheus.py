@@ -34,7 +34,7 @@ HTTP_BUCKETS = (0.01, 0.05, 0.25, 1, 3)
 
 # No `_created` series beside each counter and histogram: Prometheus does not need them to
 # compute rates, and they made a quarter of every scrape's lines (and of its rendering time).
-disable_created_metrics()
+disable_created_metrics()  # type: ignore[no-untyped-call]  # prometheus-client leaves it unannotated
 
 
 class PrometheusMetrics:

@@ -95,7 +95,7 @@ class _Document(FPDF):
         scale = self.font_size / 1000
 
         def measure(s: str) -> float:
-            return sum(widths.get(c, 600) for c in s) * scale
+            return float(sum(widths.get(c, 600) for c in s)) * scale
 
         usable = width - 2 * self.c_margin
         lines: list[str] = []

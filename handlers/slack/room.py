@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -290,7 +291,9 @@ class SlackRoom:
         plain = f"{card_fallback(card)} (the full card could not be shown: {error_code(error)})"
         await self._safe("chat_update", **where, text=fallback(plain), blocks=[])
 
-    async def post(self, incident_id: str, text: str, blocks: list[dict] | None = None) -> bool:
+    async def post(
+        self, incident_id: str, text: str, blocks: list[dict[str, Any]] | None = None
+    ) -> bool:
         """Post in the incident's channel. False when there is no channel or Slack refused the
         message (the refusal is logged, recorded and told to the person acting)."""
         channel = await self.channel(incident_id)
@@ -323,7 +326,7 @@ class SlackRoom:
         if reporter:
             await self._safe("chat_postMessage", channel=reporter, text=text)
 
-    async def _safe(self, method: str, **kwargs: object) -> dict | None:
+    async def _safe(self, method: str, **kwargs: object) -> dict[str, Any] | None:
         """Call the Web API; a failure is logged (no content) and reported as None."""
         try:
             response = await getattr(self.client, method)(**kwargs)

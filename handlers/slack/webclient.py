@@ -16,7 +16,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 
 class SlackWebClient(AsyncWebClient):
-    async def _request(self, *, http_verb: str, api_url: str, req_args: dict) -> dict[str, Any]:
+    async def _request(
+        self, *, http_verb: str, api_url: str, req_args: dict[str, Any]
+    ) -> dict[str, Any]:
         answer: dict[str, Any] = await super()._request(
             http_verb=http_verb, api_url=api_url, req_args=req_args
         )

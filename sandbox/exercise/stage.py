@@ -24,7 +24,8 @@ class StandInStage:
     def trigger(self, person: Person) -> str | None:
         """A trigger id the workspace issued for this person's press, as Slack's client gets
         one: a complete workspace (the sandbox's) refuses a modal opened with any other."""
-        return self.api.workspace.new_trigger(person.user_id)
+        trigger: str | None = self.api.workspace.new_trigger(person.user_id)
+        return trigger
 
     async def say(self, person: Person, channel: str, text: str) -> None:
         """Posted in the workspace, where the browser page shows it."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 OUT = Path(__file__).with_name("methods.json")
 
@@ -75,7 +76,7 @@ NEWER: dict[str, list[str]] = {
 ANY_METHOD = ["team_id"]
 
 
-def build(spec: dict) -> dict[str, list[str]]:
+def build(spec: dict[str, Any]) -> dict[str, list[str]]:
     methods: dict[str, list[str]] = {}
     for name in FROM_SPEC:
         operations = spec["paths"]["/" + name].values()

@@ -229,11 +229,14 @@ async def test_every_block_and_input_drawn_and_sent_as_slack_sends_it(
         ("pick", "static_select"),
         ("more", "overflow"),
     ]
-    assert acts[0]["value"] == "v1" and acts[2]["selected_option"]["value"] == "b"
+    assert acts[0]["value"] == "v1"
+    assert acts[2]["selected_option"]["value"] == "b"
     assert acts[3]["selected_option"]["value"] == "b"
     first = app.of("block_actions")[0]
-    assert first["container"]["type"] == "message" and first["channel"]["id"] == "C0TRIAGE"
-    assert first["user"]["id"] == "U0ASSESSOR1" and first["user"]["team_id"] == "T0MHCLG"
+    assert first["container"]["type"] == "message"
+    assert first["channel"]["id"] == "C0TRIAGE"
+    assert first["user"]["id"] == "U0ASSESSOR1"
+    assert first["user"]["team_id"] == "T0MHCLG"
 
     # a reply in the message's thread, shown under it; hostile words stay words
     await message.locator("details.more > summary").click()
@@ -286,7 +289,8 @@ async def test_every_block_and_input_drawn_and_sent_as_slack_sends_it(
     assert isinstance(got["moment"]["selected_date_time"], int)
     assert got["maybe"]["value"] is None
     [suggested] = app.of("block_suggestion")[-1:]
-    assert suggested["block_id"] == "ext" and suggested["value"] == "lee"
+    assert suggested["block_id"] == "ext"
+    assert suggested["value"] == "lee"
 
     assert len(running.desk.ws.modals["U0ASSESSOR1"]) == 2  # pushed on top
     await ada.type_in("why", "because")

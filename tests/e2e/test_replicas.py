@@ -86,7 +86,8 @@ async def test_two_replicas_share_the_work_and_a_killed_one_loses_nothing(databa
         # started together on an empty database: one migrates, the other waits for it
         a, b = await asyncio.gather(*(start_service(database_url, slack, p) for p in ports))
         try:
-            assert a.returncode is None and b.returncode is None
+            assert a.returncode is None
+            assert b.returncode is None
             for port in ports:
                 async with session.get(f"http://127.0.0.1:{port}/readyz") as ready:
                     assert ready.status == 200
@@ -102,7 +103,8 @@ async def test_two_replicas_share_the_work_and_a_killed_one_loses_nothing(databa
                     a.send_signal(signal.SIGKILL)
                     await a.wait()
                 assert await balancer.send(referral_submission(nonce=f"burst-{n}")) == 200
-            assert balancer.answered[ports[0]] > 0 and balancer.answered[ports[1]] > 0
+            assert balancer.answered[ports[0]] > 0
+            assert balancer.answered[ports[1]] > 0
 
             async def referrals_stored() -> bool:
                 async with uows() as uow:

@@ -84,7 +84,8 @@ async def announced(uows: SqlUnitOfWorkFactory, ctx: CoreContext, rig: Rig) -> A
     then forgotten, so what a test sees next is the ladder's."""
     result = await activated(uows, ctx)
     assert await rig.fire_due() == 2
-    assert len(rig.chat.to("C0KPMGPAGING")) == 1 and len(rig.api.sent) == 1
+    assert len(rig.chat.to("C0KPMGPAGING")) == 1
+    assert len(rig.api.sent) == 1
     rig.chat.sent.clear()
     rig.api.sent.clear()
     return result

@@ -122,7 +122,8 @@ def test_the_matrix_covers_every_entry_point_and_person() -> None:
     """Every button and form the bot names has a row (those no listener handles are named), as
     do the subcommands /cir help lists; 88 cells are allowed, 389 refused."""
     names = {entry.name for entry in ENTRIES}
-    assert len(names) == len(ENTRIES) == 53 and len(Persona) == 9
+    assert len(names) == len(ENTRIES) == 53
+    assert len(Persona) == 9
     no_listener = {Action.ADD_NOTE, Action.OPEN_INCIDENT_CHANNEL, Form.NOTE}
     assert {*Action, *Form, *Shortcut} - no_listener <= names
     subcommands = {name for name in names if name.startswith("/cir ")}

@@ -80,11 +80,13 @@ async def test_contact_made_moves_to_containment_and_cancels_the_ladder(uow_fact
         ctx,
     )
 
-    assert done.incident.state is State.CONTAINMENT and done.cancelled_deadlines == 5
+    assert done.incident.state is State.CONTAINMENT
+    assert done.cancelled_deadlines == 5
     async with uow_factory() as uow:
         pending = await uow.deadlines.pending_for(incident_id)
     [prompt] = [d for d in pending if d.kind not in {*LADDER, *ANNOUNCEMENTS}]
-    assert prompt.kind is DeadlineKind.UPDATE_PROMPT and done.deadlines == [prompt]
+    assert prompt.kind is DeadlineKind.UPDATE_PROMPT
+    assert done.deadlines == [prompt]
     assert prompt.due_at == clock.now() + timedelta(hours=4)
     async with uow_factory() as uow:
         engagement = await uow.engagements.get(incident_id, "kpmg")
@@ -93,9 +95,12 @@ async def test_contact_made_moves_to_containment_and_cancels_the_ladder(uow_fact
     assert (engagement.contact_by, engagement.contact_method) == (KPMG_RESPONDER.user_id, "on_site")
     events = await timeline(uow_factory, incident_id)
     [recorded] = [e for e in events if e.kind == "ContactRecorded"]
-    assert recorded.data["minutes_to_contact"] == 25.0 and recorded.data["met_deadline"] is True
-    assert recorded.data["by"] == "Kim Responder" and recorded.data["method"] == "on_site"
-    assert events[-1].kind == "StateChanged" and events[-1].data["to_state"] == "containment"
+    assert recorded.data["minutes_to_contact"] == 25.0
+    assert recorded.data["met_deadline"] is True
+    assert recorded.data["by"] == "Kim Responder"
+    assert recorded.data["method"] == "on_site"
+    assert events[-1].kind == "StateChanged"
+    assert events[-1].data["to_state"] == "containment"
     assert events[-1].data["summary"] == "Provider contact made"
 
 

@@ -74,12 +74,14 @@ async def test_activation_emails_the_council_and_pages_the_provider_with_both_bu
 
     incident = result.incident
     [email] = api.sent
-    assert email["to"] == "hana@hackney.example" and email["reference"] == str(incident.reference)
+    assert email["to"] == "hana@hackney.example"
+    assert email["reference"] == str(incident.reference)
     assert str(incident.reference) in email["content"]["subject"]
     assert "Accenture and KPMG will contact you by 09:30 UTC" in email["content"]["body"]
     for channel, other in [("C0KPMGPAGING", "Accenture"), ("C0ACCPAGING", "KPMG")]:
         [page] = chat.to(channel)
-        assert page.urgent and str(incident.reference) in page.title
+        assert page.urgent
+        assert str(incident.reference) in page.title
         assert "Contact the council by 09:30 UTC (09:30 GMT, London)" in page.text
         assert [(b.action, b.value) for b in page.buttons] == [
             (Action.ACKNOWLEDGE_PAGE, incident.id),
@@ -103,7 +105,8 @@ async def test_activation_emails_the_council_and_pages_the_provider_with_both_bu
         DeadlineState.FIRED
     }
     assert await scheduler(uow_factory, ctx, chat, notifier).fire_due() == 0  # sent once only
-    assert len(chat.sent) == 2 and len(api.sent) == 1
+    assert len(chat.sent) == 2
+    assert len(api.sent) == 1
 
 
 async def test_the_providers_are_invited_and_a_failed_invitation_is_on_the_timeline(
@@ -115,7 +118,8 @@ async def test_the_providers_are_invited_and_a_failed_invitation_is_on_the_timel
     result = await activated(uow_factory, ctx, "both")
     invites = await invite_providers(result, FiringDeps(ctx, chat, notifier), uow_factory)
 
-    assert invites["kpmg"].ok and not invites["accenture"].ok
+    assert invites["kpmg"].ok
+    assert not invites["accenture"].ok
     assert [s.target for s in chat.sent] == ["invite:kpmg"]
     events = await timeline(uow_factory, result.incident.id)
     invited = {e.data["provider_id"]: e.data for e in events if e.kind == "ProviderInvited"}
@@ -153,20 +157,26 @@ async def test_a_page_that_fails_is_retried_and_delivered_once(uow_factory, ctx,
     announcer = scheduler(uow_factory, ctx, chat, notifier)
 
     assert await announcer.fire_due() == 0
-    assert chat.sent == [] and len(chat.failed) == 1
+    assert chat.sent == []
+    assert len(chat.failed) == 1
     rows = await announcement_rows(uow_factory, result.incident.id)
     assert {(d.state, d.attempts) for d in rows} == {(DeadlineState.PENDING, 1)}
     events = await timeline(uow_factory, result.incident.id)
-    assert "PageDelivered" not in kinds(events) and "ActivationEmailSent" not in kinds(events)
+    assert "PageDelivered" not in kinds(events)
+    assert "ActivationEmailSent" not in kinds(events)
 
     clock.advance(minutes=2)  # past any back-off, before the 20-minute reminder
     assert await announcer.fire_due() == 2
-    assert len(chat.to("C0KPMGPAGING")) == 1 and len(api.sent) == 1
+    assert len(chat.to("C0KPMGPAGING")) == 1
+    assert len(api.sent) == 1
     events = await timeline(uow_factory, result.incident.id)
     [page] = [e.data for e in events if e.kind == "PageDelivered"]
-    assert page["ok"] is True and page["attempt"] == 2 and page["gave_up"] is False
+    assert page["ok"] is True
+    assert page["attempt"] == 2
+    assert page["gave_up"] is False
     [email] = [e.data for e in events if e.kind == "ActivationEmailSent"]
-    assert email["ok"] is True and email["attempt"] == 2
+    assert email["ok"] is True
+    assert email["attempt"] == 2
 
 
 async def test_a_page_is_tried_until_the_contact_deadline_then_given_up_on_record(
@@ -191,12 +201,15 @@ async def test_a_page_is_tried_until_the_contact_deadline_then_given_up_on_recor
         for d in await announcement_rows(uow_factory, result.incident.id)
         if d.kind is DeadlineKind.PROVIDER_PAGE
     ]
-    assert row.state is DeadlineState.FIRED and row.attempts == 3
+    assert row.state is DeadlineState.FIRED
+    assert row.attempts == 3
     [page] = [
         e.data for e in await timeline(uow_factory, result.incident.id) if e.kind == "PageDelivered"
     ]
-    assert page["ok"] is False and page["error"] == "channel_not_found"
-    assert page["gave_up"] is True and page["attempt"] == 3
+    assert page["ok"] is False
+    assert page["error"] == "channel_not_found"
+    assert page["gave_up"] is True
+    assert page["attempt"] == 3
     assert chat.to("C0KPMGPAGING") == []
 
 

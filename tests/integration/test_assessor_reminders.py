@@ -29,7 +29,8 @@ async def test_a_monitored_incident_reminds_the_assessor_with_a_reassess_button(
     assert "repeats every 24 hours" in dm.text
     assert rig.chat.to(f"incident:{incident_id}") == [dm]
     [sent] = await events_of(uow_factory, incident_id, "ReviewReminderSent")
-    assert sent["assessor"] == ASSESSOR.user_id and all(d["ok"] for d in sent["deliveries"])
+    assert sent["assessor"] == ASSESSOR.user_id
+    assert all(d["ok"] for d in sent["deliveries"])
 
 
 async def test_a_reassessed_incident_gets_no_stale_review_reminder(uow_factory, ctx, clock, rig):
@@ -71,5 +72,8 @@ async def test_a_deadline_kind_without_a_handler_is_cancelled_not_crashed(
     assert await rig.fire_due() == 1
     async with uow_factory() as uow:
         row = await uow.deadlines.get(review.id)
-    assert row is not None and row.state is DeadlineState.CANCELLED and rig.chat.sent == []
-    assert "no handler" in caplog.text and "review_reminder" in caplog.text
+    assert row is not None
+    assert row.state is DeadlineState.CANCELLED
+    assert rig.chat.sent == []
+    assert "no handler" in caplog.text
+    assert "review_reminder" in caplog.text

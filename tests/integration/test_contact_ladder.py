@@ -31,7 +31,8 @@ async def test_reminder_at_20_minutes_then_escalation_on_every_route_at_30_and_4
     result = await announced(uow_factory, ctx, rig)
     incident_id = result.incident.id
     clock.advance(minutes=19, seconds=59)
-    assert await rig.fire_due() == 0 and rig.chat.sent == []
+    assert await rig.fire_due() == 0
+    assert rig.chat.sent == []
 
     clock.advance(seconds=1)
     assert await rig.fire_due() == 1
@@ -39,21 +40,25 @@ async def test_reminder_at_20_minutes_then_escalation_on_every_route_at_30_and_4
     assert "The contact deadline is 09:30 UTC (09:30 GMT, London)" in reminder.text
     assert {b.action for b in reminder.buttons} == {Action.ACKNOWLEDGE_PAGE, Action.CONTACT_MADE}
     [sent] = await events_of(uow_factory, incident_id, "ContactReminderSent")
-    assert sent["level"] == 0 and [d["ok"] for d in sent["deliveries"]] == [True]
+    assert sent["level"] == 0
+    assert [d["ok"] for d in sent["deliveries"]] == [True]
     assert rig.api.sent == []
 
     clock.advance(minutes=10)
     assert await rig.fire_due() == 1
     for user, phone, email in (KPMG_ESCALATION, DUTY_MANAGER):
         [dm] = rig.chat.to(user)
-        assert "Escalation level 1" in dm.text and "09:30 UTC" in dm.text
+        assert "Escalation level 1" in dm.text
+        assert "09:30 UTC" in dm.text
         [sms] = rig.sms_to(phone)
-        assert str(result.incident.reference) in sms and "KPMG" in sms
+        assert str(result.incident.reference) in sms
+        assert "KPMG" in sms
         assert len(rig.emails_to(email)) == 1
     [in_channel] = rig.chat.to(f"incident:{incident_id}")
     assert Action.CONTACT_MADE in {b.action for b in in_channel.buttons}
     [level1] = await events_of(uow_factory, incident_id, "EscalationSent")
-    assert level1["level"] == 1 and all(r["ok"] for r in level1["routes"])
+    assert level1["level"] == 1
+    assert all(r["ok"] for r in level1["routes"])
     assert sorted({r["recipient_kind"] for r in level1["routes"]}) == [
         "duty_manager",
         "incident_channel",
@@ -64,7 +69,8 @@ async def test_reminder_at_20_minutes_then_escalation_on_every_route_at_30_and_4
     clock.advance(minutes=15)
     assert await rig.fire_due() == 1
     levels = [e["level"] for e in await events_of(uow_factory, incident_id, "EscalationSent")]
-    assert levels == [1, 2] and len(rig.sms_to(DUTY_MANAGER[1])) == 2
+    assert levels == [1, 2]
+    assert len(rig.sms_to(DUTY_MANAGER[1])) == 2
 
     await record_contact(
         RecordContact(KPMG_RESPONDER, incident_id, clock.now(), "phone"), uow_factory(), ctx
@@ -85,7 +91,8 @@ async def test_with_notify_down_the_chat_routes_still_escalate_and_the_failure_i
     clock.advance(minutes=30)
     assert await rig.fire_due() == 2  # the reminder and level 1
 
-    assert len(rig.chat.to(KPMG_ESCALATION[0])) == 1 and len(rig.chat.to(DUTY_MANAGER[0])) == 1
+    assert len(rig.chat.to(KPMG_ESCALATION[0])) == 1
+    assert len(rig.chat.to(DUTY_MANAGER[0])) == 1
     [level1] = await events_of(uow_factory, result.incident.id, "EscalationSent")
     by_route = {(r["recipient_kind"], r["route"]): r for r in level1["routes"]}
     for kind in ("provider_escalation", "duty_manager"):
@@ -116,10 +123,12 @@ async def test_an_escalation_nobody_received_is_retried_with_backoff_until_deliv
     for attempt in range(1, 7):  # 12 min 45 s of outage: still before level 2 at 45 min
         assert await rig.fire_due() == 0
         [level1] = [d for d in await deadlines(uow_factory, result) if d.level == 1]
-        assert level1.state is DeadlineState.PENDING and level1.attempts == attempt
+        assert level1.state is DeadlineState.PENDING
+        assert level1.attempts == attempt
         waits.append((level1.due_at - clock.now()).total_seconds())
         tried = len(rig.chat.failed)
-        assert await rig.fire_due() == 0 and len(rig.chat.failed) == tried  # not yet retried
+        assert await rig.fire_due() == 0
+        assert len(rig.chat.failed) == tried
         clock.advance(seconds=waits[-1])
     assert waits == [15, 30, 60, 120, 240, 300]
     assert await events_of(uow_factory, incident_id, "EscalationSent") == []
@@ -128,12 +137,14 @@ async def test_an_escalation_nobody_received_is_retried_with_backoff_until_deliv
     rig.chat.heal(KPMG_ESCALATION[0])
     assert await rig.fire_due() == 1
     [level1] = [d for d in await deadlines(uow_factory, result) if d.level == 1]
-    assert level1.state is DeadlineState.FIRED and level1.attempts == 7
+    assert level1.state is DeadlineState.FIRED
+    assert level1.attempts == 7
     due = result.notified_at + timedelta(minutes=30)
     assert level1.payload["first_due_at"] == due.isoformat()  # as evidence of the delay
     assert len(rig.chat.to(KPMG_ESCALATION[0])) == 1
     [event] = await events_of(uow_factory, incident_id, "EscalationSent")
-    assert event["gave_up"] is False and event["attempt"] == 7
+    assert event["gave_up"] is False
+    assert event["attempt"] == 7
     assert [r["route"] for r in event["routes"] if r["ok"]] == [f"fake:person:{KPMG_ESCALATION[0]}"]
 
 
@@ -179,7 +190,8 @@ async def test_the_last_escalation_repeats_every_15_minutes_until_contact(
     assert "Escalation level 6" in rig.chat.to(DUTY_MANAGER[0])[-1].text
     async with uow_factory() as uow:
         [next_one] = await uow.deadlines.pending_for(incident_id)
-    assert next_one.level == 7 and next_one.due_at == start + timedelta(minutes=120)
+    assert next_one.level == 7
+    assert next_one.due_at == start + timedelta(minutes=120)
     assert next_one.payload["repeat_after"] == 900.0
 
     clock.advance(minutes=5)
@@ -205,7 +217,8 @@ async def test_a_delivery_that_recovers_is_sent_once_on_a_later_attempt(
     assert await rig.fire_due() == 1
     assert len(rig.chat.to("C0KPMGPAGING")) == 1
     [sent] = await events_of(uow_factory, result.incident.id, "ContactReminderSent")
-    assert sent["attempt"] == 2 and sent["gave_up"] is False
+    assert sent["attempt"] == 2
+    assert sent["gave_up"] is False
 
 
 async def test_after_an_outage_a_reminder_past_its_deadline_is_skipped_not_sent(
@@ -220,7 +233,8 @@ async def test_after_an_outage_a_reminder_past_its_deadline_is_skipped_not_sent(
     assert [m.text for m in rig.chat.to("C0KPMGPAGING") if "deadline is" in m.text] == []
     assert await events_of(uow_factory, incident_id, "ContactReminderSent") == []
     [skipped] = await events_of(uow_factory, incident_id, "ContactReminderSkipped")
-    assert skipped["level"] == 0 and "passed" in skipped["reason"]
+    assert skipped["level"] == 0
+    assert "passed" in skipped["reason"]
     [escalation] = await events_of(uow_factory, incident_id, "EscalationSent")
     assert escalation["level"] == 1
 
@@ -235,9 +249,11 @@ async def test_contact_stored_before_the_deadline_means_no_escalation(uow_factor
     )
     clock.advance(hours=2)
     assert await rig.fire_due() == 0
-    assert [s.target for s in rig.chat.sent] == ["C0KPMGPAGING"] and rig.api.sent == []
+    assert [s.target for s in rig.chat.sent] == ["C0KPMGPAGING"]
+    assert rig.api.sent == []
     [recorded] = await events_of(uow_factory, result.incident.id, "ContactRecorded")
-    assert recorded["met_deadline"] is True and recorded["cancelled_deadlines"] == 4
+    assert recorded["met_deadline"] is True
+    assert recorded["cancelled_deadlines"] == 4
 
 
 async def test_after_contact_the_provider_is_prompted_for_an_update_every_four_hours(
@@ -254,11 +270,13 @@ async def test_after_contact_the_provider_is_prompted_for_an_update_every_four_h
     assert prompt.due_at == clock.now() + timedelta(hours=4)
 
     clock.advance(hours=3, minutes=59)
-    assert await rig.fire_due() == 0 and rig.chat.sent == []
+    assert await rig.fire_due() == 0
+    assert rig.chat.sent == []
     clock.advance(minutes=1)
     assert await rig.fire_due() == 1
     [message] = rig.chat.to(f"incident:{incident_id}")
-    assert "No status update" in message.text and "/cir update" in message.text
+    assert "No status update" in message.text
+    assert "/cir update" in message.text
     [sent] = await events_of(uow_factory, incident_id, "UpdatePromptSent")
     assert [d["ok"] for d in sent["deliveries"]] == [True]
     clock.advance(hours=4)  # still no update: prompted again
@@ -276,7 +294,9 @@ async def test_a_short_contact_deadline_scales_every_step(uow_factory, clock, ri
         timedelta(seconds=s) for s in (60, 90, 135, 180, 225)
     ]
     clock.advance(seconds=60)
-    assert await rig.fire_due() == 1 and len(rig.chat.to("C0KPMGPAGING")) == 1
+    assert await rig.fire_due() == 1
+    assert len(rig.chat.to("C0KPMGPAGING")) == 1
     clock.advance(seconds=30)
-    assert await rig.fire_due() == 1 and len(rig.chat.to(DUTY_MANAGER[0])) == 1
+    assert await rig.fire_due() == 1
+    assert len(rig.chat.to(DUTY_MANAGER[0])) == 1
     assert "09:01 UTC" in rig.chat.to(DUTY_MANAGER[0])[0].text

@@ -62,7 +62,8 @@ async def test_contact_made_during_an_escalation_waits_and_cancels_nothing(
     await waiting_on_a_lock(pg_uows)
     assert not contact.done(), "contact must queue behind the escalation that holds the claim"
     release.set()
-    assert await firing == 1 and sent == [escalation.id]
+    assert await firing == 1
+    assert sent == [escalation.id]
     assert await contact == 0
     assert (await load(pg_uows, escalation.id)).state is DeadlineState.FIRED
 

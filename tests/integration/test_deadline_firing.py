@@ -23,14 +23,17 @@ async def test_the_ladder_fires_step_by_step_and_each_step_once(uow_factory, ctx
 
     assert await scheduler.fire_due() == 0
     clock.advance(minutes=19, seconds=59)
-    assert await scheduler.fire_due() == 0 and handler.calls == []
+    assert await scheduler.fire_due() == 0
+    assert handler.calls == []
 
     clock.advance(seconds=1)
     assert await scheduler.fire_due() == 1
     assert [d.kind for d in handler.calls] == [DeadlineKind.CONTACT_REMINDER]
     reminder = await load(uow_factory, ladder[0].id)
-    assert reminder.state is DeadlineState.FIRED and reminder.fired_at == clock.now()
-    assert reminder.claimed_by == "w1" and reminder.attempts == 1
+    assert reminder.state is DeadlineState.FIRED
+    assert reminder.fired_at == clock.now()
+    assert reminder.claimed_by == "w1"
+    assert reminder.attempts == 1
 
     clock.advance(hours=3)
     assert await scheduler.fire_due() == 4
@@ -38,7 +41,8 @@ async def test_the_ladder_fires_step_by_step_and_each_step_once(uow_factory, ctx
     # (seen in CI on PostgreSQL: [2, 1, 3, 4]); ordering a backlog per incident is open work
     assert sorted(d.level for d in handler.calls[1:]) == [1, 2, 3, 4]
     assert await scheduler.fire_due() == 0
-    assert len(handler.calls) == 5 and len({d.id for d in handler.calls}) == 5
+    assert len(handler.calls) == 5
+    assert len({d.id for d in handler.calls}) == 5
     assert await count(uow_factory, DeadlineState.FIRED) == 5
 
 
@@ -57,7 +61,8 @@ async def test_cancelled_deadlines_never_fire(uow_factory, ctx, clock) -> None:
     handler = Recorder()
     clock.advance(hours=3)
     assert await DeadlineScheduler(uow_factory, clock, handler, worker_id="w1").fire_due() == 0
-    assert handler.calls == [] and await count(uow_factory, DeadlineState.CANCELLED) == 5
+    assert handler.calls == []
+    assert await count(uow_factory, DeadlineState.CANCELLED) == 5
 
 
 async def test_a_failing_handler_leaves_the_deadline_for_the_next_sweep(
@@ -74,11 +79,13 @@ async def test_a_failing_handler_leaves_the_deadline_for_the_next_sweep(
         assert await scheduler.fire_due() == 1
     assert [d.id for d in handler.calls] == [healthy.id]
     stuck = await load(uow_factory, poison.id)
-    assert stuck.state is DeadlineState.PENDING and stuck.attempts == 1
+    assert stuck.state is DeadlineState.PENDING
+    assert stuck.attempts == 1
     assert stuck.due_at == clock.now() + timedelta(seconds=15)  # backed off, not every sweep
     assert stuck.payload["first_due_at"] == due_at.isoformat()
     [record] = [r for r in caplog.records if r.name == "bot.app.scheduler"]
-    assert poison.id in record.getMessage() and "contact_escalation" in record.getMessage()
+    assert poison.id in record.getMessage()
+    assert "contact_escalation" in record.getMessage()
 
     handler.failing.clear()
     clock.advance(seconds=14)
@@ -86,7 +93,8 @@ async def test_a_failing_handler_leaves_the_deadline_for_the_next_sweep(
     clock.advance(seconds=1)
     assert await scheduler.fire_due() == 1
     fired = await load(uow_factory, poison.id)
-    assert fired.state is DeadlineState.FIRED and fired.attempts == 2
+    assert fired.state is DeadlineState.FIRED
+    assert fired.attempts == 2
     assert [d.id for d in handler.calls] == [healthy.id, poison.id]
 
 
@@ -111,7 +119,8 @@ async def test_a_handler_failing_through_an_outage_is_retried_ever_less_often(
     handler.failing.clear()
     assert await scheduler.fire_due() == 1
     fired = await load(uow_factory, down.id)
-    assert fired.state is DeadlineState.FIRED and fired.attempts == 8
+    assert fired.state is DeadlineState.FIRED
+    assert fired.attempts == 8
 
 
 def test_retry_backoff_doubles_from_15_seconds_to_a_5_minute_cap() -> None:
@@ -144,5 +153,6 @@ async def test_a_handler_can_cancel_instead_of_sending(uow_factory, ctx, clock) 
     scheduler = DeadlineScheduler(uow_factory, clock, contact_already_made, worker_id="w1")
     assert await scheduler.fire_due() == 2
     for row in (await load(uow_factory, first.id), await load(uow_factory, second.id)):
-        assert row.state is DeadlineState.CANCELLED and row.fired_at is None
+        assert row.state is DeadlineState.CANCELLED
+        assert row.fired_at is None
     assert (await load(uow_factory, first.id)).payload["cancelled_at"] == clock.now().isoformat()

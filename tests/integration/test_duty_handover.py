@@ -54,8 +54,11 @@ async def test_escalation_reaches_the_manager_on_duty_at_that_london_minute(
         finally:
             await rig.deps.notifier.close()  # type: ignore[attr-defined]
     other = NIGHT if expect is DAY else DAY
-    assert len(rig.chat.to(expect.slack_user)) == 1 and rig.chat.to(other.slack_user) == []
-    assert len(rig.sms_to(expect.phone)) == 1 and rig.sms_to(other.phone) == []
+    assert len(rig.chat.to(expect.slack_user)) == 1
+    assert rig.chat.to(other.slack_user) == []
+    assert len(rig.sms_to(expect.phone)) == 1
+    assert rig.sms_to(other.phone) == []
     [level1] = await events_of(uow_factory, result.incident.id, "EscalationSent")
     duty = [r for r in level1["routes"] if r["recipient_kind"] == "duty_manager"]
-    assert duty and {r["recipient"] for r in duty} == {expect.name}
+    assert duty
+    assert {r["recipient"] for r in duty} == {expect.name}

@@ -55,7 +55,8 @@ async def test_the_ransomware_scenario_plays_in_the_sandbox_as_its_people(tmp_pa
             m for c in workspace.channels.values() for m in c.messages if "still active" in m.text
         ]
         channel = workspace.conversation(inject.channel)
-        assert channel is not None and workspace.can_see(inject.user, channel)
+        assert channel is not None
+        assert workspace.can_see(inject.user, channel)
         assert inject.user in workspace.people  # a person the page shows, not a stranger
     finally:
         await send.close()

@@ -63,10 +63,12 @@ async def test_the_ransomware_scenario_plays_through_to_contact_made_and_the_inj
     incident = await slack_env.only_incident()
     assert incident.state is State.CONTAINMENT  # contact made moves it on
     kinds = [e.kind for e in await slack_env.timeline(incident.id)]
-    assert kinds.count("PageAcknowledged") == 1 and kinds.count("ContactRecorded") == 1
+    assert kinds.count("PageAcknowledged") == 1
+    assert kinds.count("ContactRecorded") == 1
     assert not any(k == "EscalationSent" for k in kinds)  # contact at 17 minutes after paging
     [inject] = [m for m in stage.said if "still active" in m["text"]]
-    assert inject["user"] == "U0HACKNEY1" and inject["channel"] != "C0TRIAGE"
+    assert inject["user"] == "U0HACKNEY1"
+    assert inject["channel"] != "C0TRIAGE"
     assert all(e.answered_ms is not None for e in log if e.step.do not in ("say",))
 
 
@@ -82,7 +84,8 @@ async def test_the_missed_contact_scenario_escalates_up_the_ladder(
     events = await slack_env.timeline(incident.id)
     assert [e.data["level"] for e in events if e.kind == "EscalationSent"] == [1, 2, 3]
     texts = [m["content"]["body"] for m in notify_api.sent if m["to"] == DUTY_MANAGER_PHONE]
-    assert len(texts) == 3 and all(t.startswith("[EXERCISE] ") for t in texts)
+    assert len(texts) == 3
+    assert all(t.startswith("[EXERCISE] ") for t in texts)
 
 
 async def test_the_routes_show_the_mode_start_a_scenario_and_give_the_downloads(
@@ -98,33 +101,40 @@ async def test_the_routes_show_the_mode_start_a_scenario_and_give_the_downloads(
     mount(app, control)
     async with TestClient(TestServer(app)) as client:
         status = await (await client.get("/sandbox/exercise")).json()
-        assert status["exercise"] is True and "EXERCISE" in status["banner"]
+        assert status["exercise"] is True
+        assert "EXERCISE" in status["banner"]
         assert {"ransomware", "missed-contact", "mass-event"} <= {
             s["name"] for s in status["scenarios"]
         }
         refused = await client.post("/sandbox/exercise/start", json={"scenario": "zombies"})
-        assert refused.status == 400 and "use one of" in (await refused.json())["error"]
+        assert refused.status == 400
+        assert "use one of" in (await refused.json())["error"]
         bad = await client.post("/sandbox/exercise/start", data=b"not json")
         assert bad.status == 400
 
         timeline = await client.get("/sandbox/exercise/timeline.json")
         assert "attachment" in timeline.headers["Content-Disposition"]
         record = await timeline.json()
-        assert record["exercise"] is True and "rehearsal" in record["notice"]
+        assert record["exercise"] is True
+        assert "rehearsal" in record["notice"]
         [incident] = record["incidents"]
-        assert incident["marking"].startswith("EXERCISE - ") and incident["verification"]["intact"]
+        assert incident["marking"].startswith("EXERCISE - ")
+        assert incident["verification"]["intact"]
         reference = incident["incident"]["reference"]
         pdf = await client.get(f"/sandbox/exercise/report/{reference}.pdf")
-        assert pdf.status == 200 and pdf.content_type == "application/pdf"
+        assert pdf.status == 200
+        assert pdf.content_type == "application/pdf"
         pages = PdfReader(io.BytesIO(await pdf.read())).pages
         assert all("EXERCISE - OFFICIAL" in (p.extract_text() or "") for p in pages)
         missing = await client.get("/sandbox/exercise/report/CIR-2026-9999.pdf")
-        assert missing.status == 404 and "No incident" in (await missing.json())["error"]
+        assert missing.status == 404
+        assert "No incident" in (await missing.json())["error"]
         garbage = await client.get("/sandbox/exercise/report/nonsense.pdf")
         assert garbage.status == 404
 
         started = await client.post("/sandbox/exercise/start", json={"scenario": "ransomware"})
-        assert started.status == 202 and (await started.json())["playing"] is True
+        assert started.status == 202
+        assert (await started.json())["playing"] is True
         again = await client.post("/sandbox/exercise/start", json={"scenario": "ransomware"})
         assert again.status == 409
         assert control.task is not None

@@ -77,9 +77,8 @@ async def test_export_writes_the_verified_record_as_json(
     assert done.returncode == 0, done.stderr
     record = json.loads(out.read_text(encoding="utf-8"))
     assert record["incident"]["reference"] == "CIR-2026-0001"
-    assert (
-        record["incident"]["id"] == incident.id and record["incident"]["state"] == "threshold_check"
-    )
+    assert record["incident"]["id"] == incident.id
+    assert record["incident"]["state"] == "threshold_check"
     assert record["referral"]["council_id"] == "hackney"
     kinds = [e["kind"] for e in record["timeline"]]
     assert kinds == [
@@ -105,7 +104,8 @@ async def test_export_writes_the_verified_record_as_json(
     }
     assert len(record["verification"]["head_mac"]) == 64
     to_stdout = await asyncio.to_thread(cli, database_url, "cir-2026-0001")
-    assert to_stdout.returncode == 0 and json.loads(to_stdout.stdout) == record
+    assert to_stdout.returncode == 0
+    assert json.loads(to_stdout.stdout) == record
 
 
 async def test_an_unknown_or_malformed_reference_exits_2_with_a_message(
@@ -113,7 +113,8 @@ async def test_an_unknown_or_malformed_reference_exits_2_with_a_message(
 ) -> None:
     await prepared(uow_factory, ctx, clock)
     missing = await asyncio.to_thread(cli, database_url, "CIR-2026-0099")
-    assert missing.returncode == 2 and missing.stdout == ""
+    assert missing.returncode == 2
+    assert missing.stdout == ""
     assert "No incident CIR-2026-0099 was found" in missing.stderr
     malformed = await asyncio.to_thread(cli, database_url, "hackney")
     assert malformed.returncode == 2
@@ -133,7 +134,8 @@ async def test_a_tampered_timeline_is_exported_but_flagged(
         conn.execute(text("UPDATE timeline_events SET actor_name = 'Someone Else' WHERE seq = 4"))
     engine.dispose()
     done = await asyncio.to_thread(cli, database_url, "CIR-2026-0001")
-    assert done.returncode == 1 and "BROKEN" in done.stderr
+    assert done.returncode == 1
+    assert "BROKEN" in done.stderr
     verification = json.loads(done.stdout)["verification"]
     assert verification["intact"] is False
     assert verification["breaks"] == [

@@ -69,7 +69,8 @@ async def test_slack_503_from_before_the_deadline_until_after_it(slack_env, noti
         assert sms_to(notify_api, phone) == 1  # on time, whatever Slack does
     [sent] = await events(env, incident_id, "EscalationSent")
     slack_routes = [r for r in sent["routes"] if r["route"].startswith("slack:")]
-    assert len(slack_routes) == 3 and not any(r["ok"] for r in slack_routes)
+    assert len(slack_routes) == 3
+    assert not any(r["ok"] for r in slack_routes)
     assert {r["error"] for r in slack_routes} == {"Slack answered 503"}
 
     for seconds in (15, 15, 30, 60):  # retries while Slack is still down: backoff, no sends
@@ -81,7 +82,9 @@ async def test_slack_503_from_before_the_deadline_until_after_it(slack_env, noti
     for where in (*PEOPLE, channel):
         assert len(level_1(env, where)) == 1, where
     [retried, *later] = await events(env, incident_id, "EscalationRetried")
-    assert later == [] and all(r["ok"] for r in retried["routes"]) and retried["level"] == 1
+    assert later == []
+    assert all(r["ok"] for r in retried["routes"])
+    assert retried["level"] == 1
     for phone in (KPMG_ESCALATION_PHONE, DUTY_MANAGER_PHONE):
         assert sms_to(notify_api, phone) == 1  # not sent again by the Slack routes' retries
 
@@ -108,12 +111,14 @@ async def test_database_stopped_and_restarted_across_the_deadline(slack_env, not
         status, _ = await env.send(note)
         assert status == 200
         [told] = [t for t in ephemeral_to(env, "U0ASSESSOR1") if "could not be saved" in t]
-        assert "cannot reach its database" in told and "Nothing of it was recorded" in told
+        assert "cannot reach its database" in told
+        assert "Nothing of it was recorded" in told
 
         # a form submitted meanwhile: a view is pushed on top of it, so what was typed stays
         status, answer = await env.send(referral_submission())
         pushed = json.loads(answer)
-        assert status == 200 and pushed["response_action"] == "push"
+        assert status == 200
+        assert pushed["response_action"] == "push"
         assert "could not be saved" in json.dumps(pushed["view"])
 
         env.clock.advance(minutes=6)  # past the deadline while the database is down

@@ -50,7 +50,8 @@ async def test_a_failing_fire_now_leaves_the_deadline_to_the_backoff(uow_factory
 
     assert await scheduler.fire_now([due.id]) == 0
     retried = await load(uow_factory, due.id)
-    assert retried.state is DeadlineState.PENDING and retried.attempts == 1
+    assert retried.state is DeadlineState.PENDING
+    assert retried.attempts == 1
     assert retried.due_at == clock.now() + timedelta(seconds=15)
 
 
@@ -63,7 +64,8 @@ async def test_fire_now_after_stop_fires_nothing(uow_factory, ctx, clock) -> Non
     await scheduler.stop()
 
     assert await scheduler.fire_now([due.id]) == 0
-    assert handler.calls == [] and await count(uow_factory, DeadlineState.PENDING) == 1
+    assert handler.calls == []
+    assert await count(uow_factory, DeadlineState.PENDING) == 1
 
 
 async def test_fire_now_racing_the_loops_and_another_replica_fires_once(

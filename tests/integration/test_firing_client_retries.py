@@ -9,7 +9,8 @@ async def test_the_firing_client_reports_a_rate_limit_at_once(slack_env) -> None
     firing_chat = slack_env.container.slack.firing_chat
     slack_env.slack.rate_limit_next("chat.postMessage", retry_after=1)
     delivery = await firing_chat.to_channel("C0KPMGPAGING", OutboundMessage("Escalation"))
-    assert not delivery.ok and delivery.error == "Slack answered 429 (ratelimited)"
+    assert not delivery.ok
+    assert delivery.error == "Slack answered 429 (ratelimited)"
     assert len(slack_env.slack.calls_to("chat.postMessage")) == 1  # tried once, no retry
 
 
@@ -26,7 +27,8 @@ async def test_a_failure_is_recorded_as_slack_answered_it_even_without_json(slac
     firing_chat = slack_env.container.slack.firing_chat
     slack_env.slack.server_error_next("chat.postMessage", status=500)
     delivery = await firing_chat.to_channel("C0KPMGPAGING", OutboundMessage("Escalation"))
-    assert not delivery.ok and delivery.error == "Slack answered 500"
+    assert not delivery.ok
+    assert delivery.error == "Slack answered 500"
 
 
 async def test_a_plain_text_503_is_recorded_as_slack_answered_503(slack_env) -> None:
@@ -35,7 +37,8 @@ async def test_a_plain_text_503_is_recorded_as_slack_answered_503(slack_env) -> 
     firing_chat = slack_env.container.slack.firing_chat
     slack_env.slack.outage(503)
     delivery = await firing_chat.to_channel("C0KPMGPAGING", OutboundMessage("Escalation"))
-    assert not delivery.ok and delivery.error == "Slack answered 503"
+    assert not delivery.ok
+    assert delivery.error == "Slack answered 503"
     slack_env.slack.restore()
     delivery = await firing_chat.to_channel("C0KPMGPAGING", OutboundMessage("Escalation"))
     assert delivery.ok

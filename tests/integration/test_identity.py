@@ -44,7 +44,8 @@ async def test_a_failing_lookup_is_no_one_and_is_not_cached(slack, policy, clock
         await who.actor("U0ASSESSOR1", "T0MHCLG")  # the payload's team is no evidence
     slack.clear_user_faults()
     actor = await who.actor("U0ASSESSOR1")  # asked again at once: the failure was not kept
-    assert actor.org_kind is OrgKind.MHCLG and UNCONFIRMED.endswith("in a minute.")
+    assert actor.org_kind is OrgKind.MHCLG
+    assert UNCONFIRMED.endswith("in a minute.")
 
 
 async def test_a_rate_limit_outlasting_the_retries_is_no_one(slack, policy, clock) -> None:
@@ -90,7 +91,8 @@ async def test_only_the_cir_team_is_mhclg(slack, policy, clock) -> None:
     assert (await who.actor("U0ASSESSOR1")).org_kind is OrgKind.MHCLG
     assert (await who.actor("U0DUTYMGR")).org_kind is OrgKind.MHCLG  # on the duty rota
     intern = await who.actor("U0INTERN")  # in MHCLG's workspace, not in its CIR team
-    assert intern.org_kind is OrgKind.UNKNOWN and intern.org_id.startswith("mhclg-workspace")
+    assert intern.org_kind is OrgKind.UNKNOWN
+    assert intern.org_id.startswith("mhclg-workspace")
     assert (await who.actor("U0GUEST")).org_kind is OrgKind.UNKNOWN
 
 

@@ -15,8 +15,11 @@ from storage.database import DatabaseTarget
 from storage.models import Base
 
 # their tables join Base.metadata
-assert storage.delivery_models and storage.engagement_models and storage.followup_models
-assert storage.org_binding_models and storage.retention_models
+assert storage.delivery_models
+assert storage.engagement_models
+assert storage.followup_models
+assert storage.org_binding_models
+assert storage.retention_models
 
 
 def test_migrated_schema_matches_the_models(db_target: DatabaseTarget) -> None:

@@ -52,7 +52,8 @@ async def test_the_figures_match_the_reports_and_the_pdf_says_them(
         provider_names=names,
     )  # fmt: skip
 
-    assert figures.incidents == 4 and figures.activated == 4
+    assert figures.incidents == 4
+    assert figures.activated == 4
     assert figures.references == tuple(sorted(references))
     [kpmg] = figures.providers
     assert kpmg.provider == "KPMG"
@@ -75,7 +76,8 @@ async def test_the_figures_match_the_reports_and_the_pdf_says_them(
     assert "Referrals received: 4. Activated: 4." in text
     assert "Contact deadlines met: 2. Missed: 2." in text
     assert "KPMG: contacts 4, median 32.5 min, longest 61.0 min, met 2, missed 2" in text
-    assert "level 1: 2" in text and "level 3: 1" in text
+    assert "level 1: 2" in text
+    assert "level 3: 1" in text
     assert "London: 4" in text
     assert all(ref in text for ref in references)
     images = sum(len(page.images) for page in reader.pages)
@@ -87,7 +89,8 @@ async def test_another_month_counts_nothing(uow_factory, ctx, clock, rig) -> Non
     records = await load_records(uow_factory, ctx.policy)
     earlier = (clock.now().date().replace(day=1) - timedelta(days=1)).replace(day=1)
     figures = monthly_figures(earlier, records, now=clock.now())
-    assert figures.incidents == 0 and figures.providers == ()
+    assert figures.incidents == 0
+    assert figures.providers == ()
     pdf = render_figures_pdf(figures, deadline_minutes=30, generated_at=clock.now())
     assert "No provider was paged this month." in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
 
@@ -109,4 +112,5 @@ def test_the_command_refuses_a_bad_month_with_a_message(tmp_path) -> None:
         capture_output=True, text=True, check=False,
         env={"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "PATH": "/usr/bin:/bin"},
     )  # fmt: skip
-    assert run.returncode == 2 and "--month must look like 2026-11" in run.stderr
+    assert run.returncode == 2
+    assert "--month must look like 2026-11" in run.stderr

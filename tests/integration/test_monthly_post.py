@@ -78,7 +78,8 @@ async def test_the_figures_post_once_on_the_first_working_day(slack_env, notify_
     assert again is False  # a second replica starting finds it scheduled
     due = post.due_at.astimezone(LONDON)
     followups = slack_env.container.ctx.policy.followups
-    assert (due.hour, due.minute) == (9, 0) and is_working_day(due.date(), followups.bank_holidays)
+    assert (due.hour, due.minute) == (9, 0)
+    assert is_working_day(due.date(), followups.bank_holidays)
     assert all(
         not is_working_day(due.date().replace(day=d), followups.bank_holidays)
         for d in range(1, due.day)
@@ -104,9 +105,12 @@ async def test_the_figures_post_once_on_the_first_working_day(slack_env, notify_
     assert len(uploaded_to_triage(slack_env)) == POST_CHARTS  # once
     fired, following = await posts(slack_env)
     assert (fired.id, fired.state) == (post.id, "fired")
-    assert following.state == "pending" and following.payload["month"] != month
+    assert following.state == "pending"
+    assert following.payload["month"] != month
     nxt = following.due_at.astimezone(LONDON)
-    assert nxt.date() > due.date() and nxt.day <= 7 and (nxt.hour, nxt.minute) == (9, 0)
+    assert nxt.date() > due.date()
+    assert nxt.day <= 7
+    assert (nxt.hour, nxt.minute) == (9, 0)
 
 
 async def test_two_workers_at_the_post_time_post_it_once(slack_env) -> None:
@@ -138,7 +142,8 @@ async def test_a_refused_post_is_retried_not_lost(slack_env) -> None:
     slack_env.slack.fail_next("files.completeUploadExternal", "not_in_channel")
     await slack_env.fire_due(seconds=(post.due_at - slack_env.clock.now()).total_seconds())
     [still] = await posts(slack_env)
-    assert still.state == "pending" and still.attempts == 1
+    assert still.state == "pending"
+    assert still.attempts == 1
     assert uploaded_to_triage(slack_env) == []
     await slack_env.fire_due(minutes=1)  # after the first backoff (15 s)
     assert len(uploaded_to_triage(slack_env)) == POST_CHARTS
@@ -159,4 +164,5 @@ async def test_app_home_shows_mhclg_this_months_headline(slack_env, notify_api) 
     provider = {"type": "app_home_opened", "user": "U0KPMG1", "tab": "home", "channel": "D2"}
     await slack_env.send(sr.event_callback(provider))
     theirs = json.dumps(slack_env.slack.calls_to("views.publish")[-1]["view"])
-    assert "so far" not in theirs and "Contact deadlines met" not in theirs
+    assert "so far" not in theirs
+    assert "Contact deadlines met" not in theirs

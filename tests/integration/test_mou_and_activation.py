@@ -58,7 +58,8 @@ async def test_mou_override_needs_an_assessor_and_a_reason(uow_factory, ctx):
 
     assert result.incident.state is State.ACTIVATED
     [override] = [e for e in await timeline(uow_factory, incident_id) if e.kind == "MouOverridden"]
-    assert override.data["reason"] == reason and override.actor_id == ASSESSOR.user_id
+    assert override.data["reason"] == reason
+    assert override.actor_id == ASSESSOR.user_id
 
 
 async def test_activation_without_the_mou_is_refused_saying_why_and_stores_nothing(
@@ -70,7 +71,9 @@ async def test_activation_without_the_mou_is_refused_saying_why_and_stores_nothi
     with pytest.raises(DomainError, match="not signed the Memorandum of Understanding"):
         await activate_incident(ActivateIncident(ASSESSOR, incident_id), uow_factory(), ctx)
     assert await snapshot(uow_factory, incident_id) == before
-    assert before[0] is State.AWAITING_MOU and before[2] == [] and before[3] == []
+    assert before[0] is State.AWAITING_MOU
+    assert before[2] == []
+    assert before[3] == []
 
 
 async def test_only_an_assessor_activates_and_only_once(uow_factory, ctx):
@@ -108,7 +111,8 @@ async def test_the_provider_follows_the_rota_or_the_assessors_choice(
         incident = await uow.incidents.get(result.incident.id)
         engagements = await uow.engagements.for_incident(result.incident.id)
         pending = await uow.deadlines.pending_for(result.incident.id)
-    assert incident is not None and incident.state is State.ACTIVATED
+    assert incident is not None
+    assert incident.state is State.ACTIVATED
     assert incident.provider_ids == expected
     assert [(e.provider_id, e.notified_at, e.deadline_at) for e in engagements] == [
         (p, day, day + timedelta(minutes=30)) for p in sorted(expected)

@@ -91,14 +91,16 @@ async def test_the_council_is_reminded_of_the_ico_at_48_and_66_hours(
     clock.set(detected + timedelta(hours=48))
     assert await sweep.fire_due() == 1
     [first] = chat.to(f"incident:{incident.id}")
-    assert "48 hours" in first.text and "ICO" in first.text
+    assert "48 hours" in first.text
+    assert "ICO" in first.text
     assert [to for to, _, _ in notifier.sent] == ["hana@hackney.example"]
 
     clock.set(detected + timedelta(hours=66))
     assert await sweep.fire_due() == 1
     sent = await events(uow_factory, incident.id, "IcoReminderSent")
     assert [e.data["hours"] for e in sent] == [48, 66]
-    assert len(chat.to(f"incident:{incident.id}")) == 2 and len(notifier.sent) == 2
+    assert len(chat.to(f"incident:{incident.id}")) == 2
+    assert len(notifier.sent) == 2
 
 
 async def test_recording_the_ico_report_stops_the_reminders(uow_factory, ctx, clock) -> None:

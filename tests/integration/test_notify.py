@@ -65,11 +65,15 @@ async def test_email_goes_out_with_the_generic_template(api: FakeNotifyApi) -> N
     delivery = await notifier.send_email(
         DUTY_MANAGER, "Escalation: CIR-2026-0042", BODY, reference="CIR-2026-0042"
     )
-    assert delivery.ok and delivery.route == "email" and delivery.attempts == 1
-    assert delivery.recipient == DUTY_MANAGER and delivery.error == ""
+    assert delivery.ok
+    assert delivery.route == "email"
+    assert delivery.attempts == 1
+    assert delivery.recipient == DUTY_MANAGER
+    assert delivery.error == ""
     [sent] = api.sent
     assert sent["id"] == delivery.notification_id
-    assert sent["route"] == "email" and sent["to"] == DUTY_MANAGER
+    assert sent["route"] == "email"
+    assert sent["to"] == DUTY_MANAGER
     assert sent["template_id"] == api.email_template_id
     assert sent["personalisation"] == {"subject": "Escalation: CIR-2026-0042", "body": BODY}
     assert sent["reference"] == "CIR-2026-0042"
@@ -81,7 +85,8 @@ async def test_sms_goes_out_with_the_generic_template(api: FakeNotifyApi) -> Non
     delivery = await notifier_for(api).send_sms(MOBILE, BODY, reference="CIR-2026-0042")
     assert delivery == Delivery(True, "sms", MOBILE, notification_id=api.sent[0]["id"])
     [sent] = api.sent
-    assert sent["route"] == "sms" and sent["to"] == MOBILE
+    assert sent["route"] == "sms"
+    assert sent["to"] == MOBILE
     assert sent["template_id"] == api.sms_template_id
     assert sent["personalisation"] == {"body": BODY}
     assert sent["content"]["body"] == BODY
@@ -93,7 +98,8 @@ async def test_a_server_error_is_retried_and_the_message_delivered(api: FakeNoti
     delivery = await notifier_for(api, base_delay=0.25, sleep=sleep).send_email(
         DUTY_MANAGER, "s", BODY, reference="CIR-2026-0001"
     )
-    assert delivery.ok and delivery.attempts == 2
+    assert delivery.ok
+    assert delivery.attempts == 2
     assert api.answers == [("email", 500), ("email", 201)]
     assert sleep.delays == [0.25]
     assert len(api.sent) == 1
@@ -102,7 +108,8 @@ async def test_a_server_error_is_retried_and_the_message_delivered(api: FakeNoti
 async def test_a_proxy_error_page_is_retried(api: FakeNotifyApi) -> None:
     api.fail_next("sms", status=502, times=2)
     delivery = await notifier_for(api).send_sms(MOBILE, BODY, reference="CIR-2026-0001")
-    assert delivery.ok and delivery.attempts == 3
+    assert delivery.ok
+    assert delivery.attempts == 3
     assert [status for _, status in api.answers] == [502, 502, 201]
 
 
@@ -113,7 +120,8 @@ async def test_rate_limiting_is_retried_and_retry_after_is_respected(api: FakeNo
     delivery = await notifier_for(api, base_delay=0.5, sleep=sleep).send_sms(
         MOBILE, BODY, reference="CIR-2026-0002"
     )
-    assert delivery.ok and delivery.attempts == 3
+    assert delivery.ok
+    assert delivery.attempts == 3
     assert [status for _, status in api.answers] == [429, 429, 201]
     assert sleep.delays == [0.5, 3.0]
 
@@ -125,7 +133,8 @@ async def test_a_timeout_is_retried_and_may_leave_a_duplicate(api: FakeNotifyApi
     delivery = await notifier_for(api, timeout=1.0).send_email(
         DUTY_MANAGER, "s", BODY, reference="CIR-2026-0003"
     )
-    assert delivery.ok and delivery.attempts == 2
+    assert delivery.ok
+    assert delivery.attempts == 2
     assert delivery.notification_id == api.sent[0]["id"]
     # Notify had no way to tell the first request was abandoned: at-least-once, not exactly-once.
     await within(api.settled(), "the abandoned request to be answered")
@@ -141,13 +150,16 @@ async def test_giving_up_after_max_attempts_reports_why(
         delivery = await notifier_for(api, base_delay=0.5, sleep=sleep).send_sms(
             MOBILE, BODY, reference="CIR-2026-0004"
         )
-    assert not delivery.ok and delivery.attempts == 4
+    assert not delivery.ok
+    assert delivery.attempts == 4
     assert delivery.error == "500 Exception: Internal server error"
     assert sleep.delays == [0.5, 1.0, 2.0]
-    assert api.sent == [] and api.requests_to("sms") == 4
+    assert api.sent == []
+    assert api.requests_to("sms") == 4
     ours = [r for r in caplog.records if r.name.startswith("handlers.notify")]
     warnings = [r.getMessage() for r in ours if r.levelno == logging.WARNING]
-    assert len(warnings) == 4 and all("CIR-2026-0004" in w for w in warnings)
+    assert len(warnings) == 4
+    assert all("CIR-2026-0004" in w for w in warnings)
     assert not any(BODY in r.getMessage() or "07700" in r.getMessage() for r in caplog.records)
 
 
@@ -157,14 +169,16 @@ async def test_backoff_is_capped(api: FakeNotifyApi) -> None:
     delivery = await notifier_for(
         api, base_delay=1.0, max_delay=3.0, max_attempts=5, sleep=sleep
     ).send_email(DUTY_MANAGER, "s", BODY, reference="CIR-2026-0005")
-    assert not delivery.ok and delivery.attempts == 5
+    assert not delivery.ok
+    assert delivery.attempts == 5
     assert delivery.error.startswith("503 ")
     assert sleep.delays == [1.0, 2.0, 3.0, 3.0]
 
 
 async def test_a_bad_request_is_not_retried(api: FakeNotifyApi) -> None:
     delivery = await notifier_for(api).send_sms("not a number", BODY, reference="CIR-2026-0006")
-    assert not delivery.ok and delivery.attempts == 1
+    assert not delivery.ok
+    assert delivery.attempts == 1
     assert delivery.error == "400 ValidationError: phone_number Not a UK mobile number"
     assert api.answers == [("sms", 400)]
 
@@ -175,7 +189,8 @@ async def test_a_template_of_the_wrong_kind_is_refused_once(api: FakeNotifyApi) 
     )
     OPENED.append(notifier)
     delivery = await notifier.send_email(DUTY_MANAGER, "s", BODY, reference="CIR-2026-0007")
-    assert not delivery.ok and delivery.attempts == 1
+    assert not delivery.ok
+    assert delivery.attempts == 1
     assert "sms template is not suitable for email" in delivery.error
     assert api.requests_to("email") == 1
 
@@ -188,14 +203,17 @@ async def test_a_wrong_api_key_is_refused_and_never_leaks(
         delivery = await notifier_for(api, api_key=wrong_key).send_email(
             DUTY_MANAGER, "s", BODY, reference="CIR-2026-0008"
         )
-    assert not delivery.ok and delivery.attempts == 1
+    assert not delivery.ok
+    assert delivery.attempts == 1
     assert delivery.error == "403 AuthError: Invalid token: API key not found"
-    assert api.answers == [("email", 403)] and api.sent == []
+    assert api.answers == [("email", 403)]
+    assert api.sent == []
     secret = wrong_key[-36:]
     assert secret not in delivery.error
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "CIR-2026-0008" in logged
-    assert secret not in logged and BODY not in logged
+    assert secret not in logged
+    assert BODY not in logged
 
 
 async def test_a_key_for_another_service_is_refused(api: FakeNotifyApi) -> None:
@@ -220,7 +238,8 @@ async def test_notify_unreachable_is_retried_then_reported(api: FakeNotifyApi) -
     )
     OPENED.append(notifier)
     delivery = await notifier.send_email(DUTY_MANAGER, "s", BODY, reference="CIR-2026-0009")
-    assert not delivery.ok and delivery.attempts == 3
+    assert not delivery.ok
+    assert delivery.attempts == 3
     assert delivery.error == "could not connect to Notify"
     assert len(sleep.delays) == 2
 
@@ -241,7 +260,9 @@ async def test_without_an_api_key_nothing_is_sent_and_the_caller_is_told() -> No
     email = await notifier.send_email(DUTY_MANAGER, "s", BODY, reference="CIR-2026-0010")
     sms = await notifier.send_sms(MOBILE, BODY, reference="CIR-2026-0010")
     for delivery, route in ((email, "email"), (sms, "sms")):
-        assert not delivery.ok and delivery.route == route and delivery.attempts == 0
+        assert not delivery.ok
+        assert delivery.route == route
+        assert delivery.attempts == 0
         assert delivery.error == "GOV.UK Notify is not configured (NOTIFY_API_KEY)"
 
 

@@ -127,7 +127,8 @@ async def test_one_week_and_a_singular_week_are_accepted_and_the_link_replaces_t
     assert status == 201
     [sent] = api.sent
     link = sent["personalisation"]["link_to_file"]
-    assert link in answer["content"]["body"] and api.files[link]["content"] == PDF
+    assert link in answer["content"]["body"]
+    assert api.files[link]["content"] == PDF
 
 
 async def test_the_adapter_sends_the_official_clients_upload_and_reads_the_status(api) -> None:
@@ -143,7 +144,8 @@ async def test_the_adapter_sends_the_official_clients_upload_and_reads_the_statu
         delivery = await notifier.send_file(
             "someone@ncsc.example", "S", "B", attachment, reference="CIR-2026-0001"
         )
-        assert delivery.ok and delivery.notification_id
+        assert delivery.ok
+        assert delivery.notification_id
         [sent] = api.sent
         stored = api.files[sent["personalisation"]["link_to_file"]]
         assert stored == {
@@ -159,7 +161,8 @@ async def test_the_adapter_sends_the_official_clients_upload_and_reads_the_statu
         api.deliver_as("someone@ncsc.example", "created")
         assert (await notifier.status(delivery.notification_id)).state is DeliveryState.PENDING
         unknown = await notifier.status("0" * 8 + "-0000-0000-0000-" + "0" * 12)
-        assert unknown.state is DeliveryState.UNKNOWN and "No result found" in unknown.detail
+        assert unknown.state is DeliveryState.UNKNOWN
+        assert "No result found" in unknown.detail
 
         too_big = Attachment(b"x" * (2 * 1024 * 1024 + 1), "big.pdf", 26)
         refused = await notifier.send_file("a@b.example", "S", "B", too_big, reference="R")

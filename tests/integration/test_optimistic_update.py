@@ -14,7 +14,9 @@ async def test_a_change_from_a_stale_version_is_refused(uow_factory, ctx, clock)
     async with uow_factory() as first, uow_factory() as second:
         a = await first.incidents.get(incident.id)
         b = await second.incidents.get(incident.id)
-        assert a is not None and b is not None and a.version == b.version
+        assert a is not None
+        assert b is not None
+        assert a.version == b.version
         a.note(NoteAdded(text="first", source="slash"), SYSTEM, clock.now())
         await first.commit()
         b.note(NoteAdded(text="second", source="slash"), SYSTEM, clock.now())
@@ -23,5 +25,7 @@ async def test_a_change_from_a_stale_version_is_refused(uow_factory, ctx, clock)
     async with uow_factory() as uow:
         stored = await uow.incidents.get(incident.id)
         notes = [e.data.get("text") for e in await uow.timeline.for_incident(incident.id)]
-    assert stored is not None and stored.version == incident.version + 1
-    assert "first" in notes and "second" not in notes
+    assert stored is not None
+    assert stored.version == incident.version + 1
+    assert "first" in notes
+    assert "second" not in notes

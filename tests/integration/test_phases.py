@@ -42,7 +42,8 @@ async def test_the_provider_moves_to_eradication_with_a_summary(uow_factory, ctx
     assert result.previous is State.CONTAINMENT
     assert (await reload(uow_factory, incident.id)).state is State.ERADICATION
     [changed] = await events(uow_factory, incident.id, "StateChanged")
-    assert changed.actor_id == KPMG_RESPONDER.user_id and changed.at == clock.now()
+    assert changed.actor_id == KPMG_RESPONDER.user_id
+    assert changed.at == clock.now()
     assert changed.data == {
         "from_state": "containment",
         "to_state": "eradication",

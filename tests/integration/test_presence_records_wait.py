@@ -45,6 +45,8 @@ async def test_records_wait_for_a_firing_holding_the_incident(pg_uows, ctx, cloc
         stored = await uow.invites.for_incident(incident.id)
         binding = await uow.channels.for_incident(incident.id, Platform.SLACK)
     assert "PageDelivered" in kinds
-    assert "InvitationUpdated" in kinds and "ChannelOpened" in kinds
+    assert "InvitationUpdated" in kinds
+    assert "ChannelOpened" in kinds
     assert [i.invite_id for i in stored] == ["I123"]
-    assert binding is not None and binding.channel_id == "C1"
+    assert binding is not None
+    assert binding.channel_id == "C1"

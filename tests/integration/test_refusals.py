@@ -116,10 +116,10 @@ async def test_a_provider_acts_only_on_incidents_put_to_it(
         await PROVIDER_ACTIONS[action](provider, incident.id, uow_factory, ctx)
     assert str(refused.value) == NOT_YOURS  # no names, no hint the incident exists
     after = await record(uow_factory, incident.id)
-    assert after[0] == before[0] and after[2:] == before[2:]
-    assert after[1][: len(before[1])] == before[1] and after[1][len(before[1]) :] == [
-        "ActionRefused"
-    ]
+    assert after[0] == before[0]
+    assert after[2:] == before[2:]
+    assert after[1][: len(before[1])] == before[1]
+    assert after[1][len(before[1]) :] == ["ActionRefused"]
 
 
 async def test_the_provider_put_to_sends_the_mou_before_assignment(uow_factory, ctx) -> None:

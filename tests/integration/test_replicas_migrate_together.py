@@ -35,7 +35,8 @@ def test_six_processes_migrating_one_new_database_all_succeed(pg_database_url: s
         for _ in range(6)
     ]
     for run in runs:  # every interpreter has started and imported
-        assert run.stdout is not None and run.stdout.readline().strip() == "ready"
+        assert run.stdout is not None
+        assert run.stdout.readline().strip() == "ready"
     for run in runs:  # go, all at once
         assert run.stdin is not None
         run.stdin.write("go\n")

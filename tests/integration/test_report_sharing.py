@@ -118,7 +118,8 @@ async def test_the_report_reaches_the_council_mhclg_ncsc_and_gc3_as_notify_files
         assert upload["filename"] == "cir-2026-0001-post-incident-report-v1.pdf"
         assert upload["confirm_email_before_download"] is True
         assert upload["retention_period"] == "26 weeks"
-        assert link in sent["content"]["body"] and "slack" not in sent["content"]["body"].lower()
+        assert link in sent["content"]["body"]
+        assert "slack" not in sent["content"]["body"].lower()
         assert (
             sent["content"]["subject"] == "[OFFICIAL] Post-incident report CIR-2026-0001, version 1"
         )
@@ -134,7 +135,8 @@ async def test_the_report_reaches_the_council_mhclg_ncsc_and_gc3_as_notify_files
     assert len(await pending(uow_factory, incident_id, CHECK)) == 5
     async with uow_factory() as uow:
         incident = await uow.incidents.get(incident_id)
-    assert incident is not None and incident.state is State.REPORT_ISSUED
+    assert incident is not None
+    assert incident.state is State.REPORT_ISSUED
 
 
 async def test_delivery_is_asked_of_notify_and_a_failure_is_logged_told_and_shown(
@@ -161,7 +163,8 @@ async def test_delivery_is_asked_of_notify_and_a_failure_is_logged_told_and_show
     assert checked["cir-reports@mhclg.example"]["state"] == "delivered"
     assert "gc3-reports@gc3.example" not in checked  # still sending: asked again later
     [told] = chat.to(f"incident:{incident_id}")
-    assert "could not deliver" in told.text and "incidents@ncsc.example (NCSC)" in told.text
+    assert "could not deliver" in told.text
+    assert "incidents@ncsc.example (NCSC)" in told.text
 
     lines = (await presence(uow_factory(), ctx, incident_id, Platform.SLACK)).report_shares
     assert any(
@@ -192,7 +195,8 @@ async def test_over_two_megabytes_is_refused_plainly_and_nothing_is_sent(
     incident_id, _, markdown = await generated(uow_factory, ctx, pdf=big)
     with pytest.raises(FileTooLarge, match=r"is 2\.0 MB: GOV.UK Notify sends files of up to 2 MB"):
         await share(uow_factory, ctx, notifier, incident_id, "ncsc", pdf_file(big))
-    assert api.sent == [] and not await events(uow_factory, incident_id, "ReportShared")
+    assert api.sent == []
+    assert not await events(uow_factory, incident_id, "ReportShared")
 
     # the Markdown, a fraction of the size, goes as the plain text it is (Notify refuses .md)
     text = ReportFile(1, ReportFormat.MARKDOWN, markdown, "cir-2026-0001-report-v1.txt")
@@ -237,4 +241,5 @@ async def test_a_failed_upload_is_logged_with_notifys_words_and_nothing_is_issue
     assert not await pending(uow_factory, incident_id, CHECK)
     async with uow_factory() as uow:
         incident = await uow.incidents.get(incident_id)
-    assert incident is not None and incident.state is State.CLOSED
+    assert incident is not None
+    assert incident.state is State.CLOSED

@@ -122,7 +122,9 @@ async def test_a_purge_past_retention_removes_personal_data_and_keeps_the_figure
 ) -> None:
     references, first = month
     before = await figures(uow_factory, ctx, first)
-    assert before.incidents == 4 and before.met == 2 and before.lessons_returned == 4
+    assert before.incidents == 4
+    assert before.met == 2
+    assert before.lessons_returned == 4
     assert all(text in dump(db_target) for text in PERSONAL)  # the test can fail
 
     clock.advance(days=2 * 366)
@@ -152,7 +154,8 @@ async def test_a_purge_past_retention_removes_personal_data_and_keeps_the_figure
     assert by_kind["ContactRecorded"].data["provider_id"] == "kpmg"
     assert set(by_kind["LessonsSubmitted"].data["answers"].values()) == {PURGED}
     purge_event = events[-1]
-    assert purge_event.kind == PURGE_KIND and purge_event.actor_id == "system"
+    assert purge_event.kind == PURGE_KIND
+    assert purge_event.actor_id == "system"
     assert [r["seq"] for r in purge_event.data["redacted"]] == [e.seq for e in events[:-1]]
 
 
@@ -191,7 +194,8 @@ async def test_an_open_incident_is_never_purged(uow_factory, ctx, clock, rig) ->
     references = await a_month_of_incidents(uow_factory, ctx, clock, rig)
     clock.advance(days=5 * 366)
     [outcome] = await purge(uow_factory, RETENTION, clock.now(), [references[0]])
-    assert outcome.verdict is Verdict.STILL_OPEN and "only closed incidents" in outcome.message
+    assert outcome.verdict is Verdict.STILL_OPEN
+    assert "only closed incidents" in outcome.message
     assert await purge(uow_factory, RETENTION, clock.now()) == []
 
 
@@ -324,8 +328,10 @@ async def test_the_daily_row_purges_once_with_two_workers(
         assert sorted(started) == [False, True]  # two replicas starting: one row
         [today] = await purge_rows(uow_factory)
         day = today.due_at.astimezone(LONDON)
-        assert today.id == f"retention-purge-{day:%Y-%m-%d}" and today.incident_id == ""
-        assert (day.hour, day.minute) == (3, 0) and today.due_at > clock.now()
+        assert today.id == f"retention-purge-{day:%Y-%m-%d}"
+        assert today.incident_id == ""
+        assert (day.hour, day.minute) == (3, 0)
+        assert today.due_at > clock.now()
         a, b = replica(uow_factory, deps, "replica-a"), replica(other, deps, "replica-b")
         await a.fire_due()  # the incidents' own reminders, due long ago: out of the way
         clock.set(today.due_at)
@@ -334,10 +340,12 @@ async def test_the_daily_row_purges_once_with_two_workers(
         again = await b.fire_due()
     finally:
         await engine.dispose()
-    assert sum(settled) == 1 and again == 0
+    assert sum(settled) == 1
+    assert again == 0
     assert await purge_events(uow_factory, references) == [1, 1, 1, 1]
     fired, tomorrow = await purge_rows(uow_factory)
-    assert fired.state is DeadlineState.FIRED and fired.attempts == 1
+    assert fired.state is DeadlineState.FIRED
+    assert fired.attempts == 1
     assert fired.claimed_by in {"replica-a", "replica-b"}
     async with uow_factory() as uow:
         found = [await uow.incidents.get_by_reference(r) for r in references]  # type: ignore[arg-type]
@@ -376,12 +384,14 @@ async def test_a_failed_daily_run_purges_nothing_and_is_retried_with_backoff(
     clock.set(today.due_at)
     assert await failing.fire_due() == 0
     [still] = await purge_rows(uow_factory)  # and no next day's row yet
-    assert still.state is DeadlineState.PENDING and still.attempts == 1
+    assert still.state is DeadlineState.PENDING
+    assert still.attempts == 1
     assert still.due_at == clock.now() + FIRST_RETRY
     assert await purge_events(uow_factory, references) == [0, 0, 0, 0]  # nothing half-purged
     async with uow_factory() as uow:
         first = await uow.incidents.get_by_reference(references[0])  # type: ignore[arg-type]
-        assert first is not None and await purged_at(uow, first.id) is None
+        assert first is not None
+        assert await purged_at(uow, first.id) is None
     working = replica(uow_factory, replace(rig.deps, purge=DatabasePurge()), "replica-a")
     clock.advance(seconds=FIRST_RETRY.total_seconds() - 1)
     assert await working.fire_due() == 0  # not before its backoff
@@ -389,7 +399,8 @@ async def test_a_failed_daily_run_purges_nothing_and_is_retried_with_backoff(
     assert await working.fire_due() == 1
     assert await purge_events(uow_factory, references) == [1, 1, 1, 1]
     fired, tomorrow = await purge_rows(uow_factory)
-    assert fired.state is DeadlineState.FIRED and tomorrow.state is DeadlineState.PENDING
+    assert fired.state is DeadlineState.FIRED
+    assert tomorrow.state is DeadlineState.PENDING
     assert fired.payload["first_due_at"] == today.due_at.isoformat()  # how late it went
 
 
@@ -407,10 +418,12 @@ async def test_the_slack_card_and_app_home_show_a_purged_incident_without_errors
     assert "Purged under the retention policy" in shown
     # the purged facts are not shown as if "[purged]" were what happened; where a name was
     # (who made contact) the tombstone says it was purged
-    assert "What happened" not in shown and "Out-of-band contact" not in shown
+    assert "What happened" not in shown
+    assert "Out-of-band contact" not in shown
     assert "by [purged] (phone)" in shown
     assert [t for t in PERSONAL if t in shown] == []
-    assert "Hackney" in shown and references[0] in shown
+    assert "Hackney" in shown
+    assert references[0] in shown
     rows = await open_incidents(uow_factory(), ctx, ASSESSOR)  # closed: not listed, no error
     assert check_view(home_view(rows)) == []
     assert references[0] not in json.dumps(home_view(rows))
@@ -440,5 +453,6 @@ def test_the_command_refuses_what_is_not_due_and_dry_runs(month, database_url, d
     assert dry.returncode == 0, dry.stderr
     assert "purged 0 incident(s); 4 closed but not yet due" in dry.stdout
     unknown = bot("CIR-2026-0999")
-    assert unknown.returncode == 1 and "CIR-2026-0999: no such incident" in unknown.stdout
+    assert unknown.returncode == 1
+    assert "CIR-2026-0999: no such incident" in unknown.stdout
     assert dump(db_target) == stored

@@ -37,7 +37,9 @@ async def test_a_closed_incident_leaves_nothing_behind_in_the_room(slack_env) ->
     for incident_id in incident_ids:
         assert await room.channel(incident_id) is not None  # what escalations look up
     during = kept(env)
-    assert during["channels"] == 4 and during["locks"] == 0 and during["refreshes"] == 0
+    assert during["channels"] == 4
+    assert during["locks"] == 0
+    assert during["refreshes"] == 0
 
     for incident_id in incident_ids:  # withdrawn, as declining support does, then redrawn
         async with env.container.uow() as uow:
@@ -57,7 +59,8 @@ async def test_app_home_reads_the_deadlines_of_every_open_incident_in_one_query(
     one = await statements_for_home(env)
     await referred(env, 4)
     five = await statements_for_home(env)
-    assert five[1] == 5 and one[1] == 1  # rows shown
+    assert five[1] == 5
+    assert one[1] == 1
     assert five[0] == one[0]  # the same statements, however many incidents are open
 
 

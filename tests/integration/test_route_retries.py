@@ -71,7 +71,8 @@ async def test_chat_down_across_the_deadline_every_route_gets_its_escalation_onc
     assert {r["error"] for r in chat_routes} == {"Slack answered 503"}
     assert all(r["ok"] for r in level1["routes"] if r["route"] in ("sms", "email"))
     [retry] = await retries_pending(uow_factory, incident_id)
-    assert retry.level == 1 and (retry.due_at - clock.now()).total_seconds() == 15
+    assert retry.level == 1
+    assert (retry.due_at - clock.now()).total_seconds() == 15
     owed = retry.payload["retry_routes"]
     assert [k.split(":")[0] for k in owed] == [
         "provider_escalation",
@@ -95,7 +96,8 @@ async def test_chat_down_across_the_deadline_every_route_gets_its_escalation_onc
     for phone in (KPMG_ESCALATION[1], DUTY_MANAGER[1]):
         assert len(rig.sms_to(phone)) == 1  # the SMS is not sent again
     [again] = await events_of(uow_factory, incident_id, "EscalationRetried")
-    assert again["level"] == 1 and [r["ok"] for r in again["routes"]] == [True] * 3
+    assert again["level"] == 1
+    assert [r["ok"] for r in again["routes"]] == [True] * 3
     assert await retries_pending(uow_factory, incident_id) == []
 
     clock.advance(hours=1)
@@ -133,13 +135,15 @@ async def test_a_later_level_supersedes_a_route_still_owed_an_earlier_one(
     clock.advance(minutes=15)
     assert await rig.fire_due() == 1  # level 2 alone
     dm = [m.text for m in rig.chat.to(DUTY_MANAGER[0])]
-    assert len(dm) == 1 and "Escalation level 2" in dm[0]  # level 1 superseded, not sent late
+    assert len(dm) == 1
+    assert "Escalation level 2" in dm[0]
     sent = await events_of(uow_factory, incident_id, "EscalationSent")
     assert [e["level"] for e in sent] == [1, 2]
     assert [s["level"] for s in sent[1]["superseded"]] == [1]
     async with uow_factory() as uow:
         stored = await uow.deadlines.get(retry.id)
-    assert stored is not None and stored.state is DeadlineState.CANCELLED
+    assert stored is not None
+    assert stored.state is DeadlineState.CANCELLED
     clock.advance(minutes=2)
     await rig.fire_due()
     assert len(rig.chat.to(DUTY_MANAGER[0])) == 1
@@ -165,7 +169,8 @@ async def test_no_retry_goes_out_once_contact_is_recorded(uow_factory, ctx, cloc
     assert await events_of(uow_factory, incident_id, "EscalationRetried") == []
     async with uow_factory() as uow:
         stored = await uow.deadlines.get(retry.id)
-    assert stored is not None and stored.state is DeadlineState.CANCELLED
+    assert stored is not None
+    assert stored.state is DeadlineState.CANCELLED
 
 
 async def test_texts_notify_refused_are_retried_alone(uow_factory, ctx, clock, rig):
@@ -193,5 +198,6 @@ async def test_without_a_chat_platform_nothing_is_retried_for_chat(uow_factory, 
     await rig.fire_due()
     [level1] = await events_of(uow_factory, result.incident.id, "EscalationSent")
     chat = [r for r in level1["routes"] if r["route"].startswith("chat:")]
-    assert chat and not any(r["ok"] for r in chat)
+    assert chat
+    assert not any(r["ok"] for r in chat)
     assert await retries_pending(uow_factory, result.incident.id) == []

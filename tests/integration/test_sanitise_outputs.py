@@ -33,11 +33,15 @@ INVISIBLE = ["\u202e", "\u200b", "\u2066", "\u2069", "\x07", "\x1b", "\x85"]
 
 def assert_safe(text: str) -> None:
     flat = text.replace("\\", "")  # Markdown backslashes its own punctuation
-    assert "https://" not in flat and "www.evil" not in flat and "evil.example/" not in flat
+    assert "https://" not in flat
+    assert "www.evil" not in flat
+    assert "evil.example/" not in flat
     assert "hxxps://evil[.]example" in flat
     for ch in INVISIBLE:
         assert ch not in text, f"{ch!r} survived"
-    assert "<!here>" not in text and "<@U0KPMG1>" not in text and "<at>" not in text
+    assert "<!here>" not in text
+    assert "<@U0KPMG1>" not in text
+    assert "<at>" not in text
     assert "invoicefdp.exe" in flat  # the override is gone: the true order shows
 
 
@@ -58,7 +62,8 @@ def test_the_core_sanitiser_removes_defangs_and_neutralises() -> None:
 def test_slack_text_is_sanitised_then_escaped() -> None:
     shown = user_text(HOSTILE)
     assert_safe(shown)
-    assert "<" not in shown and ">" not in shown  # whatever is left of Slack syntax is escaped
+    assert "<" not in shown
+    assert ">" not in shown
 
 
 def test_the_markdown_report_is_sanitised(policy: Policy) -> None:
@@ -74,8 +79,10 @@ def test_the_pdf_report_has_no_live_link_and_no_invisible_characters(policy: Pol
         (page.extract_text() or "") for page in PdfReader(io.BytesIO(pdf)).pages
     ).replace("\n", " ")
     squashed = text.replace(" ", "")
-    assert "hxxps://evil[.]example" in squashed and "https://" not in squashed
-    assert "www.evil" not in squashed and "invoicefdp.exe" in squashed
+    assert "hxxps://evil[.]example" in squashed
+    assert "https://" not in squashed
+    assert "www.evil" not in squashed
+    assert "invoicefdp.exe" in squashed
     for ch in INVISIBLE:
         assert ch not in text
 

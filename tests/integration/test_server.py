@@ -31,7 +31,8 @@ async def test_health_and_readiness_over_http(database_url) -> None:
     )
     async with TestClient(TestServer(build_web_app(container))) as client:
         alive = await client.get("/healthz")
-        assert alive.status == 200 and (await alive.json())["status"] == "alive"
+        assert alive.status == 200
+        assert (await alive.json())["status"] == "alive"
         assert alive.headers["X-Request-Id"]
         ready = await client.get("/readyz", headers={"X-Request-Id": "abc123"})
         body = await ready.json()
@@ -104,7 +105,8 @@ def test_broken_config_stops_start_up_with_a_named_fix(tmp_path: Path) -> None:
         timeout=STARTS_WITHIN,
     )
     assert result.returncode == 2
-    assert "cannot start" in result.stderr and "Fix:" in result.stderr
+    assert "cannot start" in result.stderr
+    assert "Fix:" in result.stderr
 
 
 def test_old_schema_without_auto_migrate_refuses_to_start(tmp_path: Path) -> None:

@@ -38,12 +38,14 @@ async def test_the_provider_records_the_mou_sent_and_an_intern_is_refused(slack_
     assert refusal == "That incident was not found, or it is not yours."
     assert (await slack_env.only_incident()).mou_status.value == "not_sent"
     refused = [e for e in await slack_env.timeline(incident_id) if e.kind == "ActionRefused"]
-    assert refused[-1].data["action"] == "record_mou_sent" and INTERN in refused[-1].actor_id
+    assert refused[-1].data["action"] == "record_mou_sent"
+    assert INTERN in refused[-1].actor_id
 
     await slack_env.send(click("mou_sent", incident_id, KPMG_USER, "T0KPMG", channel))
     assert (await slack_env.only_incident()).mou_status.value == "sent"
     [recorded] = [e for e in await slack_env.timeline(incident_id) if e.kind == "MouStatusRecorded"]
-    assert recorded.organisation == "provider:kpmg" and recorded.actor_name == "Kim Responder"
+    assert recorded.organisation == "provider:kpmg"
+    assert recorded.actor_name == "Kim Responder"
     assert any("Kim Responder recorded that the MoU has been sent" in t for t in slack_env.texts())
     assert "MoU: sent by the provider" in last_card(slack_env, channel)
 
@@ -54,7 +56,8 @@ async def test_activation_is_refused_inline_while_the_mou_is_unsigned(slack_env)
     assert answer["response_action"] == "errors"
     assert "Memorandum of Understanding" in answer["errors"]["provider"]
     incident = await slack_env.only_incident()
-    assert incident.state is State.AWAITING_MOU and incident.provider_ids == ()
+    assert incident.state is State.AWAITING_MOU
+    assert incident.provider_ids == ()
     async with slack_env.container.uow() as uow:
         assert await uow.engagements.for_incident(incident_id) == []
         assert all(
@@ -83,8 +86,10 @@ async def test_the_council_signs_by_command_and_both_providers_are_paged(slack_e
     view = opened["view"]
     assert view["callback_id"] == "activate_form"
     shown = json.dumps(view["blocks"])
-    assert "On duty today: KPMG" in shown and "The other provider: Accenture" in shown
-    assert "Both (mass event): Accenture and KPMG" in shown and "30 minutes" in shown
+    assert "On duty today: KPMG" in shown
+    assert "The other provider: Accenture" in shown
+    assert "Both (mass event): Accenture and KPMG" in shown
+    assert "30 minutes" in shown
 
     assert await submit(slack_env, activate_form(incident_id, "both")) == {}
     assert len(slack_env.slack.messages(KPMG_PAGING)) == 1  # both paged at once
@@ -108,7 +113,8 @@ async def test_an_override_needs_a_reason_and_an_assessor(slack_env) -> None:
     assert json.loads(opened["view"]["private_metadata"])["incident_id"] == incident_id
 
     blank = await submit(slack_env, override_form(incident_id, "   "))
-    assert blank["response_action"] == "errors" and "reason" in blank["errors"]
+    assert blank["response_action"] == "errors"
+    assert "reason" in blank["errors"]
     intern = await submit(slack_env, override_form(incident_id, "Urgent.", user=INTERN))
     assert "not found, or it is not yours" in intern["errors"]["reason"]
     assert (await slack_env.only_incident()).mou_override_reason == ""
@@ -134,7 +140,8 @@ async def test_activation_pages_the_provider_on_duty_and_tells_the_council(
 
     assert await submit(slack_env, activate_form(incident_id, "on_duty")) == {}
     incident = await slack_env.only_incident()
-    assert incident.state is State.ACTIVATED and incident.provider_ids == ("kpmg",)
+    assert incident.state is State.ACTIVATED
+    assert incident.provider_ids == ("kpmg",)
     # the page went as soon as the form was answered; the email is the scheduler's, due now
     assert len(slack_env.slack.messages(KPMG_PAGING)) == 1
     page_fired = [
@@ -158,8 +165,11 @@ async def test_activation_pages_the_provider_on_duty_and_tells_the_council(
     assert any(f"KPMG paged; contact due by {deadline}" in t for t in slack_env.texts(channel))
     await slack_env.container.slack.room.refresh(incident_id)  # as the next change would
     card = last_card(slack_env, channel)
-    assert "Activated" in card and "Provider contact deadline" in card
-    assert "KPMG: paged" in card and f"contact due by {deadline}" in card and "min left" in card
+    assert "Activated" in card
+    assert "Provider contact deadline" in card
+    assert "KPMG: paged" in card
+    assert f"contact due by {deadline}" in card
+    assert "min left" in card
     events = kinds(await slack_env.timeline(incident_id))
     assert {"ProviderPaged", "ActivationEmailSent", "PageDelivered", "ProviderInvited"} <= set(
         events
@@ -207,5 +217,6 @@ async def test_only_an_assessor_gets_the_activate_and_override_forms(slack_env) 
         await slack_env.send(click(action, incident_id, "U0KPMG1", "T0KPMG", channel))
     assert len(slack_env.slack.calls_to("views.open")) == opened_before
     refusals = ephemeral_to(slack_env, "U0KPMG1")
-    assert len(refusals) == 2 and all("assessors" in r for r in refusals)
+    assert len(refusals) == 2
+    assert all("assessors" in r for r in refusals)
     assert (await slack_env.only_incident()).state is State.AWAITING_MOU

@@ -112,7 +112,8 @@ async def test_a_monitored_incident_is_reminded_twice_and_then_closed(env) -> No
     assert view["callback_id"] == "close_monitoring_form"
     form = "close_monitoring_form"
     answer = await submit(env, submission(form, incident_id, channel, ASSESSOR, reason="  "))
-    assert answer["response_action"] == "errors" and "required" in answer["errors"]["reason"]
+    assert answer["response_action"] == "errors"
+    assert "required" in answer["errors"]["reason"]
     assert await state_of(env, incident_id) is State.MONITORING
 
     why = "Laptop rebuilt; no spread after 48 hours."
@@ -123,7 +124,8 @@ async def test_a_monitored_incident_is_reminded_twice_and_then_closed(env) -> No
         for e in await events(env, incident_id, "StateChanged")
         if e.data["to_state"] == "withdrawn"
     ]
-    assert ended.data["ending"] == "monitoring_ended" and ended.data["reason"] == why
+    assert ended.data["ending"] == "monitoring_ended"
+    assert ended.data["reason"] == why
     assert ended.organisation == "mhclg:mhclg"
     assert await pending_kinds(env, incident_id) == []
     [closed] = said(env, channel, "monitoring ended by Ada Assessor")
@@ -142,9 +144,8 @@ async def test_close_monitoring_is_only_for_a_monitored_incident(env) -> None:
     assert any("only a monitored" in t for t in ephemerals(env, ASSESSOR))
     body = submission("close_monitoring_form", incident_id, channel, ASSESSOR, reason="Done.")
     answer = await submit(env, body)  # a form kept open from earlier: refused inline
-    assert (
-        answer["response_action"] == "errors" and "only a monitored" in answer["errors"]["reason"]
-    )
+    assert answer["response_action"] == "errors"
+    assert "only a monitored" in answer["errors"]["reason"]
     assert await state_of(env, incident_id) is State.REFERRAL_RECEIVED
 
 
@@ -171,7 +172,8 @@ async def test_a_council_declines_cir_support_and_mhclg_is_told(env) -> None:
     view = opened(env, "TRIG-DECLINE")
     assert view["callback_id"] == "decline_support_form"
     shown = json.dumps(view["blocks"])
-    assert "not mandatory" in shown and "0300 123 2040" in shown
+    assert "not mandatory" in shown
+    assert "0300 123 2040" in shown
 
     why = "Our insurer's own responders are already on site."
     body = submission("decline_support_form", incident_id, channel, COUNCIL, reason=why)
@@ -256,7 +258,9 @@ async def test_a_status_update_that_personal_data_is_involved_raises_the_marking
     incident = await env.only_incident()
     assert incident.marking.value == "OFFICIAL-SENSITIVE"
     [learnt] = await events(env, incident_id, "PersonalDataInvolved")
-    assert learnt.data == {"source": "status_update"} and learnt.organisation == "provider:kpmg"
+    assert learnt.data == {"source": "status_update"}
+    assert learnt.organisation == "provider:kpmg"
     assert DeadlineKind.ICO_REMINDER in await pending_kinds(env, incident_id)
     [update] = said(env, channel, "HR share found encrypted.")
-    assert "OFFICIAL-SENSITIVE" in update and "72 hours" in update
+    assert "OFFICIAL-SENSITIVE" in update
+    assert "72 hours" in update

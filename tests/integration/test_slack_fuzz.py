@@ -300,7 +300,8 @@ async def test_fuzzed_requests_from_strangers_never_5xx_and_store_nothing(
     assert [r.getMessage() for r in trouble.records] == []
     signed = [s for kind, s in seen if kind == "good"]
     print(f"\nfuzz: {len(seen)} requests, {len(signed)} signed: {sorted(set(signed))}")
-    assert len(seen) >= EXAMPLES and len(signed) >= EXAMPLES // 4
+    assert len(seen) >= EXAMPLES
+    assert len(signed) >= EXAMPLES // 4
     assert {400, 200} <= set(signed)  # reached both the refusals and the listeners
     async with slack_env.container.engine.connect() as conn:
         tables = await conn.run_sync(lambda c: inspect(c).get_table_names())

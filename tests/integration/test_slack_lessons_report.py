@@ -148,17 +148,21 @@ async def test_mhclg_generates_the_report_as_pdf_and_markdown_in_the_channel(env
     reference = str((await env.timeline(incident_id))[0].data["reference"])
     pdf, markdown = env.slack.uploads
     assert {pdf.channel, markdown.channel} == {channel}
-    assert pdf.filename.endswith("-v1.pdf") and markdown.filename.endswith("-v1.md")
+    assert pdf.filename.endswith("-v1.pdf")
+    assert markdown.filename.endswith("-v1.md")
     for upload in (pdf, markdown):
-        assert reference in upload.title and "[OFFICIAL-SENSITIVE]" in upload.title
+        assert reference in upload.title
+        assert "[OFFICIAL-SENSITIVE]" in upload.title
 
     reader = PdfReader(io.BytesIO(pdf.data))
     pages = [page.extract_text() for page in reader.pages]
     assert len(pages) >= 2
     assert all("OFFICIAL-SENSITIVE" in page for page in pages)
     text = "\n".join(pages)
-    assert "Lessons learned" in text and "Backups were not tested." in text
-    assert "Lessons learned" in markdown.data.decode() and reference in markdown.data.decode()
+    assert "Lessons learned" in text
+    assert "Backups were not tested." in text
+    assert "Lessons learned" in markdown.data.decode()
+    assert reference in markdown.data.decode()
 
     [record] = await events(env, incident_id, "ReportGenerated")
     assert record.data["version"] == 1

@@ -30,7 +30,9 @@ async def test_cir_note_in_the_channel_adds_a_note(env) -> None:
     }
     assert note.organisation == "provider:kpmg"
     posted = [t for t in env.texts(channel) if "Timeline note from Kim Responder" in t]
-    assert posted and "\uff20channel" in posted[0] and "<!channel>" not in posted[0]
+    assert posted
+    assert "\uff20channel" in posted[0]
+    assert "<!channel>" not in posted[0]
     assert any("Added to the timeline" in t for t in ephemerals(env, PROVIDER))
 
 

@@ -45,7 +45,8 @@ async def test_the_provider_moves_containment_to_eradication_with_a_summary(env)
     assert "moved from Containment to Eradication by Kim Responder" in said
     assert "Encrypted hosts isolated; C2 blocked." in said
     card = [c for c in env.slack.calls_to("chat.update") if c["channel"] == channel]
-    assert card and "Eradication" in env.slack.message_text(card[-1])
+    assert card
+    assert "Eradication" in env.slack.message_text(card[-1])
 
 
 async def test_an_outsider_cannot_change_the_phase_and_the_attempt_is_recorded(env) -> None:

@@ -20,7 +20,8 @@ async def test_help_lists_the_subcommands(slack_env) -> None:
 
 async def test_report_opens_the_referral_form(slack_env) -> None:
     status, body = await slack_env.send(sr.slash_command(text="report", trigger_id="T123"))
-    assert status == 200 and body == ""
+    assert status == 200
+    assert body == ""
     [opened] = slack_env.slack.calls_to("views.open")
     assert opened["trigger_id"] == "T123"
     assert opened["view"]["callback_id"] == "referral_form"
@@ -47,7 +48,8 @@ async def test_council_search_filters_the_register(slack_env) -> None:
 
 async def test_referral_opens_a_private_channel_with_card_triage_and_invite(slack_env) -> None:
     status, body = await slack_env.send(referral_submission())
-    assert status == 200 and body == ""
+    assert status == 200
+    assert body == ""
     incident = await slack_env.only_incident()
     assert incident.state is State.REFERRAL_RECEIVED
     ref = str(incident.reference)
@@ -56,10 +58,13 @@ async def test_referral_opens_a_private_channel_with_card_triage_and_invite(slac
     assert str(created["is_private"]).lower() in {"true", "1"}
     channel = slack_env.slack.messages()[0]["channel"]
     topic = slack_env.slack.calls_to("conversations.setTopic")[-1]
-    assert ref in topic["topic"] and "OFFICIAL-SENSITIVE" in topic["topic"]
+    assert ref in topic["topic"]
+    assert "OFFICIAL-SENSITIVE" in topic["topic"]
     card_text = slack_env.texts(channel)[0]
-    assert ref in card_text and "London Borough of Hackney" in card_text
-    assert "OFFICIAL-SENSITIVE" in card_text and "Start threshold check" in card_text
+    assert ref in card_text
+    assert "London Borough of Hackney" in card_text
+    assert "OFFICIAL-SENSITIVE" in card_text
+    assert "Start threshold check" in card_text
     assert slack_env.slack.calls_to("pins.add")[0]["channel"] == channel
     invited = slack_env.slack.calls_to("conversations.invite")[0]["users"]
     assert set(invited.split(",")) >= {"U0ASSESSOR1", "U0ASSESSOR2", "U0DUTYMGR"}
@@ -98,7 +103,8 @@ async def test_bad_input_shows_inline_errors_and_stores_nothing(slack_env) -> No
 async def test_only_mhclg_can_log_a_referral(slack_env) -> None:
     slack_env.slack.add_user("U0STRANGER", "T0ELSEWHERE", "Sam Stranger")
     status, text = await slack_env.send(referral_submission(user="U0STRANGER", team="T0ELSEWHERE"))
-    assert status == 200 and "Only MHCLG" in text
+    assert status == 200
+    assert "Only MHCLG" in text
     assert await slack_env.incidents() == []
 
 
@@ -119,7 +125,8 @@ async def test_name_taken_picks_the_next_free_name(slack_env) -> None:
     incident = await slack_env.only_incident()
     async with slack_env.container.uow() as uow:
         binding = await uow.channels.for_incident(incident.id, Platform.SLACK)
-    assert binding is not None and binding.channel_name == names[1]
+    assert binding is not None
+    assert binding.channel_name == names[1]
 
 
 async def test_channel_failure_keeps_the_referral_says_why_and_offers_a_retry(slack_env) -> None:
@@ -128,10 +135,12 @@ async def test_channel_failure_keeps_the_referral_says_why_and_offers_a_retry(sl
     incident = await slack_env.only_incident()
     async with slack_env.container.uow() as uow:
         binding = await uow.channels.for_incident(incident.id, Platform.SLACK)
-    assert binding is not None and binding.status is ChannelStatus.FAILED
+    assert binding is not None
+    assert binding.status is ChannelStatus.FAILED
     assert binding.error == "restricted_action"
     dm = [m for m in slack_env.slack.messages(ASSESSOR)]
-    assert dm and "could not be created (restricted_action)" in dm[0]["text"]
+    assert dm
+    assert "could not be created (restricted_action)" in dm[0]["text"]
     triage = slack_env.slack.messages("C0TRIAGE")[0]
     assert "retry_channel" in json.dumps(triage["blocks"])
     status, _ = await slack_env.send(
@@ -140,9 +149,11 @@ async def test_channel_failure_keeps_the_referral_says_why_and_offers_a_retry(sl
     assert status == 200
     async with slack_env.container.uow() as uow:
         binding = await uow.channels.for_incident(incident.id, Platform.SLACK)
-    assert binding is not None and binding.status is ChannelStatus.CREATED
+    assert binding is not None
+    assert binding.status is ChannelStatus.CREATED
     kinds = [e.kind for e in await slack_env.timeline(incident.id)]
-    assert "ChannelCreationFailed" in kinds and "ChannelOpened" in kinds
+    assert "ChannelCreationFailed" in kinds
+    assert "ChannelOpened" in kinds
 
 
 async def test_rate_limits_and_server_errors_are_retried(slack_env) -> None:
@@ -183,7 +194,8 @@ async def test_typed_text_cannot_ping_or_link_anyone(slack_env) -> None:
     ):
         assert forbidden not in posted
     # the mention is neutralised by the core sanitiser (a full-width at sign pings nobody)
-    assert r"\uff20channel" in posted and "hxxps://evil[.]example" in posted  # JSON-escaped
+    assert r"\uff20channel" in posted
+    assert "hxxps://evil[.]example" in posted
 
 
 async def test_app_home_lists_open_incidents(slack_env) -> None:
@@ -194,7 +206,8 @@ async def test_app_home_lists_open_incidents(slack_env) -> None:
     assert status == 200
     [published] = slack_env.slack.calls_to("views.publish")
     text = json.dumps(published["view"])
-    assert str(incident.reference) in text and "Referral received" in text
+    assert str(incident.reference) in text
+    assert "Referral received" in text
     assert "London Borough of Hackney" in text
 
 
@@ -249,7 +262,8 @@ async def test_only_mhclg_can_retry_channel_creation(slack_env) -> None:
     await slack_env.send(click)
     assert len(slack_env.slack.calls_to("conversations.create")) == 1
     [refusal] = slack_env.slack.calls_to("chat.postEphemeral")
-    assert refusal["user"] == "U0KPMG1" and "Only MHCLG" in refusal["text"]
+    assert refusal["user"] == "U0KPMG1"
+    assert "Only MHCLG" in refusal["text"]
 
 
 async def test_logs_carry_no_incident_content_or_secrets(slack_env, caplog) -> None:
@@ -268,14 +282,16 @@ async def test_logs_carry_no_incident_content_or_secrets(slack_env, caplog) -> N
     assert str(incident.reference) in logged  # references are fine: they are how people find it
     for forbidden in ("LockBit-unique-marker-7731", "hana@hackney.example", "07700 900555"):
         assert forbidden not in logged
-    assert "xoxb-test-token" not in logged and "test-signing-secret" not in logged
+    assert "xoxb-test-token" not in logged
+    assert "test-signing-secret" not in logged
 
 
 async def test_duty_names_mhclgs_duty_manager_now(slack_env) -> None:
     status, _ = await slack_env.send(sr.slash_command(text="duty"))
     assert status == 200
     [told] = slack_env.slack.calls_to("chat.postEphemeral")
-    assert "<@U0DUTYMGR>" in told["text"] and "07700 900100" in told["text"]
+    assert "<@U0DUTYMGR>" in told["text"]
+    assert "07700 900100" in told["text"]
 
 
 async def test_others_cannot_see_an_incident_they_are_not_part_of(slack_env) -> None:
@@ -293,14 +309,16 @@ async def test_others_cannot_see_an_incident_they_are_not_part_of(slack_env) -> 
     assert status == 200
     assert not [c for c in slack_env.slack.calls_to("views.open") if "checklist" in json.dumps(c)]
     [refusal] = slack_env.slack.calls_to("chat.postEphemeral")
-    assert refusal["user"] == "U0LEEDS" and "not found, or it is not yours" in refusal["text"]
+    assert refusal["user"] == "U0LEEDS"
+    assert "not found, or it is not yours" in refusal["text"]
 
 
 async def test_a_guest_in_mhclgs_workspace_is_not_mhclg(slack_env) -> None:
     slack_env.slack.add_user("U0GUEST", "T0MHCLG", "Gus Guest")
     slack_env.slack.workspace.people["U0GUEST"].guest = True  # a multi-channel guest
     status, text = await slack_env.send(referral_submission(user="U0GUEST"))
-    assert status == 200 and "Only MHCLG" in text
+    assert status == 200
+    assert "Only MHCLG" in text
     assert await slack_env.incidents() == []
 
 
@@ -310,11 +328,13 @@ async def test_a_failed_slack_connect_invitation_is_retried(slack_env) -> None:
     incident = await slack_env.only_incident()
     async with slack_env.container.uow() as uow:
         [invite] = await uow.invites.for_incident(incident.id)
-    assert invite.status.value == "failed" and invite.error == "not_allowed_token_type"
+    assert invite.status.value == "failed"
+    assert invite.error == "not_allowed_token_type"
     await slack_env.send(sr.slash_command(text=f"retry {incident.reference}"))
     async with slack_env.container.uow() as uow:
         [again] = await uow.invites.for_incident(incident.id)
-    assert again.id == invite.id and again.status.value == "sent"
+    assert again.id == invite.id
+    assert again.status.value == "sent"
     assert len(slack_env.slack.calls_to("conversations.inviteShared")) == 2
     await slack_env.send(sr.slash_command(text=f"retry {incident.reference}"))
     assert len(slack_env.slack.calls_to("conversations.inviteShared")) == 2  # sent: not again
@@ -336,4 +356,5 @@ async def test_the_topic_is_set_again_only_when_it_changes(slack_env) -> None:
     await room.refresh(incident.id)
     assert topics() == before
     await slack_env.send(sr.block_actions("start_threshold_check", value=incident.id))
-    assert len(topics()) == 2 and topics()[-1] != before[0]  # the state in it changed
+    assert len(topics()) == 2
+    assert topics()[-1] != before[0]

@@ -39,7 +39,8 @@ async def test_a_refused_announcement_is_recorded_logged_and_told(
     # a form has no channel to answer in privately: the person is told by direct message
     dms = [m["text"] for m in env.slack.messages(PROVIDER)]
     [told] = [t for t in dms + ephemerals(env, PROVIDER) if "Slack refused" in t]
-    assert "saved" in told and "invalid_blocks" in told
+    assert "saved" in told
+    assert "invalid_blocks" in told
 
 
 async def test_a_card_slack_refuses_to_redraw_shows_its_current_state_as_text(
@@ -55,7 +56,8 @@ async def test_a_card_slack_refuses_to_redraw_shows_its_current_state_as_text(
 
     updates = [u for u in env.slack.calls_to("chat.update") if u["ts"] == card.message_ts]
     assert len(updates) == 2  # the refused card, then its one-line text
-    assert updates[-1]["blocks"] == [] and "Eradication" in updates[-1]["text"]
+    assert updates[-1]["blocks"] == []
+    assert "Eradication" in updates[-1]["text"]
     assert "could not be shown" in updates[-1]["text"]
     [refused] = await events(env, incident_id, "MessageRefused")
     assert refused.data["what"] == "incident card"

@@ -54,7 +54,8 @@ async def test_the_report_reaches_the_council_mhclg_ncsc_and_gc3_as_files(env, n
     ]
     for sent in notify_api.sent:
         upload = notify_api.files[sent["personalisation"]["link_to_file"]]
-        assert upload["content"] == pdf and upload["filename"].endswith("-v1.pdf")
+        assert upload["content"] == pdf
+        assert upload["filename"].endswith("-v1.pdf")
         assert record.data["url"] not in sent["content"]["body"]  # never a link into Slack
     shares = await events(env, incident_id, "ReportShared")
     assert {e.data["sha256"] for e in shares} == {record.data["sha256"]}
@@ -81,7 +82,8 @@ async def test_a_failed_delivery_shows_on_the_card(env, notify_api) -> None:
     card = card_text(env)
     assert "NCSC (incidents@ncsc.example): v1 PDF" in card
     assert "FAILED (permanent-failure)" in card
-    assert "GC3 (gc3-reports@gc3.example): v1 PDF" in card and ": delivered" in card
+    assert "GC3 (gc3-reports@gc3.example): v1 PDF" in card
+    assert ": delivered" in card
     assert any("could not deliver the post-incident report" in t for t in env.texts(channel))
     checked = await events(env, incident_id, "ReportDeliveryChecked")
     assert sorted(e.data["state"] for e in checked) == ["delivered", "failed"]
@@ -114,7 +116,8 @@ async def test_over_two_megabytes_is_refused_plainly_and_the_markdown_offered(
     await press(env, button["action_id"], button["value"], ASSESSOR, channel)
     [sent] = notify_api.sent
     upload = notify_api.files[sent["personalisation"]["link_to_file"]]
-    assert upload["content"] == markdown and upload["filename"].endswith("-v1.txt")
+    assert upload["content"] == markdown
+    assert upload["filename"].endswith("-v1.txt")
     [shared] = await events(env, incident_id, "ReportShared")
     assert (shared.data["format"], shared.data["ok"]) == ("md", True)
 
@@ -126,4 +129,5 @@ async def test_a_share_button_value_the_bot_did_not_make_changes_nothing(env, no
     told = ephemerals(env, ASSESSOR)
     assert any("not one the bot made" in t for t in told)
     assert any("not 'camden'" in t for t in told)
-    assert notify_api.sent == [] and not await events(env, incident_id, "ReportShared")
+    assert notify_api.sent == []
+    assert not await events(env, incident_id, "ReportShared")

@@ -222,7 +222,8 @@ async def test_one_incident_at_every_limit_sends_only_what_slack_accepts(env, no
     }  # fmt: skip
     assert expected <= kinds, expected - kinds
     assert len(await events(env, incident_id, "LessonsSubmitted")) == 3
-    assert env.slack.messages("C0TRIAGE") and env.slack.messages(KPMG_PAGING)
+    assert env.slack.messages("C0TRIAGE")
+    assert env.slack.messages(KPMG_PAGING)
     updates = await events(env, incident_id, "NotificationItemUpdated")
     # the four bodies told at referral are ticked by the bot, then the council records each
     assert [e.actor_id == "system" for e in updates] == [True] * 4 + [False] * 4

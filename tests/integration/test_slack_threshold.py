@@ -153,7 +153,8 @@ async def test_need_more_information_requires_what_is_missing(slack_env) -> None
     assert "need more information" in json.dumps(update["view"]["blocks"])
     assessment_id = assessment_id_of(update)
     refused = await decide(slack_env, assessment_id, "need_more_info", "Too early to say.")
-    assert refused["response_action"] == "errors" and "missing_info" in refused["errors"]
+    assert refused["response_action"] == "errors"
+    assert "missing_info" in refused["errors"]
     await decide(slack_env, assessment_id, "need_more_info", "Too early.", missing="Scope; backups")
     incident = await slack_env.only_incident()
     assert incident.state is State.THRESHOLD_CHECK
@@ -187,15 +188,13 @@ async def test_non_assessor_is_refused_and_the_attempt_is_on_the_timeline(slack_
         )
     )
     [refusal] = slack_env.slack.calls_to("chat.postEphemeral")
-    assert (
-        refusal["user"] == INTERN and "not found, or it is not yours" in refusal["text"]
-    )  # not in the CIR team
+    assert refusal["user"] == INTERN
+    assert "not found, or it is not yours" in refusal["text"]
     incident = await slack_env.only_incident()
     assert incident.state is State.REFERRAL_RECEIVED
     refused = [e for e in await slack_env.timeline(incident_id) if e.kind == "ActionRefused"]
-    assert (
-        refused[0].data["action"] == "start_threshold_check" and "U0INTERN" in refused[0].actor_id
-    )
+    assert refused[0].data["action"] == "start_threshold_check"
+    assert "U0INTERN" in refused[0].actor_id
     questionnaire_opened = [
         c
         for c in slack_env.slack.calls_to("views.open")
@@ -240,4 +239,5 @@ async def test_four_eyes_needs_a_second_assessor(slack_env, four_eyes) -> None:
     )
     assert (await slack_env.only_incident()).state is State.AWAITING_MOU
     kinds = [e.kind for e in await slack_env.timeline(incident_id)]
-    assert "ActivationProposed" in kinds and "ActivationConfirmed" in kinds
+    assert "ActivationProposed" in kinds
+    assert "ActivationConfirmed" in kinds

@@ -86,7 +86,8 @@ async def test_a_council_user_is_recognised_once_mhclg_confirms_the_learnt_works
     assert "Confirm: T0HACKNEY is London Borough of Hackney" in json.dumps(
         slack_env.slack.messages("C0TRIAGE")[-1]["blocks"]
     )
-    assert "T0HACKNEY" in question and "cannot act for London Borough of Hackney" in question
+    assert "T0HACKNEY" in question
+    assert "cannot act for London Borough of Hackney" in question
     assert (await identity.actor(COUNCIL_USER)).org_kind is OrgKind.UNKNOWN  # not yet confirmed
     learnt = [e for e in await slack_env.timeline(incident_id) if e.kind == "SlackTeamLearnt"]
     assert learnt[0].data == {
@@ -105,14 +106,17 @@ async def test_a_council_user_is_recognised_once_mhclg_confirms_the_learnt_works
     await slack_env.send(click(slack_env, "confirm_slack_team", "U0KPMG1", "T0KPMG"))
     refusal = slack_env.slack.calls_to("chat.postEphemeral")[-1]
     # a provider not put to this incident learns nothing of it, not even that it waits
-    assert refusal["user"] == "U0KPMG1" and "not found, or it is not yours" in refusal["text"]
+    assert refusal["user"] == "U0KPMG1"
+    assert "not found, or it is not yours" in refusal["text"]
     assert (await kinds(slack_env, incident_id))[-1] == "ActionRefused"
 
     await slack_env.send(click(slack_env, "confirm_slack_team", ASSESSOR, "T0MHCLG"))
     confirmed = [e for e in await slack_env.timeline(incident_id) if e.kind == "SlackTeamConfirmed"]
-    assert confirmed[0].actor_id.endswith(ASSESSOR) and confirmed[0].data["team_id"] == "T0HACKNEY"
+    assert confirmed[0].actor_id.endswith(ASSESSOR)
+    assert confirmed[0].data["team_id"] == "T0HACKNEY"
     update = slack_env.slack.calls_to("chat.update")[-1]
-    assert update["channel"] == "C0TRIAGE" and "now recognised" in json.dumps(update["blocks"])
+    assert update["channel"] == "C0TRIAGE"
+    assert "now recognised" in json.dumps(update["blocks"])
     actor = await identity.actor(COUNCIL_USER)
     assert (actor.org_kind, actor.org_id) == (OrgKind.COUNCIL, "hackney")
     await note(slack_env, channel, "Backups are offline")
@@ -122,7 +126,8 @@ async def test_a_council_user_is_recognised_once_mhclg_confirms_the_learnt_works
 
     await slack_env.send(click(slack_env, "reject_slack_team", ASSESSOR, "T0MHCLG"))
     again = slack_env.slack.calls_to("chat.postEphemeral")[-1]
-    assert again["user"] == ASSESSOR and "already confirmed" in again["text"]
+    assert again["user"] == ASSESSOR
+    assert "already confirmed" in again["text"]
 
 
 async def test_a_rejected_workspace_stays_unrecognised_and_is_not_asked_again(slack_env) -> None:
@@ -131,7 +136,8 @@ async def test_a_rejected_workspace_stays_unrecognised_and_is_not_asked_again(sl
     await slack_env.send(click(slack_env, "reject_slack_team", ASSESSOR, "T0MHCLG"))
     async with slack_env.container.uow() as uow:
         binding = await uow.org_bindings.get(Platform.SLACK, COUNCIL_TEAM)
-    assert binding is not None and binding.status is BindingStatus.REJECTED
+    assert binding is not None
+    assert binding.status is BindingStatus.REJECTED
     identity = slack_env.container.slack.identity
     assert (await identity.actor(COUNCIL_USER)).org_kind is OrgKind.UNKNOWN
     asked = len(slack_env.slack.messages("C0TRIAGE"))

@@ -58,7 +58,8 @@ async def test_a_status_update_is_recorded_posted_and_restarts_the_cadence(
     assert all(f.user_text for f in result.message.facts)
     assert result.triage_channel == ctx.policy.mhclg.triage_channel
     [prompt] = await pending(uow_factory, incident.id, DeadlineKind.UPDATE_PROMPT)
-    assert prompt.id != first.id and prompt.due_at == clock.now() + timedelta(hours=4)
+    assert prompt.id != first.id
+    assert prompt.due_at == clock.now() + timedelta(hours=4)
 
     with pytest.raises(DomainError, match="already posted"):
         await post_status_update(
@@ -101,7 +102,8 @@ async def test_the_provider_is_prompted_when_no_update_came_within_four_hours(
     clock.advance(minutes=1)
     assert await sweep.fire_due() == 1
     [prompt] = chat.to(f"incident:{incident.id}")
-    assert "No status update" in prompt.text and "/cir update" in prompt.text
+    assert "No status update" in prompt.text
+    assert "/cir update" in prompt.text
     assert len(await events(uow_factory, incident.id, "UpdatePromptSent")) == 1
     [following] = await pending(uow_factory, incident.id, DeadlineKind.UPDATE_PROMPT)
     assert following.due_at == clock.now() + timedelta(hours=4)
@@ -112,7 +114,8 @@ async def test_the_provider_is_prompted_when_no_update_came_within_four_hours(
         status_update(KPMG_RESPONDER, incident.id), uow_factory(), ctx, FOLLOWUPS
     )
     clock.advance(hours=3, minutes=30)
-    assert await sweep.fire_due() == 0 and len(chat.sent) == 1
+    assert await sweep.fire_due() == 0
+    assert len(chat.sent) == 1
 
     # Once closed, no prompt is sent, even one that was somehow left pending.
     await change_phase(
@@ -130,4 +133,5 @@ async def test_the_provider_is_prompted_when_no_update_came_within_four_hours(
     assert len(chat.sent) == 1
     async with uow_factory() as uow:
         stored = await SqlDeadlineRepository(uow.session).get(stray.id)
-    assert stored is not None and stored.state.value == "cancelled"
+    assert stored is not None
+    assert stored.state.value == "cancelled"

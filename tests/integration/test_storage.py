@@ -21,12 +21,14 @@ async def test_referral_is_stored_with_its_first_timeline_event(uow_factory, ctx
     async with uow_factory() as uow:
         stored = await uow.incidents.get_by_reference(incident.reference)
         events = await uow.timeline.for_incident(incident.id)
-    assert stored is not None and stored.state is State.REFERRAL_RECEIVED
+    assert stored is not None
+    assert stored.state is State.REFERRAL_RECEIVED
     assert stored.referral.contact_email == "hana@hackney.example"
     assert stored.opened_at == clock.now()
     # the referral carries the NCSC's reference, so the bot ticks the NCSC on the checklist
     assert [e.kind for e in events] == ["ReferralReceived", "NotificationItemUpdated"]
-    assert events[0].organisation == "mhclg:mhclg" and events[0].at == clock.now()
+    assert events[0].organisation == "mhclg:mhclg"
+    assert events[0].at == clock.now()
     assert verify(TIMELINE_KEY, list(events)) == []
 
 
@@ -55,10 +57,11 @@ async def test_state_changes_append_chained_events(uow_factory, ctx, clock) -> N
         events = list(await uow.timeline.for_incident(incident.id))
         reloaded = await uow.incidents.get(incident.id)
     assert [e.seq for e in events] == [1, 2, 3]  # referral, the NCSC ticked, the move
-    assert events[1].prev_hash == events[0].hash and events[2].prev_hash == events[1].hash
-    assert (
-        reloaded is not None and reloaded.state is State.THRESHOLD_CHECK and reloaded.version == 2
-    )
+    assert events[1].prev_hash == events[0].hash
+    assert events[2].prev_hash == events[1].hash
+    assert reloaded is not None
+    assert reloaded.state is State.THRESHOLD_CHECK
+    assert reloaded.version == 2
     assert verify(TIMELINE_KEY, events) == []
 
 

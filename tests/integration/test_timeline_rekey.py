@@ -128,7 +128,8 @@ async def test_old_chains_are_rekeyed_verified_and_written_on(
         assert str(incident.reference) == "CIR-2026-0003"  # the counter's MAC was set
         async with uows() as uow:
             result = await audit(uow)
-        assert result.incidents == 3 and result.events == 2 + 2 + 1 + 1
+        assert result.incidents == 3
+        assert result.events == 2 + 2 + 1 + 1
         assert {f.incident for f in result.findings} == {"CIR-2026-0002"}
     finally:
         await engine.dispose()

@@ -61,7 +61,8 @@ async def test_a_post_without_the_pages_token_or_from_another_host_changes_nothi
     status, answer = await _post(
         session, root, "say", {"as": ASSESSOR, "channel": "C0TRIAGE", "text": "hi"}, "guess"
     )
-    assert status == 403 and "Reload" in answer["error"]
+    assert status == 403
+    assert "Reload" in answer["error"]
     token = await _token(session, root)
     headers = {"X-Sandbox-Token": token, "Host": "evil.example:3000"}  # DNS rebinding
     body = {"as": ASSESSOR, "channel": "C0TRIAGE", "text": "hi"}
@@ -88,13 +89,15 @@ async def test_each_person_sees_only_their_channels_and_files(
     async with session.get(f"{root}/sandbox/files/F1", params={"as": OUTSIDER}) as answer:
         assert answer.status == 404
     async with session.get(f"{root}/sandbox/files/F1", params={"as": ASSESSOR}) as answer:
-        assert answer.status == 200 and answer.content_type == "application/pdf"
+        assert answer.status == 200
+        assert answer.content_type == "application/pdf"
         assert await answer.read() == b"%PDF-1.7 secret"
     token = await _token(session, root)
     status, answer = await _post(
         session, root, "say", {"as": OUTSIDER, "channel": "C0TRIAGE", "text": "x"}, token
     )
-    assert status == 409 and answer["error"] == "You cannot see that channel."
+    assert status == 409
+    assert answer["error"] == "You cannot see that channel."
 
 
 async def test_a_command_the_app_does_not_declare_is_answered_by_slackbot(
@@ -105,7 +108,8 @@ async def test_a_command_the_app_does_not_declare_is_answered_by_slackbot(
     body = {"as": ASSESSOR, "channel": "C0TRIAGE", "text": "/deploy now"}
     assert (await _post(session, root, "say", body, token))[0] == 200
     [line] = [m for m in sandbox.desk.ws.channels["C0TRIAGE"].messages if m.user == "USLACKBOT"]
-    assert line.text == "/deploy is not a valid command." and line.ephemeral_to == ASSESSOR
+    assert line.text == "/deploy is not a valid command."
+    assert line.ephemeral_to == ASSESSOR
     other = await _screen(session, root, **{"as": "U0ASSESSOR2", "channel": "C0TRIAGE"})
     assert other["channel"]["messages"] == []  # only the person who typed it sees it
 

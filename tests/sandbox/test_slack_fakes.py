@@ -37,7 +37,8 @@ async def test_channel_create_then_name_taken_then_message_read_back(
 ) -> None:
     created = await client.conversations_create(name="cir-2026-0001-leeds", is_private=True)
     channel = created["channel"]
-    assert channel["id"].startswith("C") and channel["is_private"] is True
+    assert channel["id"].startswith("C")
+    assert channel["is_private"] is True
     with pytest.raises(SlackApiError) as taken:
         await client.conversations_create(name="cir-2026-0001-leeds")
     assert taken.value.response["error"] == "name_taken"
@@ -54,7 +55,8 @@ async def test_channel_create_then_name_taken_then_message_read_back(
     assert first["blocks"] == blocks
     assert slack.messages("C-elsewhere") == []
     read = slack.message_text(first)
-    assert "Incident CIR-2026-0001" in read and "*Severity:* high" in read
+    assert "Incident CIR-2026-0001" in read
+    assert "*Severity:* high" in read
     await client.pins_add(channel=channel["id"], timestamp=posted["ts"])
     assert [c.method for c in slack.calls][-1] == "pins.add"
 
@@ -88,7 +90,8 @@ async def test_invites_topic_and_members_are_kept(
     with pytest.raises(SlackApiError, match="already_in_channel"):
         await client.conversations_invite(channel=cid, users=["U1"])
     shared = await client.conversations_inviteShared(channel=cid, emails=["soc@council.gov.uk"])
-    assert shared["invite_id"] and shared["is_legacy_shared_channel"] is False
+    assert shared["invite_id"]
+    assert shared["is_legacy_shared_channel"] is False
     assert slack.calls_to("conversations.inviteShared")[0]["emails"] == "soc@council.gov.uk"
 
 
@@ -106,7 +109,9 @@ async def test_users_views_and_unknown_methods(slack: FakeSlackApi, client: Asyn
         "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "Triage"}}],
     }  # fmt: skip
     opened = (await client.views_open(trigger_id="1.2.3", view=modal))["view"]
-    assert opened["id"].startswith("V") and opened["callback_id"] == "triage" and opened["hash"]
+    assert opened["id"].startswith("V")
+    assert opened["callback_id"] == "triage"
+    assert opened["hash"]
     assert slack.calls_to("views.open")[0]["view"] == modal
     await client.views_update(view_id=opened["id"], hash=opened["hash"], view=modal)
     with pytest.raises(SlackApiError, match="hash_conflict"):
@@ -135,7 +140,8 @@ async def test_rate_limit_is_retried_by_the_sdk_handler(slack: FakeSlackApi) -> 
     answer = await client.chat_postMessage(channel="C1", text="hello")
     assert answer["ok"] is True
     calls = [c for c in slack.calls if c.method == "chat.postMessage"]
-    assert len(calls) == 2 and calls[1].at - calls[0].at >= 1.0
+    assert len(calls) == 2
+    assert calls[1].at - calls[0].at >= 1.0
     assert [m["text"] for m in slack.messages("C1")] == ["hello"]
 
 
@@ -211,8 +217,10 @@ async def test_signed_requests_pass_bolt_verification(slack: FakeSlackApi) -> No
         url = str(server.make_url("/slack/events"))
         body = sr.slash_command(text="new Leeds ransomware")
         status, text = await sr.post(session, url, body, SECRET)
-        assert status == 200 and "got new Leeds ransomware" in text
-        assert seen[0]["user_id"] == "U0ASSESSOR1" and seen[0]["team_id"] == "T0MHCLG"
+        assert status == 200
+        assert "got new Leeds ransomware" in text
+        assert seen[0]["user_id"] == "U0ASSESSOR1"
+        assert seen[0]["team_id"] == "T0MHCLG"
         assert slack.calls_to("auth.test"), "Bolt authorises through the fake"
         assert (await sr.post(session, url, body, SECRET, tamper=True))[0] == 401
         stale = int(time.time()) - 600
@@ -260,7 +268,8 @@ async def test_every_payload_kind_reaches_its_bolt_listener(slack: FakeSlackApi)
         url = str(server.make_url("/slack/events"))
         statuses = [(await sr.post(session, url, body, SECRET))[0] for body in bodies]
         retried = await sr.post(session, url, bodies[-1], SECRET, retry_num=1)
-    assert statuses == [200] * 5 and retried[0] == 200
+    assert statuses == [200] * 5
+    assert retried[0] == 200
     assert got == {
         "action": ("inc-7", "T0COUNCIL", "T0MHCLG"),
         "view": "Leeds City Council",
@@ -273,7 +282,8 @@ async def test_every_payload_kind_reaches_its_bolt_listener(slack: FakeSlackApi)
 def test_payload_shapes_match_slack() -> None:
     body = sr.block_actions("ack", value="inc-1", team_id="T0MHCLG", user_team_id="T0COUNCIL")
     payload = json.loads(parse_qs(body)["payload"][0])
-    assert payload["team"]["id"] == "T0MHCLG" and payload["user"]["team_id"] == "T0COUNCIL"
+    assert payload["team"]["id"] == "T0MHCLG"
+    assert payload["user"]["team_id"] == "T0COUNCIL"
     assert payload["actions"][0] == payload["actions"][0] | {"action_id": "ack", "value": "inc-1"}
     headers = sr.sign(SECRET, body, timestamp=int(time.time()))
     verifier = SignatureVerifier(SECRET)
@@ -281,7 +291,8 @@ def test_payload_shapes_match_slack() -> None:
         body, headers["X-Slack-Request-Timestamp"], headers["X-Slack-Signature"]
     )
     event = json.loads(sr.event_callback({"type": "app_home_opened", "user": "U1"}))
-    assert event["type"] == "event_callback" and event["event"]["type"] == "app_home_opened"
+    assert event["type"] == "event_callback"
+    assert event["event"]["type"] == "app_home_opened"
     values = {"b_org": {"org": {"type": "plain_text_input", "value": "Leeds"}}}
     submitted = json.loads(parse_qs(sr.view_submission("triage", values))["payload"][0])
     assert submitted["view"]["state"]["values"] == values

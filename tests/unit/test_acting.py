@@ -40,7 +40,8 @@ async def record(edge: Edge, actor: Actor, asker: Asker, ran: list[str], fail: s
 async def test_the_actor_is_found_and_passed_in() -> None:
     edge, ran = Edge(), []
     await record(edge, Asker("U1", "T1", "C1"), ran)
-    assert ran == ["Kim"] and edge.told == []
+    assert ran == ["Kim"]
+    assert edge.told == []
 
 
 async def test_someone_unconfirmed_is_told_and_nothing_runs() -> None:
@@ -79,4 +80,5 @@ async def test_actor_or_none() -> None:
 
 
 def test_a_domain_error_is_what_a_refusal_is() -> None:
-    assert issubclass(NotAuthorised, DomainError) and issubclass(InvalidInput, DomainError)
+    assert issubclass(NotAuthorised, DomainError)
+    assert issubclass(InvalidInput, DomainError)

@@ -47,10 +47,8 @@ def test_the_rota_decides_who_is_on_duty_and_other_is_the_one_who_is_not(policy:
 def test_unknown_choices_and_gaps_in_the_rota_are_refused_with_the_options(policy: Policy):
     with pytest.raises(InvalidInput) as bad:
         choose_providers(policy, "deloitte", noon(2026, 1, 1))
-    assert (
-        "on_duty" in bad.value.field_errors["provider"]
-        and "kpmg" in bad.value.field_errors["provider"]
-    )
+    assert "on_duty" in bad.value.field_errors["provider"]
+    assert "kpmg" in bad.value.field_errors["provider"]
     with pytest.raises(DomainError, match="No provider is on the rota at 12:00 GMT on 01 Jan 2020"):
         choose_providers(policy, "on_duty", noon(2020, 1, 1))
     both_on_duty = replace(
@@ -83,7 +81,8 @@ def test_contact_at_the_deadline_instant_is_in_time_and_a_second_later_is_not():
     late.record_contact(
         KPMG_RESPONDER, PAGED + timedelta(minutes=30, seconds=1), ContactMethod.VIDEO, now
     )
-    assert on_time.met_deadline is True and on_time.minutes_to_contact == 30.0
+    assert on_time.met_deadline is True
+    assert on_time.minutes_to_contact == 30.0
     assert late.met_deadline is False
     assert (on_time.contact_by_name, on_time.contact_method) == ("Kim Responder", "phone")
     with pytest.raises(DomainError, match="already recorded at 09:30 UTC by Kim Responder"):
@@ -129,7 +128,8 @@ def test_the_page_carries_both_buttons_the_deadline_and_user_text_only_in_facts(
     page = page_message(
         incident(), policy.councils["hackney"], kpmg, (kpmg,), PAGED + timedelta(minutes=30)
     )
-    assert page.urgent and page.title == "CIR activation: CIR-2026-0042 · London Borough of Hackney"
+    assert page.urgent
+    assert page.title == "CIR activation: CIR-2026-0042 · London Borough of Hackney"
     assert "Contact the council by 09:30 UTC (09:30 GMT, London)" in page.text
     assert [(b.action, b.value) for b in page.buttons] == [
         (Action.ACKNOWLEDGE_PAGE, "i1"),
@@ -137,7 +137,8 @@ def test_the_page_carries_both_buttons_the_deadline_and_user_text_only_in_facts(
     ]
     assert "<!channel>" not in page.text + page.title
     [described] = [f for f in page.facts if f.label == "What happened"]
-    assert described.user_text and described.value == "*bold* <!channel> encrypted"
+    assert described.user_text
+    assert described.value == "*bold* <!channel> encrypted"
     assert "Also assigned" not in {f.label for f in page.facts}
 
 

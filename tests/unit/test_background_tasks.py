@@ -26,7 +26,9 @@ async def test_at_most_limit_tasks_run_at_once_and_drain_waits_for_all() -> None
     for i in range(10):
         tasks.spawn(work(i))
     await tasks.drain(within=5)
-    assert peak == 2 and sorted(done) == list(range(10)) and len(tasks) == 0
+    assert peak == 2
+    assert sorted(done) == list(range(10))
+    assert len(tasks) == 0
 
 
 @virtual_time
@@ -125,7 +127,8 @@ async def test_a_page_in_progress_means_people_are_waiting() -> None:
     assert not tasks.people_waiting()
     tasks.spawn(page(), urgent=True)
     await asyncio.sleep(0)
-    assert seen == [True] and tasks.people_waiting()
+    assert seen == [True]
+    assert tasks.people_waiting()
     release.set()
     await tasks.drain(within=1)
     assert not tasks.people_waiting()

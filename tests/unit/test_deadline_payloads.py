@@ -81,7 +81,8 @@ def test_the_store_keeps_when_a_row_was_first_due_once_and_the_next_level_starts
     stopped = cancelled(moved, AT)
     assert list(stopped)[-2:] == ["first_due_at", "cancelled_at"]
     due = ContactEscalationDue.of(_deadline(DeadlineKind.CONTACT_ESCALATION, stopped))
-    assert due.first_due_at == AT.isoformat() and due.cancelled_at == AT.isoformat()
+    assert due.first_due_at == AT.isoformat()
+    assert due.cancelled_at == AT.isoformat()
     assert due.for_next_level().data() == step.data()
 
 

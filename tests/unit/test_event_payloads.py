@@ -60,7 +60,8 @@ def test_optional_fields_are_left_out_of_the_stored_json_when_not_given() -> Non
 def test_a_field_an_older_record_lacks_reads_as_empty_or_none() -> None:
     contact = ContactRecorded.read(_event("ContactRecorded", {"provider_id": "kpmg"}))
     assert (contact.provider_id, contact.method, contact.cancelled_deadlines) == ("kpmg", "", 0)
-    assert contact.minutes_to_contact is None and contact.met_deadline is None
+    assert contact.minutes_to_contact is None
+    assert contact.met_deadline is None
 
 
 def test_the_aggregate_stores_the_payload_as_json_under_its_kind() -> None:

@@ -36,7 +36,9 @@ def test_at_10x_three_real_minutes_are_thirty_service_minutes() -> None:
     assert clock.now() == START + timedelta(minutes=30)
     wall.seconds += 0.1
     assert clock.now() == START + timedelta(minutes=30, seconds=1)
-    assert speed_of(clock) == 10 and speed_of(SystemClock()) == 1 and speed_of(FakeClock()) == 1
+    assert speed_of(clock) == 10
+    assert speed_of(SystemClock()) == 1
+    assert speed_of(FakeClock()) == 1
 
 
 def test_a_scaled_clock_refuses_a_speed_of_zero_and_a_naive_start() -> None:
@@ -47,7 +49,8 @@ def test_a_scaled_clock_refuses_a_speed_of_zero_and_a_naive_start() -> None:
 
 
 def test_the_banner_says_exercise_and_the_speed_in_plain_words() -> None:
-    assert ServiceMode().banner() == "" and not ServiceMode().marked
+    assert ServiceMode().banner() == ""
+    assert not ServiceMode().marked
     both = ServiceMode(exercise=True, speed=10)
     assert both.banner() == (
         "EXERCISE: a rehearsal, not a real incident · service clock 10x: 30 minutes pass in 3"
@@ -60,12 +63,15 @@ def test_the_banner_says_exercise_and_the_speed_in_plain_words() -> None:
 
 def test_settings_turn_it_on_and_refuse_a_speed_that_is_not_one() -> None:
     settings = load_settings({"CIR_EXERCISE": "1", "CIR_SPEED": "10x"})
-    assert settings.exercise and settings.speed == 10
-    assert load_settings({}).speed == 1 and not load_settings({}).exercise
+    assert settings.exercise
+    assert settings.speed == 10
+    assert load_settings({}).speed == 1
+    assert not load_settings({}).exercise
     for bad in ("fast", "0", "0.5", "5000", "-3"):
         with pytest.raises(ConfigError) as refused:
             load_settings({"CIR_SPEED": bad})
-        assert "CIR_SPEED" in str(refused.value) and "from 1 (real time)" in str(refused.value)
+        assert "CIR_SPEED" in str(refused.value)
+        assert "from 1 (real time)" in str(refused.value)
     with pytest.raises(ConfigError, match="CIR_EXERCISE"):
         load_settings({"CIR_EXERCISE": "maybe"})
 
@@ -78,11 +84,13 @@ def test_the_banner_is_a_line_of_its_own_and_never_breaks_slacks_block_limit() -
     banner = "EXERCISE: a rehearsal, not a real incident"
     marking = context("*OFFICIAL*")
     blocks = with_banner([marking, {"type": "divider"}], banner, 50)
-    assert len(blocks) == 3 and banner in blocks[0]["elements"][0]["text"]
+    assert len(blocks) == 3
+    assert banner in blocks[0]["elements"][0]["text"]
     assert with_banner(blocks, banner, 50) == blocks  # marked once, not twice
     full = [marking] + [{"type": "divider"}] * 49
     merged = with_banner(full, banner, 50)
-    assert len(merged) == 50 and banner in merged[0]["elements"][0]["text"]
+    assert len(merged) == 50
+    assert banner in merged[0]["elements"][0]["text"]
     assert merged[0]["elements"][1]["text"] == "*OFFICIAL*"
 
 
@@ -118,7 +126,9 @@ async def test_an_exercises_emails_and_texts_say_exercise_first() -> None:
     )
     email, sms, file = inner.sent
     assert email[2] == "[EXERCISE] Contact deadline missed"
-    assert email[3].startswith("EXERCISE: a rehearsal, not a real incident") and "Body" in email[3]
+    assert email[3].startswith("EXERCISE: a rehearsal, not a real incident")
+    assert "Body" in email[3]
     assert sms[2] == "[EXERCISE] CIR-2026-0001: escalation"
-    assert file[2] == "[EXERCISE] Report" and "EXERCISE" in file[3]
+    assert file[2] == "[EXERCISE] Report"
+    assert "EXERCISE" in file[3]
     assert notifier.single_attempt().mode == notifier.mode

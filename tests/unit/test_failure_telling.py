@@ -49,7 +49,8 @@ async def test_the_person_acting_is_told_nothing_was_stored() -> None:
     await tasks.drain(within=5)
     [(who, words)] = told
     assert who == "U0KIM"
-    assert "could not be saved" in words and "cannot reach its database" in words
+    assert "could not be saved" in words
+    assert "cannot reach its database" in words
     assert "Nothing of it was recorded" in words
 
 
@@ -83,7 +84,8 @@ async def test_locks_exist_only_while_held_or_awaited() -> None:
             await asyncio.sleep(0)
 
     await asyncio.gather(hold("a"), hold("b"), hold("c"))
-    assert order == ["a", "b", "c"] and len(locks) == 0
+    assert order == ["a", "b", "c"]
+    assert len(locks) == 0
 
 
 def test_recent_keeps_the_most_recently_used_up_to_its_bound() -> None:
@@ -92,6 +94,9 @@ def test_recent_keeps_the_most_recently_used_up_to_its_bound() -> None:
     recent.put("b", 2)
     assert recent.get("a") == 1  # now the most recent
     recent.put("c", 3)
-    assert recent.get("b") is None and recent.get("a") == 1 and len(recent) == 2
+    assert recent.get("b") is None
+    assert recent.get("a") == 1
+    assert len(recent) == 2
     recent.forget("a")
-    assert recent.get("a") is None and len(recent) == 1
+    assert recent.get("a") is None
+    assert len(recent) == 1

@@ -131,7 +131,8 @@ def test_a_checklist_item_is_recorded_in_the_shape_the_report_reads() -> None:
         "reason": "",
     }
     skipped = ChecklistItem("i1", ItemKind.WARP, ItemStatus.NOT_NEEDED, reason="No WARP here")
-    assert skipped.event().done_at == "" and skipped.event().reason
+    assert skipped.event().done_at == ""
+    assert skipped.event().reason
 
 
 def test_an_over_long_answer_is_refused_naming_the_limit() -> None:
@@ -192,7 +193,8 @@ def test_who_is_in_an_incident(ctx: CoreContext) -> None:
     incident = _incident(("kpmg",))
     other_council = Actor("slack:T0X:U1", "Olly", OrgKind.COUNCIL, "camden")
     ncsc = Actor("slack:T0N:U2", "Nia", OrgKind.NCSC, "ncsc")
-    assert is_participant(ASSESSOR, incident, ctx) and is_responder(ASSESSOR, incident, ctx)
+    assert is_participant(ASSESSOR, incident, ctx)
+    assert is_responder(ASSESSOR, incident, ctx)
     assert is_participant(KPMG_RESPONDER, incident, ctx)
     assert is_responder(KPMG_RESPONDER, incident, ctx)
     assert not is_participant(ACCENTURE_RESPONDER, incident, ctx)  # not assigned to this one
@@ -200,5 +202,6 @@ def test_who_is_in_an_incident(ctx: CoreContext) -> None:
     assert not is_responder(COUNCIL_USER, incident, ctx)
     assert not is_participant(other_council, incident, ctx)
     assert not can_view(other_council, incident, ctx)
-    assert not is_participant(ncsc, incident, ctx) and can_view(ncsc, incident, ctx)
+    assert not is_participant(ncsc, incident, ctx)
+    assert can_view(ncsc, incident, ctx)
     assert organisations(incident) == ("mhclg:mhclg", "provider:kpmg", "council:hackney")

@@ -14,6 +14,7 @@ def test_urls_and_hosts_are_defanged() -> None:
 def test_report_markdown_and_slack_both_defang_typed_links() -> None:
     typed = "Phish from https://evil.example/login [click](https://evil.example)"
     markdown = escape(typed)
-    assert "https://" not in markdown and "hxxps://evil[.]example" in markdown.replace("\\", "")
+    assert "https://" not in markdown
+    assert "hxxps://evil[.]example" in markdown.replace("\\", "")
     assert "](" not in markdown.replace("\\]", "")  # no Markdown link can form
     assert "https://" not in user_text(typed)

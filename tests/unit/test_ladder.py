@@ -68,17 +68,22 @@ def test_a_90_second_deadline_scales_every_step() -> None:
 def test_countdown_before_the_deadline() -> None:
     view = countdown(NOTIFIED + timedelta(minutes=21), NOTIFIED, ladder(), None)
     assert view.remaining == timedelta(minutes=9)
-    assert not view.overdue and view.overdue_by == timedelta(0)
-    assert view.level == 0 and not view.contact_made
+    assert not view.overdue
+    assert view.overdue_by == timedelta(0)
+    assert view.level == 0
+    assert not view.contact_made
     assert view.deadline_at == NOTIFIED + timedelta(minutes=30)
 
 
 def test_countdown_at_and_after_the_deadline_climbs_the_ladder() -> None:
     at_deadline = countdown(NOTIFIED + timedelta(minutes=30), NOTIFIED, ladder(), None)
-    assert at_deadline.overdue and at_deadline.level == 1
+    assert at_deadline.overdue
+    assert at_deadline.level == 1
     assert at_deadline.remaining == timedelta(0)
     later = countdown(NOTIFIED + timedelta(minutes=50), NOTIFIED, ladder(), None)
-    assert later.overdue and later.level == 2 and later.overdue_by == timedelta(minutes=20)
+    assert later.overdue
+    assert later.level == 2
+    assert later.overdue_by == timedelta(minutes=20)
     last_step = countdown(NOTIFIED + timedelta(minutes=89), NOTIFIED, ladder(), None)
     assert last_step.level == 4
     repeated = countdown(NOTIFIED + timedelta(minutes=90), NOTIFIED, ladder(), None)
@@ -91,8 +96,10 @@ def test_countdown_stops_when_contact_is_made() -> None:
     in_time = countdown(
         NOTIFIED + timedelta(hours=2), NOTIFIED, ladder(), NOTIFIED + timedelta(minutes=12)
     )
-    assert in_time.contact_made and not in_time.overdue
-    assert in_time.remaining == timedelta(minutes=18) and in_time.level == 0
+    assert in_time.contact_made
+    assert not in_time.overdue
+    assert in_time.remaining == timedelta(minutes=18)
+    assert in_time.level == 0
     on_the_dot = countdown(
         NOTIFIED + timedelta(hours=2), NOTIFIED, ladder(), NOTIFIED + timedelta(minutes=30)
     )
@@ -100,10 +107,14 @@ def test_countdown_stops_when_contact_is_made() -> None:
     late = countdown(
         NOTIFIED + timedelta(hours=2), NOTIFIED, ladder(), NOTIFIED + timedelta(minutes=47)
     )
-    assert late.overdue and late.overdue_by == timedelta(minutes=17) and late.level == 2
+    assert late.overdue
+    assert late.overdue_by == timedelta(minutes=17)
+    assert late.level == 2
 
 
 def test_countdown_scales_with_a_90_second_deadline() -> None:
     short = ladder("90s")
     view = countdown(NOTIFIED + timedelta(seconds=140), NOTIFIED, short, None)
-    assert view.overdue and view.level == 2 and view.overdue_by == timedelta(seconds=50)
+    assert view.overdue
+    assert view.level == 2
+    assert view.overdue_by == timedelta(seconds=50)

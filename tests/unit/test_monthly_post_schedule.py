@@ -22,7 +22,8 @@ def test_a_month_starting_on_a_bank_holiday_then_a_weekend_posts_on_the_monday()
 def test_the_post_of_a_month_carries_the_month_before_at_nine_london_time() -> None:
     post = post_deadline(date(2027, 1, 1), HOLIDAYS, LONDON, datetime(2026, 12, 5, tzinfo=UTC))
     assert post.id == "monthly-figures-2027-01"
-    assert post.kind is DeadlineKind.MONTHLY_FIGURES and post.incident_id == ""
+    assert post.kind is DeadlineKind.MONTHLY_FIGURES
+    assert post.incident_id == ""
     assert post.payload == {"month": "2026-12"}
     assert post.due_at == datetime(2027, 1, 4, 9, 0, tzinfo=LONDON)
     summer = post_deadline(date(2027, 6, 1), HOLIDAYS, LONDON, datetime(2027, 5, 5, tzinfo=UTC))

@@ -92,7 +92,8 @@ def test_missing_file_is_named(config_dir: Path) -> None:
 
 def test_settings_defaults_and_bad_port() -> None:
     settings = load_settings({})
-    assert settings.port == 3000 and not settings.slack_enabled
+    assert settings.port == 3000
+    assert not settings.slack_enabled
     with pytest.raises(ConfigError, match="PORT"):
         load_settings({"PORT": "eighty"})
     assert "xoxb" not in repr(load_settings({"SLACK_BOT_TOKEN": "xoxb-secret"}))

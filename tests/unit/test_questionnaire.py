@@ -39,7 +39,8 @@ def test_shipped_questionnaire_covers_the_domain_questions(config_dir: Path) -> 
         "ncsc_category",
     ]
     services = q.question("critical_services")
-    assert services.multiple and services.required
+    assert services.multiple
+    assert services.required
     assert services.option("none").exclusive
     assert {o.id for o in services.options} >= {
         "social_care",
@@ -61,7 +62,9 @@ def test_ncsc_categories_follow_the_contract(config_dir: Path) -> None:
     decisive = [o.id for o in category.options if o.effect and o.effect.decisive]
     assert decisive == ["c1", "c2", "c3"]
     c4 = category.option("c4").effect
-    assert c4 is not None and not c4.decisive and "MHCLG judgement" in c4.reason
+    assert c4 is not None
+    assert not c4.decisive
+    assert "MHCLG judgement" in c4.reason
     assert category.option("uncategorised").effect is None
 
 

@@ -24,4 +24,5 @@ async def test_a_sweep_stalled_for_three_intervals_is_not_ready() -> None:
 
 async def test_without_a_scheduler_the_sweep_is_not_judged() -> None:
     checks, details = await ServiceReadiness(database)()
-    assert checks == {"database": "ok", "schema": "ok"} and details == {}
+    assert checks == {"database": "ok", "schema": "ok"}
+    assert details == {}

@@ -23,7 +23,8 @@ def test_every_recipient_kind_has_one_way_to_be_reached() -> None:
 def test_the_loaded_ladder_names_recipients_by_the_enum() -> None:
     ladder = load_policy(DEFAULT_CONFIG_DIR).ladder
     kinds = {kind for step in ladder.steps for kind in step.notify}
-    assert kinds and all(isinstance(kind, RecipientKind) for kind in kinds)
+    assert kinds
+    assert all(isinstance(kind, RecipientKind) for kind in kinds)
 
 
 def test_an_unknown_recipient_is_refused_naming_the_file_and_the_choices(tmp_path: Path) -> None:
@@ -34,5 +35,6 @@ def test_an_unknown_recipient_is_refused_naming_the_file_and_the_choices(tmp_pat
     with pytest.raises(ConfigError) as refused:
         load_policy(config)
     message = str(refused.value)
-    assert "escalation.yml" in message and "duty_mangler" in message
+    assert "escalation.yml" in message
+    assert "duty_mangler" in message
     assert all(kind.value in message for kind in RecipientKind)

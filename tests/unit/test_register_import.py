@@ -102,7 +102,8 @@ def test_330_councils_import_and_reimport_without_losing_contacts_or_ids(
         "North West",
     )
     assert new.warp == "North West WARP"  # the region's WARP, where the register agrees on one
-    assert new.contacts == () and new.slack_connect is False
+    assert new.contacts == ()
+    assert new.slack_connect is False
     text = (config_dir / "councils.yml").read_text()
     assert text.startswith("# The council register:")  # the documentation is kept
 
@@ -114,10 +115,12 @@ def test_330_councils_import_and_reimport_without_losing_contacts_or_ids(
     )
     edited = (config_dir / "councils.yml").read_text()
     code, report = run(tmp_path, config_dir, register())
-    assert code == 0 and "0 added, 0 updated, 0 kept" in report
+    assert code == 0
+    assert "0 added, 0 updated, 0 kept" in report
     assert (config_dir / "councils.yml").read_text() == edited  # a re-import changes nothing
     again = load_policy(config_dir).councils["testborough-001"]
-    assert again.contacts[0].email == "it@tb1.example" and again.slack_connect is True
+    assert again.contacts[0].email == "it@tb1.example"
+    assert again.slack_connect is True
     assert "319 councils have no contacts yet" in report
 
 
@@ -169,7 +172,8 @@ def test_a_csv_without_the_registers_columns_is_refused(tmp_path: Path, config_d
 def test_dry_run_reports_and_writes_nothing(tmp_path: Path, config_dir: Path) -> None:
     original = (config_dir / "councils.yml").read_bytes()
     code, report = run(tmp_path, config_dir, register(extra=5), dry_run=True)
-    assert code == 0 and "would write 14 councils" in report
+    assert code == 0
+    assert "would write 14 councils" in report
     assert (config_dir / "councils.yml").read_bytes() == original
 
 

@@ -36,10 +36,12 @@ def test_markdown_has_every_section_and_the_marking_first_and_last(policy: Polic
 def test_markdown_user_text_cannot_inject_headings_links_or_html(policy: Policy) -> None:
     evil = "Encrypted\n# Owned\n[click](http://evil.example) <script>alert(1)</script> ![x](y)"
     markdown = render_markdown(report_for(full_record(new_incident(evil)), policy))
-    assert "\n# Owned" not in markdown and "\\# Owned" in markdown
+    assert "\n# Owned" not in markdown
+    assert "\\# Owned" in markdown
     assert "[click](http" not in markdown
     assert "\\[click\\](hxxp://evil\\[.\\]example)" in markdown
-    assert "<script>" not in markdown and "&lt;script&gt;" in markdown
+    assert "<script>" not in markdown
+    assert "&lt;script&gt;" in markdown
     assert "![x]" not in markdown
 
 
@@ -63,7 +65,8 @@ def test_the_report_reads_as_a_uk_document(policy: Policy) -> None:
     )  # fmt: skip
     record.events = [e for e in record.events if e.kind != "ReferralReceived"]
     markdown = render_markdown(report_for(record, policy))
-    assert "UTC" not in markdown and "23 Nov 2026 09:00 GMT" in markdown
+    assert "UTC" not in markdown
+    assert "23 Nov 2026 09:00 GMT" in markdown
     assert "- **Bodies told at referral:** NCSC, Action Fraud / NCA, ICO" in markdown
     # ids never stand for names (typed answers may say what they like: the test's say "mhclg:")
     assert not re.search(r"\b(ncsc|gc3|action.fraud|COUNCIL)\b", markdown)

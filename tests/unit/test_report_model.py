@@ -18,14 +18,17 @@ from tests.report_record import BOT, Record, at, full_record, new_incident, repo
 
 def test_contact_at_22_minutes_meets_the_30_minute_deadline(policy: Policy) -> None:
     contact = report_for(full_record(new_incident()), policy).contact
-    assert contact.notified_at == at(30) and contact.deadline_at == at(60)
+    assert contact.notified_at == at(30)
+    assert contact.deadline_at == at(60)
     assert contact.contact_at == at(52)  # the call time given, not when it was recorded
     assert contact.contact_recorded_at is not None
     assert contact.contact_recorded_at >= contact.contact_at  # both are in the report
     assert contact.minutes_to_contact == 22
     assert contact.met_deadline is True
-    assert contact.contact_by == "Kim Responder" and contact.method == "phone"
-    assert contact.escalations == () and len(contact.reminders) == 1
+    assert contact.contact_by == "Kim Responder"
+    assert contact.method == "phone"
+    assert contact.escalations == ()
+    assert len(contact.reminders) == 1
 
 
 def test_contact_at_41_minutes_misses_the_deadline_and_lists_the_escalation(
@@ -35,7 +38,8 @@ def test_contact_at_41_minutes_misses_the_deadline_and_lists_the_escalation(
     assert contact.minutes_to_contact == 41
     assert contact.met_deadline is False
     [escalation] = contact.escalations
-    assert escalation.at == at(60) and escalation.level == 1
+    assert escalation.at == at(60)
+    assert escalation.level == 1
     assert "provider escalation (KPMG escalation) by Slack" in escalation.detail
     assert "duty manager by SMS (failed: timeout)" in escalation.detail
 
@@ -46,20 +50,23 @@ def test_no_contact_after_the_deadline_is_a_miss_before_it_is_pending(policy: Po
     council = policy.councils["hackney"]
     late = build_report(record.incident, council, record.events, generated_at=at(61))
     early = build_report(record.incident, council, record.events, generated_at=at(59))
-    assert late.contact.met_deadline is False and late.contact.contact_at is None
+    assert late.contact.met_deadline is False
+    assert late.contact.contact_at is None
     assert early.contact.met_deadline is None
 
 
 def test_phases_have_start_end_duration_and_what_was_done(policy: Policy) -> None:
     phases = {p.state: p for p in report_for(full_record(new_incident()), policy).phases}
     containment, eradication = phases["containment"], phases["eradication"]
-    assert containment.start == at(90) and containment.end == at(90 + 6 * 60)
+    assert containment.start == at(90)
+    assert containment.end == at(90 + 6 * 60)
     assert containment.duration == timedelta(hours=6)
     assert containment.summary == "Isolated 40 servers; reset domain admin accounts"
     assert containment.reason == "Provider on site"
     assert eradication.duration == timedelta(hours=24)
     assert eradication.summary == "Malware removed; backups verified"
-    assert phases["closed"].end is None and phases["closed"].duration is None
+    assert phases["closed"].end is None
+    assert phases["closed"].duration is None
     assert phases["referral_received"].duration == timedelta(minutes=5)
 
 
@@ -68,8 +75,11 @@ def test_threshold_decision_rationale_and_four_eyes(policy: Policy) -> None:
     t = report.threshold
     assert (t.recommendation, t.decision) == ("activate", "activate")
     assert t.rationale == "Benefits offline for 40,000 residents"
-    assert t.decided_by == "Ada Assessor" and t.decided_at == at(16)
-    assert t.four_eyes and t.confirmed_by == "Bea Assessor" and t.confirmed_at == at(18)
+    assert t.decided_by == "Ada Assessor"
+    assert t.decided_at == at(16)
+    assert t.four_eyes
+    assert t.confirmed_by == "Bea Assessor"
+    assert t.confirmed_at == at(18)
     assert t.mou_status == "signed"
     answers = {a.question: a.answer for a in report.nature_and_impact.answers}
     assert "Confirmed: we know an attack has happened" in answers.values()
@@ -95,12 +105,12 @@ def test_lessons_and_recommendations_keep_their_organisation_and_owner(policy: P
 
 def test_notifications_show_each_items_last_status(policy: Policy) -> None:
     items = {n.item: n for n in report_for(full_record(new_incident()), policy).notifications}
-    assert items["ico"].status == "done" and items["ico"].reference == "ICO-998877"
+    assert items["ico"].status == "done"
+    assert items["ico"].reference == "ICO-998877"
     assert items["warp"].status == "not needed"
     assert items["warp"].reason == "WARP already aware via NCSC"
-    assert (
-        items["action_fraud"].status == "outstanding" and items["action_fraud"].updated_at is None
-    )
+    assert items["action_fraud"].status == "outstanding"
+    assert items["action_fraud"].updated_at is None
 
 
 def test_timeline_says_what_happened_and_lists_unknown_kinds(policy: Policy) -> None:
@@ -113,7 +123,8 @@ def test_timeline_says_what_happened_and_lists_unknown_kinds(policy: Policy) -> 
     assert any(
         w.startswith("KPMG made contact with the council at 23 Nov 2026 09:52 GMT") for w in whats
     )
-    assert whats[-1].startswith("SomethingNew (detail: xxx") and len(whats[-1]) < 400
+    assert whats[-1].startswith("SomethingNew (detail: xxx")
+    assert len(whats[-1]) < 400
     assert report.timeline[0].organisation == "MHCLG"
     assert [(s.recipient, s.by, s.status, s.error) for s in report.shares] == [
         ("NCSC", "Ada Assessor", "sent (delivery not confirmed)", ""),

@@ -164,7 +164,8 @@ def test_a_wrong_retention_names_the_file_the_key_and_the_fix(
     with pytest.raises(ConfigError) as raised:
         load_policy(config_dir)
     assert raised.value.file.endswith("retention.yml")
-    assert problem in raised.value.problem and fix in raised.value.fix  # type: ignore[operator]
+    assert problem in raised.value.problem
+    assert fix in raised.value.fix
 
 
 def test_notify_may_not_keep_the_report_longer_than_the_incident(config_dir: Path) -> None:
@@ -192,9 +193,11 @@ def test_the_daily_run_is_at_its_london_time_in_summer_and_winter() -> None:
 def test_each_days_run_is_one_row_named_by_its_london_date() -> None:
     retention = Retention()
     before = next_purge(retention, datetime(2026, 12, 5, 2, 59, tzinfo=UTC))
-    assert before.id == "retention-purge-2026-12-05" and before.incident_id == ""
+    assert before.id == "retention-purge-2026-12-05"
+    assert before.incident_id == ""
     assert before.due_at == datetime(2026, 12, 5, 3, 0, tzinfo=UTC)
-    assert before.kind is DeadlineKind.RETENTION_PURGE and before.payload == {"day": "2026-12-05"}
+    assert before.kind is DeadlineKind.RETENTION_PURGE
+    assert before.payload == {"day": "2026-12-05"}
     at = next_purge(retention, datetime(2026, 12, 5, 3, 0, tzinfo=UTC))
     assert at.id == "retention-purge-2026-12-06"  # today's time has come: tomorrow's
     summer = next_purge(retention, datetime(2026, 7, 9, 23, 30, tzinfo=UTC))  # 00:30 BST on 10th

@@ -33,7 +33,8 @@ def test_the_three_shipped_scenarios_load_and_play_against_their_register(
         scenario = load_scenario(find(name))
         config = exercise_config(scenario, DEFAULT_CONFIG_DIR, tmp_path / name)
         loaded = load_scenario(find(name), load_policy(config))  # councils and answers checked
-        assert loaded.steps == scenario.steps and scenario.speed == 10
+        assert loaded.steps == scenario.steps
+        assert scenario.speed == 10
     ransomware = load_scenario(find("ransomware"), policy)
     [inject] = [s for s in ransomware.steps if s.at == 40]
     assert (inject.by, inject.do, inject.council) == ("council", "say", "hackney")
@@ -46,7 +47,8 @@ def test_the_mass_event_refers_20_councils_within_five_minutes() -> None:
     scenario = load_scenario(find("mass-event"))
     referrals = [s for s in scenario.steps if s.do == "refer"]
     assert len({s.council for s in referrals}) == 20
-    assert max(s.at for s in referrals) < 5 and min(s.at for s in referrals) == 0
+    assert max(s.at for s in referrals) < 5
+    assert min(s.at for s in referrals) == 0
     assert len(scenario.councils) == 11
 
 
@@ -83,7 +85,9 @@ def test_a_bad_scenario_is_refused_naming_the_place_and_the_fix(
     with pytest.raises(ScenarioError) as refused:
         load_scenario(path, policy)
     message = str(refused.value)
-    assert message.startswith(str(path)) and where in message and fix in message
+    assert message.startswith(str(path))
+    assert where in message
+    assert fix in message
 
 
 def test_an_unknown_scenario_names_the_ones_there_are() -> None:

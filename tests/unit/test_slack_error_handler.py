@@ -27,9 +27,11 @@ async def test_a_malformed_payload_is_a_400_and_one_warning(
         answer = await on_error(
             raised(KeyError("channel")), {"type": "view_submission"}, BoltResponse(status=500)
         )
-    assert answer is not None and answer.status == 400
+    assert answer is not None
+    assert answer.status == 400
     [record] = caplog.records
-    assert record.levelno == logging.WARNING and not record.exc_info
+    assert record.levelno == logging.WARNING
+    assert not record.exc_info
     assert (
         "view_submission: KeyError: 'channel' at test_slack_error_handler.py:"
         in record.getMessage()
@@ -52,7 +54,8 @@ async def test_a_real_bug_is_still_an_error_with_its_traceback(
         )
     assert answer is None  # Bolt keeps its 500
     [record] = caplog.records
-    assert record.levelno == logging.ERROR and record.exc_info
+    assert record.levelno == logging.ERROR
+    assert record.exc_info
 
 
 async def test_an_attribute_error_is_malformed_only_inside_bolt(

@@ -88,7 +88,8 @@ def test_c4_with_nothing_else_critical_is_mhclg_judgement(
     rec = run(q, {**CONTAINED_LAPTOP, "scope": scope, "ncsc_category": "c4"})
     assert rec.outcome is expected
     c4 = [r for r in rec.reasons if r.question_id == "ncsc_category"]
-    assert len(c4) == 1 and "MHCLG judgement" in c4[0].why
+    assert len(c4) == 1
+    assert "MHCLG judgement" in c4[0].why
     assert c4[0].pushes is Outcome.ACTIVATE
     assert rec.reasons[0].pushes is expected  # what drove the outcome comes first
 

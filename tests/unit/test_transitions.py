@@ -62,8 +62,10 @@ def test_allowed_transition_moves_and_records_an_event(current: State, target: S
     assert incident.state is target
     [event] = incident.pending_events
     assert event.kind == "StateChanged"
-    assert event.data["from_state"] == current.value and event.data["to_state"] == target.value
-    assert event.actor_id == ASSESSOR.user_id and event.organisation == "mhclg:mhclg"
+    assert event.data["from_state"] == current.value
+    assert event.data["to_state"] == target.value
+    assert event.actor_id == ASSESSOR.user_id
+    assert event.organisation == "mhclg:mhclg"
 
 
 @pytest.mark.parametrize(("current", "target"), [p for p in ALL_PAIRS if p not in EXPECTED_ALLOWED])
@@ -71,7 +73,8 @@ def test_refused_transition_raises_and_changes_nothing(current: State, target: S
     incident = make_incident(current)
     with pytest.raises(IllegalTransition) as err:
         incident.move_to(target, ASSESSOR, NOW)
-    assert current.label in str(err.value) and target.label in str(err.value)
+    assert current.label in str(err.value)
+    assert target.label in str(err.value)
     assert incident.state is current
     assert incident.pending_events == []
 
