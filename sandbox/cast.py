@@ -41,7 +41,7 @@ def _contact_person(user_id: str, team: str, contact: Contact, title: str) -> Pe
     return Person(user_id, team, _bare(contact.name), contact.email, contact.phone, title=title)
 
 
-def build_workspace(policy: Policy) -> tuple[Workspace, list[Role]]:
+def build_workspace(policy: Policy) -> tuple[Workspace, list[Role]]:  # noqa: C901 (the cast, organisation by organisation: a script, not a decision)
     ws = Workspace(complete=True)
     roles: list[Role] = []
     mhclg = policy.mhclg

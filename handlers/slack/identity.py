@@ -144,6 +144,15 @@ class Identity:
         """Configured people first; then the user's own workspace. A guest in a workspace is
         not a member of that organisation (MHCLG invites NCSC liaisons and others as guests):
         guests count only if configured. In MHCLG's workspace only the CIR team is MHCLG."""
+        configured = self._configured(user_id)
+        if configured is not None:
+            return configured
+        if guest:
+            return OrgKind.UNKNOWN, f"guest:{team_id or 'unknown'}"
+        return self._by_workspace(team_id, in_usergroup=in_usergroup)
+
+    def _configured(self, user_id: str) -> tuple[OrgKind, str] | None:
+        """A person named in config/, whatever workspace they are in."""
         mhclg = self._policy.mhclg
         if user_id in cir_team(self._policy):
             return OrgKind.MHCLG, "mhclg"
@@ -154,19 +163,24 @@ class Identity:
         for provider in self._policy.providers.values():
             if user_id in provider.users:
                 return OrgKind.PROVIDER, provider.id
-        if guest:
-            return OrgKind.UNKNOWN, f"guest:{team_id or 'unknown'}"
-        if team_id and team_id == mhclg.slack_team_id:
+        return None
+
+    def _by_workspace(self, team_id: str, *, in_usergroup: bool) -> tuple[OrgKind, str]:
+        """A member (not a guest) of a workspace: its organisation. In MHCLG's own workspace
+        only the CIR user group counts as MHCLG."""
+        if not team_id:
+            return OrgKind.UNKNOWN, "unknown"
+        if team_id == self._policy.mhclg.slack_team_id:
             if in_usergroup:
                 return OrgKind.MHCLG, "mhclg"
             return OrgKind.UNKNOWN, f"mhclg-workspace:{team_id}"
         for provider in self._policy.providers.values():
-            if team_id and team_id in provider.slack_team_ids:
+            if team_id in provider.slack_team_ids:
                 return OrgKind.PROVIDER, provider.id
         for council in self._policy.councils.values():
-            if team_id and team_id == council.slack_team_id:
+            if team_id == council.slack_team_id:
                 return OrgKind.COUNCIL, council.id
-        return OrgKind.UNKNOWN, team_id or "unknown"
+        return OrgKind.UNKNOWN, team_id
 
 
 def cir_team(policy: Policy) -> frozenset[str]:

@@ -146,7 +146,8 @@ async def test_two_replicas_share_the_work_and_a_killed_one_loses_nothing(databa
         pages = [e for e in events if e.kind == "PageDelivered" and e.data["ok"]]
         assert len(pages) == 1, incident_id
         sent = [e.data["level"] for e in events if e.kind == "EscalationSent"]
-        assert sent == sorted(set(sent)) and sent[:2] == [1, 2], (incident_id, sent)
+        assert sent == sorted(set(sent)), (incident_id, sent)
+        assert sent[:2] == [1, 2], (incident_id, sent)
         contact_at = next(e.at for e in events if e.kind == "ContactRecorded")
         assert all(e.at <= contact_at for e in events if e.kind == "EscalationSent")
     ladder = {DeadlineKind.CONTACT_REMINDER, DeadlineKind.CONTACT_ESCALATION}
@@ -166,7 +167,8 @@ async def test_two_replicas_share_the_work_and_a_killed_one_loses_nothing(databa
         for text in [slack.message_text(m)]
         for ref in [r for r in references(timelines) if r in text]
     )
-    assert dms and all(n == 1 for n in dms.values()), dms
+    assert dms, dms
+    assert all(n == 1 for n in dms.values()), dms
 
 
 async def levels(uows: SqlUnitOfWorkFactory, incident_id: str) -> set[int]:

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from slack_sdk.errors import SlackApiError
 
 from bot.app.server import READINESS
 from bot.domain.states import State
@@ -122,7 +123,7 @@ async def test_no_incident_content_in_any_label(slack_env) -> None:
 async def test_slack_refusals_are_counted_by_method_and_error(slack_env) -> None:
     slack_env.refusals_expected = True
     client = slack_env.container.slack.client
-    with pytest.raises(Exception):  # noqa: B017 - slack_sdk's SlackApiError
+    with pytest.raises(SlackApiError, match="channel_not_found"):
         await client.chat_postMessage(channel="C0NOSUCH", text="hello")
     samples = await scrape(slack_env)
     assert (

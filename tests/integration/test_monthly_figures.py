@@ -9,6 +9,7 @@ import subprocess
 import sys
 from datetime import date, timedelta
 
+import pytest
 from pypdf import PdfReader
 
 from bot.app.figures import load_records, parse_month
@@ -98,12 +99,8 @@ async def test_another_month_counts_nothing(uow_factory, ctx, clock, rig) -> Non
 def test_a_month_is_given_as_year_and_month() -> None:
     assert parse_month("2026-11") == date(2026, 11, 1)
     for bad in ("2026-13", "Nov 2026", "2026-1", ""):
-        try:
+        with pytest.raises(ValueError, match="2026-11"):
             parse_month(bad)
-        except ValueError as exc:
-            assert "2026-11" in str(exc)
-        else:
-            raise AssertionError(bad)
 
 
 def test_the_command_refuses_a_bad_month_with_a_message(tmp_path) -> None:

@@ -267,7 +267,7 @@ async def test_without_an_api_key_nothing_is_sent_and_the_caller_is_told() -> No
 
 
 def test_a_malformed_key_or_missing_template_fails_at_start_up_without_echoing_it() -> None:
-    with pytest.raises(ValueError) as bad_key:
+    with pytest.raises(ValueError, match="NOTIFY_API_KEY must look like") as bad_key:
         build_notifier("not-a-notify-key-secret123", "https://example.invalid", "a", "b")
     assert "secret123" not in str(bad_key.value)
     key = f"test_key-{uuid.uuid4()}-{uuid.uuid4()}"

@@ -20,7 +20,8 @@ def test_base_images_are_pinned_to_a_version() -> None:
     for line in LINES:
         if line.startswith("FROM "):
             image = line.split()[1]
-            assert ":" in image and not image.endswith(":latest"), line
+            assert ":" in image, line
+            assert not image.endswith(":latest"), line
 
 
 def test_copies_what_the_service_needs_and_no_secrets() -> None:

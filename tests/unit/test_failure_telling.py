@@ -21,13 +21,9 @@ def refused_connection() -> OperationalError:
 
 def test_a_refused_or_dropped_connection_is_the_database_being_unavailable() -> None:
     assert is_unavailable(refused_connection())
-    try:
-        try:
-            raise ConnectionResetError("reset")
-        except ConnectionResetError as exc:
-            raise RuntimeError("while saving") from exc
-    except RuntimeError as wrapped:
-        assert is_unavailable(wrapped)
+    wrapped = RuntimeError("while saving")
+    wrapped.__cause__ = ConnectionResetError("reset")
+    assert is_unavailable(wrapped)
     assert not is_unavailable(KeyError("field"))
 
 

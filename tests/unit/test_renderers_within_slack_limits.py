@@ -117,7 +117,8 @@ def accepted_message(text: str, blocks: list[dict[str, Any]]) -> None:
     # what people typed never becomes a live mention, ping or link, in the mrkdwn of the
     # blocks or in the fallback text (notifications show it); plain_text is never parsed
     for raw in ("<@U123>", "<!channel>", "<Council>", "https://evil"):
-        assert raw not in text and all(raw not in m for m in mrkdwn_texts(blocks)), raw
+        assert raw not in text, raw
+        assert all(raw not in m for m in mrkdwn_texts(blocks)), raw
 
 
 def mrkdwn_texts(node: Any) -> list[str]:
