@@ -87,7 +87,9 @@ class BackgroundTasks:
                 try:
                     await hook(words)
                 except Exception as told:  # telling must never hide the failure itself
-                    log.warning("could not tell of a failure: %s", type(told).__name__)
+                    log.warning(
+                        "could not tell of a failure: %s", type(told).__name__, exc_info=True
+                    )
             raise
 
     def also_busy_when(self, busy: Callable[[], bool]) -> None:

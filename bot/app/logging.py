@@ -9,14 +9,38 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import traceback
 from datetime import UTC, datetime
+from types import TracebackType
 
 from handlers.log_context import request_id
 
 _SECRET_MARKERS = ("xoxb-", "xoxp-", "xapp-")
 
 
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None] | tuple[None, None, None]
+
+
+def redacted_traceback(exc_info: ExcInfo) -> str:
+    """Where it failed (file, line, function of every frame, through each cause) and what
+    was raised (the exception's type), never what it said: an exception's message can hold
+    incident content (SQL parameters, what a person typed, an address Notify refused)."""
+    _, error, _ = exc_info
+    parts: list[str] = []
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        frames = traceback.extract_tb(error.__traceback__)
+        lines = [f"  {f.filename}:{f.lineno} in {f.name}" for f in frames]
+        parts.append("\n".join([f"{type(error).__module__}.{type(error).__qualname__}", *lines]))
+        error = error.__cause__ or error.__context__
+    return "\nraised while handling\n".join(reversed(parts))
+
+
 class JsonFormatter(logging.Formatter):
+    def formatException(self, ei: ExcInfo) -> str:
+        return redacted_traceback(ei)
+
     def format(self, record: logging.LogRecord) -> str:
         message = record.getMessage()
         for marker in _SECRET_MARKERS:
@@ -38,6 +62,9 @@ class JsonFormatter(logging.Formatter):
 
 
 class TextFormatter(logging.Formatter):
+    def formatException(self, ei: ExcInfo) -> str:
+        return redacted_traceback(ei)
+
     def format(self, record: logging.LogRecord) -> str:
         record.request_id = request_id.get()
         return super().format(record)

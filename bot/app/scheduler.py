@@ -204,6 +204,7 @@ class DeadlineScheduler:
                     type(exc).__name__,
                     deadline.attempts,
                     int(retry_backoff(deadline.attempts).total_seconds()),
+                    exc_info=True,
                 )
             finally:
                 self._urgent_firing -= urgent
@@ -219,7 +220,7 @@ class DeadlineScheduler:
         try:
             await self.after_commit(deadline)
         except Exception as exc:
-            log.warning("after deadline %s: %s", deadline.id, type(exc).__name__)
+            log.warning("after deadline %s: %s", deadline.id, type(exc).__name__, exc_info=True)
 
     async def _record_failed_attempt(self, deadline: Deadline) -> None:
         """If this fails too, the deadline stays due and the next sweep retries it: sooner than
@@ -235,7 +236,10 @@ class DeadlineScheduler:
                 await uow.commit()
         except Exception as exc:
             log.warning(
-                "could not record the failed attempt of %s: %s", deadline.id, type(exc).__name__
+                "could not record the failed attempt of %s: %s",
+                deadline.id,
+                type(exc).__name__,
+                exc_info=True,
             )
 
     def wake_at(self, when: datetime) -> None:
@@ -356,6 +360,7 @@ class DeadlineScheduler:
                 log.warning(
                     "deadline sweep failed with %s; retrying at the next sweep",
                     type(exc).__name__,
+                    exc_info=True,
                 )
                 return
             if next_due is None:

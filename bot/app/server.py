@@ -138,7 +138,7 @@ def build_web_app(
                 try:
                     await schedule(container.uow, container.ctx)
                 except Exception as exc:  # the database is down: the next start-up does it
-                    log.warning("%s not scheduled: %s", job, type(exc).__name__)
+                    log.warning("%s not scheduled: %s", job, type(exc).__name__, exc_info=True)
             await runtime.scheduler.start()
         # Everything built so far lives for the whole process: keep it out of the collector's
         # generations so full collections do not pause request handling for tens of ms.

@@ -105,7 +105,12 @@ def build_runtime(
             try:
                 await chat_port.refresh_incident(incident_id)
             except Exception as exc:
-                log.warning("purged incident %s not redrawn: %s", incident_id, type(exc).__name__)
+                log.warning(
+                    "purged incident %s not redrawn: %s",
+                    incident_id,
+                    type(exc).__name__,
+                    exc_info=True,
+                )
 
     scheduler.after_commit = after_commit
     return Runtime(firing=deps, scheduler=scheduler)

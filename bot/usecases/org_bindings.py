@@ -232,6 +232,8 @@ class LearntTeams:
                     )
                 self._until = now + self._ttl
             except Exception:  # the database is away: keep what was known, recognise no more
-                log.warning("learnt workspaces could not be read; using the last known")
+                log.warning(
+                    "learnt workspaces could not be read; using the last known", exc_info=True
+                )
         council = self._teams.get(team_id)
         return council if council in self._ctx.policy.councils else None

@@ -76,7 +76,7 @@ def register(app: web.Application, metrics: PrometheusMetrics, counts: Counts, t
         try:
             found = await counts()
         except Exception as exc:  # the database is down: the counters still tell a story
-            log.warning("metrics: counts unavailable (%s)", type(exc).__name__)
+            log.warning("metrics: counts unavailable (%s)", type(exc).__name__, exc_info=True)
         else:
             metrics.set_counts(
                 {s.value: found.incidents.get(s.value, 0) for s in State},

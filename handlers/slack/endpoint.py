@@ -117,7 +117,9 @@ async def _claim(deliveries: DeliveryLog, key: str, expires: datetime, at: datet
         return await deliveries.claim(key, expires, at)
     except Exception as exc:
         log.warning(
-            "delivery not claimed (%s): handled without the replay check", type(exc).__name__
+            "delivery not claimed (%s): handled without the replay check",
+            type(exc).__name__,
+            exc_info=True,
         )
         return True
 
@@ -126,7 +128,7 @@ async def _release(deliveries: DeliveryLog, key: str) -> None:
     try:
         await deliveries.release(key)
     except Exception as exc:
-        log.warning("delivery not released (%s)", type(exc).__name__)
+        log.warning("delivery not released (%s)", type(exc).__name__, exc_info=True)
 
 
 async def _dispatch(

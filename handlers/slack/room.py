@@ -284,7 +284,9 @@ class SlackRoom:
             error = slack_error(exc)
         except Exception as exc:
             log.warning(
-                "slack call failed", extra={"event": "chat_update", "status": type(exc).__name__}
+                "slack call failed",
+                extra={"event": "chat_update", "status": type(exc).__name__},
+                exc_info=True,
             )
             return
         await self.refusals.refused(incident_id, what, error)
@@ -310,6 +312,7 @@ class SlackRoom:
             log.warning(
                 "slack call failed",
                 extra={"event": "chat_postMessage", "status": type(exc).__name__},
+                exc_info=True,
             )
             return False
         return True
@@ -334,5 +337,9 @@ class SlackRoom:
         except SlackApiError as exc:
             log.warning("slack call failed", extra={"event": method, "status": slack_error(exc)})
         except Exception as exc:
-            log.warning("slack call failed", extra={"event": method, "status": type(exc).__name__})
+            log.warning(
+                "slack call failed",
+                extra={"event": method, "status": type(exc).__name__},
+                exc_info=True,
+            )
         return None

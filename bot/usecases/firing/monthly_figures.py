@@ -58,6 +58,7 @@ async def fire_monthly_figures(deadline: Deadline, uow: UnitOfWork, deps: Firing
         try:
             delivery = await deps.figures.post(figures, minutes)
         except Exception as exc:  # an adapter's bug is a failed post, retried like one
+            log.warning("monthly figures post raised %s", type(exc).__name__, exc_info=True)
             delivery = ChatDelivery(False, "chat:figures", f"unexpected {type(exc).__name__}")
         if not delivery.ok:
             raise Undelivered(f"monthly figures for {month:%Y-%m}: {delivery.error}")

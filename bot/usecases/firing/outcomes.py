@@ -37,7 +37,7 @@ async def attempt_chat(call: Awaitable[ChatDelivery], route: str) -> ChatDeliver
     try:
         return await call
     except Exception as exc:
-        log.warning("chat route %s raised %s", route, type(exc).__name__)
+        log.warning("chat route %s raised %s", route, type(exc).__name__, exc_info=True)
         return ChatDelivery(False, route, f"unexpected {type(exc).__name__}")
 
 
@@ -45,7 +45,7 @@ async def attempt_notify(call: Awaitable[Delivery], route: Route, to: str) -> De
     try:
         return await call
     except Exception as exc:
-        log.warning("notify %s raised %s", route, type(exc).__name__)
+        log.warning("notify %s raised %s", route, type(exc).__name__, exc_info=True)
         return Delivery(False, route, to, error=f"unexpected {type(exc).__name__}", attempts=0)
 
 

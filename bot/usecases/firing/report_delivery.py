@@ -10,6 +10,7 @@ logged as unconfirmed rather than left looking as if it might still arrive.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -28,10 +29,14 @@ if TYPE_CHECKING:
     from bot.usecases.firing import FireFn, FiringDeps
 
 
+log = logging.getLogger(__name__)
+
+
 async def _status(deps: FiringDeps, notification_id: str) -> DeliveryStatus:
     try:
         return await deps.notifier.status(notification_id)
     except Exception as exc:  # an adapter's bug must not stop the checks of the others
+        log.warning("delivery check raised %s", type(exc).__name__, exc_info=True)
         return DeliveryStatus(DeliveryState.UNKNOWN, f"unexpected {type(exc).__name__}")
 
 
