@@ -20,12 +20,12 @@ from datetime import date, datetime
 from bot.domain.events import LessonsRequested, ThresholdAssessed
 from bot.domain.incident import Incident
 from bot.domain.timeline import TimelineEvent
+from bot.domain.uk_time import LONDON
 from bot.policy.model import Council
 from bot.policy.questionnaire import Questionnaire
 from bot.reporting.model import build_report
 from bot.reporting.record import Record
 from bot.reporting.words import state_label
-from bot.views.clock import LONDON
 
 CATEGORY_QUESTION = "ncsc_category"  # config/questionnaire.yml
 NOT_ASSESSED = "Not assessed"

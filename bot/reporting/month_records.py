@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from bot.domain.monthly_post import next_month
+from bot.domain.uk_time import LONDON
 from bot.policy.model import Council, Policy
 from bot.ports import UnitOfWork
 from bot.reporting.figures import IncidentRecord
-from bot.views.clock import LONDON
 
 MARGIN = timedelta(days=1)
 

@@ -13,8 +13,8 @@ from typing import Any
 from bot.domain.events import EscalationRetried, EscalationSent
 from bot.domain.report_shares import FORMAT_NAMES, ReportFormat, recipient_name
 from bot.domain.states import State
+from bot.domain.uk_time import uk_time
 from bot.policy.model import Council
-from bot.views.clock import uk_time
 
 NOTIFICATION_LABELS = {
     "ico": "ICO (personal data breach, within 72 hours)",

@@ -23,6 +23,7 @@ from bot.domain.events import ProviderInvited, ProviderPaged
 from bot.domain.incident import Incident
 from bot.domain.ladder import contact_deadline_at, contact_ladder
 from bot.domain.states import State
+from bot.domain.uk_time import LONDON
 from bot.policy.model import Policy, Provider
 from bot.ports import UnitOfWork, UnitOfWorkFactory
 from bot.ports.chat import ChatDelivery
@@ -31,7 +32,6 @@ from bot.usecases.context import CoreContext
 from bot.usecases.firing import FiringDeps
 from bot.usecases.firing.announce import announcements
 from bot.usecases.firing.outcomes import attempt_chat
-from bot.views.page import LONDON
 
 ASSESSORS_ONLY = "Only MHCLG's configured CIR assessors can activate an incident."
 CHOICES = ("on_duty", "other", "both")

@@ -19,12 +19,12 @@ from bot.domain.errors import DomainError, NotFound
 from bot.domain.events import ContactRecorded, PageAcknowledged
 from bot.domain.incident import Incident
 from bot.domain.states import State
+from bot.domain.uk_time import clock_time
 from bot.ports import UnitOfWork
 from bot.usecases.authz import Act, Who, authorised
 from bot.usecases.context import CoreContext
 from bot.usecases.participants import is_incident_provider
 from bot.usecases.status_updates import start_response_followups
-from bot.views.page import clock_time
 
 LADDER = frozenset(
     {

@@ -15,7 +15,7 @@ from bot.domain.report_shares import (
     recipient_name,
 )
 from bot.domain.states import State
-from bot.views.clock import clock_time
+from bot.domain.uk_time import clock_time
 
 if TYPE_CHECKING:
     from bot.usecases.checklist import ChecklistView

@@ -8,10 +8,10 @@ from datetime import datetime
 
 from bot.domain.checklist import ItemKind, ItemStatus
 from bot.domain.incident import Incident
+from bot.domain.uk_time import LONDON, clock_time
 from bot.policy.model import Council
 from bot.usecases.checklist import ChecklistView
 from bot.usecases.ending import Ended, Ending
-from bot.views.clock import LONDON, clock_time
 
 TITLES = {Ending.MONITORING_ENDED: "Close monitoring", Ending.DECLINED: "Decline CIR support"}
 SUBMIT = {Ending.MONITORING_ENDED: "Close", Ending.DECLINED: "Decline"}

@@ -11,11 +11,11 @@ import statistics
 from dataclasses import dataclass
 
 from bot.domain.actors import Actor, OrgKind
+from bot.domain.uk_time import LONDON
 from bot.ports import UnitOfWork
 from bot.reporting.figures import monthly_figures
 from bot.reporting.month_records import month_records
 from bot.usecases.context import CoreContext
-from bot.views.clock import LONDON
 
 
 @dataclass(frozen=True)

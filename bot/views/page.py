@@ -10,22 +10,14 @@ someone half awake must not need arithmetic. Anything a person typed goes in a `
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 from bot.domain.incident import Incident
+from bot.domain.uk_time import clock_time
 from bot.policy.model import Council, Provider
 from bot.ports.chat import OutboundMessage
 from bot.views.actions import Action, Style
 from bot.views.card import Button, Fact, build_card
-
-LONDON = ZoneInfo("Europe/London")
-
-
-def clock_time(at: datetime) -> str:
-    """'09:30 UTC (10:30 BST, London)': both clocks, named, so nobody converts in their head."""
-    utc, local = at.astimezone(UTC), at.astimezone(LONDON)
-    return f"{utc:%H:%M} UTC ({local:%H:%M} {local:%Z}, London)"
 
 
 def _place(incident: Incident, council: Council | None) -> str:

@@ -16,8 +16,8 @@ from fpdf import FPDF
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from bot.domain.uk_time import LONDON
 from bot.reporting.figures import MonthlyFigures
-from bot.views.clock import LONDON
 from handlers.report.pdf import sanitise
 
 MARKING = "OFFICIAL"

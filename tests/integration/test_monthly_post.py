@@ -16,9 +16,9 @@ from sqlalchemy import select
 from bot.app.monthly_post import schedule_monthly_post
 from bot.app.scheduler import DeadlineScheduler
 from bot.domain.deadlines import DeadlineKind
+from bot.domain.uk_time import LONDON
 from bot.domain.working_days import is_working_day
 from bot.usecases.firing import fire
-from bot.views.clock import LONDON
 from sandbox.notify.api import FakeNotifyApi
 from sandbox.slack import signed_requests as sr
 from storage.models import DeadlineRow

@@ -25,6 +25,7 @@ from bot.domain.deadlines import FIRST_RETRY, Deadline, DeadlineKind, DeadlineSt
 from bot.domain.errors import DomainError
 from bot.domain.purge import PURGE_KIND, PURGED
 from bot.domain.states import State
+from bot.domain.uk_time import LONDON
 from bot.policy.retention import Period, Retention
 from bot.reporting.figures import monthly_figures
 from bot.usecases.firing import FiringDeps, fire
@@ -34,7 +35,6 @@ from bot.usecases.phases import ChangePhase, change_phase
 from bot.usecases.presence import presence
 from bot.usecases.report_issue import GenerateReport, prepare_report, recorded_report
 from bot.usecases.status_updates import PostStatusUpdate, post_status_update
-from bot.views.clock import LONDON
 from bot.views.home import open_incidents
 from handlers.slack.render.card import card_blocks, card_fallback
 from handlers.slack.render.home import home_view

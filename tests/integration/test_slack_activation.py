@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from bot.domain.states import State
-from bot.views.clock import clock_time
+from bot.domain.uk_time import clock_time
 from sandbox.slack import signed_requests as sr
 from tests.integration.slack_activation_steps import (
     ACCENTURE_PAGING,

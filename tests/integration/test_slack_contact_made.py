@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from bot.domain.states import State
+from bot.domain.uk_time import clock_time
 from bot.usecases.contact import record_contact
-from bot.views.clock import clock_time
 from handlers.slack.ack_window import ACK_WINDOW_SECONDS
 from handlers.slack.listeners import activation as listener
 from sandbox.slack import signed_requests as sr

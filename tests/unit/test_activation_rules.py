@@ -15,6 +15,7 @@ from bot.domain.errors import DomainError, InvalidInput
 from bot.domain.incident import AttackerActive, Incident, Referral
 from bot.domain.reference import Reference
 from bot.domain.states import State
+from bot.domain.uk_time import clock_time
 from bot.policy.model import Policy, RotaPeriod
 from bot.policy.shifts import LONDON
 from bot.usecases.activation import choose_providers
@@ -22,7 +23,7 @@ from bot.usecases.context import CoreContext
 from bot.usecases.firing.outcomes import Undelivered, gave_up
 from bot.usecases.participants import is_incident_council, is_incident_provider
 from bot.views.actions import Action
-from bot.views.page import clock_time, escalation_message, page_message
+from bot.views.page import escalation_message, page_message
 from tests.factories import ACCENTURE_RESPONDER, ASSESSOR, COUNCIL_USER, KPMG_RESPONDER
 
 PAGED = datetime(2026, 11, 23, 9, 0, 40, tzinfo=UTC)

@@ -34,11 +34,8 @@ FORBIDDEN = (
 # `test_the_known_view_imports_are_still_there` fails once one is fixed, so it is struck off).
 # bot/usecases/firing builds the messages it sends from bot.views.page; presence builds the card.
 USECASES_IMPORTING_VIEWS = {
-    "bot/usecases/activation.py",  # LONDON
-    "bot/usecases/contact.py",  # clock_time
     "bot/usecases/firing/announce.py",
     "bot/usecases/firing/contact.py",
-    "bot/usecases/firing/followups.py",
     "bot/usecases/firing/recipients.py",  # escalation email and text
     "bot/usecases/firing/reviews.py",
     "bot/usecases/presence.py",  # the incident card

@@ -7,9 +7,9 @@ import re
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from bot.domain.uk_time import uk_time
 from bot.policy.model import Policy
 from bot.reporting.markdown import render_markdown
-from bot.views.clock import uk_time
 from tests.factories import ASSESSOR
 from tests.report_record import BOT, full_record, new_incident, report_for
 

@@ -24,6 +24,7 @@ from bot.domain.deadlines import Deadline, DeadlineKind
 from bot.domain.events import ActivationEmailSent, PageDelivered
 from bot.domain.incident import Incident
 from bot.domain.states import State
+from bot.domain.uk_time import clock_time
 from bot.ports import UnitOfWork
 from bot.usecases.firing.outcomes import (
     MAX_ATTEMPTS,
@@ -32,7 +33,7 @@ from bot.usecases.firing.outcomes import (
     gave_up,
     outcome,
 )
-from bot.views.page import activation_email, clock_time, page_message
+from bot.views.page import activation_email, page_message
 
 if TYPE_CHECKING:
     from bot.usecases.firing import FireFn, FiringDeps

@@ -24,6 +24,7 @@ from bot.domain.deadlines import Deadline, DeadlineKind
 from bot.domain.events import IcoReminderSent, LessonsReminderSent, UpdatePromptSent
 from bot.domain.incident import Incident
 from bot.domain.states import ACTIVE_RESPONSE_STATES, State
+from bot.domain.uk_time import clock_time
 from bot.ports import UnitOfWork
 from bot.ports.chat import OutboundMessage
 from bot.usecases.firing.outcomes import (
@@ -35,7 +36,6 @@ from bot.usecases.firing.outcomes import (
     outcome,
 )
 from bot.usecases.participants import organisation_name
-from bot.views.page import clock_time
 
 if TYPE_CHECKING:
     from bot.usecases.firing import FireFn, FiringDeps

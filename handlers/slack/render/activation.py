@@ -15,12 +15,12 @@ from typing import Any
 
 from bot.domain.engagement import ContactMethod, Engagement
 from bot.domain.incident import Incident, MouStatus
+from bot.domain.uk_time import clock_time
 from bot.policy.model import Provider
 from bot.usecases.activation import ActivationResult
 from bot.usecases.contact import ContactResult
 from bot.views.actions import Form
 from bot.views.card_sections import MOU_LABELS
-from bot.views.clock import clock_time
 from handlers.slack.escape import user_text
 from handlers.slack.ids import INPUT_ACTION
 from handlers.slack.render.common import Block, mrkdwn, plain
