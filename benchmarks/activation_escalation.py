@@ -107,7 +107,7 @@ async def _standins_async(out: Any, stop: Any) -> None:
             if found and ref:
                 posts.append((found[0], found[1], ref.group(0), call.at))
         counts = {m: sum(1 for c in slack.calls if c.method == m) for m in {"chat.postMessage"}}
-        counts |= {f"notify.{r}": notify.requests_to(r) for r in ("email", "sms")}  # type: ignore[arg-type]
+        counts |= {f"notify.{r}": notify.requests_to(r) for r in ("email", "sms")}
         out.put(("posts", posts, counts, time.time() - time.monotonic()))
 
 
@@ -290,12 +290,12 @@ def _figures(
     by_level: dict[int, list[float]] = {}
     for ref, kind, level, due_at, fired_at, _ in deadlines:
         step = "reminder" if kind == "contact_reminder" else "escalation"
-        if ref not in mine or level > top or (at := first.get((ref, step, level))) is None:
+        if ref not in mine or level > top or (posted := first.get((ref, step, level))) is None:
             continue
-        late[step].append(at + offset - due_at.timestamp())
+        late[step].append(posted + offset - due_at.timestamp())
         if step == "escalation":
             by_level.setdefault(level, []).append(late[step][-1])
-            late["span"].append(last[(ref, step, level)] - at)
+            late["span"].append(last[(ref, step, level)] - posted)
             if fired_at is not None:
                 late["fired_at"].append((fired_at - due_at).total_seconds())
     decisions = [decided[ref].timestamp() for ref in mine if ref in decided]

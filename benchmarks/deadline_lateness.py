@@ -59,7 +59,7 @@ async def _seed(uows: SqlUnitOfWorkFactory, ctx: CoreContext, n: int, spread: fl
         contact_email="bench@example.org",
         contact_phone="0",
     )
-    incident = await open_referral(referral, uows(), ctx)  # type: ignore[arg-type]
+    incident = await open_referral(referral, uows(), ctx)
     now = ctx.clock.now() + timedelta(seconds=1)
     rows = [
         Deadline(

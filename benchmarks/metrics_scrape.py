@@ -112,9 +112,9 @@ def fill(metrics: PrometheusMetrics) -> None:
             metrics.api_error("slack", method, error)
     for method in ("email", "sms", "status"):
         metrics.api_error("notify", method, "RateLimitError")
-    for route in ("/slack/events", "/healthz", "/readyz", "/metrics", "unmatched"):
+    for path in ("/slack/events", "/healthz", "/readyz", "/metrics", "unmatched"):
         for status in (200, 401, 404, 503):
-            metrics.http_answered(route, "POST", status, 0.01)
+            metrics.http_answered(path, "POST", status, 0.01)
 
 
 async def run(url: str, open_incidents: int, requests: int) -> dict[str, Any]:

@@ -46,6 +46,7 @@ from handlers.slack.app import PATH, web_client
 from handlers.tasks import BackgroundTasks
 from sandbox.slack import signed_requests as sr
 from sandbox.slack.api import FakeSlackApi
+from sandbox.slack.workspace import TEAM_ID
 
 SECRET = "bench-signing-secret"
 TOKEN = "xoxb-bench-token"
@@ -126,7 +127,7 @@ async def _fake_async(out: Any, stop: Any) -> None:
     async with FakeSlackApi() as slack:
         # the sender is an assessor (config/mhclg.yml) whom users.info knows: need-to-know
         # opens the referral form for MHCLG's CIR team only
-        slack.add_user(sr.USER, sr.TEAM_ID, "Ada Assessor", "ada@mhclg.example")
+        slack.add_user(sr.USER, TEAM_ID, "Ada Assessor", "ada@mhclg.example")
         out.put(("api", FAKE, slack.base_url))
         await asyncio.get_running_loop().run_in_executor(None, stop.wait)
         counts = {m: len(slack.calls_to(m)) for m in ("auth.test", "views.open")}

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from bot.domain.actors import Actor, OrgKind
-from bot.domain.clock import FakeClock
+from bot.domain.clock import Clock
 from bot.domain.timeline import TimelineKey
 from bot.usecases.referral import OpenReferral
 
@@ -21,7 +21,7 @@ ACCENTURE_RESPONDER = Actor(
 COUNCIL_USER = Actor("slack:T0HACKNEY:U0HK1", "Hana Council", OrgKind.COUNCIL, "hackney")
 
 
-def referral_cmd(clock: FakeClock, **overrides: Any) -> OpenReferral:
+def referral_cmd(clock: Clock, **overrides: Any) -> OpenReferral:
     cmd = OpenReferral(
         actor=ASSESSOR,
         council_id="hackney",

@@ -30,7 +30,7 @@ def option(value: str, text: str) -> Answer:
 
 
 OPTIONS = [option("a", "Alpha"), option("b", "Bravo"), option("c", "Charlie")]
-GALLERY = [
+GALLERY: list[dict[str, Any]] = [
     {"type": "header", "text": plain("Gallery header")},
     {
         "type": "section",

@@ -93,7 +93,7 @@ async def test_two_replicas_share_the_work_and_a_killed_one_loses_nothing(databa
                     assert ready.status == 200
 
             # the deadline work: activations whose pages and ladders the replicas fire
-            incidents = [(await activated(uows, ctx)).incident.id for _ in range(ACTIVATED)]  # type: ignore[arg-type]
+            incidents = [(await activated(uows, ctx)).incident.id for _ in range(ACTIVATED)]
 
             # the request work: a burst of referrals through the balancer; replica A dies
             # with SIGKILL halfway through, and the balancer sends the rest to B
@@ -119,7 +119,7 @@ async def test_two_replicas_share_the_work_and_a_killed_one_loses_nothing(databa
             await until(ladders_at_level_2, "the escalations to reach level 2 on B alone")
             for incident_id in incidents:
                 contact = RecordContact(KPMG_RESPONDER, incident_id, ctx.clock.now(), "phone")
-                await record_contact(contact, uows(), ctx)  # type: ignore[arg-type]
+                await record_contact(contact, uows(), ctx)
         finally:
             for process in (a, b):
                 if process.returncode is None:
@@ -177,7 +177,7 @@ async def levels(uows: SqlUnitOfWorkFactory, incident_id: str) -> set[int]:
     return {e.data["level"] for e in events if e.kind == "EscalationSent"}
 
 
-def references(timelines: dict) -> list[str]:  # type: ignore[type-arg]
+def references(timelines: dict) -> list[str]:
     return [
         str(e.data["reference"])
         for events in timelines.values()

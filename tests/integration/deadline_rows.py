@@ -34,7 +34,7 @@ class Recorder:
 
 
 async def new_incident(uows: SqlUnitOfWorkFactory, ctx: CoreContext) -> str:
-    return (await open_referral(referral_cmd(ctx.clock), uows(), ctx)).id  # type: ignore[arg-type]
+    return (await open_referral(referral_cmd(ctx.clock), uows(), ctx)).id
 
 
 async def store(uows: SqlUnitOfWorkFactory, deadlines: list[Deadline]) -> None:

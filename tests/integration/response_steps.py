@@ -15,7 +15,7 @@ from bot.domain.incident import Incident
 from bot.domain.states import State
 from bot.domain.timeline import TimelineEvent
 from bot.policy.followups import load_followups
-from bot.ports.notify import Delivery
+from bot.ports.notify import Attachment, Delivery, DeliveryState, DeliveryStatus
 from bot.usecases.context import CoreContext
 from bot.usecases.firing import FiringDeps, fire
 from bot.usecases.referral import open_referral
@@ -44,6 +44,14 @@ class RecordingNotifier:
 
     async def send_sms(self, to: str, body: str, *, reference: str) -> Delivery:
         return Delivery(False, "sms", to, error="not used here")
+
+    async def send_file(
+        self, to: str, subject: str, body: str, file: Attachment, *, reference: str
+    ) -> Delivery:
+        return Delivery(False, "email", to, error="not used here")
+
+    async def status(self, notification_id: str) -> DeliveryStatus:
+        return DeliveryStatus(DeliveryState.UNKNOWN, "not used here")
 
 
 async def responding(

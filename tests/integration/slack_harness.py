@@ -49,7 +49,7 @@ class SlackEnv:
     async def fire_due(self, **advance: float) -> int:
         """Move the fake clock on and fire what is due, as the scheduler's sweep would."""
         if advance:
-            self.clock.advance(**advance)
+            self.clock.advance(timedelta(**advance))
         fired = await self.runtime.scheduler.fire_due()
         await self.tasks.drain(within=15)
         return fired
@@ -82,7 +82,7 @@ class SlackEnv:
 
 
 def referral_values(**override: Any) -> dict[str, dict[str, dict[str, Any]]]:
-    fields: dict[str, Any] = {
+    fields: dict[ReferralInput, Any] = {
         ReferralInput.COUNCIL: {"type": "external_select", "selected_option": {"value": "hackney"}},
         ReferralInput.NCSC_REFERENCE: {"type": "plain_text_input", "value": "NCSC-2026-123"},
         ReferralInput.DESCRIPTION: {

@@ -40,6 +40,7 @@ async def env(slack_env: SlackEnv) -> SlackEnv:
     slack_env.slack.add_user(COUNCIL, COUNCIL_TEAM, "Hana Council", "hana@hackney.example")
     slack_env.slack.add_user(OUTSIDER, OUTSIDER_TEAM, "Oscar Outsider", "oscar@else.example")
     deps = slack_env.container.slack
+    assert deps is not None, "the harness builds the Slack edge"
     policy = deps.ctx.policy
     hackney = replace(policy.councils["hackney"], slack_team_id=COUNCIL_TEAM)
     deps.identity = Identity(

@@ -40,10 +40,12 @@ def rota(policy: Policy, night: datetime, day: datetime) -> Policy:
 async def test_escalation_reaches_the_manager_on_duty_at_that_london_minute(
     uow_factory, policy, night, day, paged_at, expect
 ) -> None:
-    clock = FakeClock(datetime(*paged_at, tzinfo=LONDON).astimezone(UTC))
+    clock = FakeClock(datetime(*paged_at).replace(tzinfo=LONDON).astimezone(UTC))
     ctx = CoreContext(
         clock=clock,
-        policy=rota(policy, datetime(*night, tzinfo=LONDON), datetime(*day, tzinfo=LONDON)),
+        policy=rota(
+            policy, datetime(*night).replace(tzinfo=LONDON), datetime(*day).replace(tzinfo=LONDON)
+        ),
     )
     async with FakeNotifyApi() as api:
         rig = rig_for(api, uow_factory, ctx)

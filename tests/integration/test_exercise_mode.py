@@ -69,7 +69,7 @@ def scheduler_for(
 ) -> DeadlineScheduler:
     deps = FiringDeps(ctx, chat, MarkedNotifier(quick_notifier(api), ctx.mode))
 
-    async def handler(deadline, uow: SqlUnitOfWork) -> None:  # type: ignore[no-untyped-def]
+    async def handler(deadline, uow: SqlUnitOfWork) -> None:
         await fire(deadline, uow, deps)
 
     return DeadlineScheduler(uows, ctx.clock, handler, worker_id="w1", sweep_seconds=3600)

@@ -22,7 +22,7 @@ def _kill_other_backends(url: str) -> int:
     return int(killed[0]) if killed else 0
 
 
-async def _pid(engine) -> int:  # type: ignore[no-untyped-def]
+async def _pid(engine) -> int:
     async with engine.connect() as conn:
         return int((await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one())
 

@@ -52,9 +52,9 @@ async def test_only_confirmed_workspaces_count_and_a_confirmation_shows_within_a
     def unavailable():
         raise ConnectionError("database away")
 
-    away = LearntTeams(unavailable, ctx)  # type: ignore[arg-type]
+    away = LearntTeams(unavailable, ctx)
     assert await away.council_for("T0HACKNEY") is None  # nothing known: nobody recognised
-    teams._uow = unavailable  # type: ignore[assignment]
+    teams._uow = unavailable
     clock.advance(seconds=61)
     assert await teams.council_for("T0HACKNEY") == "hackney"  # the last answer stands
 

@@ -25,10 +25,10 @@ from bot.usecases.phases import ChangePhase, change_phase
 from bot.usecases.sharing import authorise_report_view
 from storage.uow import SqlUnitOfWorkFactory
 from tests.factories import ACCENTURE_RESPONDER, ASSESSOR, COUNCIL_USER, KPMG_RESPONDER
+from tests.fakes.chat import RecordingChat
 from tests.integration.response_steps import (
     CAMDEN_USER,
     FOLLOWUPS,
-    RecordingChat,
     RecordingNotifier,
     events,
     pending,

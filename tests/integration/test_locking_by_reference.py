@@ -19,7 +19,7 @@ async def test_loading_by_reference_for_update_locks_the_row(pg_database_url, ct
     engine = create_engine_for(target)
     uows = SqlUnitOfWorkFactory(engine, TIMELINE_KEY)
     try:
-        incident = await open_referral(referral_cmd(clock), uows(), ctx)  # type: ignore[arg-type]
+        incident = await open_referral(referral_cmd(clock), uows(), ctx)
         async with uows() as holder:
             await load_incident(holder, str(incident.reference), for_update=True)
             async with uows() as other:

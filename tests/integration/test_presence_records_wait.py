@@ -15,7 +15,7 @@ from tests.integration.waiting import waiting_on_a_lock
 
 async def test_records_wait_for_a_firing_holding_the_incident(pg_uows, ctx, clock) -> None:
     uows = pg_uows
-    incident = await open_referral(referral_cmd(clock), uows(), ctx)  # type: ignore[arg-type]
+    incident = await open_referral(referral_cmd(clock), uows(), ctx)
     invite = Invite(
         "inv-1", incident.id, Platform.SLACK, "soc@provider.example", "provider", "kpmg",
         InviteStatus.SENT, "I123", "", clock.now(),
@@ -27,8 +27,8 @@ async def test_records_wait_for_a_firing_holding_the_incident(pg_uows, ctx, cloc
         locked = await firing.incidents.get_for_update(incident.id)
         assert locked is not None
         pending = [
-            asyncio.create_task(record_invite(uows(), ctx, invite)),  # type: ignore[arg-type]
-            asyncio.create_task(record_channel(uows(), ctx, channel)),  # type: ignore[arg-type]
+            asyncio.create_task(record_invite(uows(), ctx, invite)),
+            asyncio.create_task(record_channel(uows(), ctx, channel)),
         ]
         await waiting_on_a_lock(uows, n=2)
         assert not any(t.done() for t in pending), "they must wait for the lock"

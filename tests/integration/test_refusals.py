@@ -16,6 +16,7 @@ from bot.domain.errors import NotAuthorised
 from bot.domain.incident import Incident
 from bot.domain.report_shares import ReportFormat
 from bot.domain.states import State
+from bot.ports.notify import Notifier
 from bot.usecases.authz import NOT_YOURS, refusal_count
 from bot.usecases.checklist import UpdateChecklistItem, update_checklist_item
 from bot.usecases.contact import AcknowledgePage, RecordContact, acknowledge_page, record_contact
@@ -63,6 +64,14 @@ def followups(ctx: CoreContext) -> Any:
     return ctx.policy.followups
 
 
+class NoSending:
+    """Sharing's deps for a refusal: reaching the notifier would mean the refusal came too late."""
+
+    @property
+    def notifier(self) -> Notifier:
+        raise AssertionError("a refused share reached the notifier")
+
+
 # Every action a provider takes on an incident, as the use cases offer them.
 PROVIDER_ACTIONS: dict[str, Call] = {
     "mou_sent": lambda a, i, u, c: record_mou(RecordMou(a, i, "sent"), u(), c),
@@ -89,7 +98,7 @@ PROVIDER_ACTIONS: dict[str, Call] = {
         u(),
         c,
         followups(c),
-        None,
+        NoSending(),
     ),
 }
 

@@ -33,9 +33,9 @@ from handlers.report.pdf import render_pdf
 from sandbox.notify.api import FakeNotifyApi
 from storage.uow import SqlUnitOfWorkFactory
 from tests.factories import ASSESSOR, KPMG_RESPONDER
+from tests.fakes.chat import RecordingChat
 from tests.integration.response_steps import (
     FOLLOWUPS,
-    RecordingChat,
     events,
     pending,
     refused,

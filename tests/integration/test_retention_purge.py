@@ -70,7 +70,7 @@ PERSONAL = (
 )  # fmt: skip
 
 
-async def closed_month(uows: SqlUnitOfWorkFactory, ctx, clock, rig) -> list[str]:  # type: ignore[no-untyped-def]
+async def closed_month(uows: SqlUnitOfWorkFactory, ctx, clock, rig) -> list[str]:
     """Four incidents contacted at 12, 25, 40 and 61 minutes, then each with a note, a status
     update, closure and the council's lessons."""
     references = await a_month_of_incidents(uows, ctx, clock, rig)
@@ -90,7 +90,7 @@ async def closed_month(uows: SqlUnitOfWorkFactory, ctx, clock, rig) -> list[str]
     return references
 
 
-async def figures(uows: SqlUnitOfWorkFactory, ctx, month):  # type: ignore[no-untyped-def]
+async def figures(uows: SqlUnitOfWorkFactory, ctx, month):
     records = await load_records(uows, ctx.policy)
     names = {p.id: p.name for p in ctx.policy.providers.values()}
     return monthly_figures(
@@ -112,7 +112,7 @@ def dump(target: DatabaseTarget) -> str:
 
 
 @pytest.fixture
-async def month(uow_factory, ctx, clock, rig):  # type: ignore[no-untyped-def]
+async def month(uow_factory, ctx, clock, rig):
     references = await closed_month(uow_factory, ctx, clock, rig)
     return references, clock.now().date().replace(day=1)
 
@@ -136,7 +136,7 @@ async def test_a_purge_past_retention_removes_personal_data_and_keeps_the_figure
     assert await figures(uow_factory, ctx, first) == before
     assert await found(database_url) == []  # verify-timeline: intact
     async with uow_factory() as uow:
-        incident = await uow.incidents.get_by_reference(references[0])  # type: ignore[arg-type]
+        incident = await uow.incidents.get_by_reference(references[0])
         assert incident is not None
         events = list(await uow.timeline.for_incident(incident.id))
     referral = incident.referral
@@ -206,12 +206,9 @@ async def test_after_a_purge_any_other_change_is_still_found(
     clock.advance(days=2 * 366)
     await purge(uow_factory, RETENTION, clock.now())
     async with uow_factory() as uow:
-        ids = [
-            (await uow.incidents.get_by_reference(r)).id  # type: ignore[arg-type,union-attr]
-            for r in references[:3]
-        ]
+        ids = [(await uow.incidents.get_by_reference(r)).id for r in references[:3]]
 
-    def change(conn) -> None:  # type: ignore[no-untyped-def]
+    def change(conn) -> None:
         # a redacted event's kept content: the state it moved to
         conn.execute(
             text("UPDATE timeline_events SET data = :d WHERE incident_id = :i AND seq = 1"),
@@ -349,7 +346,7 @@ async def test_the_daily_row_purges_once_with_two_workers(
     assert fired.attempts == 1
     assert fired.claimed_by in {"replica-a", "replica-b"}
     async with uow_factory() as uow:
-        found = [await uow.incidents.get_by_reference(r) for r in references]  # type: ignore[arg-type]
+        found = [await uow.incidents.get_by_reference(r) for r in references]
     ids = [i.id for i in found if i is not None]
     assert sorted(fired.payload["purged"]) == sorted(ids)
     assert tomorrow.state is DeadlineState.PENDING
@@ -368,7 +365,7 @@ async def test_the_daily_row_purges_once_with_two_workers(
 class PurgeThenFail:
     """The database going away half-way through a run: after the purges, before the commit."""
 
-    async def purge_due(self, uow, retention, now):  # type: ignore[no-untyped-def]
+    async def purge_due(self, uow, retention, now):
         await DatabasePurge().purge_due(uow, retention, now)
         raise ConnectionError("the database went away")
 
@@ -390,7 +387,7 @@ async def test_a_failed_daily_run_purges_nothing_and_is_retried_with_backoff(
     assert still.due_at == clock.now() + FIRST_RETRY
     assert await purge_events(uow_factory, references) == [0, 0, 0, 0]  # nothing half-purged
     async with uow_factory() as uow:
-        first = await uow.incidents.get_by_reference(references[0])  # type: ignore[arg-type]
+        first = await uow.incidents.get_by_reference(references[0])
         assert first is not None
         assert await purged_at(uow, first.id) is None
     working = replica(uow_factory, replace(rig.deps, purge=DatabasePurge()), "replica-a")

@@ -20,7 +20,9 @@ async def referred(env: SlackEnv, count: int) -> list[str]:
 
 
 def kept(env: SlackEnv) -> dict[str, int]:
-    room = env.container.slack.room
+    deps = env.container.slack
+    assert deps is not None, "the harness builds the Slack edge"
+    room = deps.room
     return {
         "locks": len(room._locks),
         "channels": len(room._channels),
@@ -33,7 +35,9 @@ def kept(env: SlackEnv) -> dict[str, int]:
 async def test_a_closed_incident_leaves_nothing_behind_in_the_room(slack_env) -> None:
     env = slack_env
     incident_ids = await referred(env, 4)
-    room = env.container.slack.room
+    deps = env.container.slack
+    assert deps is not None, "the harness builds the Slack edge"
+    room = deps.room
     for incident_id in incident_ids:
         assert await room.channel(incident_id) is not None  # what escalations look up
     during = kept(env)
@@ -66,6 +70,7 @@ async def test_app_home_reads_the_deadlines_of_every_open_incident_in_one_query(
 
 async def statements_for_home(env: SlackEnv) -> tuple[int, int]:
     container = env.container
+    assert container.slack is not None, "the harness builds the Slack edge"
     viewer = await container.slack.identity.actor(ASSESSOR)
     seen: list[str] = []
 

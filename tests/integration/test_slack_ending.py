@@ -5,6 +5,7 @@ MHCLG is told and the council still sees its own obligations."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -45,7 +46,7 @@ async def env(response_env: SlackEnv) -> SlackEnv:  # noqa: F811
     return response_env
 
 
-async def referred(env: SlackEnv, **override: object) -> tuple[str, str]:
+async def referred(env: SlackEnv, **override: Any) -> tuple[str, str]:
     """A referral through Slack; returns (incident id, its channel)."""
     await env.send(referral_submission(**override))
     incident_id = (await env.only_incident()).id

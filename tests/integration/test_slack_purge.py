@@ -8,9 +8,9 @@ from bot.app.purge import schedule_daily_purge
 from bot.domain.states import State
 from tests.integration.slack_harness import ASSESSOR, SlackEnv
 from tests.integration.slack_response_steps import env as response_env  # noqa: F401
-from tests.integration.slack_response_steps import state_of, submission, submit
+from tests.integration.slack_response_steps import press, state_of, submission, submit
 from tests.integration.test_slack_ending import env as env  # the fixture, re-exported
-from tests.integration.test_slack_ending import monitored, press
+from tests.integration.test_slack_ending import monitored
 
 WHY = "Laptop rebuilt by Priya Patel; no spread after 48 hours."
 

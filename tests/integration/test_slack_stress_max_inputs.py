@@ -89,9 +89,9 @@ def max_referral() -> str:
         "ncsc_reference": evil(LIMITS["ncsc_reference"], lines=False, seed="NCSC-2026-<1>&2 "),
     }
     every_body = [{"value": v} for v in ("ncsc", "ico", "action_fraud", "warp")]
+    elements: dict[str, Any] = {name: text_field(value) for name, value in fields.items()}
     return referral_submission(
-        **{name: text_field(value) for name, value in fields.items()},
-        bodies_told={"type": "checkboxes", "selected_options": every_body},
+        **elements, bodies_told={"type": "checkboxes", "selected_options": every_body}
     )
 
 

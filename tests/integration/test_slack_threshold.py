@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -38,9 +39,12 @@ CONTAINED_LAPTOP = {
 }
 
 
-def answers_state(answers: dict[str, list[str]], multiple: set[str]) -> dict:
-    state = {}
+def answers_state(
+    answers: dict[str, list[str]], multiple: set[str]
+) -> dict[str, dict[str, dict[str, Any]]]:
+    state: dict[str, dict[str, dict[str, Any]]] = {}
     for qid, picked in answers.items():
+        element: dict[str, Any]
         if qid in multiple:
             element = {
                 "type": "multi_static_select",
@@ -73,7 +77,7 @@ async def assess(env, incident_id: str, answers: dict, user: str = ASSESSOR) -> 
 async def decide(
     env, assessment_id: str, decision: str, rationale: str, missing: str = "", user: str = ASSESSOR
 ) -> dict:
-    values = {
+    values: dict[str, dict[str, dict[str, Any]]] = {
         "decision": {"value": {"type": "radio_buttons", "selected_option": {"value": decision}}},
         "rationale": {"value": {"type": "plain_text_input", "value": rationale}},
         "missing_info": {"value": {"type": "plain_text_input", "value": missing}},

@@ -28,14 +28,18 @@ from tests.integration.response_steps import (
 )
 
 
-def status_update(actor: Actor, incident_id: str, key: str = "", **fields: str) -> PostStatusUpdate:
-    values = {
-        "what_changed": "Backups verified clean.",
-        "impact": "Benefits still offline.",
-        "next_steps": "Restore benefits tonight.",
-        **fields,
-    }
-    return PostStatusUpdate(actor, incident_id, idempotency_key=key, **values)
+def status_update(
+    actor: Actor,
+    incident_id: str,
+    key: str = "",
+    *,
+    what_changed: str = "Backups verified clean.",
+    impact: str = "Benefits still offline.",
+    next_steps: str = "Restore benefits tonight.",
+) -> PostStatusUpdate:
+    return PostStatusUpdate(
+        actor, incident_id, what_changed, impact, next_steps, idempotency_key=key
+    )
 
 
 async def test_a_status_update_is_recorded_posted_and_restarts_the_cadence(

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, insert, select, text
 
 from bot.domain.states import State
 from bot.domain.timeline import verify
@@ -42,7 +42,7 @@ def legacy_hash(row: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-async def rows_from_the_old_service(tmp_path: Path, ctx, clock) -> tuple[list, list]:  # type: ignore[no-untyped-def]
+async def rows_from_the_old_service(tmp_path: Path, ctx, clock) -> tuple[list, list]:
     """Two incidents with a few events each, as the service writes them, read back as rows."""
     target = parse_database_url(f"sqlite:///{tmp_path / 'scratch.db'}")
     migrate.upgrade(target)
@@ -80,7 +80,7 @@ def write_as_before(database_url: str, incidents: list, events: list) -> None:
     engine = create_engine(target.sync_url)
     try:
         with engine.begin() as conn:
-            conn.execute(IncidentRow.__table__.insert(), incidents)
+            conn.execute(insert(IncidentRow), incidents)
             prev: dict[str, str] = {}
             for row in events:
                 row = {**row, "prev_hash": prev.get(row["incident_id"], "0" * 64)}
@@ -89,7 +89,7 @@ def write_as_before(database_url: str, incidents: list, events: list) -> None:
                 prev[row["incident_id"]] = row["hash"]
                 if row["incident_id"] == incidents[1]["id"] and row["seq"] == 2:
                     row["actor_name"] = "Someone Else"
-                conn.execute(TimelineEventRow.__table__.insert(), row)
+                conn.execute(insert(TimelineEventRow), row)
             conn.execute(text("INSERT INTO reference_counters (year, last) VALUES (2026, 2)"))
     finally:
         engine.dispose()

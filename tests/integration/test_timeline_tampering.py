@@ -23,7 +23,7 @@ from tests.factories import ASSESSOR, TIMELINE_KEY, TIMELINE_KEY_TEXT, referral_
 REFS = ["CIR-2026-0001", "CIR-2026-0002", "CIR-2026-0003"]
 
 
-async def three_incidents(uow_factory: SqlUnitOfWorkFactory, ctx, clock) -> list[str]:  # type: ignore[no-untyped-def]
+async def three_incidents(uow_factory: SqlUnitOfWorkFactory, ctx, clock) -> list[str]:
     """Three referrals, each moved on twice: three events per incident."""
     ids = []
     for _ in REFS:
@@ -87,7 +87,7 @@ def found(
 
 
 @pytest.fixture
-async def record(uow_factory, db_target, database_url, ctx, clock, found):  # type: ignore[no-untyped-def]
+async def record(uow_factory, db_target, database_url, ctx, clock, found):
     ids = await three_incidents(uow_factory, ctx, clock)
     assert await found(database_url) == []
     return ids

@@ -66,8 +66,8 @@ async def test_a_post_without_the_pages_token_or_from_another_host_changes_nothi
     token = await _token(session, root)
     headers = {"X-Sandbox-Token": token, "Host": "evil.example:3000"}  # DNS rebinding
     body = {"as": ASSESSOR, "channel": "C0TRIAGE", "text": "hi"}
-    async with session.post(f"{root}/sandbox/api/say", json=body, headers=headers) as answer:
-        assert answer.status == 403
+    async with session.post(f"{root}/sandbox/api/say", json=body, headers=headers) as response:
+        assert response.status == 403
     assert [m.text for m in sandbox.desk.ws.channels["C0TRIAGE"].messages] == before
 
     status, _ = await _post(session, root, "say", body, token)
@@ -86,12 +86,12 @@ async def test_each_person_sees_only_their_channels_and_files(
     theirs = await _screen(session, root, **{"as": OUTSIDER, "channel": "C0TRIAGE"})
     assert theirs["channel"] is None
     assert "C0TRIAGE" not in {c["id"] for c in theirs["channels"]}
-    async with session.get(f"{root}/sandbox/files/F1", params={"as": OUTSIDER}) as answer:
-        assert answer.status == 404
-    async with session.get(f"{root}/sandbox/files/F1", params={"as": ASSESSOR}) as answer:
-        assert answer.status == 200
-        assert answer.content_type == "application/pdf"
-        assert await answer.read() == b"%PDF-1.7 secret"
+    async with session.get(f"{root}/sandbox/files/F1", params={"as": OUTSIDER}) as response:
+        assert response.status == 404
+    async with session.get(f"{root}/sandbox/files/F1", params={"as": ASSESSOR}) as response:
+        assert response.status == 200
+        assert response.content_type == "application/pdf"
+        assert await response.read() == b"%PDF-1.7 secret"
     token = await _token(session, root)
     status, answer = await _post(
         session, root, "say", {"as": OUTSIDER, "channel": "C0TRIAGE", "text": "x"}, token

@@ -38,21 +38,24 @@ async def record(edge: Edge, actor: Actor, asker: Asker, ran: list[str], fail: s
 
 
 async def test_the_actor_is_found_and_passed_in() -> None:
-    edge, ran = Edge(), []
+    edge = Edge()
+    ran: list[str] = []
     await record(edge, Asker("U1", "T1", "C1"), ran)
     assert ran == ["Kim"]
     assert edge.told == []
 
 
 async def test_someone_unconfirmed_is_told_and_nothing_runs() -> None:
-    edge, ran = Edge(), []
+    edge = Edge()
+    ran: list[str] = []
     await record(edge, Asker("U9", "", "C1"), ran)
     assert ran == []
     assert edge.told == [(Asker("U9", "", "C1"), "Slack could not confirm who you are.")]
 
 
 async def test_a_refusal_is_told_word_for_word_where_they_acted() -> None:
-    edge, ran = Edge(), []
+    edge = Edge()
+    ran: list[str] = []
     await record(edge, Asker("U1", "T1", "C1"), ran, fail="refused")
     assert edge.told == [(Asker("U1", "T1", "C1"), "Only the assigned provider can do that.")]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -31,7 +32,7 @@ SAMPLE = [
 ]
 
 
-def register(extra: int = 320, rows: list[tuple[str, ...]] | None = None) -> str:
+def register(extra: int = 320, rows: Sequence[tuple[str, ...]] | None = None) -> str:
     """The sample's nine and `extra` made-up councils, every type and region."""
     made_up = []
     for n in range(1, extra + 1):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.app.settings import DEFAULT_CONFIG_DIR
 from bot.domain.actors import SYSTEM
 from bot.domain.daily_purge import next_daily, next_purge
 from bot.domain.deadlines import DeadlineKind
@@ -19,14 +20,13 @@ from bot.domain.timeline import GENESIS_HASH, NewEvent, TimelineKey, chain, veri
 from bot.policy.errors import ConfigError
 from bot.policy.load import load_policy
 from bot.policy.retention import Period, Retention, parse_period
-from tests.conftest import DEFAULT_CONFIG_DIR
 from tests.factories import TIMELINE_KEY
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 PERSON = ("slack:T0:U1", "Priya Patel", "provider:kpmg")
 
 
-def build(*specs: tuple[str, tuple[str, str, str], dict]) -> list:  # type: ignore[type-arg]
+def build(*specs: tuple[str, tuple[str, str, str], dict]) -> list:
     events, prev = [], GENESIS_HASH
     for seq, (kind, (actor_id, name, org), data) in enumerate(specs, 1):
         new = NewEvent(kind, actor_id, name, org, T0 + timedelta(minutes=seq), data)
@@ -36,7 +36,7 @@ def build(*specs: tuple[str, tuple[str, str, str], dict]) -> list:  # type: igno
     return events
 
 
-def purged(events: list, key: TimelineKey = TIMELINE_KEY) -> list:  # type: ignore[type-arg]
+def purged(events: list, key: TimelineKey = TIMELINE_KEY) -> list:
     """The events as a purge leaves them, with its record appended (under `key`)."""
     changed, record = plan(key, events)
     by_seq = {e.seq: e for e in changed}
@@ -106,7 +106,7 @@ def test_the_head_seals_the_purge_record() -> None:
     assert {b.kind.value for b in without_record} >= {"last events deleted"}
 
 
-def _broken(events: list) -> list[tuple[int, str]]:  # type: ignore[type-arg]
+def _broken(events: list) -> list[tuple[int, str]]:
     return [(b.seq, b.reason) for b in verify(TIMELINE_KEY, events, vouched(TIMELINE_KEY, events))]
 
 
@@ -161,6 +161,7 @@ def test_a_wrong_retention_names_the_file_the_key_and_the_fix(
     if problem is None:
         load_policy(config_dir)
         return
+    assert fix is not None, "a case with a problem names its fix"
     with pytest.raises(ConfigError) as raised:
         load_policy(config_dir)
     assert raised.value.file.endswith("retention.yml")

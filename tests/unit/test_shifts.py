@@ -17,8 +17,8 @@ NIGHT = "{name: Night Manager, phone: '07700 900201', slack_user: U0NIGHT}"
 DAY = "{name: Day Manager, phone: '07700 900202', slack_user: U0DAY}"
 
 
-def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)  # type: ignore[misc]
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 @pytest.fixture

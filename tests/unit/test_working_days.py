@@ -16,8 +16,8 @@ LONDON = ZoneInfo("Europe/London")
 HOLIDAYS = load_followups(DEFAULT_CONFIG_DIR).bank_holidays
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def test_a_weekend_does_not_count() -> None:
