@@ -24,6 +24,7 @@ STATIC = Path(__file__).with_name("static")
 STATIC_FILES = {
     "text.js": "text/javascript",
     "sandbox.js": "text/javascript",
+    "exercise.js": "text/javascript",
     "blockkit.js": "text/javascript",
     "sandbox.css": "text/css",
 }
