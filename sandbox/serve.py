@@ -123,17 +123,11 @@ async def start_sandbox(
 ) -> tuple[Sandbox, web.AppRunner]:
     """Start the stand-ins, the bot and the page; the caller cleans the runner up, then calls
     `stop_sandbox`. Port 0 picks a free port (tests)."""
-    base = dict(os.environ if env is None else env)
-    scratch = None
-    if not base.get("CIR_CONFIG_DIR"):  # the shipped config/ plus every scenario's councils
-        scratch = tempfile.TemporaryDirectory(prefix="cir-sandbox-config-")
-        config = all_scenarios_config(DEFAULT_CONFIG_DIR, Path(scratch.name) / "config")
-        base["CIR_CONFIG_DIR"] = str(config)
     slack, notify = FakeSlackApi(), FakeNotifyApi()
     await slack.start()
     await notify.start()
     settings_env = sandbox_env(
-        base,
+        os.environ if env is None else env,
         slack,
         notify,
         host,
@@ -141,6 +135,13 @@ async def start_sandbox(
         database_url or fresh_database(),
     )
     settings = load_settings(settings_env)
+    scratch = None
+    if settings.exercise and not settings_env.get("CIR_CONFIG_DIR"):
+        # an exercise: the shipped config/ plus every scenario's councils, each with its own
+        # workspace (outside an exercise the sandbox keeps config/ as shipped)
+        scratch = tempfile.TemporaryDirectory(prefix="cir-sandbox-config-")
+        config = all_scenarios_config(DEFAULT_CONFIG_DIR, Path(scratch.name) / "config")
+        settings = load_settings(settings_env | {"CIR_CONFIG_DIR": str(config)})
     container = await asyncio.to_thread(build_container, settings)
     workspace, roles = build_workspace(container.ctx.policy)
     slack.workspace = workspace

@@ -57,7 +57,10 @@ class ExerciseControl:
         return self.task is not None and not self.task.done()
 
     def start(self, name: str) -> Scenario:
-        """Raises ScenarioError for a bad or unknown file, RuntimeError while one is played."""
+        """Raises ScenarioError for a bad or unknown file, RuntimeError while one is played or
+        outside an exercise (what a scenario does must be marked EXERCISE everywhere)."""
+        if not self.ctx.mode.exercise:
+            raise RuntimeError("start the sandbox with --exercise to play a scenario")
         if self.playing:
             raise RuntimeError(f"{self.scenario.name if self.scenario else 'a scenario'} is "
                                "still being played")  # fmt: skip

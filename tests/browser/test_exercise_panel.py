@@ -5,25 +5,40 @@ offers the timeline and the incident's report to download."""
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from sandbox.exercise.cast import ASSESSOR
-from sandbox.serve import Sandbox
+from sandbox.serve import Sandbox, start_sandbox, stop_sandbox
 from tests.browser.seat import Seat, expect
 
 pytestmark = pytest.mark.browser
 
 
+@pytest.fixture
+async def exercise(tmp_path: Path) -> AsyncIterator[tuple[Sandbox, str]]:
+    """The sandbox as `python -m sandbox --exercise --speed 10` starts it."""
+    env = dict(os.environ) | {"CIR_EXERCISE": "1", "CIR_SPEED": "10"}
+    env.pop("CIR_CONFIG_DIR", None)
+    running, runner = await start_sandbox(
+        "127.0.0.1", 0, env=env, database_url=f"sqlite:///{tmp_path / 'sandbox.db'}"
+    )
+    yield running, f"http://127.0.0.1:{runner.addresses[0][1]}"
+    await stop_sandbox(running, runner)
+
+
 async def test_the_panel_starts_the_ransomware_scenario_and_its_channel_appears(
-    sandbox: tuple[Sandbox, str], browser: Any, shots: Path
+    exercise: tuple[Sandbox, str], browser: Any, shots: Path
 ) -> None:
-    running, root = sandbox
+    running, root = exercise
     ada = await Seat.open(browser, root, ASSESSOR.user_id)
     page = ada.page
+    await expect(page.locator("#banner")).to_contain_text("EXERCISE")
     scenario = page.locator("#exercise-scenario")
     await expect(scenario.locator("option[value=ransomware]")).to_have_count(1)
     await scenario.select_option("ransomware")

@@ -139,3 +139,26 @@ def test_the_cli_refuses_an_unknown_scenario_before_starting(tmp_path: Path) -> 
     assert "ransomware" in done.stderr  # the message names the ones there are
     assert done.stdout == ""  # no address printed: it never listened
     assert not (tmp_path / "sandbox.db").exists()
+
+
+async def test_outside_an_exercise_the_sandbox_keeps_its_config_and_plays_no_scenario(
+    tmp_path: Path,
+) -> None:
+    env = {"CIR_TIMELINE_KEY": TIMELINE_KEY_TEXT}
+    sandbox, runner = await start_sandbox(
+        "127.0.0.1", 0, env=env, database_url=f"sqlite:///{tmp_path / 'sandbox.db'}"
+    )
+    root = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    try:
+        assert sandbox.scratch is None  # config/ as shipped: no council given a workspace
+        async with aiohttp.ClientSession() as session:
+            status = await _status(session, root)
+            assert status["exercise"] is False
+            headers = {"X-Sandbox-Token": await _token(session, root)}
+            body = {"scenario": "ransomware"}
+            async with session.post(f"{root}{START}", json=body, headers=headers) as answer:
+                assert answer.status == 409
+                assert "--exercise" in (await answer.json())["error"]
+        assert sandbox.exercise.task is None
+    finally:
+        await stop_sandbox(sandbox, runner)

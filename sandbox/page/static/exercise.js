@@ -38,9 +38,10 @@
 
   function render(status) {
     renderScenarios(status.scenarios || []);
-    $("exercise-start").disabled = Boolean(status.playing);
+    $("exercise-start").disabled = Boolean(status.playing) || !status.exercise;
     const state = $("exercise-state");
-    if (!status.scenario) state.textContent = "No scenario started yet.";
+    if (!status.exercise) state.textContent = "Start the sandbox with --exercise to play a scenario.";
+    else if (!status.scenario) state.textContent = "No scenario started yet.";
     else state.textContent = (status.playing ? "Playing: " : "Played: ") + status.scenario;
     $("exercise-log").replaceChildren(...(status.log || []).map((line) => el("li", { text: line })));
     const links = [el("li", {}, el("a", { href: "/sandbox/exercise/timeline.json", download: "", text: "Timeline (JSON)" }))];
