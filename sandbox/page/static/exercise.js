@@ -37,11 +37,15 @@
   }
 
   function render(status) {
+    // Outside an exercise nothing here applies (a scenario may not be started), and the
+    // incidents people report by hand are not listed for whoever is acting.
+    $("exercise-off").hidden = Boolean(status.exercise);
+    $("exercise-on").hidden = !status.exercise;
+    if (!status.exercise) return;
     renderScenarios(status.scenarios || []);
-    $("exercise-start").disabled = Boolean(status.playing) || !status.exercise;
+    $("exercise-start").disabled = Boolean(status.playing);
     const state = $("exercise-state");
-    if (!status.exercise) state.textContent = "Start the sandbox with --exercise to play a scenario.";
-    else if (!status.scenario) state.textContent = "No scenario started yet.";
+    if (!status.scenario) state.textContent = "No scenario started yet.";
     else state.textContent = (status.playing ? "Playing: " : "Played: ") + status.scenario;
     $("exercise-log").replaceChildren(...(status.log || []).map((line) => el("li", { text: line })));
     const links = [el("li", {}, el("a", { href: "/sandbox/exercise/timeline.json", download: "", text: "Timeline (JSON)" }))];
