@@ -1,6 +1,7 @@
-"""`python -m sandbox [--host H] [--port N] [--speed N] [--exercise]`: the whole service in a
-browser, with no Slack account. Listens on localhost unless `--host` says otherwise, because
-anyone who reaches the page can act as anyone."""
+"""`python -m sandbox [--host H] [--port N] [--speed N] [--exercise] [--scenario NAME]`: the whole
+service in a browser, with no Slack account; `--scenario` starts playing an exercise scenario
+(sandbox/scenarios/NAME.yml, marked EXERCISE) once the server is up. Listens on localhost unless
+`--host` says otherwise, because anyone who reaches the page can act as anyone."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from collections.abc import Sequence
 
 from bot.app.logging import configure_logging
 from bot.policy.errors import ConfigError
+from sandbox.exercise.scenario import ScenarioError, find
 from sandbox.serve import serve
 
 
@@ -37,19 +39,32 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--exercise", action="store_true", help="mark everything EXERCISE (CIR_EXERCISE)"
     )
+    parser.add_argument(
+        "--scenario",
+        metavar="NAME",
+        default="",
+        help="start playing sandbox/scenarios/NAME.yml once the server is up (implies --exercise)",
+    )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.scenario:
+        try:
+            find(args.scenario)
+        except ScenarioError as exc:
+            print(f"cir-sandbox: cannot start: {exc}", file=sys.stderr)
+            return 2
+        args.exercise = True
     if args.speed:
         os.environ["CIR_SPEED"] = str(args.speed)
     if args.exercise:
         os.environ["CIR_EXERCISE"] = "1"
     configure_logging(os.environ.get("LOG_LEVEL", "WARNING").upper())
     try:
-        asyncio.run(serve(args.host, args.port))
-    except ConfigError as exc:
+        asyncio.run(serve(args.host, args.port, args.scenario))
+    except (ConfigError, ScenarioError) as exc:
         print(f"cir-sandbox: cannot start: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:

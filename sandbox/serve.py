@@ -14,6 +14,7 @@ import logging
 import os
 import secrets
 import signal
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,12 +25,18 @@ from aiohttp import web
 
 from bot.app.container import Container, build_container
 from bot.app.server import build_web_app
-from bot.app.settings import load_settings
+from bot.app.settings import DEFAULT_CONFIG_DIR, load_settings
 from handlers.slack.app import PATH
 from sandbox.cast import build_workspace
+from sandbox.exercise import routes as exercise_routes
+from sandbox.exercise.register import all_scenarios_config
+from sandbox.exercise.routes import ExerciseControl
+from sandbox.exercise.runner import LazySender
+from sandbox.exercise.scenario import ScenarioError
+from sandbox.exercise.stage import StandInStage
 from sandbox.notify.api import FakeNotifyApi
 from sandbox.page.client import SlackSide
-from sandbox.page.routes import Desk, mount
+from sandbox.page.routes import Desk, guard, mount
 from sandbox.slack.api import FakeSlackApi
 
 log = logging.getLogger(__name__)
@@ -47,6 +54,9 @@ class Sandbox:
     desk: Desk
     slack: FakeSlackApi
     notify: FakeNotifyApi
+    exercise: ExerciseControl
+    sender: LazySender
+    scratch: tempfile.TemporaryDirectory[str] | None = None  # the exercise's config/, if made
 
 
 def app_manifest(path: Path = MANIFEST) -> tuple[tuple[str, ...], list[dict[str, str]]]:
@@ -125,6 +135,13 @@ async def start_sandbox(
         database_url or fresh_database(),
     )
     settings = load_settings(settings_env)
+    scratch = None
+    if settings.exercise and not settings_env.get("CIR_CONFIG_DIR"):
+        # an exercise: the shipped config/ plus every scenario's councils, each with its own
+        # workspace (outside an exercise the sandbox keeps config/ as shipped)
+        scratch = tempfile.TemporaryDirectory(prefix="cir-sandbox-config-")
+        config = all_scenarios_config(DEFAULT_CONFIG_DIR, Path(scratch.name) / "config")
+        settings = load_settings(settings_env | {"CIR_CONFIG_DIR": str(config)})
     container = await asyncio.to_thread(build_container, settings)
     workspace, roles = build_workspace(container.ctx.policy)
     slack.workspace = workspace
@@ -143,6 +160,9 @@ async def start_sandbox(
         banner=lambda: _banner(container),
     )
     mount(app, desk)
+    sender = LazySender(lambda: side.events_url, settings.slack_signing_secret)
+    control = ExerciseControl(container.uow, container.ctx, sender, StandInStage(slack))
+    exercise_routes.mount(app, control, guard=guard(desk))
     runner = web.AppRunner(app, shutdown_timeout=5)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
@@ -150,21 +170,36 @@ async def start_sandbox(
     bound = runner.addresses[0][1]
     root = f"http://127.0.0.1:{bound}"
     side.events_url, side.hooks_root = f"{root}{PATH}", f"{root}/sandbox/hooks"
-    return Sandbox(app, container, desk, slack, notify), runner
+    return Sandbox(app, container, desk, slack, notify, control, sender, scratch), runner
 
 
 async def stop_sandbox(sandbox: Sandbox, runner: web.AppRunner) -> None:
+    task = sandbox.exercise.task
+    if task is not None and not task.done():
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    await sandbox.sender.close()
     await runner.cleanup()
     await sandbox.desk.slack.shutdown()
     await sandbox.slack.stop()
     await sandbox.notify.stop()
+    if sandbox.scratch is not None:
+        sandbox.scratch.cleanup()
 
 
-async def serve(host: str, port: int) -> None:
-    """Run until SIGTERM or SIGINT."""
+async def serve(host: str, port: int, scenario: str = "") -> None:
+    """Run until SIGTERM or SIGINT; with `scenario`, start playing it once the server is up
+    (a scenario the service's register refuses stops the sandbox with ScenarioError)."""
     sandbox, runner = await start_sandbox(host, port)
     shown = "localhost" if host in {"127.0.0.1", "::1"} else host
     print(f"CIR sandbox: http://{shown}:{runner.addresses[0][1]}/sandbox", flush=True)
+    if scenario:
+        try:
+            sandbox.exercise.start(scenario)
+        except ScenarioError:
+            await stop_sandbox(sandbox, runner)
+            raise
+        print(f"CIR sandbox: playing the {scenario} scenario", flush=True)
     if not sandbox.desk.local_only:
         log.warning("the sandbox listens beyond localhost: anyone who reaches it can act as anyone")
     stop = asyncio.Event()

@@ -2,7 +2,7 @@
 
     GET  /sandbox/exercise                    what is shown on every screen (mode: EXERCISE and
                                               the clock's speed, `banner`), the scenarios, the one
-                                              being played and its log
+                                              being played, its log and the incidents' references
     POST /sandbox/exercise/start              {"scenario": "ransomware"}: start playing it
                                               (400 naming the mistake in a bad file, 409 while
                                               another is being played)
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ from aiohttp import web
 
 from bot.domain.errors import InvalidInput, NotFound
 from bot.usecases.context import CoreContext
-from sandbox.exercise.downloads import report_pdf, timeline_export
+from sandbox.exercise.downloads import references, report_pdf, timeline_export
 from sandbox.exercise.runner import Entry, Runner, Send, Stage
 from sandbox.exercise.scenario import (
     SCENARIOS_DIR,
@@ -57,7 +57,10 @@ class ExerciseControl:
         return self.task is not None and not self.task.done()
 
     def start(self, name: str) -> Scenario:
-        """Raises ScenarioError for a bad or unknown file, RuntimeError while one is played."""
+        """Raises ScenarioError for a bad or unknown file, RuntimeError while one is played or
+        outside an exercise (what a scenario does must be marked EXERCISE everywhere)."""
+        if not self.ctx.mode.exercise:
+            raise RuntimeError("start the sandbox with --exercise to play a scenario")
         if self.playing:
             raise RuntimeError(f"{self.scenario.name if self.scenario else 'a scenario'} is "
                                "still being played")  # fmt: skip
@@ -101,7 +104,8 @@ def _json(data: Any, status: int = 200) -> web.Response:
 
 
 async def _status(request: web.Request) -> web.Response:
-    return _json(request.app[CONTROL].status())
+    control = request.app[CONTROL]
+    return _json(control.status() | {"incidents": await references(control.uows)})
 
 
 async def _start(request: web.Request) -> web.Response:
@@ -146,9 +150,24 @@ async def _report(request: web.Request) -> web.Response:
     )
 
 
-def mount(app: web.Application, control: ExerciseControl, prefix: str = PREFIX) -> None:
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def _as_is(handler: Handler) -> Handler:
+    return handler
+
+
+def mount(
+    app: web.Application,
+    control: ExerciseControl,
+    prefix: str = PREFIX,
+    guard: Callable[[Handler], Handler] = _as_is,
+) -> None:
+    """`guard` wraps every route: the sandbox passes the page's own check (localhost only, and
+    no POST without the page's token), so starting a scenario is refused as the page's own
+    POSTs are."""
     app[CONTROL] = control
-    app.router.add_get(prefix, _status)
-    app.router.add_post(f"{prefix}/start", _start)
-    app.router.add_get(f"{prefix}/timeline.json", _timeline)
-    app.router.add_get(prefix + "/report/{reference}.pdf", _report)
+    app.router.add_get(prefix, guard(_status))
+    app.router.add_post(f"{prefix}/start", guard(_start))
+    app.router.add_get(f"{prefix}/timeline.json", guard(_timeline))
+    app.router.add_get(prefix + "/report/{reference}.pdf", guard(_report))

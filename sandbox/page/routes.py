@@ -24,6 +24,7 @@ STATIC = Path(__file__).with_name("static")
 STATIC_FILES = {
     "text.js": "text/javascript",
     "sandbox.js": "text/javascript",
+    "exercise.js": "text/javascript",
     "blockkit.js": "text/javascript",
     "sandbox.css": "text/css",
 }
@@ -61,7 +62,10 @@ def _refuse(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status)
 
 
-def mount(app: web.Application, desk: Desk) -> None:  # noqa: C901 (one closure per route over the desk; each is short)
+def guard(desk: Desk) -> Callable[[Handler], Handler]:
+    """The check every sandbox route passes (the page's and the exercise's): a request naming
+    another host is refused, and so is a POST without the page's token."""
+
     def guarded(handler: Handler) -> Handler:
         async def checked(request: web.Request) -> web.StreamResponse:
             host = (
@@ -79,6 +83,12 @@ def mount(app: web.Application, desk: Desk) -> None:  # noqa: C901 (one closure 
                 return _refuse(409, str(exc))
 
         return checked
+
+    return guarded
+
+
+def mount(app: web.Application, desk: Desk) -> None:  # noqa: C901 (one closure per route over the desk; each is short)
+    guarded = guard(desk)
 
     async def body(request: web.Request) -> dict[str, Any]:
         try:
