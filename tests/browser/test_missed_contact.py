@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 
-from bot.app.settings import Settings
 from sandbox.serve import Sandbox, start_sandbox, stop_sandbox
 from tests.browser.seat import Seat, expect
 from tests.browser.test_incident import play_to_activation
@@ -31,8 +30,6 @@ WAYS = {
 
 @pytest.fixture(params=sorted(WAYS))
 async def hurried(request: Any, tmp_path: Path) -> AsyncIterator[tuple[Sandbox, str]]:
-    if "CIR_SPEED" in WAYS[request.param] and "speed" not in Settings.__dataclass_fields__:
-        pytest.skip("the service's fast clock (--speed, CIR_SPEED) is not in this tree yet")
     running, runner = await start_sandbox(
         "127.0.0.1",
         0,
