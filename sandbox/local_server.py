@@ -3,17 +3,19 @@ stopped around a test (`async with`)."""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from types import TracebackType
 from typing import Self
 
 from aiohttp import web
 
 
-class LocalServer:
+class LocalServer(ABC):
     _runner: web.AppRunner | None = None
 
+    @abstractmethod
     async def start(self) -> None:
-        raise NotImplementedError  # each stand-in builds its routes, then calls _serve
+        """Build the stand-in's routes, then `_serve` them."""
 
     async def _serve(self, app: web.Application, **runner_options: object) -> str:
         """Serve `app` on 127.0.0.1 and an ephemeral port; returns `http://host:port`."""

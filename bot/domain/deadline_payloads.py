@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any, ClassVar, Self
 
 from bot.domain.deadlines import Deadline, DeadlineKind
-from bot.domain.json_payload import JsonPayload, omitted_if_none
+from bot.domain.json_payload import JsonPayload, catalogue, omitted_if_none
 
 
 class WrongDeadline(ValueError):
@@ -183,19 +183,7 @@ class RetentionPurgeDue(DeadlinePayload):
     purged: tuple[str, ...] | None = omitted_if_none()  # incident ids, set when it has run
 
 
-def _all_payloads() -> dict[DeadlineKind, type[DeadlinePayload]]:
-    found: dict[DeadlineKind, type[DeadlinePayload]] = {}
-    todo = list(DeadlinePayload.__subclasses__())
-    while todo:
-        cls = todo.pop()
-        todo.extend(cls.__subclasses__())
-        if cls.kind in found:
-            raise TypeError(f"{cls.kind} has two payloads: {found[cls.kind]} and {cls}")
-        found[cls.kind] = cls
-    return found
-
-
-DEADLINE_PAYLOADS: Mapping[DeadlineKind, type[DeadlinePayload]] = _all_payloads()
+DEADLINE_PAYLOADS: Mapping[DeadlineKind, type[DeadlinePayload]] = catalogue(DeadlinePayload)
 
 
 def payload_of(deadline: Deadline) -> DeadlinePayload:

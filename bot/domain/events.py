@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, ClassVar, Self
 
-from bot.domain.json_payload import JsonPayload, omitted_if_none
+from bot.domain.json_payload import JsonPayload, catalogue, omitted_if_none
 from bot.domain.timeline import TimelineEvent
 
 
@@ -538,19 +538,7 @@ class PersonalDataPurged(Payload):
     redacted: tuple[Mapping[str, Any], ...]  # each {"seq", "hash", "redacted"}
 
 
-def _all_payloads() -> dict[EventKind, type[Payload]]:
-    found: dict[EventKind, type[Payload]] = {}
-    todo = list(Payload.__subclasses__())
-    while todo:
-        cls = todo.pop()
-        todo.extend(cls.__subclasses__())
-        if cls.kind in found:
-            raise TypeError(f"{cls.kind} has two payloads: {found[cls.kind]} and {cls}")
-        found[cls.kind] = cls
-    return found
-
-
-PAYLOADS: Mapping[EventKind, type[Payload]] = _all_payloads()
+PAYLOADS: Mapping[EventKind, type[Payload]] = catalogue(Payload)
 
 
 def payload_of(event: TimelineEvent) -> Payload | None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import types
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any, Self, Union, get_args, get_origin, get_type_hints
+from typing import Any, Self, TypeVar, Union, get_args, get_origin, get_type_hints
 
 _OMIT_IF_NONE = "omit_if_none"
 
@@ -86,3 +86,21 @@ def _absent(hint: Any) -> Any:
     if origin in (dict, Mapping):
         return dict  # a fresh {} each time
     return _EMPTY.get(hint)
+
+
+P = TypeVar("P")
+
+
+def catalogue(base: type[P]) -> dict[Any, type[P]]:
+    """Every subclass of `base` by its `kind`, at any depth: the one payload class per kind that
+    writers and readers share. Two classes claiming one kind is a mistake caught at import."""
+    found: dict[Any, type[P]] = {}
+    todo: list[type[P]] = list(base.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        kind = getattr(cls, "kind")  # noqa: B009 (every payload class names its kind)
+        if kind in found:
+            raise TypeError(f"{kind} has two payloads: {found[kind]} and {cls}")
+        found[kind] = cls
+    return found
