@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -18,6 +17,7 @@ import pytest
 
 from sandbox.serve import Sandbox, start_sandbox, stop_sandbox
 from tests.factories import TIMELINE_KEY_TEXT
+from tests.sandbox.serving import page_token, serving
 
 START = "/sandbox/exercise/start"
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,20 +26,8 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 async def running(tmp_path: Path) -> AsyncIterator[tuple[Sandbox, str, aiohttp.ClientSession]]:
     env = {"CIR_EXERCISE": "1", "CIR_SPEED": "10", "CIR_TIMELINE_KEY": TIMELINE_KEY_TEXT}
-    sandbox, runner = await start_sandbox(
-        "127.0.0.1", 0, env=env, database_url=f"sqlite:///{tmp_path / 'sandbox.db'}"
-    )
-    root = f"http://127.0.0.1:{runner.addresses[0][1]}"
-    async with aiohttp.ClientSession() as session:
-        yield sandbox, root, session
-    await stop_sandbox(sandbox, runner)
-
-
-async def _token(session: aiohttp.ClientSession, root: str) -> str:
-    async with session.get(f"{root}/sandbox") as page:
-        found = re.search(r'name="sandbox-token" content="([^"]+)"', await page.text())
-    assert found is not None
-    return found.group(1)
+    async with serving(tmp_path, env) as running_sandbox:
+        yield running_sandbox
 
 
 async def _status(session: aiohttp.ClientSession, root: str) -> dict[str, Any]:
@@ -62,7 +50,7 @@ async def test_the_sandbox_lists_the_scenarios_and_refuses_a_start_without_the_t
     async with session.post(f"{root}{START}", json=body) as answer:
         assert answer.status == 403
         assert "Reload" in (await answer.json())["error"]
-    token = await _token(session, root)
+    token = await page_token(session, root)
     async with session.post(f"{root}{START}", json=body, headers={"X-Sandbox-Token": "wrong"}) as a:
         assert a.status == 403
     rebound = {"X-Sandbox-Token": token, "Host": "evil.example:3000"}  # DNS rebinding
@@ -83,7 +71,7 @@ async def test_a_started_scenario_plays_and_its_timeline_and_report_are_marked_e
     running: tuple[Sandbox, str, aiohttp.ClientSession],
 ) -> None:
     sandbox, root, session = running
-    headers = {"X-Sandbox-Token": await _token(session, root)}
+    headers = {"X-Sandbox-Token": await page_token(session, root)}
     async with session.post(
         f"{root}{START}", json={"scenario": "ransomware"}, headers=headers
     ) as answer:
@@ -154,7 +142,7 @@ async def test_outside_an_exercise_the_sandbox_keeps_its_config_and_plays_no_sce
         async with aiohttp.ClientSession() as session:
             status = await _status(session, root)
             assert status["exercise"] is False
-            headers = {"X-Sandbox-Token": await _token(session, root)}
+            headers = {"X-Sandbox-Token": await page_token(session, root)}
             body = {"scenario": "ransomware"}
             async with session.post(f"{root}{START}", json=body, headers=headers) as answer:
                 assert answer.status == 409

@@ -3,7 +3,6 @@ refusals a complete workspace gives as Slack gives them."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -13,29 +12,18 @@ import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from sandbox.serve import Sandbox, start_sandbox, stop_sandbox
+from sandbox.serve import Sandbox
 from sandbox.slack import workspace as workspace_module
 from sandbox.slack.workspace import File
+from tests.sandbox.serving import page_token, serving
 
 ASSESSOR, OUTSIDER = "U0ASSESSOR1", "U0MHCLGSTAFF"
 
 
 @pytest.fixture
 async def running(tmp_path: Path) -> AsyncIterator[tuple[Sandbox, str, aiohttp.ClientSession]]:
-    sandbox, runner = await start_sandbox(
-        "127.0.0.1", 0, database_url=f"sqlite:///{tmp_path / 'sandbox.db'}"
-    )
-    root = f"http://127.0.0.1:{runner.addresses[0][1]}"
-    async with aiohttp.ClientSession() as session:
-        yield sandbox, root, session
-    await stop_sandbox(sandbox, runner)
-
-
-async def _token(session: aiohttp.ClientSession, root: str) -> str:
-    async with session.get(f"{root}/sandbox") as page:
-        found = re.search(r'name="sandbox-token" content="([^"]+)"', await page.text())
-    assert found is not None
-    return found.group(1)
+    async with serving(tmp_path) as running_sandbox:
+        yield running_sandbox
 
 
 async def _post(
@@ -63,7 +51,7 @@ async def test_a_post_without_the_pages_token_or_from_another_host_changes_nothi
     )
     assert status == 403
     assert "Reload" in answer["error"]
-    token = await _token(session, root)
+    token = await page_token(session, root)
     headers = {"X-Sandbox-Token": token, "Host": "evil.example:3000"}  # DNS rebinding
     body = {"as": ASSESSOR, "channel": "C0TRIAGE", "text": "hi"}
     async with session.post(f"{root}/sandbox/api/say", json=body, headers=headers) as response:
@@ -92,7 +80,7 @@ async def test_each_person_sees_only_their_channels_and_files(
         assert response.status == 200
         assert response.content_type == "application/pdf"
         assert await response.read() == b"%PDF-1.7 secret"
-    token = await _token(session, root)
+    token = await page_token(session, root)
     status, answer = await _post(
         session, root, "say", {"as": OUTSIDER, "channel": "C0TRIAGE", "text": "x"}, token
     )
@@ -104,7 +92,7 @@ async def test_a_command_the_app_does_not_declare_is_answered_by_slackbot(
     running: tuple[Sandbox, str, aiohttp.ClientSession],
 ) -> None:
     sandbox, root, session = running
-    token = await _token(session, root)
+    token = await page_token(session, root)
     body = {"as": ASSESSOR, "channel": "C0TRIAGE", "text": "/deploy now"}
     assert (await _post(session, root, "say", body, token))[0] == 200
     [line] = [m for m in sandbox.desk.ws.channels["C0TRIAGE"].messages if m.user == "USLACKBOT"]
