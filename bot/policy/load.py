@@ -6,6 +6,7 @@ import re
 from enum import StrEnum
 from pathlib import Path
 
+from bot.domain.bindings import Platform
 from bot.policy.errors import ConfigError
 from bot.policy.followups import load_followups
 from bot.policy.model import (
@@ -19,6 +20,7 @@ from bot.policy.model import (
     Provider,
     RecipientKind,
     RotaPeriod,
+    TeamsPlace,
 )
 from bot.policy.questionnaire import load_questionnaire
 from bot.policy.reader import EMAIL, Node, load_yaml, parse_duration
@@ -28,6 +30,9 @@ from bot.policy.shifts import end_of, instant
 
 OPTIONAL_CODE = re.compile(r"^(E\d{8})?$")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,60}$")
+GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+OPTIONAL_GUID = re.compile(rf"^({GUID.pattern[1:-1]})?$")
+SERVICE_URL = re.compile(r"^(https://[^\s/]+(/[^\s]*)?)?$")
 DEFAULT_GUIDANCE = (
     "MHCLG has assessed this incident as below the threshold for CIR support for now. "
     "Keep MHCLG informed of any change; the incident will be reviewed."
@@ -49,7 +54,27 @@ def _contact(node: Node) -> Contact:
         email=email,
         phone=node.child("phone").str(default=""),
         slack_user=node.child("slack_user").str(default=""),
+        teams_user=node.child("teams_user").str(default="", pattern=OPTIONAL_GUID),
     )
+
+
+def _platform(item: Node) -> tuple[Platform, TeamsPlace | None]:
+    """`platform: teams` (default slack) and, for Teams, `teams: {tenant_id, service_url}`:
+    the tenant whose people act for the organisation, and its Bot Connector endpoint."""
+    platform = Platform(_choice(item.child("platform"), Platform, default=Platform.SLACK.value))
+    if not item.has("teams"):
+        if platform is Platform.TEAMS:
+            raise item.child("teams").fail(
+                "is required for an organisation on Teams",
+                "add teams: {tenant_id: <its Microsoft 365 tenant id>}",
+            )
+        return platform, None
+    node = item.child("teams")
+    place = TeamsPlace(
+        tenant_id=node.child("tenant_id").str(pattern=GUID),
+        service_url=node.child("service_url").str(default="", pattern=SERVICE_URL),
+    )
+    return platform, place
 
 
 def _choice(node: Node, allowed: type[StrEnum], default: str | None = None) -> str:
@@ -73,6 +98,7 @@ def _councils(directory: Path) -> dict[str, Council]:
                 f"code {code} is also council {codes[code]!r}", "give each council its own code"
             )
         codes[code] = cid
+        platform, teams = _platform(item)
         councils[cid] = Council(
             id=cid,
             name=item.child("name").str(),
@@ -83,7 +109,8 @@ def _councils(directory: Path) -> dict[str, Council]:
             contacts=tuple(_contact(c) for c in item.child("contacts").items()),
             slack_connect=item.child("slack_connect").bool(default=False),
             slack_team_id=item.child("slack_team_id").str(default=""),
-            teams_tenant_id=item.child("teams_tenant_id").str(default=""),
+            platform=platform,
+            teams=teams,
         )
     if not councils:
         raise root.fail("no councils listed", "list at least one council")
@@ -95,15 +122,21 @@ def _providers(directory: Path) -> tuple[dict[str, Provider], tuple[RotaPeriod, 
     providers: dict[str, Provider] = {}
     for item in doc.child("providers").items():
         pid = item.child("id").str(pattern=SLUG)
+        platform, teams = _platform(item)
         providers[pid] = Provider(
             id=pid,
             name=item.child("name").str(),
-            paging_channel=item.child("paging_channel").str(),
+            # a provider on Teams is paged in its own Teams conversation, not a Slack channel
+            paging_channel=item.child("paging_channel").str(
+                default="" if platform is Platform.TEAMS else None
+            ),
             slack_team_ids=tuple(item.child("slack_team_ids").strs()),
             users=tuple(item.child("users").strs()),
             escalation_contacts=tuple(
                 _contact(c) for c in item.child("escalation_contacts").items()
             ),
+            platform=platform,
+            teams=teams,
         )
     rota: list[RotaPeriod] = []
     for item in doc.child("rota").items():

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from bot.domain.bindings import Platform
 from bot.policy.followups import Followups
 from bot.policy.questionnaire import Questionnaire
 from bot.policy.retention import Retention
@@ -17,6 +18,18 @@ class Contact:
     email: str = ""
     phone: str = ""
     slack_user: str = ""
+    teams_user: str = ""  # the person's Microsoft Entra object id (a GUID), for Teams
+
+
+@dataclass(frozen=True)
+class TeamsPlace:
+    """Where an organisation on Microsoft Teams is: its Microsoft 365 tenant (whose people act
+    for it) and the Bot Connector endpoint Teams gave for it (`serviceUrl`, e.g.
+    https://smba.trafficmanager.net/uk/). The conversation itself is learnt when the app is
+    installed there (see bot.domain.conversations), not configured."""
+
+    tenant_id: str
+    service_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -28,9 +41,10 @@ class Council:
     contacts: tuple[Contact, ...] = ()
     slack_connect: bool = False
     slack_team_id: str = ""
-    teams_tenant_id: str = ""
     code: str = ""  # the ONS local authority code (E06000001), from the official register
     council_type: str = ""  # a register.CouncilType value, e.g. "London borough"
+    platform: Platform = Platform.SLACK  # where the council's people take part
+    teams: TeamsPlace | None = None  # set when platform is teams
 
 
 @dataclass(frozen=True)
@@ -41,6 +55,8 @@ class Provider:
     slack_team_ids: tuple[str, ...] = ()
     users: tuple[str, ...] = ()
     escalation_contacts: tuple[Contact, ...] = ()
+    platform: Platform = Platform.SLACK  # where the provider's people take part
+    teams: TeamsPlace | None = None  # set when platform is teams
 
 
 @dataclass(frozen=True)
