@@ -4,65 +4,16 @@ as Teams' service takes them, throttling retried through the injected sleep, ref
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from typing import Any
 
 import pytest
-from aiohttp import web
 
 from handlers.teams.connector import BotConnector, ConnectorError
-from sandbox.local_server import LocalServer
-
-APP_ID = "00000000-0000-0000-0000-0000000000b0"
-SECRET = "s3cret"
-
-
-@dataclass
-class MiniConnector(LocalServer):
-    """Just enough of Entra's token endpoint and the Bot Connector for the client's own tests:
-    tokens it issued only, answers queued per test (status, body, headers)."""
-
-    token_calls: int = 0
-    calls: list[tuple[str, str, dict[str, Any], str]] = field(default_factory=list)
-    queued: list[tuple[int, dict[str, Any], dict[str, str]]] = field(default_factory=list)
-    issued: set[str] = field(default_factory=set)
-    url: str = ""
-
-    async def start(self) -> None:
-        app = web.Application()
-        app.router.add_post("/token", self._token)
-        app.router.add_route("*", "/v3/{tail:.*}", self._v3)
-        self.url = await self._serve(app)
-
-    async def _token(self, request: web.Request) -> web.Response:
-        form = await request.post()
-        if form.get("client_id") != APP_ID or form.get("client_secret") != SECRET:
-            return web.json_response({"error": "invalid_client"}, status=401)
-        assert form.get("scope") == "https://api.botframework.com/.default"
-        self.token_calls += 1
-        token = f"tok-{self.token_calls}"
-        self.issued.add(token)
-        return web.json_response(
-            {"token_type": "Bearer", "expires_in": 3599, "access_token": token}
-        )
-
-    async def _v3(self, request: web.Request) -> web.Response:
-        bearer = request.headers.get("Authorization", "").removeprefix("Bearer ")
-        if bearer not in self.issued:
-            return web.json_response({"message": "Authorization has been denied"}, status=401)
-        body = await request.json()
-        self.calls.append((request.method, request.path, body, bearer))
-        if self.queued:
-            status, answer, headers = self.queued.pop(0)
-            return web.json_response(answer, status=status, headers=headers)
-        if request.path == "/v3/conversations":
-            return web.json_response({"id": "a:1on1-" + body["members"][0]["id"]}, status=201)
-        return web.json_response({"id": f"act-{len(self.calls)}"}, status=201)
+from tests.teams_rig import APP_ID, SECRET, TeamsRig
 
 
 @pytest.fixture
-async def stand_in() -> AsyncIterator[MiniConnector]:
-    async with MiniConnector() as server:
+async def stand_in() -> AsyncIterator[TeamsRig]:
+    async with TeamsRig() as server:
         yield server
 
 
@@ -72,12 +23,12 @@ async def slept() -> list[float]:
 
 
 @pytest.fixture
-async def connector(stand_in: MiniConnector, slept: list[float]) -> AsyncIterator[BotConnector]:
+async def connector(stand_in: TeamsRig, slept: list[float]) -> AsyncIterator[BotConnector]:
     async def sleep(seconds: float) -> None:
         slept.append(seconds)
 
     client = BotConnector(
-        app_id=APP_ID, app_password=SECRET, token_url=f"{stand_in.url}/token", sleep=sleep
+        app_id=APP_ID, app_password=SECRET, token_url=stand_in.token_url, sleep=sleep
     )
     yield client
     await client.close()
@@ -87,7 +38,7 @@ CONVERSATION = "19:abc123@thread.tacv2;messageid=1700000000000"
 
 
 async def test_send_update_and_personal_chat_share_one_token(
-    stand_in: MiniConnector, connector: BotConnector
+    stand_in: TeamsRig, connector: BotConnector
 ) -> None:
     sent = await connector.send(stand_in.url + "/", CONVERSATION, {"type": "message", "text": "hi"})
     await connector.update(stand_in.url, CONVERSATION, sent, {"type": "message", "text": "edited"})
@@ -108,7 +59,7 @@ async def test_send_update_and_personal_chat_share_one_token(
 
 @pytest.mark.parametrize("status", [412, 502, 504])
 async def test_transient_answers_are_retried_with_backoff(
-    stand_in: MiniConnector, connector: BotConnector, slept: list[float], status: int
+    stand_in: TeamsRig, connector: BotConnector, slept: list[float], status: int
 ) -> None:
     stand_in.queued += [(status, {"error": {"code": "X", "message": "busy"}}, {})] * 2
     assert await connector.send(stand_in.url, "c1", {"type": "message"}) == "act-3"
@@ -116,7 +67,7 @@ async def test_transient_answers_are_retried_with_backoff(
 
 
 async def test_throttled_waits_for_retry_after(
-    stand_in: MiniConnector, connector: BotConnector, slept: list[float]
+    stand_in: TeamsRig, connector: BotConnector, slept: list[float]
 ) -> None:
     stand_in.queued.append((429, {"error": {"code": "Throttled"}}, {"Retry-After": "7"}))
     assert await connector.send(stand_in.url, "c1", {"type": "message"}) == "act-2"
@@ -124,7 +75,7 @@ async def test_throttled_waits_for_retry_after(
 
 
 async def test_still_throttled_after_every_attempt_is_not_final(
-    stand_in: MiniConnector, connector: BotConnector, slept: list[float]
+    stand_in: TeamsRig, connector: BotConnector, slept: list[float]
 ) -> None:
     stand_in.queued += [(429, {"error": {"code": "Throttled"}}, {"Retry-After": "1"})] * 4
     with pytest.raises(ConnectorError) as raised:
@@ -141,7 +92,7 @@ async def test_still_throttled_after_every_attempt_is_not_final(
      (413, "MessageSizeTooBig")],
 )  # fmt: skip
 async def test_refusals_are_final_and_not_retried(
-    stand_in: MiniConnector, connector: BotConnector, slept: list[float], status: int, code: str
+    stand_in: TeamsRig, connector: BotConnector, slept: list[float], status: int, code: str
 ) -> None:
     stand_in.queued.append((status, {"error": {"code": code, "message": "no"}}, {}))
     with pytest.raises(ConnectorError) as raised:
@@ -151,9 +102,7 @@ async def test_refusals_are_final_and_not_retried(
     assert slept == []
 
 
-async def test_a_revoked_token_is_renewed_once(
-    stand_in: MiniConnector, connector: BotConnector
-) -> None:
+async def test_a_revoked_token_is_renewed_once(stand_in: TeamsRig, connector: BotConnector) -> None:
     await connector.send(stand_in.url, "c1", {"type": "message"})
     stand_in.issued.clear()  # the service no longer accepts what it issued
     assert await connector.send(stand_in.url, "c1", {"type": "message"}) == "act-2"
@@ -161,8 +110,8 @@ async def test_a_revoked_token_is_renewed_once(
     assert stand_in.calls[-1][3] == "tok-2"
 
 
-async def test_wrong_secret_is_a_final_refusal(stand_in: MiniConnector) -> None:
-    client = BotConnector(app_id=APP_ID, app_password="wrong", token_url=f"{stand_in.url}/token")
+async def test_wrong_secret_is_a_final_refusal(stand_in: TeamsRig) -> None:
+    client = BotConnector(app_id=APP_ID, app_password="wrong", token_url=stand_in.token_url)
     try:
         with pytest.raises(ConnectorError) as raised:
             await client.send(stand_in.url, "c1", {"type": "message"})
