@@ -17,9 +17,13 @@ from typing import Any, Protocol
 
 from bot.domain.incident import Incident
 from bot.domain.states import State
+from bot.policy.model import Council
 from bot.ports.chat import OutboundMessage
+from bot.usecases.checklist import ChecklistView
+from bot.usecases.ending import Ending
 from bot.views.card import IncidentCard
 from handlers.teams import render
+from handlers.teams.render import closing_forms, provider_forms, response_forms
 
 
 class Input(StrEnum):
@@ -58,7 +62,9 @@ class Cards(Protocol):
 
     def lessons_form(self, incident: Incident, organisation: str) -> dict[str, Any]: ...
 
-    def decline_form(self, incident: Incident) -> dict[str, Any]: ...
+    def decline_form(
+        self, incident: Incident, view: ChecklistView, council: Council | None
+    ) -> dict[str, Any]: ...
 
 
 class RenderedCards:
@@ -69,3 +75,23 @@ class RenderedCards:
 
     def outbound_card(self, message: OutboundMessage) -> dict[str, Any]:
         return render.outbound_card(message)
+
+    def contact_form(self, incident: Incident, now: datetime) -> dict[str, Any]:
+        return provider_forms.contact_form(incident, now)
+
+    def status_update_form(self, incident: Incident) -> dict[str, Any]:
+        return response_forms.status_update_form(incident)
+
+    def note_form(self, incident: Incident) -> dict[str, Any]:
+        return response_forms.note_form(incident)
+
+    def phase_form(self, incident: Incident, targets: Sequence[State]) -> dict[str, Any]:
+        return response_forms.phase_form(incident, list(targets))
+
+    def lessons_form(self, incident: Incident, organisation: str) -> dict[str, Any]:
+        return closing_forms.lessons_form(incident, organisation)
+
+    def decline_form(
+        self, incident: Incident, view: ChecklistView, council: Council | None
+    ) -> dict[str, Any]:
+        return closing_forms.ending_form(incident, Ending.DECLINED, view, council)
