@@ -31,8 +31,10 @@ def text_message(words: str) -> dict[str, Any]:
 
 def card_answer(card: dict[str, Any]) -> dict[str, Any]:
     """The invoke's answer that shows the person `card` in place of the one they pressed."""
-    response = AdaptiveCardInvokeResponse(status_code=200, type=CARD_CONTENT_TYPE, value=card)
+    # the card is already JSON: msrest's serializer would walk every element of it again
+    response = AdaptiveCardInvokeResponse(status_code=200, type=CARD_CONTENT_TYPE, value={})
     body: dict[str, Any] = response.serialize()
+    body["value"] = card
     return body
 
 
