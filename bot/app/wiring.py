@@ -8,10 +8,12 @@ import os
 import socket
 from dataclasses import dataclass
 
+from bot.app.chats import Chats
 from bot.app.container import Container
 from bot.app.metering import MeteredChat, MeteredNotifier, count_firing
 from bot.app.purge import DatabasePurge
 from bot.app.scheduler import DeadlineScheduler
+from bot.domain.bindings import Platform
 from bot.domain.deadlines import Deadline, DeadlineKind
 from bot.ports.chat import ChatDelivery, ChatPort, OutboundMessage
 from bot.ports.notify import Notifier
@@ -73,11 +75,21 @@ def build_runtime(
     *,
     sweep_seconds: float = 2.0,
     figures: MonthlyFiguresPort | None = None,
+    teams: ChatPort | None = None,
 ) -> Runtime:
+    """`chat` is Slack's port and `teams` Teams' (each None when not configured): firings reach
+    an incident on every platform it is on, and a Teams organisation on Teams."""
     metrics = container.ctx.metrics
+    ports: dict[Platform, ChatPort] = {}
+    if chat is not None:
+        ports[Platform.SLACK] = MeteredChat(chat, metrics)
+    if teams is not None:
+        ports[Platform.TEAMS] = MeteredChat(teams, metrics)
+    chats = Chats(ports, container.uow, container.ctx.policy)
     deps = FiringDeps(
         ctx=container.ctx,
-        chat=NoChat() if chat is None else MeteredChat(chat, metrics),
+        chat=chats if ports else NoChat(),
+        chats=chats,
         notifier=MeteredNotifier(for_firings(container.notifier), metrics),
         figures=figures,
         purge=DatabasePurge(),

@@ -1,0 +1,48 @@
+"""What a Slack flow hands to mirroring once its change is committed: the same timeline payload
+the record holds, shown on the incident's other platforms (Teams) as said by this person for
+their organisation. Spawned as its own background task, so a slow or refusing Teams delays no
+Slack line and no card."""
+
+from __future__ import annotations
+
+from bot.domain.actors import Actor, OrgKind
+from bot.domain.bindings import Platform
+from bot.domain.events import StateChanged
+from bot.domain.incident import Incident
+from bot.usecases.contact import ContactResult
+from bot.usecases.mirroring import elsewhere, mirror, refresh_elsewhere
+from bot.usecases.phases import PhaseChanged
+from bot.views.mirror import Mirrored, mirror_message
+from handlers.slack.context import SlackDeps
+
+
+def mirror_from_slack(deps: SlackDeps, incident: Incident, actor: Actor, what: Mirrored) -> None:
+    chats, policy = deps.firing.chats, deps.ctx.policy
+    if not elsewhere(chats, incident, policy, Platform.SLACK):
+        return  # the incident is on Slack alone: nothing to spawn
+    message = mirror_message(incident, actor, what, policy, origin=Platform.SLACK)
+    deps.tasks.spawn(mirror(chats, policy, incident, message, origin=Platform.SLACK), name="mirror")
+
+
+def redraw_elsewhere(deps: SlackDeps, incident: Incident) -> None:
+    chats, policy = deps.firing.chats, deps.ctx.policy
+    if elsewhere(chats, incident, policy, Platform.SLACK):
+        deps.tasks.spawn(
+            refresh_elsewhere(chats, policy, incident, origin=Platform.SLACK), name="redraw"
+        )
+
+
+def phase_change(result: PhaseChanged, summary: str) -> StateChanged:
+    return StateChanged(
+        from_state=result.previous.value,
+        to_state=result.incident.state.value,
+        summary=summary or None,
+    )
+
+
+def contact_made(deps: SlackDeps, result: ContactResult) -> None:
+    e = result.engagement
+    if result.recorded is None:
+        return
+    actor = Actor(e.contact_by, e.contact_by_name, OrgKind.PROVIDER, e.provider_id)
+    mirror_from_slack(deps, result.incident, actor, result.recorded)

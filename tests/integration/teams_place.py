@@ -1,0 +1,44 @@
+"""Put a council or a provider of the shipped config on Microsoft Teams for a test, and give
+the running Slack service a Teams side that records what it was sent (until a test needs the
+real TeamsChat against the Bot Connector stand-in)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.app.chats import Chats
+from bot.domain.bindings import Platform
+from bot.policy.model import Policy, TeamsPlace
+from bot.ports.chat import ChatPort
+from tests.fakes.chat import RecordingChat
+from tests.integration.slack_harness import SlackEnv
+
+TENANT = "5b1c3f4e-2a77-4c1b-9d7e-0f3e6a1b2c3d"
+TEAMS_USER = "8f0e6a2b-1c3d-4e5f-8a9b-0c1d2e3f4a5b"
+
+
+def on_teams(
+    policy: Policy, *, councils: tuple[str, ...] = (), providers: tuple[str, ...] = ()
+) -> Policy:
+    place = TeamsPlace(tenant_id=TENANT, service_url="https://smba.example/uk/")
+    moved_councils = {
+        c: replace(policy.councils[c], platform=Platform.TEAMS, teams=place) for c in councils
+    }
+    moved_providers = {
+        p: replace(policy.providers[p], platform=Platform.TEAMS, teams=place, paging_channel="")
+        for p in providers
+    }
+    return replace(
+        policy,
+        councils={**policy.councils, **moved_councils},
+        providers={**policy.providers, **moved_providers},
+    )
+
+
+def with_teams(env: SlackEnv, teams: ChatPort | None = None) -> RecordingChat:
+    """The running service's Teams side becomes a recording chat (or `teams`)."""
+    recording = RecordingChat()
+    chats = env.runtime.firing.chats
+    assert isinstance(chats, Chats)
+    chats.attach(Platform.TEAMS, recording if teams is None else teams)
+    return recording
