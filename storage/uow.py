@@ -18,6 +18,7 @@ from bot.domain.timeline import GENESIS_HASH, TimelineKey, chain
 from storage import statements
 from storage.assessments import SqlAssessmentRepository, SqlRequestLog
 from storage.bindings import SqlChannelRepository, SqlInviteRepository, SqlMessageRepository
+from storage.conversations import SqlConversationRepository
 from storage.deadlines import SqlDeadlineRepository
 from storage.engagements import SqlEngagementRepository
 from storage.errors import commits
@@ -50,6 +51,7 @@ class SqlUnitOfWork:
     engagements: SqlEngagementRepository
     heads: SqlHeadRepository
     org_bindings: SqlOrgBindingRepository
+    conversations: SqlConversationRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], key: TimelineKey) -> None:
         self._sessions = sessions
@@ -70,6 +72,7 @@ class SqlUnitOfWork:
         self.engagements = SqlEngagementRepository(self.session)
         self.heads = SqlHeadRepository(self.session)
         self.org_bindings = SqlOrgBindingRepository(self.session)
+        self.conversations = SqlConversationRepository(self.session)
         return self
 
     async def __aexit__(

@@ -19,6 +19,7 @@ from bot.domain.bindings import (
     PostedMessage,
 )
 from bot.domain.checklist import ChecklistItem
+from bot.domain.conversations import ConversationRef
 from bot.domain.deadlines import Deadline, DeadlineKind
 from bot.domain.engagement import Engagement
 from bot.domain.incident import Incident
@@ -162,6 +163,18 @@ class OrgBindingRepository(Protocol):
         ...
 
 
+class ConversationRepository(Protocol):
+    """Where the bot may post to an organisation on Teams unprompted (bot.domain.conversations)."""
+
+    async def save(self, ref: ConversationRef) -> None: ...
+
+    async def of_org(self, org_kind: str, org_id: str) -> ConversationRef | None:
+        """The organisation's own conversation (a channel or group chat, not a personal chat)."""
+        ...
+
+    async def by_id(self, conversation_id: str) -> ConversationRef | None: ...
+
+
 class UnitOfWork(Protocol):
     """Repositories are read-only properties here so an implementation may expose subtypes."""
 
@@ -200,6 +213,9 @@ class UnitOfWork(Protocol):
 
     @property
     def org_bindings(self) -> OrgBindingRepository: ...
+
+    @property
+    def conversations(self) -> ConversationRepository: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
 

@@ -6,6 +6,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
+import storage.conversation_models
 import storage.delivery_models
 import storage.engagement_models
 import storage.followup_models
@@ -15,6 +16,7 @@ from storage.database import DatabaseTarget
 from storage.models import Base
 
 # their tables join Base.metadata
+assert storage.conversation_models
 assert storage.delivery_models
 assert storage.engagement_models
 assert storage.followup_models
