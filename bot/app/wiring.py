@@ -3,9 +3,11 @@ handler. Kept apart from the HTTP server so tests and benchmarks can build the s
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import socket
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.app.chats import Chats
@@ -126,3 +128,39 @@ def build_runtime(
 
     scheduler.after_commit = after_commit
     return Runtime(firing=deps, scheduler=scheduler)
+
+
+# A firing holds the incident's lock while it sends ("contact made" waits for it), so on Teams it
+# waits out at most this much throttling (the connector's own retries, each wait capped); what
+# is still refused then is retried as a deadline row, with its outcome on the timeline.
+TEAMS_ATTEMPTS = 3
+TEAMS_LONGEST_WAIT = 5.0  # seconds
+
+
+async def _short_sleep(seconds: float) -> None:
+    await asyncio.sleep(min(seconds, TEAMS_LONGEST_WAIT))
+
+
+def attach_teams(container: Container, runtime: Runtime) -> Callable[[], Awaitable[None]] | None:
+    """When Teams is configured (MICROSOFT_APP_ID and _PASSWORD): TeamsChat becomes the Teams
+    side of the runtime's chats, so firings, mirroring and card redraws reach Teams; returns
+    what closes its connections at shutdown."""
+    settings = container.settings
+    chats = runtime.firing.chats
+    if not settings.teams_enabled or not isinstance(chats, Chats):
+        return None
+    from handlers.teams.chat import TeamsChat
+    from handlers.teams.connector import DEFAULT_TOKEN_URL, BotConnector
+
+    connector = BotConnector(
+        app_id=settings.teams_app_id,
+        app_password=settings.teams_app_password,
+        tenant_id=settings.teams_tenant_id,
+        token_url=settings.teams_token_url or DEFAULT_TOKEN_URL,
+        sleep=_short_sleep,
+        attempts=TEAMS_ATTEMPTS,
+    )
+    teams = TeamsChat(connector, container.uow, container.ctx, app_id=settings.teams_app_id)
+    chats.attach(Platform.TEAMS, MeteredChat(teams, container.ctx.metrics))
+    chats.policy = container.ctx.policy
+    return connector.close

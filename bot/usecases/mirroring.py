@@ -41,7 +41,11 @@ def elsewhere(
 
 
 async def _post_and_redraw(
-    platform: Platform, port: ChatPort, incident_id: str, message: OutboundMessage | None
+    platform: Platform,
+    port: ChatPort,
+    incident_id: str,
+    message: OutboundMessage | None,
+    redraw: bool = True,
 ) -> ChatDelivery | None:
     delivery = None
     if message is not None:
@@ -55,6 +59,8 @@ async def _post_and_redraw(
                 "mirror not delivered",
                 extra={"route": delivery.route, "status": delivery.error[:200]},
             )
+    if not redraw:
+        return delivery
     try:
         await port.refresh_incident(incident_id)
     except Exception as exc:
@@ -69,12 +75,14 @@ async def mirror(
     message: OutboundMessage,
     *,
     origin: Platform,
+    redraw: bool = True,
 ) -> list[ChatDelivery]:
-    """Post `message` on each other platform of the incident and redraw its cards there; the
-    deliveries, one per platform reached (none when the incident is on one platform only)."""
+    """Post `message` on each other platform of the incident and redraw its cards there (unless
+    the caller redraws every platform's itself: `redraw=False`); the deliveries, one per
+    platform reached (none when the incident is on one platform only)."""
     targets = elsewhere(chats, incident, policy, origin)
     results = await asyncio.gather(
-        *(_post_and_redraw(p, port, incident.id, message) for p, port in targets)
+        *(_post_and_redraw(p, port, incident.id, message, redraw) for p, port in targets)
     )
     return [d for d in results if d is not None]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.domain.actors import Actor
+from bot.domain.actors import Actor, OrgKind
 from bot.domain.bindings import Platform
 from bot.domain.engagement import ContactMethod
 from bot.domain.events import ContactRecorded, NoteAdded, StateChanged, StatusUpdatePosted
@@ -20,7 +20,9 @@ from bot.domain.states import State
 from bot.domain.uk_time import clock_time
 from bot.policy.model import Policy
 from bot.ports.chat import OutboundMessage
+from bot.usecases.contact import ContactResult
 from bot.usecases.participants import organisation_name
+from bot.usecases.phases import PhaseChanged
 from bot.views.card import Fact
 
 Mirrored = StatusUpdatePosted | StateChanged | NoteAdded | ContactRecorded
@@ -94,3 +96,20 @@ def mirror_message(
     return OutboundMessage(
         text=text, title=title, marking=incident.marking.value, facts=tuple(facts)
     )
+
+
+def phase_changed(result: PhaseChanged, summary: str) -> StateChanged:
+    """A phase change as the timeline holds it, from the use case's result."""
+    return StateChanged(
+        from_state=result.previous.value,
+        to_state=result.incident.state.value,
+        summary=summary.strip() or None,
+    )
+
+
+def contact_made(result: ContactResult) -> tuple[Actor, ContactRecorded] | None:
+    """Who recorded contact made (for their provider), and what the timeline holds."""
+    if result.recorded is None:
+        return None
+    e = result.engagement
+    return Actor(e.contact_by, e.contact_by_name, OrgKind.PROVIDER, e.provider_id), result.recorded

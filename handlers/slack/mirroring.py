@@ -5,14 +5,13 @@ Slack line and no card."""
 
 from __future__ import annotations
 
-from bot.domain.actors import Actor, OrgKind
+from bot.domain.actors import Actor
 from bot.domain.bindings import Platform
-from bot.domain.events import StateChanged
 from bot.domain.incident import Incident
 from bot.usecases.contact import ContactResult
 from bot.usecases.mirroring import elsewhere, mirror, refresh_elsewhere
-from bot.usecases.phases import PhaseChanged
 from bot.views.mirror import Mirrored, mirror_message
+from bot.views.mirror import contact_made as contact_made_by
 from handlers.slack.context import SlackDeps
 
 
@@ -32,17 +31,7 @@ def redraw_elsewhere(deps: SlackDeps, incident: Incident) -> None:
         )
 
 
-def phase_change(result: PhaseChanged, summary: str) -> StateChanged:
-    return StateChanged(
-        from_state=result.previous.value,
-        to_state=result.incident.state.value,
-        summary=summary or None,
-    )
-
-
 def contact_made(deps: SlackDeps, result: ContactResult) -> None:
-    e = result.engagement
-    if result.recorded is None:
-        return
-    actor = Actor(e.contact_by, e.contact_by_name, OrgKind.PROVIDER, e.provider_id)
-    mirror_from_slack(deps, result.incident, actor, result.recorded)
+    said = contact_made_by(result)
+    if said is not None:
+        mirror_from_slack(deps, result.incident, *said)

@@ -10,9 +10,14 @@ from datetime import timedelta
 
 import pytest
 
+from bot.app.chats import Chats
+from bot.domain.actors import Actor, OrgKind
 from bot.domain.bindings import Platform
+from bot.domain.events import NoteAdded
 from bot.policy.model import Policy
 from bot.ports.chat import ChatDelivery, OutboundMessage
+from bot.usecases.mirroring import mirror
+from bot.views.mirror import mirror_message
 from tests.integration.slack_activation_steps import (
     KPMG_USER,
     activated,
@@ -30,7 +35,7 @@ from tests.integration.slack_response_steps import (
     submit,
 )
 from tests.integration.slack_response_steps import env as env
-from tests.integration.teams_place import on_teams, with_teams
+from tests.integration.teams_place import TENANT, on_teams, with_teams
 
 
 @pytest.fixture
@@ -132,3 +137,51 @@ class TestSlackOnly:
         chats = env.runtime.firing.chats
         assert chats is not None
         assert chats.on(Platform.TEAMS) is teams
+
+
+async def test_a_note_made_on_teams_reaches_the_slack_channel_escaped(env: SlackEnv) -> None:
+    teams = with_teams(env)
+    incident_id, channel = await responding(env)
+    incident = await env.only_incident()
+    policy = env.container.ctx.policy
+    actor = Actor(f"teams:{TENANT}:aad-1", "Tara <!here> Teams", OrgKind.COUNCIL, "hackney")
+    what = NoteAdded(text="<!channel> logs sent to <https://evil.example|NCSC>", source="slash")
+    message = mirror_message(incident, actor, what, policy, origin=Platform.TEAMS)
+    [delivery] = await mirror(
+        env.runtime.firing.chats, policy, incident, message, origin=Platform.TEAMS
+    )
+    await env.tasks.drain(within=15)
+    assert delivery.ok, delivery.error
+    [shown] = [t for t in env.texts(channel) if "Microsoft Teams" in t]
+    assert "Tara \uff20here Teams (London Borough of Hackney)" in shown
+    assert "<!channel>" not in shown
+    assert "<!here>" not in shown
+    assert "hxxps://evil[.]example" in shown
+    assert teams.sent == []  # not sent back to where it was said
+    assert incident_id == incident.id
+
+
+async def test_the_composite_reaches_each_platform_and_leaves_one_out(env: SlackEnv) -> None:
+    teams = with_teams(env)
+    incident_id, channel = await responding(env)
+    chats = env.runtime.firing.chats
+    assert isinstance(chats, Chats)
+    note = OutboundMessage(text="The bot's own line.", title="Line")
+    both = await chats.to_incident(incident_id, note)
+    assert both.ok
+    assert [t for t in env.texts(channel) if "The bot's own line." in t]
+    assert len(teams.to(f"incident:{incident_id}")) == 1
+
+    slack_only = await chats.to_incident(incident_id, note, except_platform=Platform.TEAMS)
+    assert slack_only.ok
+    assert len(teams.to(f"incident:{incident_id}")) == 1
+
+    teams.fail(f"incident:{incident_id}", error="Teams answered 502 (BadGateway)")
+    partly = await chats.to_incident(incident_id, note)
+    assert not partly.ok
+    assert "Teams answered 502" in partly.error
+    assert not partly.final
+    assert len([t for t in env.texts(channel) if "The bot's own line." in t]) == 3
+
+    await chats.refresh_incident(incident_id, except_platform=Platform.SLACK)
+    assert teams.refreshed == [incident_id]

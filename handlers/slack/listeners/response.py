@@ -26,12 +26,13 @@ from bot.usecases import phases, status_updates
 from bot.usecases.authz import Who, may_open
 from bot.usecases.participants import organisation_name, organisations
 from bot.views.actions import Action, Form
+from bot.views.mirror import phase_changed
 from handlers.acting import Asker, acting, answered
 from handlers.slack.askers import of_action, of_command
 from handlers.slack.context import SlackDeps
 from handlers.slack.listeners.flows import incident_key
 from handlers.slack.listeners.subcommands import Run, Subcommand
-from handlers.slack.mirroring import mirror_from_slack, phase_change, redraw_elsewhere
+from handlers.slack.mirroring import mirror_from_slack, redraw_elsewhere
 from handlers.slack.parse import text_of, value_of
 from handlers.slack.refusals import slack_error
 from handlers.slack.render import response as render
@@ -103,7 +104,7 @@ async def _after_phase(
     deps: SlackDeps, result: phases.PhaseChanged, actor: Actor, summary: str
 ) -> None:
     incident, name = result.incident, actor.name
-    mirror_from_slack(deps, incident, actor, phase_change(result, summary))
+    mirror_from_slack(deps, incident, actor, phase_changed(result, summary))
     await deps.room.post(incident.id, *render.phase_changed_message(result, name, summary))
     if incident.state is State.CLOSED:
         names = [organisation_name(o, deps.ctx.policy) for o in organisations(incident)]
