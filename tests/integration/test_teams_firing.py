@@ -149,7 +149,8 @@ async def test_the_ladder_reaches_a_teams_provider_and_its_contact_by_personal_c
     assert rig.slack.to(DUTY_MANAGER[0])  # MHCLG's duty manager on Slack, as before
     # the incident on both platforms: its Slack channel, and its Teams organisations
     assert rig.slack.to(f"incident:{result.incident.id}")
-    assert rig.teams.to(f"incident:{result.incident.id}")
+    assert rig.teams.to("council:hackney")[-1].title.startswith("Contact deadline missed")
+    assert rig.teams.to(KPMG)[-1].title.startswith("Contact deadline missed")
     [sent] = await events_of(uow_factory, result.incident.id, "EscalationSent")
     keys = {r["route"] for r in sent["routes"] if r["ok"]}
     assert f"fake:person:{TEAMS_USERS['kpmg']}" in keys

@@ -10,7 +10,7 @@ is recorded, never retried.
 Routes follow each organisation's platform: a provider on Microsoft Teams is reached in its
 Teams conversation (`provider_channel:kpmg:teams`), a contact with a Teams user by a personal
 chat (`...:teams`) beside or instead of Slack, and the incident on each platform it is on
-(`incident_channel`, `incident_channel:teams`). What did not reach Teams is kept apart
+(`incident_channel`, `incident_channel:council:leeds:teams`). What did not reach Teams is kept apart
 (`Sender.teams_failures`) so MHCLG, on Slack, can be told.
 """
 
@@ -34,7 +34,7 @@ from bot.usecases.firing.outcomes import (
     failed,
     outcome,
 )
-from bot.usecases.platforms import platforms_of
+from bot.usecases.platforms import teams_organisations
 from bot.views.page import escalation_email, escalation_sms
 
 if TYPE_CHECKING:
@@ -246,8 +246,9 @@ def _duty_manager(sender: Sender, kind: RecipientKind, messages: Messages) -> li
 
 
 def _incident_channel(sender: Sender, kind: RecipientKind, messages: Messages) -> list[Send]:
-    """The incident's channel on Slack, and its organisations' conversations on Teams when it
-    is there too: each its own route, so one platform's failure is retried on its own."""
+    """The incident's channel on Slack, and on Teams the conversation of each of its Teams
+    organisations: each its own route, so one that failed is retried on its own and none that
+    got through is sent twice."""
     deps, incident_id, message = sender.deps, sender.incident.id, messages.incident
     chats = deps.chats
     slack = chats.on(Platform.SLACK) if chats is not None else deps.chat
@@ -262,15 +263,13 @@ def _incident_channel(sender: Sender, kind: RecipientKind, messages: Messages) -
                 lambda: port.to_incident(incident_id, message),
             )
         )
-    if Platform.TEAMS in platforms_of(sender.incident, deps.ctx.policy):
-        sends.append(
-            sender.teams(
-                kind,
-                "incident on Teams",
-                kind.value + TEAMS,
-                lambda teams: teams.to_incident(incident_id, message),
-            )
-        )
+
+    def post(org: str) -> Callable[[ChatPort], Awaitable[ChatDelivery]]:
+        return lambda teams: teams.to_channel(org, message)
+
+    for org in teams_organisations(sender.incident, deps.ctx.policy):
+        key = f"{kind.value}:{org.organisation}{TEAMS}"
+        sends.append(sender.teams(kind, org.name, key, post(org.organisation)))
     return sends or [_known(failed(kind.value, "incident channel", "chat", "no chat platform"))]
 
 
