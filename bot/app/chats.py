@@ -23,15 +23,18 @@ log = logging.getLogger(__name__)
 
 
 def combined(deliveries: list[ChatDelivery], route: str) -> ChatDelivery:
-    """One delivery for several platforms: ok only if each was; the failures' errors named
-    by route; final only if every failure was final."""
+    """One delivery for several platforms: delivered if it reached any of them (a firing that
+    retries an undelivered message would otherwise post it again where it did arrive), with
+    the other platforms' failures named in `error`; final only if every failure was final. What
+    must reach each platform for sure (an escalation) is sent per platform instead
+    (`bot.usecases.firing.recipients`)."""
     if len(deliveries) == 1:
         return deliveries[0]
-    failed = [d for d in deliveries if not d.ok]
     if not deliveries:
         return ChatDelivery(False, route, "no chat platform is configured", final=True)
+    failed = [d for d in deliveries if not d.ok]
     return ChatDelivery(
-        ok=not failed,
+        ok=len(failed) < len(deliveries),
         route="+".join(d.route for d in deliveries),
         error="; ".join(f"{d.route}: {d.error}" for d in failed),
         final=bool(failed) and all(d.final for d in failed),

@@ -178,9 +178,8 @@ async def test_the_composite_reaches_each_platform_and_leaves_one_out(env: Slack
 
     teams.fail(f"incident:{incident_id}", error="Teams answered 502 (BadGateway)")
     partly = await chats.to_incident(incident_id, note)
-    assert not partly.ok
+    assert partly.ok  # it reached Slack: a retry would post it there twice
     assert "Teams answered 502" in partly.error
-    assert not partly.final
     assert len([t for t in env.texts(channel) if "The bot's own line." in t]) == 3
 
     await chats.refresh_incident(incident_id, except_platform=Platform.SLACK)

@@ -247,3 +247,16 @@ async def test_whatever_people_type_the_message_fits_teams_limit(
         "provider:kpmg", replace(MESSAGE, facts=typed)
     )
     assert delivery.ok, delivery.error
+
+
+async def test_to_incident_names_the_organisation_it_did_not_reach(
+    uow_factory, teams_ctx, rig, connector
+) -> None:
+    result = await activated(uow_factory, teams_ctx)
+    await installed(uow_factory, rig, "provider:kpmg")  # Hackney has not added the app
+    delivery = await teams_chat(connector, uow_factory, teams_ctx).to_incident(
+        result.incident.id, MESSAGE
+    )
+    assert delivery.ok  # KPMG has it; posting again would repeat it there
+    assert "London Borough of Hackney" in delivery.error
+    assert len(rig.activities_to(KPMG_CHANNEL)) == 1
