@@ -9,6 +9,7 @@ import os
 import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 
 from bot.app.chats import Chats
 from bot.app.container import Container
@@ -163,4 +164,13 @@ def attach_teams(container: Container, runtime: Runtime) -> Callable[[], Awaitab
     teams = TeamsChat(connector, container.uow, container.ctx, app_id=settings.teams_app_id)
     chats.attach(Platform.TEAMS, MeteredChat(teams, container.ctx.metrics))
     chats.policy = container.ctx.policy
+    redraw_with_slack(container, chats)
     return connector.close
+
+
+def redraw_with_slack(container: Container, chats: Chats) -> None:
+    """A Slack flow's redraw of an incident's cards redraws its cards on the other platforms."""
+    if container.slack is not None:
+        container.slack.room.elsewhere = partial(
+            chats.refresh_incident, except_platform=Platform.SLACK
+        )

@@ -85,12 +85,3 @@ async def mirror(
         *(_post_and_redraw(p, port, incident.id, message, redraw) for p, port in targets)
     )
     return [d for d in results if d is not None]
-
-
-async def refresh_elsewhere(
-    chats: PlatformChats | None, policy: Policy, incident: Incident, *, origin: Platform
-) -> None:
-    """Redraw the incident's cards on the other platforms after a change that posts no line
-    there (an acknowledgement, the MoU): everyone sees one state."""
-    targets = elsewhere(chats, incident, policy, origin)
-    await asyncio.gather(*(_post_and_redraw(p, port, incident.id, None) for p, port in targets))

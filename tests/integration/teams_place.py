@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.app.chats import Chats
+from bot.app.wiring import redraw_with_slack
 from bot.domain.bindings import Platform
 from bot.policy.model import Contact, Policy, TeamsPlace
 from bot.ports.chat import ChatPort
@@ -68,4 +69,5 @@ def with_teams(env: SlackEnv, teams: ChatPort | None = None) -> RecordingChat:
     chats = env.runtime.firing.chats
     assert isinstance(chats, Chats)
     chats.attach(Platform.TEAMS, recording if teams is None else teams)
+    redraw_with_slack(env.container, chats)  # as the service does when Teams is configured
     return recording

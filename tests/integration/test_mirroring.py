@@ -55,6 +55,8 @@ def only_teams_message(teams, incident_id: str) -> OutboundMessage:
 async def test_a_status_update_on_slack_reaches_the_teams_council(env: SlackEnv) -> None:
     teams = with_teams(env)
     incident_id, channel = await responding(env)
+    assert teams.refreshed == [incident_id]  # the Teams council has its card from the referral
+    teams.refreshed.clear()
     await submit(
         env,
         submission(
@@ -182,5 +184,6 @@ async def test_the_composite_reaches_each_platform_and_leaves_one_out(env: Slack
     assert "Teams answered 502" in partly.error
     assert len([t for t in env.texts(channel) if "The bot's own line." in t]) == 3
 
+    teams.refreshed.clear()
     await chats.refresh_incident(incident_id, except_platform=Platform.SLACK)
     assert teams.refreshed == [incident_id]

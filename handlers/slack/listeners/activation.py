@@ -53,7 +53,7 @@ from handlers.slack.askers import of_action, of_command
 from handlers.slack.context import SlackDeps
 from handlers.slack.listeners.flows import incident_key
 from handlers.slack.listeners.subcommands import Run, Subcommand
-from handlers.slack.mirroring import contact_made, redraw_elsewhere
+from handlers.slack.mirroring import contact_made
 from handlers.slack.parse import text_of, value_of
 from handlers.slack.render import activation as render
 from handlers.slack.render.activation import ActivationInput as In
@@ -135,7 +135,6 @@ async def record_mou_flow(
     incident = await record_mou(RecordMou(actor, key, status), deps.uow(), deps.ctx)
     await deps.room.post(incident.id, render.mou_text(incident, actor.name))
     await deps.room.refresh(incident.id)
-    redraw_elsewhere(deps, incident)
 
 
 @acting
@@ -147,7 +146,6 @@ async def acknowledge_flow(deps: SlackDeps, actor: Actor, asker: Asker, incident
     await deps.tell(asker, render.acknowledged_reply(incident, engagement))
     await deps.room.post(incident.id, render.acknowledged_text(incident, engagement, provider))
     await deps.room.refresh(incident.id)
-    redraw_elsewhere(deps, incident)
 
 
 async def page_then_announce(deps: SlackDeps, result: ActivationResult) -> None:

@@ -32,7 +32,7 @@ from handlers.slack.askers import of_action, of_command
 from handlers.slack.context import SlackDeps
 from handlers.slack.listeners.flows import incident_key
 from handlers.slack.listeners.subcommands import Run, Subcommand
-from handlers.slack.mirroring import mirror_from_slack, redraw_elsewhere
+from handlers.slack.mirroring import mirror_from_slack
 from handlers.slack.parse import text_of, value_of
 from handlers.slack.refusals import slack_error
 from handlers.slack.render import response as render
@@ -154,7 +154,6 @@ async def _opt_in(deps: SlackDeps, actor: Actor, asker: Asker, key: str) -> None
     incident = await phases.record_recovery_opt_in(cmd, deps.uow(), deps.ctx)
     await deps.room.post(incident.id, *render.recovery_opt_in_message(incident, actor.name))
     await deps.room.refresh(incident.id)
-    redraw_elsewhere(deps, incident)
 
 
 # --- registration --------------------------------------------------------------------------------
