@@ -107,13 +107,6 @@ class TeamsChat:
             "to its team or chat yet",
         )
 
-    async def _send(self, ref: ConversationRef, activity: dict[str, Any]) -> tuple[str, str]:
-        """(activity id, "") once sent, or ("", what went wrong)."""
-        try:
-            return await self.connector.send(ref.service_url, ref.conversation_id, activity), ""
-        except ConnectorError as exc:
-            return "", teams_error(exc)
-
     async def _post(
         self, org: TeamsOrganisation, message: OutboundMessage, route: str = ""
     ) -> ChatDelivery:
@@ -221,6 +214,11 @@ class TeamsChat:
                     "Teams card not drawn",
                     extra={"route": delivery.route, "status": delivery.error[:200]},
                 )
+            if delivery.final:  # Teams will never show it: on the record, as Slack's refusals
+                await uc.record_message_refused(
+                    self.uow(), self.ctx, incident_id, Platform.TEAMS, "incident card",
+                    delivery.error,
+                )  # fmt: skip
 
     # --- the card in place --------------------------------------------------------------------
 
@@ -254,10 +252,13 @@ class TeamsChat:
                 return ChatDelivery(True, route)
             except ConnectorError as exc:
                 if exc.status != 404:  # deleted in Teams: post it again below
-                    return ChatDelivery(False, route, teams_error(exc))
-        activity_id, error = await self._send(ref, activity)
-        if not activity_id:
-            return ChatDelivery(False, route, error or "Teams gave no activity id")
+                    final = exc.final and exc.status in NEVER_ACCEPTED
+                    return ChatDelivery(False, route, teams_error(exc), final=final)
+        try:
+            activity_id = await self.connector.send(ref.service_url, ref.conversation_id, activity)
+        except ConnectorError as exc:
+            final = exc.final and exc.status in NEVER_ACCEPTED
+            return ChatDelivery(False, route, teams_error(exc), final=final)
         async with self.uow() as uow:
             await uow.teams_cards.save(
                 TeamsCard(

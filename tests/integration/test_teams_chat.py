@@ -260,3 +260,23 @@ async def test_to_incident_names_the_organisation_it_did_not_reach(
     assert delivery.ok  # KPMG has it; posting again would repeat it there
     assert "London Borough of Hackney" in delivery.error
     assert len(rig.activities_to(KPMG_CHANNEL)) == 1
+
+
+async def test_a_card_teams_will_never_take_is_on_the_timeline(
+    uow_factory, teams_ctx, rig, connector
+) -> None:
+    result = await activated(uow_factory, teams_ctx)
+    await installed(uow_factory, rig, "council:hackney")
+    huge = TeamsCards(incident=lambda card, viewers: {"type": "AdaptiveCard", "x": "y" * 40_000})
+    await teams_chat(connector, uow_factory, teams_ctx, cards=huge).refresh_incident(
+        result.incident.id
+    )
+    async with uow_factory() as uow:
+        events = await uow.timeline.for_incident(result.incident.id)
+        assert await uow.teams_cards.for_incident(result.incident.id) == []
+    [refused] = [e.data for e in events if e.kind == "MessageRefused"]
+    assert refused == {
+        "platform": "teams",
+        "what": "incident card",
+        "error": "Teams answered 413 (MessageSizeTooBig)",
+    }
