@@ -3,7 +3,6 @@ MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD are set)."""
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -15,7 +14,7 @@ from bot.usecases.context import CoreContext
 from bot.usecases.firing import FiringDeps
 from handlers.tasks import BackgroundTasks
 from handlers.teams.auth import DEFAULT_OPENID_METADATA_URL, BotFrameworkAuth
-from handlers.teams.cards import Cards
+from handlers.teams.cards import Cards, RenderedCards
 from handlers.teams.connector import DEFAULT_TOKEN_URL, BotConnector
 from handlers.teams.context import TeamsDeps
 from handlers.teams.endpoint import mount
@@ -28,13 +27,6 @@ class TeamsCredentials:
     tenant_id: str = ""
     openid_metadata_url: str = ""  # "" = Bot Framework's own
     token_url: str = ""  # "" = Entra's (the tenant's for a single-tenant bot)
-
-
-def default_cards() -> Cards:
-    """teams-cards' renderers (`handlers/teams/render/`)."""
-    render = importlib.import_module("handlers.teams.render")
-    cards: Cards = render.CARDS
-    return cards
 
 
 def mount_teams(
@@ -63,7 +55,7 @@ def mount_teams(
         uow=uow,
         ctx=ctx,
         connector=connector,
-        cards=cards if cards is not None else default_cards(),
+        cards=cards if cards is not None else RenderedCards(),
         chat=chat,
         wake=wake,
         firing=firing,

@@ -1,40 +1,35 @@
-"""`/api/messages` in the real app: Bot Framework activities as Teams sends them, signed by a
-local OpenID stand-in's key, on SQLite and PostgreSQL. Who may act is the tenant AND the
-conversation; anything else is refused in words and changes nothing."""
+"""`/api/messages` in the real app: Bot Framework activities as Teams sends them, signed as
+Bot Framework signs them (the sandbox's stand-ins), on SQLite and PostgreSQL. Who may act is
+the tenant AND the conversation; anything else is refused in words and changes nothing."""
 
 from __future__ import annotations
 
 import json
+import time
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from bot.domain.conversations import ConversationType
+from bot.domain.incident import MouStatus
 from bot.domain.states import State
+from bot.usecases.referral import open_referral
 from handlers.teams.endpoint import READY
-from tests.integration.activation_steps import activated, snapshot, timeline
+from sandbox.teams.keys import fresh_key
+from tests.factories import referral_cmd
+from tests.integration.activation_steps import activated, awaiting_mou, snapshot, timeline
 from tests.integration.teams_harness import (
-    HACKNEY_CHANNEL,
     HACKNEY_TENANT,
-    HANA,
-    KPMG_CHANNEL,
     KPMG_TENANT,
     STRANGER_TENANT,
     TeamsEnv,
     card_text,
     verbs,
 )
-from tests.teams_rig import mint
 
 pytest_plugins = ["tests.integration.teams_harness"]
-
-HANA_AT_HACKNEY: dict[str, Any] = {
-    "tenant": HACKNEY_TENANT,
-    "user": HANA,
-    "display": "Hana Council",
-    "conversation": HACKNEY_CHANNEL,
-}
+MESSAGE = "application/vnd.microsoft.activity.message"
 
 
 async def stored(env: TeamsEnv, conversation: str) -> Any:
@@ -43,8 +38,8 @@ async def stored(env: TeamsEnv, conversation: str) -> Any:
 
 
 async def installed_everywhere(env: TeamsEnv) -> None:
-    assert (await env.post(env.installed()))[0] == 200
-    assert (await env.post(env.installed(**HANA_AT_HACKNEY)))[0] == 200
+    assert (await env.post(env.installed(env.kpmg, env.kim)))[0] == 200
+    assert (await env.post(env.installed(env.hackney, env.hana)))[0] == 200
 
 
 async def active_incident(env: TeamsEnv) -> str:
@@ -58,77 +53,90 @@ async def active_incident(env: TeamsEnv) -> str:
 async def test_installing_the_app_stores_the_conversation_for_its_tenants_organisation(
     teams_env: TeamsEnv,
 ) -> None:
-    status, _ = await teams_env.post(teams_env.installed(**HANA_AT_HACKNEY))
+    status, _ = await teams_env.post(teams_env.installed(teams_env.hackney, teams_env.hana))
     assert status == 200
-    ref = await stored(teams_env, HACKNEY_CHANNEL)
+    ref = await stored(teams_env, teams_env.hackney.id)
     assert (ref.org_kind, ref.org_id, ref.tenant_id) == ("council", "hackney", HACKNEY_TENANT)
-    assert ref.service_url == teams_env.service_url
+    assert ref.service_url == teams_env.teams.service_url
     assert ref.conversation_type is ConversationType.CHANNEL
+    assert ref.bot_id == teams_env.teams.app.bot_id
     # the bot says hello where it was installed, through the Bot Connector
-    assert [a["text"] for a in teams_env.rig.sent()] == [READY]
-    assert teams_env.rig.calls[0][1] == f"/v3/conversations/{HACKNEY_CHANNEL}/activities"
+    assert teams_env.said(teams_env.hackney) == [READY]
 
 
 async def test_an_unknown_tenant_is_told_so_and_nothing_is_stored(teams_env: TeamsEnv) -> None:
-    stranger = {"tenant": STRANGER_TENANT, "conversation": "19:elsewhere@thread.tacv2"}
-    status, _ = await teams_env.post(teams_env.installed(**stranger))
+    connector = teams_env.teams.connector
+    elsewhere = connector.add_channel(STRANGER_TENANT, teams_env.teams.app)
+    stranger = connector.add_person(STRANGER_TENANT, "Sam Stranger")
+    status, _ = await teams_env.post(teams_env.installed(elsewhere, stranger))
     assert status == 200
-    assert await stored(teams_env, "19:elsewhere@thread.tacv2") is None
-    (said,) = [a["text"] for a in teams_env.rig.sent()]
+    assert await stored(teams_env, elsewhere.id) is None
+    (said,) = teams_env.said(elsewhere)
     assert "not one the CIR service knows" in said
     # a button from there is refused in the answer, and nothing is stored either
-    status, answer = await teams_env.post(teams_env.invoke("acknowledge_page", "x", **stranger))
+    status, answer = await teams_env.post(
+        teams_env.invoke(elsewhere, stranger, "acknowledge_page", "CIR-2026-0001")
+    )
     assert status == 200
-    assert answer["type"] == "application/vnd.microsoft.activity.message"
+    assert answer["type"] == MESSAGE
     assert "not one the CIR service knows" in answer["value"]
-    assert await stored(teams_env, "19:elsewhere@thread.tacv2") is None
+    assert await stored(teams_env, elsewhere.id) is None
 
 
 async def test_a_conversation_first_addressed_is_learnt(teams_env: TeamsEnv) -> None:
-    status, _ = await teams_env.post(teams_env.message("help", conversation="19:new@thread.v2"))
+    chat = teams_env.teams.connector.add_group_chat(
+        KPMG_TENANT, teams_env.teams.app, (teams_env.kim,)
+    )
+    status, _ = await teams_env.post(teams_env.message(chat, teams_env.kim, "help"))
     assert status == 200
-    ref = await stored(teams_env, "19:new@thread.v2")
+    ref = await stored(teams_env, chat.id)
     assert (ref.org_kind, ref.org_id) == ("provider", "kpmg")
-    assert "CIR bot on Teams" in teams_env.rig.sent()[-1]["text"]
+    assert ref.conversation_type is ConversationType.GROUP_CHAT
+    assert "CIR bot on Teams" in teams_env.said(chat)[-1]
 
 
 # --- authentication and malformed input --------------------------------------------------
 
+TOKENS = ["none", "garbage", "wrong audience", "expired", "other serviceUrl", "foreign key"]
 
-@pytest.mark.parametrize(
-    "token",
-    ["", "not-a-jwt", "wrong-audience", "expired", "other-service-url"],
-)
+
+@pytest.mark.parametrize("token", TOKENS)
 async def test_requests_without_a_valid_bot_framework_token_are_refused(
     teams_env: TeamsEnv, token: str
 ) -> None:
-    tokens = {
-        "": "",
-        "not-a-jwt": "abc.def.ghi",
-        "wrong-audience": mint(teams_env.service_url, app_id="someone-else"),
-        "expired": mint(teams_env.service_url, lifetime=-3600),
-        "other-service-url": mint("https://smba.trafficmanager.net/uk/"),
+    identity, app, service = (
+        teams_env.teams.identity,
+        teams_env.teams.app,
+        teams_env.teams.service_url,
+    )
+    headers = {
+        "none": "",
+        "garbage": "Bearer abc.def.ghi",
+        "wrong audience": f"Bearer {identity.mint('someone-else', service)}",
+        "expired": f"Bearer {identity.mint(app.app_id, service, issued_at=time.time() - 7200)}",
+        "other serviceUrl": f"Bearer {identity.mint(app.app_id, 'https://smba.example/uk/')}",
+        "foreign key": f"Bearer {identity.mint(app.app_id, service, key=fresh_key())}",
     }
-    status, body = await teams_env.post(teams_env.installed(**HANA_AT_HACKNEY), tokens[token])
-    assert status == 401, body
-    assert await stored(teams_env, HACKNEY_CHANNEL) is None
-    assert teams_env.rig.calls == []
+    activity = teams_env.installed(teams_env.hackney, teams_env.hana)
+    status, _ = await teams_env.post(activity, authorization=headers[token])
+    assert status == 401
+    assert await stored(teams_env, teams_env.hackney.id) is None
+    assert teams_env.said(teams_env.hackney) == []
 
 
-MALFORMED: list[tuple[str, Any, str]] = [
+MALFORMED: list[tuple[str, bytes, str]] = [
     ("not json", b"{nope", "not JSON"),
     ("a list", b"[]", "not a JSON object"),
-    ("no type", {"channelId": "msteams"}, "type is missing"),
-    ("other channel", {"type": "message", "channelId": "webchat"}, "msteams only"),
+    ("no type", b'{"channelId": "msteams"}', "type is missing"),
+    ("other channel", b'{"type": "message", "channelId": "webchat"}', "msteams only"),
 ]
 
 
 @pytest.mark.parametrize(("case", "body", "reason"), MALFORMED, ids=[m[0] for m in MALFORMED])
 async def test_malformed_bodies_are_a_400(
-    teams_env: TeamsEnv, case: str, body: Any, reason: str
+    teams_env: TeamsEnv, case: str, body: bytes, reason: str
 ) -> None:
-    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-    status, answer = await teams_env.post(raw)
+    status, answer = await teams_env.post(body)
     assert status == 400
     assert reason in answer["error"]["message"]
 
@@ -150,6 +158,7 @@ BROKEN_FIELDS: list[tuple[str, dict[str, Any], str]] = [
                                             "data": {"value": {"a": 1}}}}}, "not text"),
     ("not Action.Execute", {"value": {"action": {"type": "Action.Submit", "verb": "x"}}},
      "Action.Execute"),
+    ("serviceUrl not https", {"serviceUrl": "ftp://x/"}, "serviceUrl"),
 ]  # fmt: skip
 
 
@@ -162,8 +171,12 @@ async def test_an_activity_with_a_broken_field_is_a_400_naming_it_and_changes_no
     await installed_everywhere(teams_env)
     incident_id = await active_incident(teams_env)
     before = await snapshot(teams_env.container.uow, incident_id)
-    activity = {**teams_env.invoke("acknowledge_page", incident_id), **change}
-    status, answer = await teams_env.post(activity)
+    activity = {
+        **teams_env.invoke(teams_env.kpmg, teams_env.kim, "acknowledge_page", incident_id),
+        **change,
+    }
+    body = json.dumps(activity).encode()
+    status, answer = await teams_env.post(body)
     assert status == 400, answer
     assert reason in answer["error"]["message"]
     assert await snapshot(teams_env.container.uow, incident_id) == before
@@ -177,13 +190,17 @@ async def test_the_provider_acknowledges_on_teams_and_sees_the_refreshed_card(
 ) -> None:
     await installed_everywhere(teams_env)
     incident_id = await active_incident(teams_env)
-    status, answer = await teams_env.post(teams_env.invoke("acknowledge_page", incident_id))
+    kim = teams_env.kim
+    status, answer = await teams_env.post(
+        teams_env.invoke(teams_env.kpmg, kim, "acknowledge_page", incident_id)
+    )
     assert status == 200
     assert "Kim Responder" in card_text(answer)
     assert "contact_made" in verbs(answer)
+    assert kim.user_id in answer["value"]["refresh"]["userIds"]
     events = await timeline(teams_env.container.uow, incident_id)
     (ack,) = [e for e in events if e.kind == "PageAcknowledged"]
-    assert ack.actor_id == f"teams:{KPMG_TENANT}:{'bbbbbbbb-0000-4000-8000-00000000000b'}"
+    assert ack.actor_id == f"teams:{KPMG_TENANT}:{kim.aad_object_id}"
     assert ack.organisation == "provider:kpmg"
 
 
@@ -192,7 +209,7 @@ async def test_a_replayed_or_double_clicked_acknowledgement_changes_nothing(
 ) -> None:
     await installed_everywhere(teams_env)
     incident_id = await active_incident(teams_env)
-    click = teams_env.invoke("acknowledge_page", incident_id)
+    click = teams_env.invoke(teams_env.kpmg, teams_env.kim, "acknowledge_page", incident_id)
     assert (await teams_env.post(click))[0] == 200
     after_first = await snapshot(teams_env.container.uow, incident_id)
     events_after_first = await timeline(teams_env.container.uow, incident_id)
@@ -200,7 +217,8 @@ async def test_a_replayed_or_double_clicked_acknowledgement_changes_nothing(
     status, replayed = await teams_env.post(click)  # the same activity again
     assert status == 200
     assert "Kim Responder" in card_text(replayed)  # the card as it stands
-    status, second = await teams_env.post(teams_env.invoke("acknowledge_page", incident_id))
+    again = teams_env.invoke(teams_env.kpmg, teams_env.kim, "acknowledge_page", incident_id)
+    status, second = await teams_env.post(again)  # a second click
     assert status == 200
     assert "already acknowledged" in second["value"]
 
@@ -214,10 +232,10 @@ async def test_the_council_cannot_acknowledge_the_providers_page(teams_env: Team
     incident_id = await active_incident(teams_env)
     before = await snapshot(teams_env.container.uow, incident_id)
     status, answer = await teams_env.post(
-        teams_env.invoke("acknowledge_page", incident_id, **HANA_AT_HACKNEY)
+        teams_env.invoke(teams_env.hackney, teams_env.hana, "acknowledge_page", incident_id)
     )
     assert status == 200
-    assert answer["type"] == "application/vnd.microsoft.activity.message"
+    assert answer["type"] == MESSAGE
     assert await snapshot(teams_env.container.uow, incident_id) == before
 
 
@@ -228,26 +246,43 @@ async def test_someone_from_another_tenant_in_the_providers_channel_is_no_one(
     await installed_everywhere(teams_env)
     incident_id = await active_incident(teams_env)
     before = await snapshot(teams_env.container.uow, incident_id)
-    activity = teams_env.invoke("acknowledge_page", incident_id, tenant=HACKNEY_TENANT,
-                                conversation=KPMG_CHANNEL)  # fmt: skip
+    activity = teams_env.invoke(teams_env.kpmg, teams_env.hana, "acknowledge_page", incident_id)
+    activity["conversation"]["tenantId"] = HACKNEY_TENANT
+    activity["channelData"]["tenant"]["id"] = HACKNEY_TENANT
     status, answer = await teams_env.post(activity)
     assert status == 200
     assert "not one the CIR service knows" in answer["value"]
     assert await snapshot(teams_env.container.uow, incident_id) == before
 
 
+async def test_an_unknown_button_changes_nothing(teams_env: TeamsEnv) -> None:
+    await installed_everywhere(teams_env)
+    incident_id = await active_incident(teams_env)
+    before = await snapshot(teams_env.container.uow, incident_id)
+    status, answer = await teams_env.post(
+        teams_env.invoke(teams_env.kpmg, teams_env.kim, "drop_tables", incident_id)
+    )
+    assert (status, answer["type"]) == (200, MESSAGE)
+    assert "not one the CIR bot knows" in answer["value"]
+    assert await snapshot(teams_env.container.uow, incident_id) == before
+
+
 async def test_contact_made_opens_the_form_then_records_contact(teams_env: TeamsEnv) -> None:
     await installed_everywhere(teams_env)
     incident_id = await active_incident(teams_env)
-    status, form = await teams_env.post(teams_env.invoke("contact_made", incident_id))
+    status, form = await teams_env.post(
+        teams_env.invoke(teams_env.kpmg, teams_env.kim, "contact_made", incident_id)
+    )
     assert status == 200
-    assert "Contact made" in card_text(form)
-    assert verbs(form) == ["contact_form"]
+    assert "contact_form" in verbs(form)
     teams_env.clock.advance(timedelta(minutes=10))
-    when = (teams_env.clock.now() - timedelta(minutes=5)).isoformat()
-    inputs = {"contact_at": when, "method": "phone", "notes": "Spoke to the CISO"}
+    when = teams_env.clock.now() - timedelta(minutes=5)
+    from handlers.teams.render.inputs import uk_local
+
+    day, clock = uk_local(when)
+    inputs = {"contact_date": day, "contact_time": clock, "method": "phone", "notes": "CISO"}
     status, answer = await teams_env.post(
-        teams_env.invoke("contact_form", incident_id, inputs=inputs)
+        teams_env.invoke(teams_env.kpmg, teams_env.kim, "contact_form", incident_id, **inputs)
     )
     assert status == 200
     assert "Containment" in card_text(answer)
@@ -258,9 +293,9 @@ async def test_contact_without_a_time_is_refused_in_words(teams_env: TeamsEnv) -
     await installed_everywhere(teams_env)
     incident_id = await active_incident(teams_env)
     before = await snapshot(teams_env.container.uow, incident_id)
-    inputs = {"contact_at": "yesterday-ish", "method": "phone"}
+    inputs = {"contact_date": "yesterday-ish", "contact_time": "", "method": "phone"}
     status, answer = await teams_env.post(
-        teams_env.invoke("contact_form", incident_id, inputs=inputs)
+        teams_env.invoke(teams_env.kpmg, teams_env.kim, "contact_form", incident_id, **inputs)
     )
     assert status == 200
     assert answer["value"] == "Give the date and time contact was made."
@@ -271,13 +306,10 @@ async def test_contact_without_a_time_is_refused_in_words(teams_env: TeamsEnv) -
 
 
 async def test_the_council_confirms_the_mou_signed_on_teams(teams_env: TeamsEnv) -> None:
-    from bot.domain.incident import MouStatus
-    from tests.integration.activation_steps import awaiting_mou
-
     await installed_everywhere(teams_env)
     incident_id = await awaiting_mou(teams_env.container.uow, teams_env.container.ctx, signed=False)
     status, answer = await teams_env.post(
-        teams_env.invoke("mou_signed", incident_id, **HANA_AT_HACKNEY)
+        teams_env.invoke(teams_env.hackney, teams_env.hana, "mou_signed", incident_id)
     )
     assert status == 200
     assert "activate" in verbs(answer)
@@ -286,9 +318,13 @@ async def test_the_council_confirms_the_mou_signed_on_teams(teams_env: TeamsEnv)
 
 async def test_status_lists_only_the_organisations_own_incidents(teams_env: TeamsEnv) -> None:
     await installed_everywhere(teams_env)
-    incident = await teams_env.incident(await active_incident(teams_env))
-    await teams_env.post(teams_env.message("<at>CIR</at> status", **HANA_AT_HACKNEY))
-    said = teams_env.rig.sent()[-1]["text"]
-    assert str(incident.reference) in said
+    ours = await teams_env.incident(await active_incident(teams_env))
+    ctx = teams_env.container.ctx
+    theirs = await open_referral(
+        referral_cmd(ctx.clock, council_id="leeds"), teams_env.container.uow(), ctx
+    )
+    await teams_env.post(teams_env.message(teams_env.hackney, teams_env.hana, "status"))
+    said = teams_env.said(teams_env.hackney)[-1]
+    assert str(ours.reference) in said
     assert "Activated" in said
-    assert teams_env.rig.calls[-1][1] == f"/v3/conversations/{HACKNEY_CHANNEL}/activities"
+    assert str(theirs.reference) not in said
