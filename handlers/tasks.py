@@ -10,16 +10,20 @@ outage was lost silently.
 One event loop serves everything, so who goes first is decided here, in tiers:
 
 1. answers to the platforms (`answering()`), and the work right after them or `urgent`: a
-   provider's page;
+   provider's page; and forms (`spawn_form`): work that ends in a `views.open`, whose trigger id
+   Slack refuses three seconds after the press (`expired_trigger_id`, and no form at all);
 2. the contact ladder (the deadline scheduler, told by `also_busy_when`);
-3. ordinary work: a modal's views.open, channel lines, invitations, card refreshes.
+3. ordinary work: channel lines, invitations, card refreshes.
 
 Ordinary work starts once no answer has been in progress for `settle` (a few milliseconds:
-requests arriving back to back keep it waiting), or after `max_wait` at the latest, well inside
-the 3 seconds a trigger id lives. While tiers 1 or 2 are busy it runs one task at a time
+requests arriving back to back keep it waiting), or after `max_wait` at the latest, so answers
+that never pause cannot starve it. While tiers 1 or 2 are busy it runs one task at a time
 instead of `limit`: under a mass event (hundreds of councils at once) the cards fall behind by
-seconds, the pages and escalations do not. The scheduler itself asks `people_waiting()` to
-hold back its own ordinary deadlines (emails, follow-ups) in the same way.
+seconds, the pages and escalations do not. A form must never wait in that queue: driven without
+pauses, a "Start threshold check" press queued behind the card refreshes long enough for its
+trigger id to expire, and no form opened (tests/integration/test_forms_under_load.py). The
+scheduler itself asks `people_waiting()` to hold back its own ordinary deadlines (emails,
+follow-ups) in the same way.
 """
 
 from __future__ import annotations
@@ -54,16 +58,18 @@ class BackgroundTasks:
         limit: int = 8,
         *,
         urgent_limit: int = 32,
+        form_limit: int = 16,
         max_wait: float = MAX_WAIT,
         settle: float = SETTLE,
     ) -> None:
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._limit, self._urgent_limit = limit, urgent_limit
+        self._limit, self._urgent_limit, self._form_limit = limit, urgent_limit, form_limit
         self._max_wait, self._settle = max_wait, settle
         # created on the running loop, at first use
         self._slots: asyncio.Semaphore | None = None
         self._trickle: asyncio.Semaphore | None = None
         self._urgent_slots: asyncio.Semaphore | None = None
+        self._form_slots: asyncio.Semaphore | None = None
         self._answering = 0
         self._urgent_running = 0
         self._last_answer = float("-inf")  # loop time the last answer was written
@@ -214,6 +220,25 @@ class BackgroundTasks:
         self._tasks.add(task)
         task.add_done_callback(self._done)
         return task
+
+    def spawn_form(self, coro: Awaitable[Any], *, name: str = "") -> asyncio.Task[Any]:
+        """Tier 1 work that opens a form (its `views.open` must reach Slack within the trigger
+        id's 3 seconds): it starts at once, in slots of its own, neither waiting for a pause in
+        the answers nor queueing behind ordinary work or pages. While it runs, people are
+        waiting (`people_waiting()`). Keep it to the reads before the `views.open`; what follows
+        the form (a card refresh) is spawned as ordinary work."""
+        task = asyncio.ensure_future(self._form(coro))
+        task.set_name(name or getattr(coro, "__qualname__", "form"))
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+        return task
+
+    async def _form(self, coro: Awaitable[Any]) -> Any:
+        if self._form_slots is None:
+            self._form_slots = asyncio.Semaphore(self._form_limit)
+        async with self._form_slots:
+            with self._urgent_work():
+                return await self._reporting(coro)
 
     def _done(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
