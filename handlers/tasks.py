@@ -30,6 +30,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import inspect
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextvars import ContextVar
@@ -164,6 +166,8 @@ class BackgroundTasks:
                 except Exception as exc:
                     log.error("work after an answer failed", exc_info=exc)
         finally:
+            for work in queued:  # cut short (shutdown): the rest never started
+                _close_unstarted(work)
             if task is not None:
                 self._tasks.discard(task)
 
@@ -198,12 +202,7 @@ class BackgroundTasks:
     async def _bounded(self, coro: Awaitable[Any]) -> Any:
         if self._slots is None or self._trickle is None:
             self._slots, self._trickle = asyncio.Semaphore(self._limit), asyncio.Semaphore(1)
-        try:
-            await self._after_answers()
-        except BaseException:
-            if asyncio.iscoroutine(coro):
-                coro.close()  # cancelled before it started: no "never awaited" warning
-            raise
+        await self._after_answers()
         async with contextlib.AsyncExitStack() as held:
             if self.people_waiting() or self._busy():
                 await held.enter_async_context(self._trickle)
@@ -216,10 +215,7 @@ class BackgroundTasks:
         """`urgent` work (a provider's page) is tier 1: it does not wait for the answers and
         has slots of its own; keep it to what a person is waiting on."""
         task = asyncio.ensure_future(self._urgent(coro) if urgent else self._bounded(coro))
-        task.set_name(name or getattr(coro, "__qualname__", "task"))
-        self._tasks.add(task)
-        task.add_done_callback(self._done)
-        return task
+        return self._track(task, coro, name or getattr(coro, "__qualname__", "task"))
 
     def spawn_form(self, coro: Awaitable[Any], *, name: str = "") -> asyncio.Task[Any]:
         """Tier 1 work that opens a form (its `views.open` must reach Slack within the trigger
@@ -228,9 +224,12 @@ class BackgroundTasks:
         waiting (`people_waiting()`). Keep it to the reads before the `views.open`; what follows
         the form (a card refresh) is spawned as ordinary work."""
         task = asyncio.ensure_future(self._form(coro))
-        task.set_name(name or getattr(coro, "__qualname__", "form"))
+        return self._track(task, coro, name or getattr(coro, "__qualname__", "form"))
+
+    def _track(self, task: asyncio.Task[Any], coro: Awaitable[Any], name: str) -> asyncio.Task[Any]:
+        task.set_name(name)
         self._tasks.add(task)
-        task.add_done_callback(self._done)
+        task.add_done_callback(functools.partial(self._done, coro))
         return task
 
     async def _form(self, coro: Awaitable[Any]) -> Any:
@@ -240,8 +239,9 @@ class BackgroundTasks:
             with self._urgent_work():
                 return await self._reporting(coro)
 
-    def _done(self, task: asyncio.Task[Any]) -> None:
+    def _done(self, coro: Awaitable[Any], task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
+        _close_unstarted(coro)  # cancelled while it waited for its turn (shutdown)
         if not task.cancelled() and task.exception() is not None:
             log.error(
                 "background task failed",
@@ -257,6 +257,16 @@ class BackgroundTasks:
             if remaining <= 0:
                 break
             await asyncio.wait(set(self._tasks), timeout=remaining)
+        if self._tasks:  # one line, not one per task: at shutdown the rest is cancelled
+            log.warning("%d background tasks unfinished after %gs", len(self._tasks), within)
 
     def __len__(self) -> int:
         return len(self._tasks)
+
+
+def _close_unstarted(work: Awaitable[Any]) -> None:
+    """Close a coroutine that never started. Work still waiting for its turn when the process
+    stops (the shutdown's drain timed out under a burst, and `asyncio.run` cancelled the tasks
+    left) never ran, and Python warned "coroutine ... was never awaited" for each at exit."""
+    if inspect.iscoroutine(work) and inspect.getcoroutinestate(work) == inspect.CORO_CREATED:
+        work.close()
