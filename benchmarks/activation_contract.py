@@ -22,7 +22,6 @@ each n, p50, p95, p99 and max, for the baseline (one at a time), the burst and t
 | `reminder_lateness`, `escalation_lateness_first_delivery` | a step's `due_at` | its first post |
 | `escalation_lateness_fired_at` | `due_at` | `fired_at` |
 | `card_refresh_after_decision` | the activation's commit | the card's first update after it |
-| `card_refresh_after_escalation` | an escalation's `fired_at` | the card's next update |
 | `channel_line_after_decision` | the activation's commit | "… activated: … paged" in its channel |
 | `council_email_lateness` | the activation email's `due_at` | the council's email reaching Notify |
 | `forms.press_to_form` | sending the press | its `views.open` reaching the Slack stand-in |
@@ -367,7 +366,7 @@ def _figures(
     rows: dict[str, list[float]] = {k: [] for k in (
         "page_after_decision", "card_refresh_after_decision", "channel_line_after_decision",
         "council_email_lateness", "reminder_lateness", "escalation_lateness_first_delivery",
-        "escalation_lateness_fired_at", "card_refresh_after_escalation",
+        "escalation_lateness_fired_at",
     )}  # fmt: skip
     _after_decisions(rows, mine, notified, stamps)
     for ref, kind, level, due_at, fired_at in run["deadlines"]:
@@ -390,9 +389,6 @@ def _figures(
         if step == "escalation" and fired_at is not None:
             late = (fired_at - due_at).total_seconds() / clock.speed
             rows["escalation_lateness_fired_at"].append(late)
-            fired = clock.real(fired_at)
-            if (card := _first_after(stamps.get(("card", ref), []), fired - 0.05)) is not None:
-                rows["card_refresh_after_escalation"].append(card - fired)
     result: dict[str, Any] = {
         "activations": len(sent),
         "refused_or_failed": sum(1 for s in sent if not s.ok),

@@ -39,6 +39,7 @@ from typing import Any
 
 from bot.views.failures import failure_words
 from storage.errors import commits, is_unavailable
+from storage.writer_gate import AHEAD
 
 log = logging.getLogger(__name__)
 
@@ -186,6 +187,7 @@ class BackgroundTasks:
     async def _urgent(self, coro: Awaitable[Any]) -> Any:
         if self._urgent_slots is None:
             self._urgent_slots = asyncio.Semaphore(self._urgent_limit)
+        AHEAD.set(False)
         async with self._urgent_slots:
             with self._urgent_work():
                 return await self._reporting(coro)
@@ -202,6 +204,7 @@ class BackgroundTasks:
     async def _bounded(self, coro: Awaitable[Any]) -> Any:
         if self._slots is None or self._trickle is None:
             self._slots, self._trickle = asyncio.Semaphore(self._limit), asyncio.Semaphore(1)
+        AHEAD.set(False)  # a card refresh a form spawned does not inherit the form's place
         await self._after_answers()
         async with contextlib.AsyncExitStack() as held:
             if self.people_waiting() or self._busy():
@@ -235,6 +238,7 @@ class BackgroundTasks:
     async def _form(self, coro: Awaitable[Any]) -> Any:
         if self._form_slots is None:
             self._form_slots = asyncio.Semaphore(self._form_limit)
+        AHEAD.set(True)  # this task's own context: its writes go ahead of the answers' (SQLite)
         async with self._form_slots:
             with self._urgent_work():
                 return await self._reporting(coro)
