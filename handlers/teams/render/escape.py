@@ -23,7 +23,7 @@ from functools import lru_cache
 from bot.views.sanitise import sanitise
 from handlers.teams.render.budget import USER_TEXT, cut
 
-_INLINE = re.compile(r"([\\`*_~\[\]<>&|{}])")
+_INLINE = "`*_~[]<>&|{}"  # and the backslash itself, escaped first
 _LINE_START = re.compile(r"(?m)^([ \t]*)([#>+=-])")
 _NUMBERED = re.compile(r"(?m)^([ \t]*\d+)([.)])")
 _INDENT = re.compile(r"(?m)^[ \t]+")
@@ -32,7 +32,9 @@ NBSP = "\u00a0"
 
 def markdown(text: str) -> str:
     """`text` with every character that could start Teams Markdown escaped."""
-    text = _INLINE.sub(r"\\\1", text)
+    text = text.replace("\\", "\\\\")
+    for ch in _INLINE:  # a replace per character: faster than a regex or translate on long text
+        text = text.replace(ch, "\\" + ch)
     text = _LINE_START.sub(r"\1\\\2", text)
     text = _NUMBERED.sub(r"\1\\\2", text)
     text = _INDENT.sub(lambda m: m.group().replace("\t", "    ").replace(" ", NBSP), text)
