@@ -28,7 +28,6 @@ from tests.integration.teams_harness import (
     verbs,
 )
 
-pytest_plugins = ["tests.integration.teams_harness"]
 MESSAGE = "application/vnd.microsoft.activity.message"
 
 

@@ -14,8 +14,6 @@ from tests.integration.activation_steps import awaiting_mou
 from tests.integration.response_steps import events, responding
 from tests.integration.teams_harness import TeamsEnv, card_text, verbs
 
-pytest_plugins = ["tests.integration.teams_harness"]
-
 
 async def ready(env: TeamsEnv, state: State = State.CONTAINMENT) -> str:
     assert (await env.post(env.installed(env.kpmg, env.kim)))[0] == 200
