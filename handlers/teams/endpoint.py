@@ -122,11 +122,13 @@ def _seen(activity: Inbound) -> Seen:
     )
 
 
-async def _learnt(edge: TeamsEdge) -> bool:
+async def _learnt(edge: TeamsEdge, *, installed: bool = False) -> bool:
     """The conversation stored for its tenant's organisation; False (the person told why,
     nothing stored) for a tenant the service does not know."""
+    deps = edge.deps
     try:
-        edge.ref = await learn_conversation(_seen(edge.activity), edge.deps.uow(), edge.deps.ctx)
+        seen = _seen(edge.activity)
+        edge.ref = await learn_conversation(seen, deps.uow(), deps.ctx, installed=installed)
     except DomainError as exc:
         await edge.tell(asker_of(edge.activity), str(exc))
         return False
@@ -134,5 +136,5 @@ async def _learnt(edge: TeamsEdge) -> bool:
 
 
 async def _installed(edge: TeamsEdge) -> None:
-    if await _learnt(edge):
+    if await _learnt(edge, installed=True):
         await edge.say(READY)

@@ -337,3 +337,24 @@ async def test_a_council_asking_to_report_is_told_how(teams_env: TeamsEnv) -> No
     assert "report.ncsc.gov.uk" in said
     async with teams_env.container.uow() as uow:
         assert await uow.incidents.list_open() == []
+
+
+async def test_being_addressed_elsewhere_does_not_move_the_organisations_cards(
+    teams_env: TeamsEnv,
+) -> None:
+    """Cards go where the app was installed; a chat the bot is addressed from later is stored
+    so its people can act, and becomes the organisation's only when the app is added there."""
+    await installed_everywhere(teams_env)
+    chat = teams_env.teams.connector.add_group_chat(
+        KPMG_TENANT, teams_env.teams.app, (teams_env.kim,)
+    )
+    teams_env.clock.advance(timedelta(minutes=5))
+    await teams_env.post(teams_env.message(chat, teams_env.kim, "status"))
+    async with teams_env.container.uow() as uow:
+        assert (await uow.conversations.by_id(chat.id)) is not None
+        assert (await uow.conversations.of_org("provider", "kpmg")).conversation_id == (  # type: ignore[union-attr]
+            teams_env.kpmg.id
+        )
+    await teams_env.post(teams_env.installed(chat, teams_env.kim))
+    async with teams_env.container.uow() as uow:
+        assert (await uow.conversations.of_org("provider", "kpmg")).conversation_id == chat.id  # type: ignore[union-attr]
