@@ -358,3 +358,41 @@ async def test_being_addressed_elsewhere_does_not_move_the_organisations_cards(
     await teams_env.post(teams_env.installed(chat, teams_env.kim))
     async with teams_env.container.uow() as uow:
         assert (await uow.conversations.of_org("provider", "kpmg")).conversation_id == chat.id  # type: ignore[union-attr]
+
+
+async def test_a_card_refreshes_only_for_those_who_may_see_the_incident(
+    teams_env: TeamsEnv,
+) -> None:
+    await installed_everywhere(teams_env)
+    ctx = teams_env.container.ctx
+    ours = await active_incident(teams_env)
+    leeds = await open_referral(
+        referral_cmd(ctx.clock, council_id="leeds", description="Leeds payroll encrypted"),
+        teams_env.container.uow(),
+        ctx,
+    )
+    status, card = await teams_env.post(
+        teams_env.invoke(teams_env.hackney, teams_env.hana, "refresh", ours)
+    )
+    assert status == 200
+    assert "Activated" in card_text(card)
+    status, refused = await teams_env.post(
+        teams_env.invoke(teams_env.hackney, teams_env.hana, "refresh", str(leeds.reference))
+    )
+    assert (status, refused["type"]) == (200, MESSAGE)
+    assert "Leeds" not in refused["value"]
+    assert "payroll" not in json.dumps(refused)
+
+
+async def test_a_personal_chat_is_stored_with_its_person(teams_env: TeamsEnv) -> None:
+    await installed_everywhere(teams_env)
+    chat = teams_env.teams.connector.directory.personal(teams_env.teams.app.bot_id, teams_env.hana)
+    await teams_env.post(teams_env.message(chat, teams_env.hana, "status"))
+    ref = await stored(teams_env, chat.id)
+    assert ref.conversation_type is ConversationType.PERSONAL
+    assert ref.user_id == teams_env.hana.aad_object_id
+    assert (ref.org_kind, ref.org_id) == ("council", "hackney")
+    assert (
+        "Open incidents" in teams_env.said(chat)[-1]
+        or "No open incidents" in teams_env.said(chat)[-1]
+    )
