@@ -393,3 +393,22 @@ async def test_a_personal_chat_is_stored_with_its_person(teams_env: TeamsEnv) ->
     assert ref.user_id == teams_env.hana.aad_object_id
     assert (ref.org_kind, ref.org_id) == ("council", "hackney")
     assert teams_env.said(chat) == ["No open incidents for your organisation."]
+
+
+async def test_a_failure_inside_is_told_in_words_never_a_500(
+    teams_env: TeamsEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database (or Teams) failing mid-flow: the person is told nothing was changed."""
+    from handlers.teams import flows
+
+    async def broken(*args: Any) -> None:
+        raise OSError("database unreachable")
+
+    monkeypatch.setitem(flows.FLOWS, "acknowledge_page", broken)
+    await installed_everywhere(teams_env)
+    incident_id = await active_incident(teams_env)
+    status, answer = await teams_env.post(
+        teams_env.invoke(teams_env.kpmg, teams_env.kim, "acknowledge_page", incident_id)
+    )
+    assert (status, answer["type"]) == (200, MESSAGE)
+    assert "could not be stored" in answer["value"]
