@@ -6,6 +6,7 @@ import asyncio
 import gc
 import logging
 import signal
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING
@@ -16,7 +17,7 @@ from bot.app.container import Container
 from bot.app.monthly_post import schedule_monthly_post
 from bot.app.purge import schedule_daily_purge
 from bot.app.readiness import ServiceReadiness, SlackAuthCheck
-from bot.app.wiring import Runtime, build_runtime
+from bot.app.wiring import Runtime, attach_teams, build_runtime
 from handlers import http
 from handlers.metrics.endpoint import register as register_metrics
 from handlers.metrics.endpoint import timing_middleware
@@ -111,6 +112,7 @@ def build_web_app(
                 else SqlDeliveryLog(container.engine)
             ),
         )
+    close_teams_chat = attach_teams(container, runtime)  # Teams reached on the bot's own
     _mount_teams(app, container, runtime, tasks, teams_cards)
     if start_scheduler:
         readiness.sweep_age = runtime.scheduler.sweep_age
@@ -129,6 +131,7 @@ def build_web_app(
     # who goes first on the one event loop: answers and pages, the ladder, the rest
     tasks.also_busy_when(lambda: runtime.scheduler.firing_urgent)
     runtime.scheduler.hold_back = tasks.people_waiting
+    runtime.scheduler.on_coalesced = metrics.wake_up_coalesced
 
     async def on_startup(_app: web.Application) -> None:
         if container.slack is not None:
@@ -163,7 +166,14 @@ def build_web_app(
 
     app.on_startup.append(on_startup)
     app.on_cleanup.append(on_cleanup)
+    _then_close(app, close_teams_chat)
     return app
+
+
+def _then_close(app: web.Application, close: Callable[[], Awaitable[None]] | None) -> None:
+    """After the rest of the shutdown (the work in flight may still send): close `close`."""
+    if close is not None:
+        app.on_cleanup.append(lambda _app: close())
 
 
 def _mount_teams(
