@@ -118,9 +118,10 @@ async def _claim(edge: TeamsEdge) -> bool:
     return True
 
 
-async def answer_invoke(edge: TeamsEdge, flows: dict[str, Flow], show: Flow) -> dict[str, Any]:
+async def answer_invoke(
+    edge: TeamsEdge, invoked: Invoked, flows: dict[str, Flow], show: Flow
+) -> dict[str, Any]:
     """Run the flow for the button and say what the person sees now."""
-    invoked = parse_invoke(edge.activity.value)
     asker = asker_of(edge.activity)
     if not known_verb(invoked.verb) or (invoked.verb not in flows and invoked.verb != REFRESH):
         return message_answer(UNKNOWN_BUTTON)

@@ -412,3 +412,17 @@ async def test_a_failure_inside_is_told_in_words_never_a_500(
     )
     assert (status, answer["type"]) == (200, MESSAGE)
     assert "could not be stored" in answer["value"]
+
+
+async def test_a_malformed_invoke_from_a_new_conversation_stores_nothing(
+    teams_env: TeamsEnv,
+) -> None:
+    chat = teams_env.teams.connector.add_group_chat(
+        KPMG_TENANT, teams_env.teams.app, (teams_env.kim,)
+    )
+    activity = teams_env.invoke(chat, teams_env.kim, "acknowledge_page", "CIR-2026-0001")
+    activity["value"]["action"]["data"] = ["not", "an", "object"]
+    status, answer = await teams_env.post(json.dumps(activity).encode())
+    assert status == 400
+    assert "data is not an object" in answer["error"]["message"]
+    assert await stored(teams_env, chat.id) is None
