@@ -111,3 +111,32 @@ async def test_the_council_declines_support_with_a_reason(teams_env: TeamsEnv) -
     assert "decline_support_form" in verbs(form)
     await press(teams_env, True, "decline_support_form", incident_id, reason="Own IT team copes")
     assert (await teams_env.incident(incident_id)).state is State.WITHDRAWN
+
+
+async def test_the_council_records_who_it_has_told(teams_env: TeamsEnv) -> None:
+    incident_id = await ready(teams_env)
+    form = await press(teams_env, True, "update_checklist", incident_id)
+    assert "checklist_form" in verbs(form)
+    inputs = {"item": "ico", "status": "done", "reference": "ICO-12345",
+              "done_date": "", "done_time": ""}  # fmt: skip
+    answer = await press(teams_env, True, "checklist_form", incident_id, **inputs)
+    assert "ICO-12345" in card_text(answer)
+    updated = await events(teams_env.container.uow, incident_id, "NotificationItemUpdated")
+    (told,) = [e for e in updated if e.organisation == "council:hackney"]
+    assert told.data["item"] == "ico"
+
+
+async def test_a_half_given_time_is_refused_in_words(teams_env: TeamsEnv) -> None:
+    incident_id = await ready(teams_env)
+    inputs = {"item": "ico", "status": "done", "reference": "ICO-1", "done_date": "2026-12-04"}
+    answer = await press(teams_env, True, "checklist_form", incident_id, **inputs)
+    assert answer["value"] == "Give both the date and the time they were told, or neither."
+    updated = await events(teams_env.container.uow, incident_id, "NotificationItemUpdated")
+    assert [e for e in updated if e.organisation == "council:hackney"] == []
+
+
+async def test_mhclgs_buttons_say_they_are_pressed_on_slack(teams_env: TeamsEnv) -> None:
+    incident_id = await ready(teams_env, State.CLOSED)
+    answer = await press(teams_env, True, "generate_report", incident_id)
+    assert answer["value"] == "MHCLG's CIR team does this on Slack; nothing was done."
+    assert await events(teams_env.container.uow, incident_id, "ReportGenerated") == []
