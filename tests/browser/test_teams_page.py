@@ -8,7 +8,7 @@ exactly; the cards are posted through the bot's own Bot Connector client."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,9 @@ CARD = "application/vnd.microsoft.card.adaptive"
 HOSTILE = "<img src=x onerror=\"document.title='owned'\"> **not bold** [link](https://x.test)"
 
 
-def adaptive(body: list[dict[str, Any]], actions: list[dict[str, Any]] = (), **extra: Any) -> dict:
+def adaptive(
+    body: list[dict[str, Any]], actions: Sequence[dict[str, Any]] = (), **extra: Any
+) -> dict:
     card = {"type": "AdaptiveCard", "version": "1.5", "body": body, "actions": list(actions)}
     return card | extra
 
