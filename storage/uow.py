@@ -28,6 +28,7 @@ from storage.mapping import incident_values
 from storage.models import IncidentRow, TimelineEventRow
 from storage.org_bindings import SqlOrgBindingRepository
 from storage.repositories import SqlIncidentRepository, SqlTimelineRepository
+from storage.teams_cards import SqlTeamsCardRepository
 from storage.writer_gate import GatedSession, writer_gate
 
 
@@ -52,6 +53,7 @@ class SqlUnitOfWork:
     heads: SqlHeadRepository
     org_bindings: SqlOrgBindingRepository
     conversations: SqlConversationRepository
+    teams_cards: SqlTeamsCardRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], key: TimelineKey) -> None:
         self._sessions = sessions
@@ -73,6 +75,7 @@ class SqlUnitOfWork:
         self.heads = SqlHeadRepository(self.session)
         self.org_bindings = SqlOrgBindingRepository(self.session)
         self.conversations = SqlConversationRepository(self.session)
+        self.teams_cards = SqlTeamsCardRepository(self.session)
         return self
 
     async def __aexit__(

@@ -26,6 +26,7 @@ from bot.domain.incident import Incident
 from bot.domain.lessons import LessonsCollection, LessonsSubmission
 from bot.domain.org_bindings import BindingStatus, TeamBinding
 from bot.domain.reference import Reference
+from bot.domain.teams_cards import TeamsCard
 from bot.domain.timeline import TimelineEvent
 
 
@@ -175,6 +176,16 @@ class ConversationRepository(Protocol):
     async def by_id(self, conversation_id: str) -> ConversationRef | None: ...
 
 
+class TeamsCardRepository(Protocol):
+    """The incident's card in each Teams conversation (bot.domain.teams_cards)."""
+
+    async def save(self, card: TeamsCard) -> None: ...
+
+    async def get(self, incident_id: str, conversation_id: str) -> TeamsCard | None: ...
+
+    async def for_incident(self, incident_id: str) -> list[TeamsCard]: ...
+
+
 class UnitOfWork(Protocol):
     """Repositories are read-only properties here so an implementation may expose subtypes."""
 
@@ -216,6 +227,9 @@ class UnitOfWork(Protocol):
 
     @property
     def conversations(self) -> ConversationRepository: ...
+
+    @property
+    def teams_cards(self) -> TeamsCardRepository: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
 

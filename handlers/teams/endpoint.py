@@ -126,7 +126,7 @@ async def _learnt(edge: TeamsEdge) -> bool:
     """The conversation stored for its tenant's organisation; False (the person told why,
     nothing stored) for a tenant the service does not know."""
     try:
-        await learn_conversation(_seen(edge.activity), edge.deps.uow(), edge.deps.ctx)
+        edge.ref = await learn_conversation(_seen(edge.activity), edge.deps.uow(), edge.deps.ctx)
     except DomainError as exc:
         await edge.tell(asker_of(edge.activity), str(exc))
         return False

@@ -18,8 +18,9 @@ import logging
 from typing import Any
 
 from bot.domain.actors import Actor, OrgKind
+from bot.domain.conversations import ConversationRef
 from bot.domain.errors import NotAuthorised
-from bot.usecases.conversations import conversation_of
+from bot.usecases.conversations import UNKNOWN_TENANT, conversation_of, still_belongs
 from handlers.acting import Asker
 from handlers.teams.activity import Inbound
 from handlers.teams.connector import ConnectorError
@@ -50,11 +51,16 @@ class TeamsEdge:
         self.answering_invoke = answering_invoke
         self.told: list[str] = []  # what the person is told (an invoke's message answer)
         self.answer: dict[str, Any] | None = None  # the card an invoke answers with
+        self.ref: ConversationRef | None = None  # the conversation, once learnt this request
 
     async def actor_of(self, asker: Asker) -> Actor:
         if not asker.user:
             raise NotAuthorised(NO_PERSON)
-        ref = await conversation_of(self.deps.uow(), self.deps.ctx, asker.team, asker.channel)
+        ref = self.ref
+        if ref is None or (ref.conversation_id, ref.tenant_id) != (asker.channel, asker.team):
+            ref = await conversation_of(self.deps.uow(), self.deps.ctx, asker.team, asker.channel)
+        elif not still_belongs(self.deps.ctx.policy, ref):
+            raise NotAuthorised(UNKNOWN_TENANT)
         name = self.activity.from_name.strip() or "A Teams user"
         return Actor(user_id(asker.team, asker.user), name, OrgKind(ref.org_kind), ref.org_id)
 

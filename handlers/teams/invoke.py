@@ -6,9 +6,11 @@ object has no attribute 'is_xml_model'"). The verb is a `bot.views.actions.Actio
 `Form` (a form's submit) value; `data.value` is the incident, as the button's value on Slack.
 
 A replayed invoke (the same activity id again: a retry by Teams or a captured request) changes
-nothing: its id is claimed in the request log before the flow runs, and a claimed id is answered
-with the card as it stands now. A double click is two activity ids; the second is refused or
-is a no-op by the use cases' own rules (a page acknowledged once, a form's nonce).
+nothing: its id is claimed in the request log before a flow that changes something runs, and a
+claimed id is answered with the card as it stands now. A button that only shows something (a
+form, the card itself) changes nothing however often it is sent, and writes no claim. A double
+click is two activity ids; the second is refused or is a no-op by the use cases' own rules (a
+page acknowledged once, a form's submit keyed by its activity id).
 """
 
 from __future__ import annotations
@@ -77,6 +79,20 @@ def parse_invoke(value: Any) -> Invoked:
     return Invoked(verb, data)
 
 
+# Buttons that open a form in place of the card: they show, they change nothing.
+SHOWS = frozenset(
+    {
+        REFRESH,
+        Action.CONTACT_MADE,
+        Action.POST_UPDATE,
+        Action.ADD_NOTE,
+        Action.CHANGE_PHASE,
+        Action.GIVE_LESSONS,
+        Action.DECLINE_SUPPORT,
+    }
+)
+
+
 def known_verb(verb: str) -> bool:
     return verb == REFRESH or verb in Action._value2member_map_ or verb in Form._value2member_map_
 
@@ -108,7 +124,7 @@ async def answer_invoke(edge: TeamsEdge, flows: dict[str, Flow], show: Flow) -> 
     asker = asker_of(edge.activity)
     if not known_verb(invoked.verb) or (invoked.verb not in flows and invoked.verb != REFRESH):
         return message_answer(UNKNOWN_BUTTON)
-    if invoked.verb == REFRESH or not await _claim(edge):
+    if invoked.verb == REFRESH or (invoked.verb not in SHOWS and not await _claim(edge)):
         await show(edge, asker, invoked.key, invoked.data)
     else:
         try:

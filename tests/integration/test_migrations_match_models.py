@@ -12,6 +12,7 @@ import storage.engagement_models
 import storage.followup_models
 import storage.org_binding_models
 import storage.retention_models
+import storage.teams_card_models
 from storage.database import DatabaseTarget
 from storage.models import Base
 
@@ -20,6 +21,7 @@ assert storage.conversation_models
 assert storage.delivery_models
 assert storage.engagement_models
 assert storage.followup_models
+assert storage.teams_card_models
 assert storage.org_binding_models
 assert storage.retention_models
 

@@ -53,6 +53,7 @@ from handlers.slack.askers import of_action, of_command
 from handlers.slack.context import SlackDeps
 from handlers.slack.listeners.flows import incident_key
 from handlers.slack.listeners.subcommands import Run, Subcommand
+from handlers.slack.mirroring import contact_made
 from handlers.slack.parse import text_of, value_of
 from handlers.slack.render import activation as render
 from handlers.slack.render.activation import ActivationInput as In
@@ -169,6 +170,7 @@ async def after_activation(deps: SlackDeps, result: ActivationResult) -> None:
 async def after_contact(deps: SlackDeps, result: ContactResult) -> None:
     deps.wake_for(d.due_at for d in result.deadlines)
     provider = deps.ctx.policy.providers[result.engagement.provider_id].name
+    contact_made(deps, result)
     await deps.room.post(result.incident.id, render.contact_text(result, provider))
     await deps.room.refresh(result.incident.id)
 
@@ -223,11 +225,13 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         "/cir override-mou [CIR-2026-0001]",
         "assessors: activate without a signed MoU, with a reason (opens a form)",
         _form_command(_override_modal),
+        opens_form=True,
     ),
     "activate": Subcommand(
         "/cir activate [CIR-2026-0001]",
         "assessors: activate and page the provider (opens a form)",
         _form_command(_activate_modal),
+        opens_form=True,
     ),
 }
 
@@ -250,7 +254,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         overriding = action["action_id"] == Action.OVERRIDE_MOU.value
         modal = _override_modal if overriding else _activate_modal
         asker, trigger = of_action(body), body["trigger_id"]
-        deps.tasks.spawn(open_form(deps, asker, action["value"], trigger, modal))
+        deps.tasks.spawn_form(open_form(deps, asker, action["value"], trigger, modal))
 
     @app.action(Action.ACKNOWLEDGE_PAGE.value)
     async def acknowledge(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
@@ -261,7 +265,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     async def contact(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
         asker, trigger = of_action(body), body["trigger_id"]
-        deps.tasks.spawn(open_contact_form(deps, asker, action["value"], trigger))
+        deps.tasks.spawn_form(open_contact_form(deps, asker, action["value"], trigger))
 
     @app.view(Form.OVERRIDE_MOU.value)
     @submission(deps, Inline(In.REASON, In))

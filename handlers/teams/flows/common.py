@@ -25,10 +25,11 @@ async def viewable(edge: TeamsEdge, actor: Actor, key: str, who: Who = Who.VIEWE
 
 
 async def card_of(edge: TeamsEdge, incident_id: str) -> None:
-    """Answer with the incident's card as it stands now."""
+    """Answer with the incident's card as it stands now; Teams refreshes it for the person
+    whenever they look at it again."""
     deps = edge.deps
     shown = await presence(deps.uow(), deps.ctx, incident_id, Platform.TEAMS)
-    edge.answer = deps.cards.incident_card(shown.card())
+    edge.answer = deps.cards.incident_card(shown.card(), [edge.activity.from_id])
 
 
 @acting

@@ -17,8 +17,9 @@ from handlers.teams.invoke import Flow
 async def decline_form(
     edge: TeamsEdge, actor: Actor, asker: Asker, key: str, data: dict[str, str]
 ) -> None:
-    incident, _ = await ending_form(actor, key, Ending.DECLINED, edge.deps.uow(), edge.deps.ctx)
-    edge.answer = edge.deps.cards.decline_form(incident)
+    incident, view = await ending_form(actor, key, Ending.DECLINED, edge.deps.uow(), edge.deps.ctx)
+    council = edge.deps.ctx.policy.councils.get(incident.council_id)
+    edge.answer = edge.deps.cards.decline_form(incident, view, council)
 
 
 @acting

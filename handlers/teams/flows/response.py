@@ -11,7 +11,7 @@ from bot.usecases.authz import Who
 from bot.usecases.notes import AddNote, NoteSource, add_note
 from bot.views.actions import Action, Form
 from handlers.acting import Asker, acting
-from handlers.teams.cards import Input
+from handlers.teams.cards import PERSONAL_DATA_INVOLVED, Input
 from handlers.teams.flows.common import card_of, changed, viewable
 from handlers.teams.identity import TeamsEdge
 from handlers.teams.invoke import Flow
@@ -37,7 +37,7 @@ async def update_submitted(
         next_steps=data.get(Input.NEXT_STEPS, ""),
         # the invoke's id: Teams sends a retried submit with the same id, a new click a new one
         idempotency_key=f"teams:{edge.activity.id}",
-        personal_data=data.get(Input.PERSONAL_DATA, "").lower() == "true",
+        personal_data=data.get(Input.PERSONAL_DATA, "").lower() in PERSONAL_DATA_INVOLVED,
     )
     deps = edge.deps
     result = await status_updates.post_status_update(

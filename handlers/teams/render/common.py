@@ -23,7 +23,7 @@ SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.5"
 REFRESH_VERB = "refresh"  # the invoke that asks for the card as the viewer should see it
 REFRESH_USERS = 60  # Teams refreshes automatically for at most 60 listed users
-PRIMARY_ACTIONS = 5  # shown as buttons; the rest go in the card's overflow menu
+MAX_ACTIONS = 5  # buttons in one row (the default host config's maxActions)
 _STYLES = {Style.PRIMARY: "positive", Style.DANGER: "destructive"}
 
 
@@ -147,9 +147,18 @@ def refresh(value: str, viewers: Sequence[str]) -> Element | None:
 
 
 def overflow(actions: list[Element]) -> list[Element]:
-    """Teams shows a handful of buttons; past that, the rest go in the '…' menu rather than
-    being dropped by the client."""
-    return [a if i < PRIMARY_ACTIONS else {**a, "mode": "secondary"} for i, a in enumerate(actions)]
+    """Adaptive Cards hosts show at most five buttons in a row (Microsoft's parser warns past
+    that, and a host may drop the rest): past five, the last place is a "More" button that
+    opens the others beneath the card."""
+    if len(actions) <= MAX_ACTIONS:
+        return actions
+    keep, rest = actions[: MAX_ACTIONS - 1], actions[MAX_ACTIONS - 1 :]
+    more: Element = {
+        "type": "Action.ShowCard",
+        "title": "More…",
+        "card": {"type": "AdaptiveCard", "body": [], "actions": overflow(rest)},
+    }
+    return [*keep, more]
 
 
 def unique_titles(actions: list[Element]) -> list[Element]:

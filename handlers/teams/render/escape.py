@@ -16,6 +16,7 @@ character, never a stray letter.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from bot.views.sanitise import sanitise
 from handlers.teams.render.budget import USER_TEXT, cut
@@ -37,4 +38,10 @@ def user_text(text: str, limit: int = USER_TEXT) -> str:
     """What a person typed (or a name), sanitised, cut to `limit` characters with a visible
     mark if longer, then escaped. The cut is made before escaping, so it never splits an
     escape from the character it protects."""
-    return cut(sanitise(text), limit, escape=markdown)
+    return cut(_sanitised(text), limit, escape=markdown)
+
+
+@lru_cache(maxsize=256)
+def _sanitised(text: str) -> str:
+    """`fit` lays a card out again at each smaller allowance: sanitise each text once."""
+    return sanitise(text)
