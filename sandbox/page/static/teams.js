@@ -185,8 +185,9 @@
   }
 
   function listed(card) {
+    // Teams names users in refresh.userIds by their 29: id or as 8:orgid:<Entra object id>
     const ids = (card.refresh && card.refresh.userIds) || [];
-    return ids.includes(page.me.id) || ids.includes(page.me.aad);
+    return [page.me.id, page.me.aad, "8:orgid:" + page.me.aad].some((id) => ids.includes(id));
   }
 
   function maybeRefresh(activity, index, card) {
