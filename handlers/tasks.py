@@ -10,22 +10,28 @@ outage was lost silently.
 One event loop serves everything, so who goes first is decided here, in tiers:
 
 1. answers to the platforms (`answering()`), and the work right after them or `urgent`: a
-   provider's page;
+   provider's page; and forms (`spawn_form`): work that ends in a `views.open`, whose trigger id
+   Slack refuses three seconds after the press (`expired_trigger_id`, and no form at all);
 2. the contact ladder (the deadline scheduler, told by `also_busy_when`);
-3. ordinary work: a modal's views.open, channel lines, invitations, card refreshes.
+3. ordinary work: channel lines, invitations, card refreshes.
 
 Ordinary work starts once no answer has been in progress for `settle` (a few milliseconds:
-requests arriving back to back keep it waiting), or after `max_wait` at the latest, well inside
-the 3 seconds a trigger id lives. While tiers 1 or 2 are busy it runs one task at a time
+requests arriving back to back keep it waiting), or after `max_wait` at the latest, so answers
+that never pause cannot starve it. While tiers 1 or 2 are busy it runs one task at a time
 instead of `limit`: under a mass event (hundreds of councils at once) the cards fall behind by
-seconds, the pages and escalations do not. The scheduler itself asks `people_waiting()` to
-hold back its own ordinary deadlines (emails, follow-ups) in the same way.
+seconds, the pages and escalations do not. A form must never wait in that queue: driven without
+pauses, a "Start threshold check" press queued behind the card refreshes long enough for its
+trigger id to expire, and no form opened (tests/integration/test_forms_under_load.py). The
+scheduler itself asks `people_waiting()` to hold back its own ordinary deadlines (emails,
+follow-ups) in the same way.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import inspect
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextvars import ContextVar
@@ -33,6 +39,7 @@ from typing import Any
 
 from bot.views.failures import failure_words
 from storage.errors import commits, is_unavailable
+from storage.writer_gate import AHEAD
 
 log = logging.getLogger(__name__)
 
@@ -54,16 +61,18 @@ class BackgroundTasks:
         limit: int = 8,
         *,
         urgent_limit: int = 32,
+        form_limit: int = 16,
         max_wait: float = MAX_WAIT,
         settle: float = SETTLE,
     ) -> None:
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._limit, self._urgent_limit = limit, urgent_limit
+        self._limit, self._urgent_limit, self._form_limit = limit, urgent_limit, form_limit
         self._max_wait, self._settle = max_wait, settle
         # created on the running loop, at first use
         self._slots: asyncio.Semaphore | None = None
         self._trickle: asyncio.Semaphore | None = None
         self._urgent_slots: asyncio.Semaphore | None = None
+        self._form_slots: asyncio.Semaphore | None = None
         self._answering = 0
         self._urgent_running = 0
         self._last_answer = float("-inf")  # loop time the last answer was written
@@ -158,6 +167,8 @@ class BackgroundTasks:
                 except Exception as exc:
                     log.error("work after an answer failed", exc_info=exc)
         finally:
+            for work in queued:  # cut short (shutdown): the rest never started
+                _close_unstarted(work)
             if task is not None:
                 self._tasks.discard(task)
 
@@ -176,6 +187,7 @@ class BackgroundTasks:
     async def _urgent(self, coro: Awaitable[Any]) -> Any:
         if self._urgent_slots is None:
             self._urgent_slots = asyncio.Semaphore(self._urgent_limit)
+        AHEAD.set(False)
         async with self._urgent_slots:
             with self._urgent_work():
                 return await self._reporting(coro)
@@ -192,12 +204,8 @@ class BackgroundTasks:
     async def _bounded(self, coro: Awaitable[Any]) -> Any:
         if self._slots is None or self._trickle is None:
             self._slots, self._trickle = asyncio.Semaphore(self._limit), asyncio.Semaphore(1)
-        try:
-            await self._after_answers()
-        except BaseException:
-            if asyncio.iscoroutine(coro):
-                coro.close()  # cancelled before it started: no "never awaited" warning
-            raise
+        AHEAD.set(False)  # a card refresh a form spawned does not inherit the form's place
+        await self._after_answers()
         async with contextlib.AsyncExitStack() as held:
             if self.people_waiting() or self._busy():
                 await held.enter_async_context(self._trickle)
@@ -210,13 +218,34 @@ class BackgroundTasks:
         """`urgent` work (a provider's page) is tier 1: it does not wait for the answers and
         has slots of its own; keep it to what a person is waiting on."""
         task = asyncio.ensure_future(self._urgent(coro) if urgent else self._bounded(coro))
-        task.set_name(name or getattr(coro, "__qualname__", "task"))
+        return self._track(task, coro, name or getattr(coro, "__qualname__", "task"))
+
+    def spawn_form(self, coro: Awaitable[Any], *, name: str = "") -> asyncio.Task[Any]:
+        """Tier 1 work that opens a form (its `views.open` must reach Slack within the trigger
+        id's 3 seconds): it starts at once, in slots of its own, neither waiting for a pause in
+        the answers nor queueing behind ordinary work or pages. While it runs, people are
+        waiting (`people_waiting()`). Keep it to the reads before the `views.open`; what follows
+        the form (a card refresh) is spawned as ordinary work."""
+        task = asyncio.ensure_future(self._form(coro))
+        return self._track(task, coro, name or getattr(coro, "__qualname__", "form"))
+
+    def _track(self, task: asyncio.Task[Any], coro: Awaitable[Any], name: str) -> asyncio.Task[Any]:
+        task.set_name(name)
         self._tasks.add(task)
-        task.add_done_callback(self._done)
+        task.add_done_callback(functools.partial(self._done, coro))
         return task
 
-    def _done(self, task: asyncio.Task[Any]) -> None:
+    async def _form(self, coro: Awaitable[Any]) -> Any:
+        if self._form_slots is None:
+            self._form_slots = asyncio.Semaphore(self._form_limit)
+        AHEAD.set(True)  # this task's own context: its writes go ahead of the answers' (SQLite)
+        async with self._form_slots:
+            with self._urgent_work():
+                return await self._reporting(coro)
+
+    def _done(self, coro: Awaitable[Any], task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
+        _close_unstarted(coro)  # cancelled while it waited for its turn (shutdown)
         if not task.cancelled() and task.exception() is not None:
             log.error(
                 "background task failed",
@@ -232,6 +261,16 @@ class BackgroundTasks:
             if remaining <= 0:
                 break
             await asyncio.wait(set(self._tasks), timeout=remaining)
+        if self._tasks:  # one line, not one per task: at shutdown the rest is cancelled
+            log.warning("%d background tasks unfinished after %gs", len(self._tasks), within)
 
     def __len__(self) -> int:
         return len(self._tasks)
+
+
+def _close_unstarted(work: Awaitable[Any]) -> None:
+    """Close a coroutine that never started. Work still waiting for its turn when the process
+    stops (the shutdown's drain timed out under a burst, and `asyncio.run` cancelled the tasks
+    left) never ran, and Python warned "coroutine ... was never awaited" for each at exit."""
+    if inspect.iscoroutine(work) and inspect.getcoroutinestate(work) == inspect.CORO_CREATED:
+        work.close()

@@ -40,10 +40,14 @@ _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 # does not queue at the gate but asks SQLite directly, where it competes with one answer at
 # most instead of with every answer of a burst (see bot.app.scheduler).
 URGENT: ContextVar[bool] = ContextVar("cir_urgent_writes", default=False)
+# Set while opening a form (handlers.tasks.BackgroundTasks.spawn_form): a press's trigger id
+# lives 3 s, so its writes (a threshold check started) queue ahead of the answers at the gate,
+# behind the one writer holding it at most.
+AHEAD: ContextVar[bool] = ContextVar("cir_writes_ahead", default=False)
 
 
 class _Turns:
-    """The writer of one event loop: who holds it and who waits, the urgent first."""
+    """The writer of one event loop: who holds it and who waits, a form's writes (AHEAD) first."""
 
     def __init__(self) -> None:
         self.held = False
@@ -117,7 +121,7 @@ class GatedSession(AsyncSession):
         turns = self._gate.turns()
         try:
             async with asyncio.timeout(GATE_TIMEOUT):
-                await turns.acquire(URGENT.get())
+                await turns.acquire(AHEAD.get())
         except TimeoutError:
             raise OperationalError("(writer gate)", {}, Exception("database is locked")) from None
         self._held = turns

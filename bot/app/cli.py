@@ -22,6 +22,7 @@ from bot.app.timeline_key import timeline_key
 from bot.domain.errors import InvalidInput
 from bot.domain.reference import Reference
 from bot.policy.errors import ConfigError
+from bot.policy.teams_checks import teams_warnings
 from bot.usecases.org_bindings import Unrecognised, unrecognised_councils
 from storage import migrate
 from storage.audit import audit
@@ -158,6 +159,10 @@ def _run(command: str, args: argparse.Namespace | None = None) -> int:
         print(f"configuration OK ({len(container.ctx.policy.councils)} councils)")
         if unrecognised:
             print(unrecognised_warning(unrecognised))
+        for warning in teams_warnings(
+            container.ctx.policy, settings.config_dir, settings.teams_app_id
+        ):
+            print(warning)
         return 0
     if command == "serve":
         from bot.app.server import serve

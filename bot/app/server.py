@@ -131,6 +131,7 @@ def build_web_app(
     # who goes first on the one event loop: answers and pages, the ladder, the rest
     tasks.also_busy_when(lambda: runtime.scheduler.firing_urgent)
     runtime.scheduler.hold_back = tasks.people_waiting
+    runtime.scheduler.on_coalesced = metrics.wake_up_coalesced
 
     async def on_startup(_app: web.Application) -> None:
         if container.slack is not None:

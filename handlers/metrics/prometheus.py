@@ -98,6 +98,12 @@ class PrometheusMetrics:
             ["kind"],
             registry=r,
         )
+        self.wake_ups_coalesced = Counter(
+            "cir_scheduler_wake_ups_coalesced_total",
+            "Deadline scheduler wake-ups (sweeps, wake-ups for new deadlines) that found a pass "
+            "running and were folded into it instead of starting another (counted, not logged).",
+            registry=r,
+        )
         for route in DeliveryRoute:  # a route with no failure reads 0, not "no data"
             self.deliveries_failed.labels(route.value)
 
@@ -120,6 +126,9 @@ class PrometheusMetrics:
     # the edge -----------------------------------------------------------------------------
     def http_answered(self, route: str, method: str, status: int, seconds: float) -> None:
         self.http_answers.labels(route, method, str(status)).observe(seconds)
+
+    def wake_up_coalesced(self) -> None:
+        self.wake_ups_coalesced.inc()
 
     def set_counts(
         self,

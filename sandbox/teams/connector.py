@@ -73,7 +73,8 @@ class FakeBotConnector(LocalServer):
         self.directory = Directory()
         self.calls: list[Call] = []
         self._faults: deque[_Fault] = deque()
-        self.changed = asyncio.Event()  # set on every accepted change (the sandbox page waits)
+        self.version = 0  # grows with every accepted change (the sandbox page waits on it)
+        self._changed = asyncio.Event()
         self.root = ""
 
     # --- addresses --------------------------------------------------------------------------
@@ -149,6 +150,16 @@ class FakeBotConnector(LocalServer):
         """Every Adaptive Card shown in a conversation now, oldest first."""
         return [c for p in self.posted(conversation_id) for c in adaptive_cards(p.activity)]
 
+    async def changed(self, since: int, seconds: float) -> None:
+        """Returns when something was posted, updated or deleted after version `since`, or
+        after `seconds`."""
+        if self.version != since:
+            return
+        try:
+            await asyncio.wait_for(self._changed.wait(), seconds)
+        except TimeoutError:
+            return
+
     def calls_to(self, operation: str) -> list[Call]:
         return [c for c in self.calls if c.operation == operation]
 
@@ -209,8 +220,9 @@ class FakeBotConnector(LocalServer):
                 response.headers["Retry-After"] = f"{refusal.retry_after:g}"
         self.calls.append(Call(operation, conversation_id, response.status, body))
         if response.status < 300:
-            self.changed.set()
-            self.changed = asyncio.Event()
+            self.version += 1
+            self._changed.set()
+            self._changed = asyncio.Event()
         return response
 
     def _caller(self, header: str) -> App:

@@ -93,6 +93,7 @@ class FakeBotIdentity(LocalServer):
         self.token_requests: list[tuple[str, int]] = []  # (client_id, status) per request
         self.metadata_requests = 0
         self.keys_requests = 0
+        self.issued: list[str] = []  # every access token handed out, oldest first
         self._token_faults: deque[int] = deque()
         self._revoked: set[str] = set()
         self.root = ""
@@ -208,9 +209,11 @@ class FakeBotIdentity(LocalServer):
             "ver": "1.0",
             "uti": secrets.token_urlsafe(16),
         }
-        return jwt.encode(
+        token = jwt.encode(
             claims, self.token_key.private, algorithm="RS256", headers={"kid": self.token_key.kid}
         )
+        self.issued.append(token)
+        return token
 
     # --- HTTP -------------------------------------------------------------------------------
 

@@ -328,3 +328,13 @@ async def test_status_lists_only_the_organisations_own_incidents(teams_env: Team
     assert str(ours.reference) in said
     assert "Activated" in said
     assert str(theirs.reference) not in said
+
+
+async def test_a_council_asking_to_report_is_told_how(teams_env: TeamsEnv) -> None:
+    await installed_everywhere(teams_env)
+    await teams_env.post(teams_env.message(teams_env.hackney, teams_env.hana, "report"))
+    said = teams_env.said(teams_env.hackney)[-1]
+    assert said.startswith("Only MHCLG's CIR team can log a referral.")
+    assert "report.ncsc.gov.uk" in said
+    async with teams_env.container.uow() as uow:
+        assert await uow.incidents.list_open() == []

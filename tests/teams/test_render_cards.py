@@ -111,3 +111,15 @@ def test_outbound_message_is_marked_titled_and_urgent():
 def test_attachment_wraps_the_card():
     c = outbound_card(OutboundMessage(text="x"))
     assert attachment(c) == {"contentType": "application/vnd.microsoft.card.adaptive", "content": c}
+
+
+def test_on_the_fullest_card_what_happened_keeps_room() -> None:
+    """Sections of many typed lines give way to the facts: even with every field at its limit
+    and in emoji (twelve bytes each), the description shows a few hundred characters."""
+    from tests.teams.catalogue import incident_cards
+
+    for name, made in incident_cards().items():
+        facts = {f["title"]: f["value"] for f in made["body"][3]["facts"]}
+        assert len(facts["What happened"]) >= 250, name
+        assert facts["What happened"].endswith(SHORTENED), name
+        assert activity_size(made) <= CARD_BUDGET, name

@@ -225,11 +225,13 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         "/cir override-mou [CIR-2026-0001]",
         "assessors: activate without a signed MoU, with a reason (opens a form)",
         _form_command(_override_modal),
+        opens_form=True,
     ),
     "activate": Subcommand(
         "/cir activate [CIR-2026-0001]",
         "assessors: activate and page the provider (opens a form)",
         _form_command(_activate_modal),
+        opens_form=True,
     ),
 }
 
@@ -252,7 +254,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         overriding = action["action_id"] == Action.OVERRIDE_MOU.value
         modal = _override_modal if overriding else _activate_modal
         asker, trigger = of_action(body), body["trigger_id"]
-        deps.tasks.spawn(open_form(deps, asker, action["value"], trigger, modal))
+        deps.tasks.spawn_form(open_form(deps, asker, action["value"], trigger, modal))
 
     @app.action(Action.ACKNOWLEDGE_PAGE.value)
     async def acknowledge(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
@@ -263,7 +265,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     async def contact(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
         asker, trigger = of_action(body), body["trigger_id"]
-        deps.tasks.spawn(open_contact_form(deps, asker, action["value"], trigger))
+        deps.tasks.spawn_form(open_contact_form(deps, asker, action["value"], trigger))
 
     @app.view(Form.OVERRIDE_MOU.value)
     @submission(deps, Inline(In.REASON, In))

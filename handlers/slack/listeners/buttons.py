@@ -18,7 +18,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     async def start_check(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
         asker, trigger = of_action(body), body["trigger_id"]
-        deps.tasks.spawn(flows.start_assessment(deps, asker, action["value"], trigger))
+        deps.tasks.spawn_form(flows.start_assessment(deps, asker, action["value"], trigger))
 
     @app.action(Action.CONFIRM_ACTIVATION.value)
     async def confirm(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:

@@ -46,11 +46,11 @@ def register(app: AsyncApp, deps: SlackDeps, extra: dict[str, Subcommand]) -> No
         asker, trigger = of_command(command), command["trigger_id"]
         if sub == "report":
             await ack()
-            deps.tasks.spawn(open_referral_form(deps, asker, trigger))
+            deps.tasks.spawn_form(open_referral_form(deps, asker, trigger))
         elif sub == "assess":
             await ack()
             target = args[0] if args else ""
-            deps.tasks.spawn(flows.start_assessment(deps, asker, target, trigger))
+            deps.tasks.spawn_form(flows.start_assessment(deps, asker, target, trigger))
         elif sub == "retry" and args:
             await ack()
             deps.tasks.spawn(flows.retry_channel(deps, asker, args[0]))
@@ -59,7 +59,11 @@ def register(app: AsyncApp, deps: SlackDeps, extra: dict[str, Subcommand]) -> No
             deps.tasks.spawn(flows.tell_duty(deps, asker))
         elif sub in extra:
             await ack()
-            deps.tasks.spawn(extra[sub].run(deps, command, args))
+            run = extra[sub].run(deps, command, args)
+            if extra[sub].opens_form:
+                deps.tasks.spawn_form(run)
+            else:
+                deps.tasks.spawn(run)
         else:
             await ack(text=help_text(extra))
 
@@ -68,4 +72,4 @@ def register(app: AsyncApp, deps: SlackDeps, extra: dict[str, Subcommand]) -> No
         await ack()
         user = shortcut.get("user") or {}
         asker = Asker(user.get("id", ""), user.get("team_id", ""))  # answered directly
-        deps.tasks.spawn(open_referral_form(deps, asker, shortcut["trigger_id"]))
+        deps.tasks.spawn_form(open_referral_form(deps, asker, shortcut["trigger_id"]))

@@ -88,11 +88,13 @@ SUBCOMMANDS = {
         USAGE[Ending.MONITORING_ENDED],
         "MHCLG: close a monitored (below-threshold) incident, with a reason (opens a form)",
         _command(Ending.MONITORING_ENDED),
+        opens_form=True,
     ),
     "decline": Subcommand(
         USAGE[Ending.DECLINED],
         "the council: decline CIR support before activation, with a reason (opens a form)",
         _command(Ending.DECLINED),
+        opens_form=True,
     ),
 }
 
@@ -101,7 +103,7 @@ def _button(deps: SlackDeps, ending: Ending) -> Callable[..., Awaitable[None]]:
     async def pressed(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
         key, trigger = action["value"], body["trigger_id"]
-        deps.tasks.spawn(open_ending_form(deps, of_action(body), key, trigger, ending))
+        deps.tasks.spawn_form(open_ending_form(deps, of_action(body), key, trigger, ending))
 
     return pressed
 

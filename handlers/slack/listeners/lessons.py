@@ -90,7 +90,10 @@ async def _received(deps: SlackDeps, incident_id: str, organisation: str, name: 
 
 SUBCOMMANDS = {
     "lessons": Subcommand(
-        "/cir lessons [CIR-…]", "give your organisation's lessons learned", _lessons_command
+        "/cir lessons [CIR-…]",
+        "give your organisation's lessons learned",
+        _lessons_command,
+        opens_form=True,
     )
 }
 
@@ -100,7 +103,8 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     async def give(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
         key, trigger = action["value"], body["trigger_id"]
-        deps.tasks.spawn(open_form(deps, of_action(body), key, trigger, _form(deps), rule=RULE))
+        opening = open_form(deps, of_action(body), key, trigger, _form(deps), rule=RULE)
+        deps.tasks.spawn_form(opening)
 
     @app.action(Action.CLOSE_LESSONS.value)
     async def close(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:

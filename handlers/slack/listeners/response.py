@@ -185,10 +185,17 @@ def _subcommand(name: str) -> Run:
 
 
 SUBCOMMANDS = {
-    "phase": Subcommand("/cir phase [CIR-…]", "change the response phase", _subcommand("phase")),
-    "update": Subcommand("/cir update [CIR-…]", "post a status update", _subcommand("update")),
+    "phase": Subcommand(
+        "/cir phase [CIR-…]", "change the response phase", _subcommand("phase"), opens_form=True
+    ),
+    "update": Subcommand(
+        "/cir update [CIR-…]", "post a status update", _subcommand("update"), opens_form=True
+    ),
     "checklist": Subcommand(
-        "/cir checklist [CIR-…]", "record who the council has told", _subcommand("checklist")
+        "/cir checklist [CIR-…]",
+        "record who the council has told",
+        _subcommand("checklist"),
+        opens_form=True,
     ),
 }
 BUTTONS = {
@@ -202,7 +209,7 @@ def _button(deps: SlackDeps, build: Builder, rule: FormRule) -> Callable[..., Aw
     async def pressed(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
         key, trigger = action["value"], body["trigger_id"]
-        deps.tasks.spawn(open_form(deps, of_action(body), key, trigger, build, rule=rule))
+        deps.tasks.spawn_form(open_form(deps, of_action(body), key, trigger, build, rule=rule))
 
     return pressed
 

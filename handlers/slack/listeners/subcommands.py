@@ -18,3 +18,6 @@ class Subcommand:
     usage: str  # e.g. "/cir note <text>"
     help: str  # one line: what it does
     run: Run
+    # It opens a form (its trigger id lives 3 s): run as a form, not as ordinary work
+    # (handlers.tasks.BackgroundTasks.spawn_form).
+    opens_form: bool = False

@@ -1,13 +1,17 @@
 """What a person types to the bot in Teams (mentioning it in a channel, or in a chat): "help",
-"status" (their organisation's open incidents) and "note CIR-2026-0001 <text>" (a fact on the
-incident's timeline). Anything else is answered with the help."""
+"status" (their organisation's open incidents), "note CIR-2026-0001 <text>" (a fact on the
+incident's timeline) and "report" (reporting an incident: MHCLG's CIR team logs referrals, so
+anyone else is told so, by the same rule as `/cir report` on Slack). Anything else is answered
+with the help."""
 
 from __future__ import annotations
 
 import re
 
 from bot.domain.actors import Actor
+from bot.domain.errors import NotAuthorised
 from bot.domain.uk_time import uk_time
+from bot.usecases.directory import authorise_referral
 from bot.usecases.notes import AddNote, NoteSource, add_note
 from bot.views.home import open_incidents
 from handlers.acting import Asker, acting
@@ -19,8 +23,14 @@ HELP = (
     "• help: this list\n"
     "• status: your organisation's open incidents\n"
     "• note CIR-2026-0001 <text>: put a fact on an incident's timeline\n"
+    "• report: how to report a cyber incident at your council to MHCLG\n"
     "Everything else is on the incident's card: acknowledge, contact made, MoU, status "
     "updates, notes, phases, recovery, lessons learned, declining support."
+)
+HOW_TO_REPORT = (
+    "Report the incident to the NCSC (report.ncsc.gov.uk) and tell MHCLG's CIR team directly, "
+    "from a phone or email account the attacker cannot reach; they log it, and its card is "
+    "posted here."
 )
 _MENTION = re.compile(r"<at>[^<]{0,200}</at>")
 
@@ -57,12 +67,24 @@ async def note(edge: TeamsEdge, actor: Actor, asker: Asker, key: str, text: str)
     await edge.say(f"Added to the timeline of {incident.reference}.")
 
 
+@acting
+async def report(edge: TeamsEdge, actor: Actor, asker: Asker) -> None:
+    try:
+        authorise_referral(actor)  # the rule of `/cir report`
+    except NotAuthorised as refused:
+        await edge.say(f"{refused} {HOW_TO_REPORT}")
+        return
+    await edge.say("Log the referral on Slack with /cir report: the referral form is there.")
+
+
 async def command(edge: TeamsEdge, asker: Asker, text: str) -> None:
     said = words_of(text)
     first, _, rest = said.partition(" ")
     verb = first.lower()
     if verb == "status":
         await status(edge, asker)
+    elif verb == "report":
+        await report(edge, asker)
     elif verb == "note":
         key, _, body = rest.strip().partition(" ")
         if not key or not body.strip():

@@ -33,6 +33,10 @@ from handlers.teams.render.common import (
 from handlers.teams.render.escape import markdown, user_text
 
 SECTION_LINES = 12  # lines shown per section; the rest are on the timeline
+# characters of one section line, a tenth of a fact's: a line is a status, and what someone typed
+# in it comes second to the facts (what happened, what is affected)
+SECTION_LINE = 300
+MIN_LINE = 40
 
 
 def incident_card(card: IncidentCard, viewers: Sequence[str] = ()) -> Card:
@@ -49,7 +53,7 @@ def _layout(card: IncidentCard, viewers: Sequence[str], allowance: int) -> Card:
         fact_set((markdown(f.label), user_text(f.value, allowance)) for f in card.facts),
     ]
     for section in card.sections:
-        body += bullets(section.title, _shown(section.lines), allowance)
+        body += bullets(section.title, _shown(section.lines), _line_allowance(allowance))
     if card.deadlines:
         lines = [f"• {markdown(label)}: {when(due)}" for label, due in card.deadlines]
         body += [
@@ -58,6 +62,10 @@ def _layout(card: IncidentCard, viewers: Sequence[str], allowance: int) -> Card:
         ]
     actions = unique_titles([execute(b) for b in card.buttons])
     return adaptive_card(body, actions, refresh=refresh(card.reference, viewers))
+
+
+def _line_allowance(allowance: int) -> int:
+    return max(min(allowance // 10, SECTION_LINE), MIN_LINE)
 
 
 def _shown(lines: tuple[str, ...]) -> list[str]:

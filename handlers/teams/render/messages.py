@@ -12,12 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 from bot.views.sanitise import sanitise
-from handlers.teams.render.budget import CARD_CONTENT_TYPE, Card, cut, fit
+from handlers.teams.render.budget import CARD_CONTENT_TYPE, Card, attachment, cut, fit
 from handlers.teams.render.common import Element, adaptive_card, marking, text
 from handlers.teams.render.escape import user_text
 
 MESSAGE_TYPE = "application/vnd.microsoft.activity.message"
 ANSWER_TEXT = 4000  # characters: a refusal or answer is a sentence or two, never this long
+SUMMARY_TEXT = 300  # characters of a notification's preview (within the budget's envelope)
 
 
 def plain(words: str) -> str:
@@ -27,6 +28,15 @@ def plain(words: str) -> str:
 def answer(words: str) -> dict[str, Any]:
     """A message activity to post in the conversation (or reply with)."""
     return {"type": "message", "text": plain(words), "textFormat": "plain"}
+
+
+def card_message(card: Card, summary: str = "") -> dict[str, Any]:
+    """A message activity carrying `card`; `summary` is what a notification shows of it (Teams
+    shows "Card" without one, which at 02:00 says nothing about a page)."""
+    activity: dict[str, Any] = {"type": "message", "attachments": [attachment(card)]}
+    if summary:
+        activity["summary"] = cut(sanitise(summary), SUMMARY_TEXT)
+    return activity
 
 
 def refusal(words: str) -> dict[str, Any]:

@@ -47,6 +47,6 @@ def _layout(message: OutboundMessage, allowance: int) -> Card:
 
 
 def outbound_summary(message: OutboundMessage) -> str:
-    """The activity's plain `summary` (notifications, screen readers): the bot's own words."""
-    head = f"[{message.marking}] " + (f"{message.title}: " if message.title else "")
-    return cut(head + message.text, 300)
+    """The activity's `summary` for `messages.card_message` (a notification's preview): the
+    bot's own words, as Slack's fallback text."""
+    return f"[{message.marking}] " + (f"{message.title}: " if message.title else "") + message.text

@@ -4,6 +4,8 @@ names for the use cases."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.domain.incident import Incident
 from bot.domain.states import State
 from bot.usecases.checklist import ChecklistView
@@ -35,7 +37,7 @@ def _about(incident: Incident) -> str:
     return f"**{markdown(str(incident.reference))}** is in **{markdown(incident.state.label)}**."
 
 
-def phase_form(incident: Incident, targets: list[State]) -> Card:
+def phase_form(incident: Incident, targets: Sequence[State]) -> Card:
     return form_card(
         Form.PHASE,
         "Change phase",

@@ -1,0 +1,86 @@
+"""A form opens while the service is busy: a press's `views.open` never queues behind the work
+that waits for a pause in the answers (card refreshes, channel lines), because its trigger id
+lives three seconds and Slack refuses it after that (`expired_trigger_id`: no form at all).
+
+Seen driving the service without pauses: a "Start threshold check" press right after the card
+appeared sometimes opened no form within 20 s. The form's work was ordinary work, so while the
+ladder fired (or answers went on) it trickled one task at a time behind every card refresh.
+Here the trickle is held on purpose (an event nobody sets until the end), so the form can only
+open if it does not wait in that queue: no clock decides the outcome.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.views.actions import Action
+from sandbox.slack import signed_requests as sr
+from tests.integration.slack_harness import ASSESSOR, SECRET, SlackEnv, referral_submission
+from tests.integration.waiting import until, within
+
+QUEUED_CARD_REFRESHES = 40
+
+
+async def _busy(env: SlackEnv) -> asyncio.Event:
+    """The contact ladder firing (ordinary work trickles one at a time) and a card refresh in
+    progress that holds the trickle until the returned event is set, with more queued behind."""
+    env.tasks.also_busy_when(lambda: True)
+    release, started = asyncio.Event(), asyncio.Event()
+
+    async def card_refresh() -> None:
+        started.set()
+        await release.wait()
+
+    for _ in range(QUEUED_CARD_REFRESHES):
+        env.tasks.spawn(card_refresh(), name="card refresh")
+    await within(started.wait(), "the first queued card refresh to start")
+    return release
+
+
+async def _opened(env: SlackEnv, trigger: str) -> bool:
+    return any(call.get("trigger_id") == trigger for call in env.slack.calls_to("views.open"))
+
+
+async def test_a_start_threshold_check_press_opens_its_form_while_the_cards_wait(
+    slack_env: SlackEnv,
+) -> None:
+    env = slack_env
+    await env.send(referral_submission())  # the card appears
+    incident = await env.only_incident()
+    release = await _busy(env)
+    try:
+        trigger = f"press-{incident.id}"
+        press = sr.block_actions(
+            Action.START_THRESHOLD_CHECK.value, incident.id, user_id=ASSESSOR, trigger_id=trigger
+        )
+        status, _ = await sr.post(env.session, env.url, press, SECRET)
+        assert status == 200
+        await until(
+            lambda: _opened(env, trigger),
+            "the questionnaire to open while card refreshes are queued",
+            seconds=10,
+        )
+        [view] = [c["view"] for c in env.slack.calls_to("views.open")]
+        assert view["callback_id"] == "questionnaire_form"
+    finally:
+        release.set()
+        await env.tasks.drain(within=15)
+
+
+async def test_a_slash_command_form_opens_while_the_cards_wait(slack_env: SlackEnv) -> None:
+    """`/cir activate` (a subcommand that opens a form) goes the same way as a button."""
+    env = slack_env
+    await env.send(referral_submission())
+    incident = await env.only_incident()
+    release = await _busy(env)
+    try:
+        trigger = f"command-{incident.id}"
+        command = sr.slash_command(
+            text=f"assess {incident.reference}", user_id=ASSESSOR, trigger_id=trigger
+        )
+        status, _ = await sr.post(env.session, env.url, command, SECRET)
+        assert status == 200
+        await until(lambda: _opened(env, trigger), "the questionnaire from /cir assess", seconds=10)
+    finally:
+        release.set()
+        await env.tasks.drain(within=15)
