@@ -68,7 +68,7 @@ async def test_a_start_threshold_check_press_opens_its_form_while_the_cards_wait
 
 
 async def test_a_slash_command_form_opens_while_the_cards_wait(slack_env: SlackEnv) -> None:
-    """`/cir activate` (a subcommand that opens a form) goes the same way as a button."""
+    """`/cir assess` goes the same way as the button."""
     env = slack_env
     await env.send(referral_submission())
     incident = await env.only_incident()
@@ -81,6 +81,27 @@ async def test_a_slash_command_form_opens_while_the_cards_wait(slack_env: SlackE
         status, _ = await sr.post(env.session, env.url, command, SECRET)
         assert status == 200
         await until(lambda: _opened(env, trigger), "the questionnaire from /cir assess", seconds=10)
+    finally:
+        release.set()
+        await env.tasks.drain(within=15)
+
+
+async def test_a_subcommand_that_opens_a_form_opens_it_while_the_cards_wait(
+    slack_env: SlackEnv,
+) -> None:
+    """`/cir override-mou` is a listener module's subcommand (`opens_form=True`)."""
+    env = slack_env
+    await env.send(referral_submission())
+    incident = await env.only_incident()
+    release = await _busy(env)
+    try:
+        trigger = f"override-{incident.id}"
+        command = sr.slash_command(
+            text=f"override-mou {incident.reference}", user_id=ASSESSOR, trigger_id=trigger
+        )
+        status, _ = await sr.post(env.session, env.url, command, SECRET)
+        assert status == 200
+        await until(lambda: _opened(env, trigger), "the override form", seconds=10)
     finally:
         release.set()
         await env.tasks.drain(within=15)
