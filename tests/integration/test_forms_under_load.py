@@ -13,8 +13,13 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
+from bot.domain.incident import Incident
+from bot.domain.states import State
 from bot.views.actions import Action
 from sandbox.slack import signed_requests as sr
+from storage.repositories import SqlIncidentRepository
 from tests.integration.slack_harness import ASSESSOR, SECRET, SlackEnv, referral_submission
 from tests.integration.waiting import until, within
 
@@ -105,3 +110,39 @@ async def test_a_subcommand_that_opens_a_form_opens_it_while_the_cards_wait(
     finally:
         release.set()
         await env.tasks.drain(within=15)
+
+
+async def test_a_start_held_by_the_database_does_not_hold_its_form(
+    slack_env: SlackEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The threshold check's start (a write, the incident locked) is held until the form has
+    opened, as a database busy with the ladder's firings can hold it: the form opens anyway,
+    on a read, and the start is recorded behind it."""
+    env = slack_env
+    await env.send(referral_submission())
+    incident = await env.only_incident()
+    form_opened = asyncio.Event()
+    original = SqlIncidentRepository.get_for_update
+
+    async def held(repo: SqlIncidentRepository, incident_id: str) -> Incident | None:
+        await form_opened.wait()
+        return await original(repo, incident_id)
+
+    monkeypatch.setattr(SqlIncidentRepository, "get_for_update", held)
+    trigger = f"held-{incident.id}"
+    press = sr.block_actions(
+        Action.START_THRESHOLD_CHECK.value, incident.id, user_id=ASSESSOR, trigger_id=trigger
+    )
+    status, _ = await sr.post(env.session, env.url, press, SECRET)
+    assert status == 200
+    await until(lambda: _opened(env, trigger), "the questionnaire, its start still held", 10)
+    assert (await env.only_incident()).state is State.REFERRAL_RECEIVED  # not started yet
+    form_opened.set()
+    await env.tasks.drain(within=15)
+
+    async def started() -> bool:
+        return (await env.only_incident()).state is State.THRESHOLD_CHECK
+
+    await until(started, "the start recorded behind the open form")
+    assert len(env.slack.calls_to("views.open")) == 1
+    assert not [m for m in env.slack.calls_to("chat.postEphemeral") if "threshold" in str(m)]
