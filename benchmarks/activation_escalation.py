@@ -20,12 +20,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
+import io
 import json
 import multiprocessing as mp
 import os
 import platform
+import pstats
 import re
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -43,6 +48,8 @@ from aiohttp import web
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
+from benchmarks import cost_meter
+from benchmarks.cost_meter import metered
 from bot.app.container import build_container
 from bot.app.server import build_web_app
 from bot.app.settings import DEFAULT_CONFIG_DIR, load_settings
@@ -67,11 +74,19 @@ from tests.integration.activation_steps import ANSWERS
 
 SECRET, TOKEN, ASSESSOR_USER = "bench-signing-secret", "xoxb-bench-token", "U0ASSESSOR1"
 LADDER = ("contact_reminder", "contact_escalation")
-PAGE_TARGET_S, LATENESS_TARGET_S = 1.0, 2.0
+PAGE_TARGET_S, LATENESS_TARGET_S, ANSWER_TARGET_S = 0.5, 1.0, 0.5
+CPU_TARGET_MS = 25.0  # the service's CPU per incident, referral to contact made
 REFERENCE = re.compile(r"CIR-\d{4}-\d{4,}")
 LEVEL = re.compile(r"Escalation level (\d+)")
 RESULTS = Path(__file__).resolve().parent / "results" / "activation_escalation.json"
-Post = tuple[str, int, str, float]  # kind ("page" | "reminder" | "escalation"), level, ref, at
+# where --before keeps a run of the code before the CPU cut (issue 15), beside the latest
+BEFORE = {"sqlite": "sqlite_before_cost_cut", "postgresql": "postgresql_before_cost_cut"}
+Post = tuple[str, int, str, float]
+# provider id -> the responder who records contact made for it (Slack user, team, name)
+RESPONDERS = {
+    "kpmg": ("U0KPMG1", "T0KPMG", "Kim Responder"),
+    "accenture": ("U0ACC1", "T0ACCENTURE", "Al Responder"),
+}  # kind ("page" | "reminder" | "escalation"), level, ref, at
 
 # --- the Slack and Notify stand-ins: one process -------------------------------------------
 
@@ -88,6 +103,8 @@ def _classify(text: str) -> tuple[str, int] | None:
 async def _standins_async(out: Any, stop: Any) -> None:
     async with FakeSlackApi() as slack, FakeNotifyApi() as notify:
         slack.add_user(ASSESSOR_USER, "T0MHCLG", ASSESSOR.name, "ada@mhclg.example")
+        for user, team, name in RESPONDERS.values():  # who records contact made
+            slack.add_user(user, team, name, f"{user.lower()}@provider.example")
         policy = load_policy(DEFAULT_CONFIG_DIR)
         slack.add_channel(policy.mhclg.triage_channel, "cir-triage")
         for provider in policy.providers.values():  # each paging channel, the bot invited
@@ -122,46 +139,122 @@ def _standins(out: Any, stop: Any) -> None:
 async def _prepare(container: Any, n: int) -> list[tuple[str, str]]:
     """Each incident up to AWAITING_MOU with the MoU overridden, ten at a time, and the parts of
     its Slack room that activation and the ladder touch: the channel, the pinned card and the
-    triage card (the topic and invitations are left out to keep the preparation short)."""
+    triage card (the topic and invitations are left out to keep the preparation short). Each
+    stage is metered (its CPU and round trips, `benchmarks.cost_meter`); the room is created
+    in the referral's order, before the threshold check, as the referral listener does."""
     uow, ctx, gate = container.uow, container.ctx, asyncio.Semaphore(10)
 
     async def one() -> tuple[str, str]:
         async with gate:
             cmd = referral_cmd(FakeClock(datetime.now(UTC)))
-            incident = await open_referral(cmd, uow(), ctx)
-            await th.start_threshold_check(
-                th.StartThresholdCheck(ASSESSOR, incident.id), uow(), ctx
-            )
-            answers = th.SubmitAnswers(ASSESSOR, incident.id, ANSWERS)
-            assessment, _ = await th.submit_answers(answers, uow(), ctx)
-            decision = th.RecordDecision(ASSESSOR, assessment.id, "activate", "Benefits down", "")
-            await th.record_decision(decision, uow(), ctx)
-            await override_mou(OverrideMou(ASSESSOR, incident.id, "Email down."), uow(), ctx)
-            room = container.slack.room
-            await room._create_channel(incident.id, str(incident.reference), incident.council_id)
-            await room._post_card(incident.id)
-            await room._post_triage(incident.id)
+            with metered("referral"):
+                incident = await open_referral(cmd, uow(), ctx)
+            with metered("referral room (channel, card, triage card)"):
+                room = container.slack.room
+                await room._create_channel(
+                    incident.id, str(incident.reference), incident.council_id
+                )
+                await room._post_card(incident.id)
+                await room._post_triage(incident.id)
+            with metered("threshold check and decision"):
+                await th.start_threshold_check(
+                    th.StartThresholdCheck(ASSESSOR, incident.id), uow(), ctx
+                )
+                answers = th.SubmitAnswers(ASSESSOR, incident.id, ANSWERS)
+                assessment, _ = await th.submit_answers(answers, uow(), ctx)
+                decision = th.RecordDecision(
+                    ASSESSOR, assessment.id, "activate", "Benefits down", ""
+                )
+                await th.record_decision(decision, uow(), ctx)
+            with metered("MoU override"):
+                await override_mou(OverrideMou(ASSESSOR, incident.id, "Email down."), uow(), ctx)
             return incident.id, str(incident.reference)
 
     return list(await asyncio.gather(*(one() for _ in range(n))))
 
 
-async def _service_async(env: dict[str, str], n: int, out: Any, stop: Any) -> None:
+async def _service_async(env: dict[str, str], n: int, out: Any, stop: Any, profile: str) -> None:
     container = build_container(load_settings(env))
-    runner = web.AppRunner(build_web_app(container, BackgroundTasks()))  # scheduler, 2 s sweep
+    cost_meter.install(container.engine.sync_engine)
+    app = build_web_app(container, BackgroundTasks())  # its scheduler sweeps every 2 s
+    labels = {
+        Form.CONTACT.value.encode(): "contact made",
+        Form.ACTIVATE.value.encode(): "activation",
+    }
+    app.middlewares.append(cost_meter.form_middleware(labels, "other request"))
+    runner = web.AppRunner(app)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", 0).start()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     incidents = await _prepare(container, n)
+    prepare_cpu = time.process_time() - cpu
     out.put(("service", runner.addresses[0][1], incidents, time.perf_counter() - started))
+    profiler = cProfile.Profile() if profile else None
     cpu = time.process_time()
+    if profiler is not None:
+        profiler.enable()
     await asyncio.get_running_loop().run_in_executor(None, stop.wait)
-    out.put(("service_cpu", time.process_time() - cpu))
-    await runner.cleanup()
+    timed_cpu = time.process_time() - cpu
+    await runner.cleanup()  # the work in flight (cards after contact) finishes first
+    cleanup_cpu = time.process_time() - cpu - timed_cpu
+    if profiler is not None:
+        profiler.disable()
+        _write_profile(profiler, profile)
+    costs = cost_meter.COSTS.report(n)
+    out.put(("service_cpu", prepare_cpu, timed_cpu, cleanup_cpu, costs))
 
 
-def _service(env: dict[str, str], n: int, out: Any, stop: Any) -> None:
-    asyncio.run(_service_async(env, n, out, stop))
+def _has_py_spy() -> bool:
+    return Path(sys.executable).with_name("py-spy").exists()
+
+
+def _py_spy(pid: int, raw: str) -> subprocess.Popen[bytes] | None:
+    """py-spy sampling the service (its stacks, 100 a second, without pausing it), if it is
+    installed beside this Python; None to fall back on cProfile inside the service."""
+    if not _has_py_spy():
+        return None
+    exe = Path(sys.executable).with_name("py-spy")
+    args = ["record", "--pid", str(pid), "--rate", "100", "--nonblocking", "--format", "raw"]
+    command = [str(exe), *args, "-o", raw]  # our own venv's py-spy, our own child's pid
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL)  # noqa: S603
+
+
+def _write_collapsed(raw: str, path: str, top: int = 45) -> None:
+    """py-spy's collapsed stacks as two tables: the functions most often on the stack (total)
+    and most often running themselves (own), in per cent of the samples."""
+    own: dict[str, int] = {}
+    total: dict[str, int] = {}
+    samples = 0
+    for line in Path(raw).read_text(encoding="utf-8").splitlines():
+        stack, _, count = line.rpartition(" ")
+        frames = [f.strip() for f in stack.split(";") if f.strip()]
+        if not frames or not count.isdigit():
+            continue
+        n = int(count)
+        samples += n
+        own[frames[-1]] = own.get(frames[-1], 0) + n
+        for frame in set(frames):
+            total[frame] = total.get(frame, 0) + n
+    text = io.StringIO()
+    text.write(f"py-spy, {samples} samples of the service process (100/s, busy only)\n")
+    for title, table in (("total (on the stack)", total), ("own (running)", own)):
+        text.write(f"\n=== top {top} by {title} ===\n")
+        for frame, n in sorted(table.items(), key=lambda kv: -kv[1])[:top]:
+            text.write(f"{100 * n / max(samples, 1):6.1f}%  {frame}\n")
+    Path(path).write_text(text.getvalue(), encoding="utf-8")
+
+
+def _write_profile(profiler: cProfile.Profile, path: str) -> None:
+    """The top functions by cumulative and by own time, as text the closing note can quote."""
+    text = io.StringIO()
+    for order in ("cumulative", "tottime"):
+        text.write(f"=== top 45 by {order} ===\n")
+        pstats.Stats(profiler, stream=text).strip_dirs().sort_stats(order).print_stats(45)
+    Path(path).write_text(text.getvalue(), encoding="utf-8")
+
+
+def _service(env: dict[str, str], n: int, out: Any, stop: Any, profile: str) -> None:
+    asyncio.run(_service_async(env, n, out, stop, profile))
 
 
 # --- the driver ------------------------------------------------------------------------------
@@ -181,6 +274,32 @@ async def _activate(session: aiohttp.ClientSession, url: str, incident_id: str) 
     values = {ActivationInput.PROVIDER.value: {INPUT_ACTION: choice}}
     meta = json.dumps({"incident_id": incident_id})
     body = sr.view_submission(Form.ACTIVATE.value, values, ASSESSOR_USER, private_metadata=meta)
+    headers = {**sr.sign(SECRET, body), "Content-Type": sr.FORM}
+    sent = Sent(incident_id, time.monotonic())
+    async with session.post(url, data=body.encode(), headers=headers) as response:
+        answer = await response.read()
+    sent.acked, sent.ok = time.monotonic(), response.status == 200 and not answer
+    return sent
+
+
+async def _contact(
+    session: aiohttp.ClientSession, url: str, incident_id: str, provider_id: str
+) -> Sent:
+    """The assigned provider's responder records contact made (by phone, now)."""
+    user, team, _ = RESPONDERS[provider_id]
+    values: dict[str, dict[str, dict[str, Any]]] = {
+        ActivationInput.CONTACT_AT.value: {
+            INPUT_ACTION: {"type": "datetimepicker", "selected_date_time": int(time.time())}
+        },
+        ActivationInput.METHOD.value: {
+            INPUT_ACTION: {"type": "radio_buttons", "selected_option": {"value": "phone"}}
+        },
+        ActivationInput.NOTES.value: {
+            INPUT_ACTION: {"type": "plain_text_input", "value": "Spoke to the CISO."}
+        },
+    }
+    meta = json.dumps({"incident_id": incident_id})
+    body = sr.view_submission(Form.CONTACT.value, values, user, team_id=team, private_metadata=meta)
     headers = {**sr.sign(SECRET, body), "Content-Type": sr.FORM}
     sent = Sent(incident_id, time.monotonic())
     async with session.post(url, data=body.encode(), headers=headers) as response:
@@ -209,7 +328,7 @@ async def _settled(engine: Any, ids: list[str], within: float, top: int = 99) ->
 
 async def _drive(
     url: str, db_url: str, incidents: list[str], baseline: int, concurrency: int, deadline: float
-) -> tuple[list[Sent], list[Sent], dict[str, int], list[Any], list[Any]]:
+) -> tuple[list[Sent], list[Sent], list[Sent], dict[str, int], list[Any], list[Any]]:
     engine = create_engine_for(parse_database_url(db_url))
     calm, burst = incidents[:baseline], incidents[baseline:]
     connector = aiohttp.TCPConnector(limit=concurrency)
@@ -234,6 +353,23 @@ async def _drive(
         ]
     # the last step repeats until contact: wait for the configured levels (up to 4) only
     unfired["burst"] = await _settled(engine, burst, deadline * 2.5 + 90, top=4)
+    async with engine.connect() as conn:  # then contact made, by the provider paged
+        rows = await conn.execute(select(EngagementRow.incident_id, EngagementRow.provider_id))
+        paged = {incident_id: provider_id for incident_id, provider_id in rows}
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as session:
+        queue = [i for i in reversed(incidents) if i in paged]
+
+        async def contact_client() -> list[Sent]:
+            mine = []
+            while queue:
+                incident_id = queue.pop()
+                mine.append(await _contact(session, url, incident_id, paged[incident_id]))
+            return mine
+
+        contacts = [
+            s for c in await asyncio.gather(*(contact_client() for _ in range(concurrency)))
+            for s in c
+        ]  # fmt: skip
     async with engine.connect() as conn:
         deadlines = list(
             await conn.execute(
@@ -251,7 +387,7 @@ async def _drive(
             )
         )
     await engine.dispose()
-    return calm_sent, burst_sent, unfired, deadlines, decided
+    return calm_sent, burst_sent, contacts, unfired, deadlines, decided
 
 
 # --- figures ---------------------------------------------------------------------------------
@@ -340,7 +476,9 @@ def _database(url: str) -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def run(url: str, n: int, concurrency: int, baseline: int, deadline: float) -> dict[str, Any]:
+def run(
+    url: str, n: int, concurrency: int, baseline: int, deadline: float, profile: str = ""
+) -> dict[str, Any]:
     ctx = mp.get_context("spawn")
     out, stop_standins, stop_service = ctx.Queue(), ctx.Event(), ctx.Event()
     standins = ctx.Process(target=_standins, args=(out, stop_standins), daemon=True)
@@ -351,18 +489,29 @@ def run(url: str, n: int, concurrency: int, baseline: int, deadline: float) -> d
             "DATABASE_URL": db_url, "SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET,
             "CIR_CONTACT_DEADLINE": f"{deadline:g}s", "CIR_TIMELINE_KEY": "benchmark-" + "k" * 32,
         }  # fmt: skip
-        service = ctx.Process(target=_service, args=(env, baseline + n, out, stop_service))
+        service = ctx.Process(
+            target=_service,
+            args=(env, baseline + n, out, stop_service, "" if _has_py_spy() else profile),
+        )
         service.start()
         _, port, incidents, prepare_s = out.get(timeout=300)
+        handle, raw = tempfile.mkstemp(suffix=".raw")
+        os.close(handle)
+        spy = _py_spy(service.pid or 0, raw) if profile else None
         try:
             endpoint = f"http://127.0.0.1:{port}{PATH}"
             ids = [i for i, _ in incidents]
-            calm, burst, unfired, deadlines, decided = asyncio.run(
+            calm, burst, contacts, unfired, deadlines, decided = asyncio.run(
                 _drive(endpoint, db_url, ids, baseline, concurrency, deadline)
             )
         finally:
+            if spy is not None:
+                spy.send_signal(signal.SIGINT)
+                spy.wait(timeout=60)
+                _write_collapsed(raw, profile)
+            Path(raw).unlink(missing_ok=True)
             stop_service.set()
-        _, service_cpu = out.get(timeout=60)
+        _, prepare_cpu, timed_cpu, cleanup_cpu, costs = out.get(timeout=120)
         service.join(timeout=60)
     stop_standins.set()
     _, posts, counts, offset = out.get(timeout=60)
@@ -378,18 +527,43 @@ def run(url: str, n: int, concurrency: int, baseline: int, deadline: float) -> d
         "baseline": _figures(calm, refs, posts, offset, deadlines, when, top=1),
         "burst": _figures(burst, refs, posts, offset, deadlines, when),
         "unfired_after_wait": unfired,
-        "service_cpu_s": round(service_cpu, 1),
+        "contact_made": {
+            "recorded": sum(1 for c in contacts if c.ok),
+            "ack": _summary([c.acked - c.sent for c in contacts]),
+        },
+        "service_cpu_s": round(timed_cpu + cleanup_cpu, 1),
+        "cpu": _cpu(prepare_cpu, timed_cpu + cleanup_cpu, baseline + n, costs),
         "standin_calls": counts,
     }  # fmt: skip
     page_p99 = result["burst"]["page_after_decision"].get("p99_ms", float("inf"))
     late_p99 = result["burst"]["escalation_lateness_first_delivery"].get("p99_ms", float("inf"))
+    answers = [s.acked - s.sent for s in burst] + [c.acked - c.sent for c in contacts]
+    answer_p99 = _summary(answers).get("p99_ms", float("inf"))
     result["targets"] = {
+        "answer_p99_ms": ANSWER_TARGET_S * 1000,
         "page_p99_after_decision_ms": PAGE_TARGET_S * 1000,
         "escalation_lateness_p99_ms": LATENESS_TARGET_S * 1000,
+        "cpu_ms_per_incident": CPU_TARGET_MS,
+        "answers_p99_ms": answer_p99,
+        "answer_met": answer_p99 < ANSWER_TARGET_S * 1000,
         "page_met": page_p99 < PAGE_TARGET_S * 1000,
         "escalation_met": late_p99 < LATENESS_TARGET_S * 1000,
+        "cpu_met": result["cpu"]["met"],
     }
     return result
+
+
+def _cpu(prepare: float, timed: float, n: int, costs: dict[str, Any]) -> dict[str, Any]:
+    """The service process's CPU per incident: end to end (preparation through contact made,
+    every ladder firing, sweep and card included), and by stage (`benchmarks.cost_meter`)."""
+    return {
+        "end_to_end_ms_per_incident": round((prepare + timed) * 1000 / n, 1),
+        "prepared_stages_ms_per_incident": round(prepare * 1000 / n, 1),
+        "timed_stages_ms_per_incident": round(timed * 1000 / n, 1),
+        "target_ms_per_incident": CPU_TARGET_MS,
+        "met": (prepare + timed) * 1000 / n <= CPU_TARGET_MS,
+        "stages": costs,
+    }
 
 
 def _table(result: dict[str, Any]) -> str:
@@ -401,6 +575,20 @@ def _table(result: dict[str, Any]) -> str:
                 cells = [s.get(k, float("nan")) for k in ("p50_ms", "p95_ms", "p99_ms", "max_ms")]
                 label = f"{group}: {name}"
                 rows.append(f"{label:44}{s['n']:9d}" + "".join(f"{c:9.0f}" for c in cells))
+    contact = result["contact_made"]["ack"]
+    cells = [contact.get(k, float("nan")) for k in ("p50_ms", "p95_ms", "p99_ms", "max_ms")]
+    rows.append(f"{'contact made: ack':44}{contact['n']:9d}" + "".join(f"{c:9.0f}" for c in cells))
+    cpu = result["cpu"]
+    rows.append(f"\n{'CPU per incident (ms) / round trips':44}{'cpu':>9}{'trips':>9}{'units':>9}")
+    for name, s in cpu["stages"].items():
+        trips = s.get("round_trips_per_incident", s.get("statements_per_incident", 0))
+        units = s.get("units", 0)
+        rows.append(f"{name:44}{s['cpu_ms_per_incident']:9.2f}{trips:9.2f}{units:9d}")
+    rows.append(
+        f"end to end: {cpu['end_to_end_ms_per_incident']} ms CPU per incident "
+        f"(prepared stages {cpu['prepared_stages_ms_per_incident']}, timed "
+        f"{cpu['timed_stages_ms_per_incident']}; target {cpu['target_ms_per_incident']})"
+    )
     rows.append(f"targets: {result['targets']}; unfired: {result['unfired_after_wait']}")
     return "\n".join(rows)
 
@@ -420,12 +608,29 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=50, help="concurrent clients")
     parser.add_argument("--baseline", type=int, default=10, help="activated one at a time")
     parser.add_argument("--deadline", type=float, default=20.0, help="contact deadline, s")
+    parser.add_argument(
+        "--profile",
+        default="",
+        help="profile the service (py-spy if installed, else cProfile) into this text file; "
+        "the run's figures are not recorded",
+    )
+    parser.add_argument(
+        "--before", action="store_true", help="also keep this run as the before-figures"
+    )
     args = parser.parse_args()
-    result = run(args.url, args.incidents, args.concurrency, args.baseline, args.deadline)
+    result = run(
+        args.url, args.incidents, args.concurrency, args.baseline, args.deadline, args.profile
+    )
     print(_table(result))
+    if args.profile:  # profiling slows the service: its figures are not the service's
+        print(f"profile written to {args.profile}; figures not recorded")
+        return
     runs = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
-    runs = {k: v for k, v in runs.items() if k in {"sqlite", "postgresql", "contract"}}
+    kept = {"sqlite", "postgresql", "contract", *BEFORE.values()}
+    runs = {k: v for k, v in runs.items() if k in kept}
     runs[result["database"]] = result  # the latest run on each database, side by side
+    if args.before:  # the code before a change, kept beside the latest for comparison
+        runs[BEFORE[result["database"]]] = result
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(runs, indent=2) + "\n", encoding="utf-8")
     print(f"written to {RESULTS} under {result['database']!r}")

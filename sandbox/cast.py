@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from bot.domain.bindings import Platform
 from bot.policy.model import Contact, Policy
 from sandbox.slack.workspace import BOT_USER, Channel, Person, Workspace
 
@@ -96,6 +97,8 @@ def build_workspace(policy: Policy) -> tuple[Workspace, list[Role]]:  # noqa: C9
     on_duty = [p.id for p in policy.providers_on_duty(datetime.now(UTC))]
     providers = sorted(policy.providers.values(), key=lambda p: p.id not in on_duty)
     for provider in providers:
+        if provider.platform is Platform.TEAMS:
+            continue  # on the sandbox's Teams page instead (sandbox.teams.cast)
         provider_team = provider.slack_team_ids[0] if provider.slack_team_ids else ""
         provider_team = provider_team or f"T0{_slug(provider.id, 9)}"
         ws.add_team(provider_team, provider.name)
@@ -140,7 +143,11 @@ def build_workspace(policy: Policy) -> tuple[Workspace, list[Role]]:  # noqa: C9
         )
 
     firsts = iter(FIRST_NAMES * 10)
-    councils = [c for c in policy.councils.values() if c.slack_connect and c.contacts]
+    councils = [
+        c
+        for c in policy.councils.values()
+        if c.slack_connect and c.contacts and c.platform is Platform.SLACK
+    ]
     for council in councils:
         council_team = _team_of(council.id, council.slack_team_id)
         ws.add_team(council_team, council.name)

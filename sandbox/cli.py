@@ -15,6 +15,7 @@ from bot.app.logging import configure_logging
 from bot.policy.errors import ConfigError
 from sandbox.exercise.scenario import ScenarioError, find
 from sandbox.serve import serve
+from sandbox.teams.setup import wanted_from_cli
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -45,6 +46,14 @@ def _parser() -> argparse.ArgumentParser:
         default="",
         help="start playing sandbox/scenarios/NAME.yml once the server is up (implies --exercise)",
     )
+    parser.add_argument(
+        "--teams",
+        metavar="IDS",
+        default=None,
+        help="councils and providers on Teams, by id, comma-separated (default "
+        "$CIR_SANDBOX_TEAMS, else bristol outside an exercise; '' for none); their people "
+        "use the Teams page, /sandbox/teams",
+    )
     return parser
 
 
@@ -61,6 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ["CIR_SPEED"] = str(args.speed)
     if args.exercise:
         os.environ["CIR_EXERCISE"] = "1"
+    wanted_from_cli(args.teams)
     configure_logging(os.environ.get("LOG_LEVEL", "WARNING").upper())
     try:
         asyncio.run(serve(args.host, args.port, args.scenario))

@@ -15,7 +15,7 @@ import os
 import secrets
 import signal
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,7 @@ from sandbox.notify.api import FakeNotifyApi
 from sandbox.page.client import SlackSide
 from sandbox.page.routes import Desk, guard, mount
 from sandbox.slack.api import FakeSlackApi
+from sandbox.teams.setup import TeamsSide, start_teams, stop_teams, teams_orgs_wanted
 
 log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,6 +58,7 @@ class Sandbox:
     exercise: ExerciseControl
     sender: LazySender
     scratch: tempfile.TemporaryDirectory[str] | None = None  # the exercise's config/, if made
+    teams: TeamsSide | None = None  # the Teams stand-ins and page, when organisations are on Teams
 
 
 def app_manifest(path: Path = MANIFEST) -> tuple[tuple[str, ...], list[dict[str, str]]]:
@@ -120,14 +122,17 @@ async def start_sandbox(
     env: Mapping[str, str] | None = None,
     database_url: str = "",
     sweep_seconds: float = 2.0,
+    teams_orgs: Sequence[str] | None = None,
 ) -> tuple[Sandbox, web.AppRunner]:
     """Start the stand-ins, the bot and the page; the caller cleans the runner up, then calls
-    `stop_sandbox`. Port 0 picks a free port (tests)."""
+    `stop_sandbox`. Port 0 picks a free port (tests). `teams_orgs`: the councils and providers
+    on Teams (None: CIR_SANDBOX_TEAMS, else one council outside an exercise)."""
     slack, notify = FakeSlackApi(), FakeNotifyApi()
     await slack.start()
     await notify.start()
+    base_env = os.environ if env is None else env
     settings_env = sandbox_env(
-        os.environ if env is None else env,
+        base_env,
         slack,
         notify,
         host,
@@ -142,6 +147,10 @@ async def start_sandbox(
         scratch = tempfile.TemporaryDirectory(prefix="cir-sandbox-config-")
         config = all_scenarios_config(DEFAULT_CONFIG_DIR, Path(scratch.name) / "config")
         settings = load_settings(settings_env | {"CIR_CONFIG_DIR": str(config)})
+    wanted = teams_orgs_wanted(teams_orgs, base_env, exercise=settings.exercise)
+    teams = await start_teams(wanted, settings.config_dir) if wanted else None
+    if teams is not None:
+        settings = load_settings(settings_env | teams.env())
     container = await asyncio.to_thread(build_container, settings)
     workspace, roles = build_workspace(container.ctx.policy)
     slack.workspace = workspace
@@ -160,6 +169,8 @@ async def start_sandbox(
         banner=lambda: _banner(container),
     )
     mount(app, desk)
+    if teams is not None:
+        teams.mount(app, desk, container.ctx.policy, lambda: _banner(container))
     sender = LazySender(lambda: side.events_url, settings.slack_signing_secret)
     control = ExerciseControl(container.uow, container.ctx, sender, StandInStage(slack))
     exercise_routes.mount(app, control, guard=guard(desk))
@@ -170,7 +181,9 @@ async def start_sandbox(
     bound = runner.addresses[0][1]
     root = f"http://127.0.0.1:{bound}"
     side.events_url, side.hooks_root = f"{root}{PATH}", f"{root}/sandbox/hooks"
-    return Sandbox(app, container, desk, slack, notify, control, sender, scratch), runner
+    if teams is not None:
+        await teams.installed(f"{root}/api/messages")
+    return Sandbox(app, container, desk, slack, notify, control, sender, scratch, teams), runner
 
 
 async def stop_sandbox(sandbox: Sandbox, runner: web.AppRunner) -> None:
@@ -183,6 +196,8 @@ async def stop_sandbox(sandbox: Sandbox, runner: web.AppRunner) -> None:
     await sandbox.desk.slack.shutdown()
     await sandbox.slack.stop()
     await sandbox.notify.stop()
+    if sandbox.teams is not None:
+        await stop_teams(sandbox.teams)
     if sandbox.scratch is not None:
         sandbox.scratch.cleanup()
 
@@ -193,6 +208,11 @@ async def serve(host: str, port: int, scenario: str = "") -> None:
     sandbox, runner = await start_sandbox(host, port)
     shown = "localhost" if host in {"127.0.0.1", "::1"} else host
     print(f"CIR sandbox: http://{shown}:{runner.addresses[0][1]}/sandbox", flush=True)
+    if sandbox.teams is not None:
+        print(
+            f"CIR sandbox, Teams side: http://{shown}:{runner.addresses[0][1]}/sandbox/teams",
+            flush=True,
+        )
     if scenario:
         try:
             sandbox.exercise.start(scenario)

@@ -18,6 +18,7 @@ from bot.domain.timeline import GENESIS_HASH, TimelineKey, chain
 from storage import statements
 from storage.assessments import SqlAssessmentRepository, SqlRequestLog
 from storage.bindings import SqlChannelRepository, SqlInviteRepository, SqlMessageRepository
+from storage.conversations import SqlConversationRepository
 from storage.deadlines import SqlDeadlineRepository
 from storage.engagements import SqlEngagementRepository
 from storage.errors import commits
@@ -27,6 +28,7 @@ from storage.mapping import incident_values
 from storage.models import IncidentRow, TimelineEventRow
 from storage.org_bindings import SqlOrgBindingRepository
 from storage.repositories import SqlIncidentRepository, SqlTimelineRepository
+from storage.teams_cards import SqlTeamsCardRepository
 from storage.writer_gate import GatedSession, writer_gate
 
 
@@ -50,6 +52,8 @@ class SqlUnitOfWork:
     engagements: SqlEngagementRepository
     heads: SqlHeadRepository
     org_bindings: SqlOrgBindingRepository
+    conversations: SqlConversationRepository
+    teams_cards: SqlTeamsCardRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], key: TimelineKey) -> None:
         self._sessions = sessions
@@ -70,6 +74,8 @@ class SqlUnitOfWork:
         self.engagements = SqlEngagementRepository(self.session)
         self.heads = SqlHeadRepository(self.session)
         self.org_bindings = SqlOrgBindingRepository(self.session)
+        self.conversations = SqlConversationRepository(self.session)
+        self.teams_cards = SqlTeamsCardRepository(self.session)
         return self
 
     async def __aexit__(

@@ -17,10 +17,12 @@ from bot.app.figures import run_figures
 from bot.app.logging import configure_logging
 from bot.app.purge import run_purge
 from bot.app.settings import Settings, load_settings
+from bot.app.teams_package import run_teams_package
 from bot.app.timeline_key import timeline_key
 from bot.domain.errors import InvalidInput
 from bot.domain.reference import Reference
 from bot.policy.errors import ConfigError
+from bot.policy.teams_checks import teams_warnings
 from bot.usecases.org_bindings import Unrecognised, unrecognised_councils
 from storage import migrate
 from storage.audit import audit
@@ -78,6 +80,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     purge.add_argument("references", nargs="*", metavar="CIR-YYYY-NNNN", help="only these")
     purge.add_argument("--dry-run", action="store_true", help="list what would go, change nothing")
+    package = sub.add_parser(
+        "teams-package",
+        help="zip the Teams app package (teams/manifest.json and icons) for MICROSOFT_APP_ID",
+    )
+    package.add_argument("--output", metavar="FILE.zip", help="default: cir-bot-teams.zip")
     return parser
 
 
@@ -152,6 +159,10 @@ def _run(command: str, args: argparse.Namespace | None = None) -> int:
         print(f"configuration OK ({len(container.ctx.policy.councils)} councils)")
         if unrecognised:
             print(unrecognised_warning(unrecognised))
+        for warning in teams_warnings(
+            container.ctx.policy, settings.config_dir, settings.teams_app_id
+        ):
+            print(warning)
         return 0
     if command == "serve":
         from bot.app.server import serve
@@ -173,6 +184,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_export(load_settings(), args.reference, args.output)
         if args.command == "figures":
             return run_figures(load_settings(), args.month, args.output)
+        if args.command == "teams-package":
+            return run_teams_package(load_settings(), args.output)
         if args.command == "purge":
             return run_purge(load_settings(), args.references, args.dry_run)
         if args.command == "councils":

@@ -6,8 +6,10 @@ import asyncio
 import gc
 import logging
 import signal
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from functools import partial
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -15,7 +17,7 @@ from bot.app.container import Container
 from bot.app.monthly_post import schedule_monthly_post
 from bot.app.purge import schedule_daily_purge
 from bot.app.readiness import ServiceReadiness, SlackAuthCheck
-from bot.app.wiring import Runtime, build_runtime
+from bot.app.wiring import Runtime, attach_teams, build_runtime
 from handlers import http
 from handlers.metrics.endpoint import register as register_metrics
 from handlers.metrics.endpoint import timing_middleware
@@ -23,6 +25,9 @@ from handlers.metrics.prometheus import PrometheusMetrics
 from handlers.notify.client import NotifyNotifier
 from handlers.tasks import BackgroundTasks
 from storage.metrics_counts import ScrapeCounter
+
+if TYPE_CHECKING:  # the Teams edge is imported only when Teams is configured
+    from handlers.teams.cards import Cards
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +44,7 @@ def build_web_app(
     *,
     start_scheduler: bool = True,
     sweep_seconds: float = 2.0,
+    teams_cards: Cards | None = None,
 ) -> web.Application:
     """Mount every enabled platform and the deadline scheduler. Without Slack credentials the
     service still starts (health, the database and deadlines work), so an operator can check a
@@ -106,6 +112,8 @@ def build_web_app(
                 else SqlDeliveryLog(container.engine)
             ),
         )
+    close_teams_chat = attach_teams(container, runtime)  # Teams reached on the bot's own
+    _mount_teams(app, container, runtime, tasks, teams_cards)
     if start_scheduler:
         readiness.sweep_age = runtime.scheduler.sweep_age
     if container.slack is not None:
@@ -158,7 +166,48 @@ def build_web_app(
 
     app.on_startup.append(on_startup)
     app.on_cleanup.append(on_cleanup)
+    _then_close(app, close_teams_chat)
     return app
+
+
+def _then_close(app: web.Application, close: Callable[[], Awaitable[None]] | None) -> None:
+    """After the rest of the shutdown (the work in flight may still send): close `close`."""
+    if close is not None:
+        app.on_cleanup.append(lambda _app: close())
+
+
+def _mount_teams(
+    app: web.Application,
+    container: Container,
+    runtime: Runtime,
+    tasks: BackgroundTasks,
+    cards: Cards | None,
+) -> None:
+    """`/api/messages` on the same app and port as Slack, when MICROSOFT_APP_ID and
+    MICROSOFT_APP_PASSWORD are set."""
+    settings = container.settings
+    if not settings.teams_enabled:
+        return
+    from handlers.teams.app import TeamsCredentials, mount_teams
+
+    credentials = TeamsCredentials(
+        app_id=settings.teams_app_id,
+        app_password=settings.teams_app_password,
+        tenant_id=settings.teams_tenant_id,
+        openid_metadata_url=settings.teams_openid_metadata_url,
+        token_url=settings.teams_token_url,
+    )
+    mount_teams(
+        app,
+        credentials,
+        uow=container.uow,
+        ctx=container.ctx,
+        chat=runtime.firing.chat,
+        wake=runtime.scheduler,
+        firing=runtime.firing,
+        tasks=tasks,
+        cards=cards,
+    )
 
 
 async def serve(container: Container) -> None:

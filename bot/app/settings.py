@@ -39,6 +39,9 @@ class Settings:
     metrics_token: str = ""  # when set, /metrics answers only "Authorization: Bearer <it>"
     exercise: bool = False  # CIR_EXERCISE: everything marked EXERCISE (bot.domain.exercise)
     speed: float = 1.0  # CIR_SPEED: the service's clock runs this many times faster
+    teams_tenant_id: str = ""  # MICROSOFT_APP_TENANT_ID: a single-tenant bot's own tenant
+    teams_openid_metadata_url: str = ""  # MICROSOFT_OPENID_METADATA_URL ("" = Bot Framework's)
+    teams_token_url: str = ""  # MICROSOFT_TOKEN_URL ("" = Entra's, for the tenant if set)
 
     @property
     def slack_enabled(self) -> bool:
@@ -131,4 +134,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         metrics_token=env.get("CIR_METRICS_TOKEN", ""),
         exercise=_bool(env, "CIR_EXERCISE", False),
         speed=_speed(env),
+        teams_tenant_id=env.get("MICROSOFT_APP_TENANT_ID", ""),
+        teams_openid_metadata_url=env.get("MICROSOFT_OPENID_METADATA_URL", ""),
+        teams_token_url=env.get("MICROSOFT_TOKEN_URL", ""),
     )

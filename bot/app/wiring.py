@@ -3,15 +3,20 @@ handler. Kept apart from the HTTP server so tests and benchmarks can build the s
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import socket
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 
+from bot.app.chats import Chats
 from bot.app.container import Container
 from bot.app.metering import MeteredChat, MeteredNotifier, count_firing
 from bot.app.purge import DatabasePurge
 from bot.app.scheduler import DeadlineScheduler
+from bot.domain.bindings import Platform
 from bot.domain.deadlines import Deadline, DeadlineKind
 from bot.ports.chat import ChatDelivery, ChatPort, OutboundMessage
 from bot.ports.notify import Notifier
@@ -73,11 +78,21 @@ def build_runtime(
     *,
     sweep_seconds: float = 2.0,
     figures: MonthlyFiguresPort | None = None,
+    teams: ChatPort | None = None,
 ) -> Runtime:
+    """`chat` is Slack's port and `teams` Teams' (each None when not configured): firings reach
+    an incident on every platform it is on, and a Teams organisation on Teams."""
     metrics = container.ctx.metrics
+    ports: dict[Platform, ChatPort] = {}
+    if chat is not None:
+        ports[Platform.SLACK] = MeteredChat(chat, metrics)
+    if teams is not None:
+        ports[Platform.TEAMS] = MeteredChat(teams, metrics)
+    chats = Chats(ports, container.uow, container.ctx.policy)
     deps = FiringDeps(
         ctx=container.ctx,
-        chat=NoChat() if chat is None else MeteredChat(chat, metrics),
+        chat=chats if ports else NoChat(),
+        chats=chats,
         notifier=MeteredNotifier(for_firings(container.notifier), metrics),
         figures=figures,
         purge=DatabasePurge(),
@@ -114,3 +129,48 @@ def build_runtime(
 
     scheduler.after_commit = after_commit
     return Runtime(firing=deps, scheduler=scheduler)
+
+
+# A firing holds the incident's lock while it sends ("contact made" waits for it), so on Teams it
+# waits out at most this much throttling (the connector's own retries, each wait capped); what
+# is still refused then is retried as a deadline row, with its outcome on the timeline.
+TEAMS_ATTEMPTS = 3
+TEAMS_LONGEST_WAIT = 5.0  # seconds
+
+
+async def _short_sleep(seconds: float) -> None:
+    await asyncio.sleep(min(seconds, TEAMS_LONGEST_WAIT))
+
+
+def attach_teams(container: Container, runtime: Runtime) -> Callable[[], Awaitable[None]] | None:
+    """When Teams is configured (MICROSOFT_APP_ID and _PASSWORD): TeamsChat becomes the Teams
+    side of the runtime's chats, so firings, mirroring and card redraws reach Teams; returns
+    what closes its connections at shutdown."""
+    settings = container.settings
+    chats = runtime.firing.chats
+    if not settings.teams_enabled or not isinstance(chats, Chats):
+        return None
+    from handlers.teams.chat import TeamsChat
+    from handlers.teams.connector import DEFAULT_TOKEN_URL, BotConnector
+
+    connector = BotConnector(
+        app_id=settings.teams_app_id,
+        app_password=settings.teams_app_password,
+        tenant_id=settings.teams_tenant_id,
+        token_url=settings.teams_token_url or DEFAULT_TOKEN_URL,
+        sleep=_short_sleep,
+        attempts=TEAMS_ATTEMPTS,
+    )
+    teams = TeamsChat(connector, container.uow, container.ctx, app_id=settings.teams_app_id)
+    chats.attach(Platform.TEAMS, MeteredChat(teams, container.ctx.metrics))
+    chats.policy = container.ctx.policy
+    redraw_with_slack(container, chats)
+    return connector.close
+
+
+def redraw_with_slack(container: Container, chats: Chats) -> None:
+    """A Slack flow's redraw of an incident's cards redraws its cards on the other platforms."""
+    if container.slack is not None:
+        container.slack.room.elsewhere = partial(
+            chats.refresh_incident, except_platform=Platform.SLACK
+        )

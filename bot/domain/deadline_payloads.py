@@ -77,6 +77,8 @@ class ProviderPageDue(DeadlinePayload):
     kind = DeadlineKind.PROVIDER_PAGE
     provider_id: str
     deadline_at: str  # ISO 8601: the contact deadline the page states
+    # a page to Teams tried again as a new row: how many times it had failed before
+    failures: int | None = omitted_if_none()
 
 
 @dataclass(frozen=True, kw_only=True)

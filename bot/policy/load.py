@@ -27,6 +27,7 @@ from bot.policy.reader import EMAIL, Node, load_yaml, parse_duration
 from bot.policy.register import CouncilType, Region
 from bot.policy.retention import load_retention
 from bot.policy.shifts import end_of, instant
+from bot.policy.teams_checks import check_teams
 
 OPTIONAL_CODE = re.compile(r"^(E\d{8})?$")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,60}$")
@@ -240,7 +241,7 @@ def load_policy(directory: Path, *, contact_deadline: str | None = None) -> Poli
         raise ConfigError(str(directory), "(directory)", "does not exist", "set CIR_CONFIG_DIR")
     providers, rota = _providers(directory)
     followups = load_followups(directory)
-    return Policy(
+    policy = Policy(
         councils=_councils(directory),
         providers=providers,
         rota=rota,
@@ -250,3 +251,5 @@ def load_policy(directory: Path, *, contact_deadline: str | None = None) -> Poli
         followups=followups,
         retention=load_retention(directory, notify_file_weeks=followups.report_retention_weeks),
     )
+    check_teams(policy, directory)
+    return policy

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot.domain.bindings import Platform
 from bot.views.card import Button, Fact
 
 
@@ -54,3 +55,14 @@ class ChatPort(Protocol):
     async def refresh_incident(self, incident_id: str) -> None:
         """Re-render the incident's cards after a change."""
         ...
+
+
+class PlatformChats(Protocol):
+    """Each chat platform's own port, for what must reach one platform and not the others: a
+    Teams provider's page, an incident mirrored from Slack to Teams. None: not configured.
+
+    On Teams, `to_channel` takes an organisation as `Actor.organisation` spells it
+    (`provider:kpmg`: the conversation where its app was installed) and `to_person` a
+    contact's Entra object id (`Contact.teams_user`)."""
+
+    def on(self, platform: Platform) -> ChatPort | None: ...

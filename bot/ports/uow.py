@@ -19,12 +19,14 @@ from bot.domain.bindings import (
     PostedMessage,
 )
 from bot.domain.checklist import ChecklistItem
+from bot.domain.conversations import ConversationRef
 from bot.domain.deadlines import Deadline, DeadlineKind
 from bot.domain.engagement import Engagement
 from bot.domain.incident import Incident
 from bot.domain.lessons import LessonsCollection, LessonsSubmission
 from bot.domain.org_bindings import BindingStatus, TeamBinding
 from bot.domain.reference import Reference
+from bot.domain.teams_cards import TeamsCard
 from bot.domain.timeline import TimelineEvent
 
 
@@ -162,6 +164,28 @@ class OrgBindingRepository(Protocol):
         ...
 
 
+class ConversationRepository(Protocol):
+    """Where the bot may post to an organisation on Teams unprompted (bot.domain.conversations)."""
+
+    async def save(self, ref: ConversationRef) -> None: ...
+
+    async def of_org(self, org_kind: str, org_id: str) -> ConversationRef | None:
+        """The organisation's own conversation (a channel or group chat, not a personal chat)."""
+        ...
+
+    async def by_id(self, conversation_id: str) -> ConversationRef | None: ...
+
+
+class TeamsCardRepository(Protocol):
+    """The incident's card in each Teams conversation (bot.domain.teams_cards)."""
+
+    async def save(self, card: TeamsCard) -> None: ...
+
+    async def get(self, incident_id: str, conversation_id: str) -> TeamsCard | None: ...
+
+    async def for_incident(self, incident_id: str) -> list[TeamsCard]: ...
+
+
 class UnitOfWork(Protocol):
     """Repositories are read-only properties here so an implementation may expose subtypes."""
 
@@ -200,6 +224,12 @@ class UnitOfWork(Protocol):
 
     @property
     def org_bindings(self) -> OrgBindingRepository: ...
+
+    @property
+    def conversations(self) -> ConversationRepository: ...
+
+    @property
+    def teams_cards(self) -> TeamsCardRepository: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
 

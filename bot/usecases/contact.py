@@ -111,6 +111,7 @@ class ContactResult:
     engagement: Engagement
     cancelled_deadlines: int
     deadlines: list[Deadline] = field(default_factory=list)  # created: the edge wakes for them
+    recorded: ContactRecorded | None = None  # what the timeline says (mirrored elsewhere)
 
 
 async def record_contact(cmd: RecordContact, uow: UnitOfWork, ctx: CoreContext) -> ContactResult:
@@ -144,4 +145,4 @@ async def record_contact(cmd: RecordContact, uow: UnitOfWork, ctx: CoreContext) 
     if engagement.contact_at is not None:  # after the commit: counted once, and only if stored
         waited = (engagement.contact_at - engagement.notified_at).total_seconds()
         ctx.metrics.contact_recorded(engagement.provider_id, waited)
-    return ContactResult(incident, engagement, cancelled, [prompt])
+    return ContactResult(incident, engagement, cancelled, [prompt], contact)

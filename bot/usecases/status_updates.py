@@ -79,6 +79,7 @@ class StatusUpdateResult:
     posted_at: datetime
     next_prompt: Deadline
     ico_reminders: list[Deadline] = field(default_factory=list)
+    posted: StatusUpdatePosted | None = None  # what the timeline says (mirrored elsewhere)
 
 
 def update_message(
@@ -155,4 +156,5 @@ async def post_status_update(
         posted_at=now,
         next_prompt=next_prompt,
         ico_reminders=ico,
+        posted=posted,
     )

@@ -87,4 +87,5 @@ class SlackChat:
         return ChatDelivery(ok, f"slack:invite:{provider_id}", "" if ok else "an invitation failed")
 
     async def refresh_incident(self, incident_id: str) -> None:
-        await self.room.refresh(incident_id)
+        # the composite chat port redraws the other platforms itself
+        await self.room.refresh(incident_id, elsewhere=False)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -58,6 +59,9 @@ class SlackRoom:
         self._refresh_asked: dict[str, int] = {}
         self._refresh_done: dict[str, int] = {}
         self.refusals = Refusals(client, uow, ctx)
+        # the incident's cards on its other platforms, redrawn after Slack's (set by the
+        # composition root when Teams is configured)
+        self.elsewhere: Callable[[str], Awaitable[None]] | None = None
 
     async def channel(self, incident_id: str) -> ChannelBinding | None:
         """The incident's Slack channel if it was created; None while it is not (yet)."""
@@ -231,7 +235,16 @@ class SlackRoom:
         await uc.record_invite(self.uow(), self.ctx, invite)
         await self.refresh(incident_id)
 
-    async def refresh(self, incident_id: str) -> None:
+    async def refresh(self, incident_id: str, *, elsewhere: bool = True) -> None:
+        """The Slack cards redrawn (`_refresh_once`), then, unless the caller redraws the other
+        platforms itself (`elsewhere=False`: the composite chat port), the incident's cards on
+        its other platforms (Teams), through `self.elsewhere` when the service set it: every
+        flow that redraws an incident on Slack keeps its Teams side showing the same state."""
+        await self._refresh_once(incident_id)
+        if elsewhere and self.elsewhere is not None:
+            await self.elsewhere(incident_id)
+
+    async def _refresh_once(self, incident_id: str) -> None:
         """Bring the pinned card and the triage card up to date with the stored state.
 
         One refresh per incident at a time, so an older state can never overwrite a newer one,

@@ -27,6 +27,9 @@ STATIC_FILES = {
     "exercise.js": "text/javascript",
     "blockkit.js": "text/javascript",
     "sandbox.css": "text/css",
+    "teams.js": "text/javascript",  # the Teams page (sandbox.teams.page)
+    "teams.css": "text/css",
+    "adaptivecards.min.js": "text/javascript",  # Microsoft's Adaptive Cards renderer, vendored
 }
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
 POLL_SECONDS = 20.0

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,6 +21,7 @@ from bot.app.wiring import Runtime
 from bot.domain.clock import FakeClock
 from bot.domain.incident import Incident
 from bot.domain.timeline import TimelineEvent
+from bot.policy.model import Policy
 from handlers.slack.ids import ReferralInput
 from handlers.tasks import BackgroundTasks
 from sandbox.notify.api import FakeNotifyApi
@@ -147,6 +148,13 @@ def notify_settings(api: FakeNotifyApi | None) -> dict[str, str]:
 
 
 @pytest.fixture
+def policy_edit() -> Callable[[Policy], Policy]:
+    """A change to the shipped policy before the service is built (a module with a council on
+    Teams overrides this)."""
+    return lambda policy: policy
+
+
+@pytest.fixture
 def service_env() -> dict[str, str]:
     """More settings for the service (a module rehearsing an exercise sets CIR_EXERCISE)."""
     return {}
@@ -158,6 +166,7 @@ async def slack_env(
     four_eyes: bool,
     notify_api: FakeNotifyApi | None,
     service_env: dict[str, str],
+    policy_edit: Callable[[Policy], Policy],
 ) -> AsyncIterator[SlackEnv]:
     async with FakeSlackApi() as slack:
         # The triage channel exists and the bot was invited to it when it was installed.
@@ -182,9 +191,11 @@ async def slack_env(
         policy = container.ctx.policy
         if four_eyes:
             policy = replace(policy, mhclg=replace(policy.mhclg, four_eyes=True))
+        policy = policy_edit(policy)
         container.ctx = replace(container.ctx, clock=clock, policy=policy)
         for provider in policy.providers.values():  # each provider's paging channel, bot invited
-            slack.add_channel(provider.paging_channel, f"{provider.id}-paging")
+            if provider.paging_channel:  # a provider on Teams has none
+                slack.add_channel(provider.paging_channel, f"{provider.id}-paging")
         tasks = BackgroundTasks()
         # The scheduler runs only when a test starts it; its sweep is then an hour away, so
         # what fires does so because it was woken or fired at once.

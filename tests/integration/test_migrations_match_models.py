@@ -6,18 +6,22 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
+import storage.conversation_models
 import storage.delivery_models
 import storage.engagement_models
 import storage.followup_models
 import storage.org_binding_models
 import storage.retention_models
+import storage.teams_card_models
 from storage.database import DatabaseTarget
 from storage.models import Base
 
 # their tables join Base.metadata
+assert storage.conversation_models
 assert storage.delivery_models
 assert storage.engagement_models
 assert storage.followup_models
+assert storage.teams_card_models
 assert storage.org_binding_models
 assert storage.retention_models
 

@@ -21,6 +21,7 @@ FORBIDDEN = (
     "slack_bolt",
     "slack_sdk",
     "botbuilder",
+    "botframework",
     "aiohttp",
     "sqlalchemy",
     "handlers",
@@ -125,3 +126,40 @@ def test_core_never_reads_the_wall_clock() -> None:
         source = path.read_text()
         for reading in ("datetime.now(", "utcnow(", "time.time("):
             assert reading not in source, (path, reading)
+
+
+# Bot Framework's Python SDK (botbuilder-python) is archived: every import of it stays where a
+# move to Microsoft's Teams SDK (microsoft-teams-apps) would touch it, and nowhere else.
+BOT_FRAMEWORK = ("botbuilder", "botframework")
+BOT_FRAMEWORK_ALLOWED = ("handlers/teams/", "sandbox/teams/", "benchmarks/", "tests/")
+
+
+def python_files() -> list[Path]:
+    return files_under("bot", "handlers", "storage", "sandbox", "benchmarks", "tests")
+
+
+@pytest.mark.parametrize("path", python_files(), ids=rel)
+def test_bot_framework_is_imported_only_by_the_teams_edge(path: Path) -> None:
+    if rel(path).startswith(BOT_FRAMEWORK_ALLOWED):
+        return
+    found = [n for n in imported(path) if is_under(n, *BOT_FRAMEWORK)]
+    assert not found, f"{rel(path)} imports {found}: keep Bot Framework inside handlers/teams/"
+
+
+@pytest.mark.parametrize("path", files_under("handlers/teams"), ids=rel)
+def test_the_teams_edge_never_imports_the_slack_edge(path: Path) -> None:
+    assert not [
+        n for n in imported(path) if is_under(n, "handlers.slack", "slack_bolt", "slack_sdk")
+    ]
+
+
+@pytest.mark.parametrize("path", files_under("handlers/slack"), ids=rel)
+def test_the_slack_edge_never_imports_the_teams_edge(path: Path) -> None:
+    found = [n for n in imported(path) if is_under(n, "handlers.teams", *BOT_FRAMEWORK)]
+    assert not found, rel(path)
+
+
+def test_the_bot_framework_rule_catches_an_import(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text("def f():\n    from botbuilder.schema import Activity\n")
+    assert is_under(imported(sample)[0], *BOT_FRAMEWORK)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from bot.domain.deadlines import Deadline, DeadlineKind
 from bot.ports import UnitOfWork
-from bot.ports.chat import ChatPort
+from bot.ports.chat import ChatPort, PlatformChats
 from bot.ports.notify import Notifier
 from bot.usecases.context import CoreContext
 from bot.usecases.firing import (
@@ -42,6 +42,9 @@ class FiringDeps:
     notifier: Notifier
     figures: MonthlyFiguresPort | None = None  # the monthly post's reader and poster
     purge: PurgePort | None = None  # the daily retention purge, in the firing's transaction
+    # each platform's own port, for routes to one platform (a Teams provider's page); None:
+    # `chat` alone, which is Slack's
+    chats: PlatformChats | None = None
 
 
 FireFn = Callable[[Deadline, UnitOfWork, FiringDeps], Awaitable[None]]

@@ -10,22 +10,32 @@ times. Then the failure is recorded and the firing stops.
 A page is only worth sending while the incident still awaits the provider's contact; the email
 confirms the activation to the council, which stays true until the incident is withdrawn or
 closed.
+
+A provider on Microsoft Teams is paged in its Teams conversation. When that fails (most often:
+the CIR app is not yet in its team, which people must fix) the failure is on the timeline at
+once and MHCLG is told in its triage channel, rather than only once the page is given up: the
+firing commits its `PageDelivered` and adds the next try as a new page row, due after the
+backoff (`retry_backoff`), counting the failures in its payload. Being a row, the retry
+survives restarts and is claimed once across replicas, like the first.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot.domain.actors import SYSTEM
+from bot.domain.actors import SYSTEM, OrgKind
+from bot.domain.bindings import Platform
 from bot.domain.deadline_payloads import ActivationEmailDue, ProviderPageDue
-from bot.domain.deadlines import Deadline, DeadlineKind
+from bot.domain.deadlines import Deadline, DeadlineKind, retry_backoff
 from bot.domain.events import ActivationEmailSent, PageDelivered
 from bot.domain.incident import Incident
 from bot.domain.states import State
 from bot.domain.uk_time import clock_time
 from bot.ports import UnitOfWork
+from bot.ports.chat import ChatDelivery, OutboundMessage
 from bot.usecases.firing.outcomes import (
     MAX_ATTEMPTS,
     attempt_chat,
@@ -33,7 +43,10 @@ from bot.usecases.firing.outcomes import (
     gave_up,
     outcome,
 )
+from bot.usecases.firing.recipients import TEAMS_NOT_CONFIGURED
+from bot.usecases.firing.tell_mhclg import tell_mhclg
 from bot.views.page import activation_email, page_message
+from bot.views.undelivered import undelivered_on_teams
 
 if TYPE_CHECKING:
     from bot.usecases.firing import FireFn, FiringDeps
@@ -97,6 +110,9 @@ async def fire_page(deadline: Deadline, uow: UnitOfWork, deps: FiringDeps) -> No
     council = policy.councils.get(incident.council_id)
     assigned = [policy.providers[p] for p in incident.provider_ids if p in policy.providers]
     message = page_message(incident, council, provider, assigned, deadline_at)
+    if provider.platform is Platform.TEAMS:
+        await _page_on_teams(deadline, incident, deps, provider.id, message, uow)
+        return
     page = await attempt_chat(
         deps.chat.to_channel(provider.paging_channel, message), provider.paging_channel
     )
@@ -113,6 +129,58 @@ async def fire_page(deadline: Deadline, uow: UnitOfWork, deps: FiringDeps) -> No
         gave_up=given_up,
     )
     incident.note(delivered, SYSTEM, now)
+
+
+async def _page_on_teams(
+    deadline: Deadline,
+    incident: Incident,
+    deps: FiringDeps,
+    provider_id: str,
+    message: OutboundMessage,
+    uow: UnitOfWork,
+) -> None:
+    policy, now = deps.ctx.policy, deps.ctx.clock.now()
+    provider, due = policy.providers[provider_id], ProviderPageDue.of(deadline)
+    deadline_at = datetime.fromisoformat(str(due.deadline_at))
+    teams = deps.chats.on(Platform.TEAMS) if deps.chats is not None else None
+    org = f"{OrgKind.PROVIDER.value}:{provider.id}"
+    if teams is None:
+        page = ChatDelivery(False, "teams", TEAMS_NOT_CONFIGURED, final=True)
+    else:
+        page = await attempt_chat(teams.to_channel(org, message), f"teams:{org}")
+    failures = due.failures or 0
+    retry = not page.ok and not page.final and now < deadline_at
+    delivered = PageDelivered(
+        provider_id=provider.id,
+        route=page.route,
+        ok=page.ok,
+        error=page.error,
+        deadline=clock_time(deadline_at),
+        attempt=failures + 1,
+        gave_up=not page.ok and not retry,
+    )
+    incident.note(delivered, SYSTEM, now)
+    if page.ok:
+        return
+    if retry:
+        again = replace(due, failures=failures + 1, first_due_at=None, cancelled_at=None)
+        await uow.deadlines.add(
+            Deadline(
+                id=deps.ctx.new_id(),
+                incident_id=deadline.incident_id,
+                kind=DeadlineKind.PROVIDER_PAGE,
+                due_at=now + retry_backoff(failures + 1),
+                payload=again.data(),
+                created_at=now,
+            )
+        )
+    if failures == 0 or not retry:  # told once when it starts failing, once when it stops
+        council = policy.councils.get(incident.council_id)
+        failed_route = outcome("provider_channel", provider.name, page)
+        told = undelivered_on_teams(
+            incident, council, f"The page to {provider.name}", [failed_route], retrying=retry
+        )
+        await tell_mhclg(deps, told)
 
 
 async def fire_email(deadline: Deadline, uow: UnitOfWork, deps: FiringDeps) -> None:

@@ -49,8 +49,10 @@ from bot.domain.states import State
 from bot.ports import UnitOfWork
 from bot.usecases.firing import retries
 from bot.usecases.firing.outcomes import gave_up, locked_in
-from bot.usecases.firing.recipients import Messages, Sender
+from bot.usecases.firing.recipients import KEY, Messages, Sender
+from bot.usecases.firing.tell_mhclg import tell_mhclg
 from bot.views.page import escalation_message, escalation_text, reminder_message
+from bot.views.undelivered import undelivered_on_teams
 
 if TYPE_CHECKING:
     from bot.usecases.firing import FireFn, FiringDeps
@@ -97,6 +99,20 @@ async def fire_reminder(deadline: Deadline, uow: UnitOfWork, deps: FiringDeps) -
         gave_up=given_up,
     )
     incident.note(sent, SYSTEM, deps.ctx.clock.now())
+    await _tell_if_not_on_teams(incident, deps, sender, "The contact reminder", retrying=False)
+
+
+async def _tell_if_not_on_teams(
+    incident: Incident, deps: FiringDeps, sender: Sender, what: str, *, retrying: bool
+) -> None:
+    """MHCLG told once, in triage, that this step did not reach Teams (its retries are on the
+    timeline); only once the firing is to commit, so a rolled-back attempt tells nobody."""
+    if sender.teams_failures:
+        council = deps.ctx.policy.councils.get(incident.council_id)
+        told = undelivered_on_teams(
+            incident, council, what, sender.teams_failures, retrying=retrying
+        )
+        await tell_mhclg(deps, told)
 
 
 async def _send_escalation(
@@ -137,7 +153,10 @@ async def fire_escalation(deadline: Deadline, uow: UnitOfWork, deps: FiringDeps)
         superseded=tuple(superseded) if superseded else None,
     )
     incident.note(escalation, SYSTEM, now)
-    await retries.retry_undelivered(uow, deadline, sender.outcomes, now, deps.ctx.new_id)
+    retry = await retries.retry_undelivered(uow, deadline, sender.outcomes, now, deps.ctx.new_id)
+    what = f"Escalation level {deadline.level}"
+    retrying = retry is not None and any(o.get(KEY) for o in sender.teams_failures)
+    await _tell_if_not_on_teams(incident, deps, sender, what, retrying=retrying)
     repeat = repeat_deadline(deadline, now, deps.ctx.new_id)
     if repeat is not None:
         await uow.deadlines.add(repeat)

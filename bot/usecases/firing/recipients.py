@@ -6,6 +6,12 @@ Every route has a key that names it apart from any one firing (`duty_manager:Jo 
 again on its own (`only`), and a later level sent to the same key supersedes that retry. A
 route that cannot work whatever happens (nobody configured, Notify not set up) has no key: it
 is recorded, never retried.
+
+Routes follow each organisation's platform: a provider on Microsoft Teams is reached in its
+Teams conversation (`provider_channel:kpmg:teams`), a contact with a Teams user by a personal
+chat (`...:teams`) beside or instead of Slack, and the incident on each platform it is on
+(`incident_channel`, `incident_channel:council:leeds:teams`). What did not reach Teams is kept apart
+(`Sender.teams_failures`) so MHCLG, on Slack, can be told.
 """
 
 from __future__ import annotations
@@ -15,9 +21,11 @@ from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from bot.domain.actors import OrgKind
+from bot.domain.bindings import Platform
 from bot.domain.incident import Incident
 from bot.policy.model import Contact, Provider, RecipientKind
-from bot.ports.chat import ChatDelivery, OutboundMessage
+from bot.ports.chat import ChatDelivery, ChatPort, OutboundMessage
 from bot.ports.notify import Delivery, Route
 from bot.usecases.firing.outcomes import (
     Outcome,
@@ -26,12 +34,15 @@ from bot.usecases.firing.outcomes import (
     failed,
     outcome,
 )
+from bot.usecases.platforms import teams_organisations
 from bot.views.page import escalation_email, escalation_sms
 
 if TYPE_CHECKING:
     from bot.usecases.firing import FiringDeps
 
 KEY = "key"  # each outcome's route key; "" when it is not worth retrying
+TEAMS = ":teams"  # the suffix of a route key on Microsoft Teams
+TEAMS_NOT_CONFIGURED = "Microsoft Teams is not configured (MICROSOFT_APP_ID)"
 
 
 @dataclass(frozen=True)
@@ -71,6 +82,7 @@ class Sender:
         self.only = None if only is None else frozenset(only)
         self.outcomes: list[Outcome] = []
         self.keys: list[str] = []  # every route key this step has, tried or not
+        self.teams_failures: list[Outcome] = []  # routes to Teams that did not get through
 
     async def send(self, kinds: Sequence[str], messages: Messages) -> None:
         sends: list[Send] = []
@@ -90,6 +102,30 @@ class Sender:
         async def go() -> Outcome:
             delivery = await attempt_chat(call(), key)
             return {**outcome(kind.value, recipient, delivery), KEY: "" if delivery.final else key}
+
+        return Send(key, go)
+
+    def teams(
+        self,
+        kind: RecipientKind,
+        recipient: str,
+        key: str,
+        call: Callable[[ChatPort], Awaitable[ChatDelivery]],
+    ) -> Send:
+        """A route on Microsoft Teams (its key ends in `:teams`); a failure is also kept in
+        `teams_failures`."""
+        port = self.deps.chats.on(Platform.TEAMS) if self.deps.chats is not None else None
+        if port is None:
+            missing = failed(kind.value, recipient, "teams", TEAMS_NOT_CONFIGURED)
+            self.teams_failures.append(missing)
+            return _known(missing)
+        send = self.chat(kind, recipient, key, lambda: call(port))
+
+        async def go() -> Outcome:
+            result = await send.go()
+            if not result["ok"]:
+                self.teams_failures.append(result)
+            return result
 
         return Send(key, go)
 
@@ -114,7 +150,12 @@ class Sender:
             sends.append(
                 self.chat(kind, who.name, f"{key}:chat", lambda: chat.to_person(user, message))
             )
-        else:
+        if who.teams_user:
+            aad = who.teams_user
+            sends.append(
+                self.teams(kind, who.name, key + TEAMS, lambda t: t.to_person(aad, message))
+            )
+        if not who.slack_user and not who.teams_user:
             sends.append(_known(failed(kind.value, who.name, "chat", "no chat user configured")))
         if who.phone:
             phone, sms = who.phone, escalation_sms(text, self.incident)
@@ -168,12 +209,24 @@ def _provider_channels(sender: Sender, kind: RecipientKind, messages: Messages) 
     def post(channel: str, message: OutboundMessage) -> _ChatCall:
         return lambda: chat.to_channel(channel, message)
 
-    return [
-        sender.chat(
-            kind, p.name, f"{kind.value}:{p.id}", post(p.paging_channel, messages.channel(p))
-        )
-        for p in sender.providers
-    ]
+    def in_teams(
+        org: str, message: OutboundMessage
+    ) -> Callable[[ChatPort], Awaitable[ChatDelivery]]:
+        return lambda teams: teams.to_channel(org, message)
+
+    sends = []
+    for p in sender.providers:
+        key = f"{kind.value}:{p.id}"
+        if p.platform is Platform.TEAMS:  # its Teams conversation, by its organisation
+            org = f"{OrgKind.PROVIDER.value}:{p.id}"
+            sends.append(
+                sender.teams(kind, p.name, key + TEAMS, in_teams(org, messages.channel(p)))
+            )
+        else:
+            sends.append(
+                sender.chat(kind, p.name, key, post(p.paging_channel, messages.channel(p)))
+            )
+    return sends
 
 
 def _provider_escalation(sender: Sender, kind: RecipientKind, messages: Messages) -> list[Send]:
@@ -193,15 +246,31 @@ def _duty_manager(sender: Sender, kind: RecipientKind, messages: Messages) -> li
 
 
 def _incident_channel(sender: Sender, kind: RecipientKind, messages: Messages) -> list[Send]:
-    chat, incident_id = sender.deps.chat, sender.incident.id
-    return [
-        sender.chat(
-            kind,
-            "incident channel",
-            kind.value,
-            lambda: chat.to_incident(incident_id, messages.incident),
+    """The incident's channel on Slack, and on Teams the conversation of each of its Teams
+    organisations: each its own route, so one that failed is retried on its own and none that
+    got through is sent twice."""
+    deps, incident_id, message = sender.deps, sender.incident.id, messages.incident
+    chats = deps.chats
+    slack = chats.on(Platform.SLACK) if chats is not None else deps.chat
+    sends = []
+    if slack is not None:
+        port = slack
+        sends.append(
+            sender.chat(
+                kind,
+                "incident channel",
+                kind.value,
+                lambda: port.to_incident(incident_id, message),
+            )
         )
-    ]
+
+    def post(org: str) -> Callable[[ChatPort], Awaitable[ChatDelivery]]:
+        return lambda teams: teams.to_channel(org, message)
+
+    for org in teams_organisations(sender.incident, deps.ctx.policy):
+        key = f"{kind.value}:{org.organisation}{TEAMS}"
+        sends.append(sender.teams(kind, org.name, key, post(org.organisation)))
+    return sends or [_known(failed(kind.value, "incident channel", "chat", "no chat platform"))]
 
 
 REACH: dict[RecipientKind, Reach] = {

@@ -53,6 +53,7 @@ from handlers.slack.askers import of_action, of_command
 from handlers.slack.context import SlackDeps
 from handlers.slack.listeners.flows import incident_key
 from handlers.slack.listeners.subcommands import Run, Subcommand
+from handlers.slack.mirroring import contact_made
 from handlers.slack.parse import text_of, value_of
 from handlers.slack.render import activation as render
 from handlers.slack.render.activation import ActivationInput as In
@@ -169,6 +170,7 @@ async def after_activation(deps: SlackDeps, result: ActivationResult) -> None:
 async def after_contact(deps: SlackDeps, result: ContactResult) -> None:
     deps.wake_for(d.due_at for d in result.deadlines)
     provider = deps.ctx.policy.providers[result.engagement.provider_id].name
+    contact_made(deps, result)
     await deps.room.post(result.incident.id, render.contact_text(result, provider))
     await deps.room.refresh(result.incident.id)
 

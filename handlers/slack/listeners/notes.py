@@ -10,6 +10,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.domain.bindings import Platform
 from bot.domain.errors import NotFound
+from bot.domain.events import NoteAdded
 from bot.usecases.notes import AddNote, NoteSource, add_note
 from bot.usecases.presence import incident_for_channel
 from handlers.acting import Asker, answered
@@ -17,6 +18,7 @@ from handlers.slack.askers import of_action, of_command
 from handlers.slack.context import SlackDeps
 from handlers.slack.ids import Shortcut
 from handlers.slack.listeners.subcommands import Subcommand
+from handlers.slack.mirroring import mirror_from_slack
 from handlers.slack.render.messages import note_posted_message
 
 ADD_TO_TIMELINE = Shortcut.ADD_TO_TIMELINE.value  # the callback id in slack/manifest.yml
@@ -35,6 +37,7 @@ async def _add(deps: SlackDeps, asker: Asker, text: str, source: NoteSource, key
     if source is NoteSource.SLASH:
         await deps.room.post(incident.id, *note_posted_message(incident, actor.name, text))
     await deps.tell(asker, f"Added to the timeline of {incident.reference}.")
+    mirror_from_slack(deps, incident, actor, NoteAdded(text=text.strip(), source=source.value))
 
 
 async def _note_command(deps: SlackDeps, command: dict[str, Any], args: list[str]) -> None:

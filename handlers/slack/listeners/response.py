@@ -26,11 +26,13 @@ from bot.usecases import phases, status_updates
 from bot.usecases.authz import Who, may_open
 from bot.usecases.participants import organisation_name, organisations
 from bot.views.actions import Action, Form
+from bot.views.mirror import phase_changed
 from handlers.acting import Asker, acting, answered
 from handlers.slack.askers import of_action, of_command
 from handlers.slack.context import SlackDeps
 from handlers.slack.listeners.flows import incident_key
 from handlers.slack.listeners.subcommands import Run, Subcommand
+from handlers.slack.mirroring import mirror_from_slack
 from handlers.slack.parse import text_of, value_of
 from handlers.slack.refusals import slack_error
 from handlers.slack.render import response as render
@@ -99,9 +101,10 @@ def _checklist_form(deps: SlackDeps) -> Builder:
 
 
 async def _after_phase(
-    deps: SlackDeps, result: phases.PhaseChanged, name: str, summary: str
+    deps: SlackDeps, result: phases.PhaseChanged, actor: Actor, summary: str
 ) -> None:
-    incident = result.incident
+    incident, name = result.incident, actor.name
+    mirror_from_slack(deps, incident, actor, phase_changed(result, summary))
     await deps.room.post(incident.id, *render.phase_changed_message(result, name, summary))
     if incident.state is State.CLOSED:
         names = [organisation_name(o, deps.ctx.policy) for o in organisations(incident)]
@@ -110,8 +113,12 @@ async def _after_phase(
     deps.wake_for(d.due_at for d in result.deadlines)
 
 
-async def _after_update(deps: SlackDeps, result: status_updates.StatusUpdateResult) -> None:
+async def _after_update(
+    deps: SlackDeps, result: status_updates.StatusUpdateResult, actor: Actor
+) -> None:
     incident_id = result.incident.id
+    if result.posted is not None:
+        mirror_from_slack(deps, result.incident, actor, result.posted)
     text, blocks = outbound_fallback(result.message), outbound_blocks(result.message)
     await deps.room.post(incident_id, text, blocks)
     async with deps.uow() as uow:
@@ -229,7 +236,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         cmd = phases.ChangePhase(actor, meta["incident_id"], State.parse(target or ""), summary)
         result = await phases.change_phase(cmd, deps.uow(), deps.ctx, deps.ctx.policy.followups)
         await ack()
-        deps.tasks.spawn(_after_phase(deps, result, actor.name, summary.strip()))
+        deps.tasks.spawn(_after_phase(deps, result, actor, summary.strip()))
 
     @app.view(Form.STATUS_UPDATE.value)
     @submission(
@@ -252,7 +259,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         followups = deps.ctx.policy.followups
         result = await status_updates.post_status_update(cmd, deps.uow(), deps.ctx, followups)
         await ack()
-        deps.tasks.spawn(_after_update(deps, result))
+        deps.tasks.spawn(_after_update(deps, result, actor))
 
     @app.view(Form.CHECKLIST.value)
     @submission(

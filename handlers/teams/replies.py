@@ -1,0 +1,47 @@
+"""What the bot answers on Teams, in Bot Framework's own schema types (botbuilder-schema) so the
+wire format is theirs: a text message in the conversation, and the answer to an
+`adaptiveCard/action` invoke (the card to show in place of the one pressed, or a message for a
+refusal). Every text goes through teams-cards' `plain` (the one sanitiser, and the length cap).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botbuilder.schema import (
+    Activity,
+    ActivityTypes,
+    AdaptiveCardInvokeResponse,
+    TextFormatTypes,
+)
+
+from handlers.teams.render.budget import CARD_CONTENT_TYPE
+from handlers.teams.render.messages import MESSAGE_TYPE, plain
+
+
+def text_message(words: str) -> dict[str, Any]:
+    """A plain message: Teams shows plain text as written, so nothing typed is read as
+    markdown."""
+    activity = Activity(
+        type=ActivityTypes.message, text=plain(words), text_format=TextFormatTypes.plain
+    )
+    body: dict[str, Any] = activity.serialize()
+    return body
+
+
+def card_answer(card: dict[str, Any]) -> dict[str, Any]:
+    """The invoke's answer that shows the person `card` in place of the one they pressed."""
+    # the card is already JSON: msrest's serializer would walk every element of it again
+    response = AdaptiveCardInvokeResponse(status_code=200, type=CARD_CONTENT_TYPE, value={})
+    body: dict[str, Any] = response.serialize()
+    body["value"] = card
+    return body
+
+
+def message_answer(words: str) -> dict[str, Any]:
+    """The invoke's answer that leaves the card as it is and tells the person `words`."""
+    # botbuilder-schema types `value` as an object, though Teams takes the message's text here
+    response = AdaptiveCardInvokeResponse(status_code=200, type=MESSAGE_TYPE, value={})
+    body: dict[str, Any] = response.serialize()
+    body["value"] = plain(words)
+    return body
