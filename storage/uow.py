@@ -7,13 +7,13 @@ import json
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.domain.errors import ConcurrencyConflict, RecordTampered
 from bot.domain.incident import Incident
-from bot.domain.seal import Binding, head_is_genuine, seal
+from bot.domain.seal import Binding, Head, head_is_genuine, seal
 from bot.domain.timeline import GENESIS_HASH, TimelineKey, chain
 from storage import statements
 from storage.assessments import SqlAssessmentRepository, SqlRequestLog
@@ -24,7 +24,7 @@ from storage.errors import commits
 from storage.followups import SqlChecklistRepository, SqlLessonsRepository
 from storage.heads import SqlHeadRepository
 from storage.mapping import incident_values
-from storage.models import IncidentRow, TimelineEventRow
+from storage.models import IncidentRow
 from storage.org_bindings import SqlOrgBindingRepository
 from storage.repositories import SqlIncidentRepository, SqlTimelineRepository
 from storage.writer_gate import GatedSession, writer_gate
@@ -99,26 +99,15 @@ class SqlUnitOfWork:
         self.incidents.new.clear()
 
     async def _persist(self, incident: Incident) -> None:
-        if incident.id in self.incidents.new:
+        is_new = incident.id in self.incidents.new
+        if is_new:
             # inserted by the repository; bring the row up to date with changes made since
             await self.session.execute(
                 update(IncidentRow)
                 .where(IncidentRow.id == incident.id)
                 .values(**incident_values(incident))
             )
-        elif incident.pending_events:
-            stmt, params = statements.update_incident_if_version(
-                incident.id, incident.version, incident_values(incident)
-            )
-            result = await self.session.execute(stmt, params)
-            if result.rowcount != 1:  # type: ignore[attr-defined]
-                raise ConcurrencyConflict(
-                    f"{incident.reference} was changed by someone else at the same moment; "
-                    "try again."
-                )
-            incident.version += 1
-        is_new = incident.id in self.incidents.new
-        if not incident.pending_events and not is_new:
+        elif not incident.pending_events:
             return
         seq, prev = await self._chain_head(incident, is_new)
         rows = []
@@ -148,16 +137,56 @@ class SqlUnitOfWork:
                     "hash": event.hash,
                 }
             )
-        if rows:
-            await self.session.execute(insert(TimelineEventRow), rows)
         binding = Binding(str(incident.reference), incident.council_id, incident.provider_ids)
-        await self.heads.put(seal(self.key, incident.id, binding, seq, prev))
+        head = seal(self.key, incident.id, binding, seq, prev)
+        if not is_new and self._dialect() == "postgresql":
+            await self._persist_in_one(incident, rows, head)
+            return
+        if not is_new:
+            stmt, params = statements.update_incident_if_version(
+                incident.id, incident.version, incident_values(incident)
+            )
+            result = await self.session.execute(stmt, params)
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                raise _changed_meanwhile(incident)
+            incident.version += 1
+        if rows:
+            await self.session.execute(statements.insert_events(), rows)
+        await self.heads.put(head)
+
+    async def _persist_in_one(
+        self, incident: Incident, rows: list[dict[str, Any]], head: Head
+    ) -> None:
+        """The version-checked update, its events and its chain head in one statement."""
+        values = incident_values(incident)
+        params: dict[str, object] = {f"b_{k}": v for k, v in values.items()}
+        params |= {"b_id": incident.id, "b_version": incident.version}
+        params["b_new_version"] = incident.version + 1
+        params |= {
+            "b_head_reference": head.binding.reference,
+            "b_head_council_id": head.binding.council_id,
+            "b_head_provider_ids": list(head.binding.provider_ids),
+            "b_head_seq": head.seq,
+            "b_head_event_mac": head.event_mac,
+            "b_head_mac": head.mac,
+        }
+        for i, row in enumerate(rows):
+            params |= {f"b_e{i}_{k}": v for k, v in row.items()}
+        stmt = statements.persist_on_postgresql(tuple(values), len(rows))
+        if (await self.session.execute(stmt, params)).first() is None:
+            raise _changed_meanwhile(incident)  # the rollback takes the CTEs' rows back
+        incident.version += 1
+
+    def _dialect(self) -> str:
+        return self.session.bind.dialect.name if self.session.bind else "sqlite"
 
     async def _chain_head(self, incident: Incident, is_new: bool) -> tuple[int, str]:
         """Where the chain goes on: the keyed head, never the last row found. Extending from
         the rows would seal over events deleted at the end; so a head that is missing (for an
         incident that is not new) or forged refuses the write instead."""
-        head = await self.heads.get(incident.id)
+        head = self.incidents.known_heads.pop(incident.id, None)  # read with its locked row
+        if head is None:
+            head = await self.heads.get(incident.id)
         if head is None:
             if is_new:
                 return 0, GENESIS_HASH
@@ -171,6 +200,12 @@ class SqlUnitOfWork:
                 "does not match its MAC); nothing was changed. Ask MHCLG to run verify-timeline."
             )
         return head.seq, head.event_mac
+
+
+def _changed_meanwhile(incident: Incident) -> ConcurrencyConflict:
+    return ConcurrencyConflict(
+        f"{incident.reference} was changed by someone else at the same moment; try again."
+    )
 
 
 class SqlUnitOfWorkFactory:

@@ -112,18 +112,35 @@ class DeadlineScheduler:
         async with self._lock:
             failed: set[str] = set()
             settled = 0
+            loops: set[asyncio.Task[None]] = set()
+            ramping = True
+
+            def another() -> None:
+                # One loop more for each deadline claimed, up to `_loops`: a pass costs as many
+                # empty claims as loops ran, so one due row costs two claims, not seventeen.
+                if ramping and len(loops) < self._loops and not self._stopped:
+                    loops.add(asyncio.create_task(loop(), name="deadline-loop"))
 
             async def loop() -> None:
                 nonlocal settled
                 while not self._stopped and settled + len(failed) < self._batch:
-                    outcome = await self._fire_one(failed)
+                    outcome = await self._fire_one(failed, claimed=another)
                     self._progress_at = time.monotonic()
                     if outcome is None:
                         return
                     settled += outcome
 
-            await asyncio.gather(*(loop() for _ in range(self._loops)))
-            if self._loops > 1:
+            another()
+            try:
+                while not all(task.done() for task in loops):
+                    await asyncio.wait(loops)
+            finally:
+                for task in loops:
+                    task.cancel()  # only if this pass itself was cancelled (stop's timeout)
+            for task in loops:
+                task.result()  # a loop's failure (the database gone) is the pass's
+            ramping = False
+            if len(loops) > 1:
                 # Two loops claiming at the same instant can each skip the row the other was
                 # locking and both find nothing; one more pass alone picks up what they left.
                 await loop()
@@ -151,9 +168,14 @@ class DeadlineScheduler:
             if task is not None:
                 self._running.discard(task)
 
-    async def _fire_one(self, failed: set[str], only: str | None = None) -> int | None:
+    async def _fire_one(
+        self,
+        failed: set[str],
+        only: str | None = None,
+        claimed: Callable[[], None] | None = None,
+    ) -> int | None:
         """Claim one deadline (the most urgent due, or `only`) and fire it; None when nothing is
-        claimable, 0 when it failed."""
+        claimable, 0 when it failed. `claimed` is called as soon as a claim succeeds."""
         now = self._clock.now()
         # people are waiting on answers and pages: emails and follow-ups wait a little
         others_before = now - HOLD_BACK if only is None and self.hold_back() else None
@@ -162,12 +184,17 @@ class DeadlineScheduler:
         # most urgent first, holding back the rest while people wait (storage.writer_gate).
         token = URGENT.set(True)
         try:
-            return await self._claim_and_fire(failed, only, now, others_before)
+            return await self._claim_and_fire(failed, only, now, others_before, claimed)
         finally:
             URGENT.reset(token)
 
     async def _claim_and_fire(
-        self, failed: set[str], only: str | None, now: datetime, others_before: datetime | None
+        self,
+        failed: set[str],
+        only: str | None,
+        now: datetime,
+        others_before: datetime | None,
+        claimed: Callable[[], None] | None = None,
     ) -> int | None:
         async with self._uow_factory() as uow:
             deadlines = SqlDeadlineRepository(uow.session)
@@ -176,6 +203,10 @@ class DeadlineScheduler:
             )
             if deadline is None:
                 return None
+            if deadline.incident_id:
+                uow.incidents.held.add(deadline.incident_id)  # the claim locked it
+            if claimed is not None:
+                claimed()
             if deadline.id in failed:
                 # Another loop's claim failed and released it a moment before its retry was
                 # recorded, after this claim's query was built: leave it to the backoff.
