@@ -516,7 +516,9 @@ def run(
                 spy.send_signal(signal.SIGINT)
                 spy.wait(timeout=60)
                 _write_collapsed(raw, profile)
-            Path(raw).unlink(missing_ok=True)
+                print(f"py-spy's collapsed stacks kept in {raw}")
+            else:
+                Path(raw).unlink(missing_ok=True)
             stop_service.set()
         _, prepare_cpu, timed_cpu, cleanup_cpu, costs = out.get(timeout=120)
         service.join(timeout=60)

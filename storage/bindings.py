@@ -99,6 +99,14 @@ def _message_of() -> Any:
     )
 
 
+@functools.cache
+def _messages_of() -> Any:
+    c = _MESSAGES.c
+    return select(_MESSAGES).where(
+        c.incident_id == bindparam("b_i"), c.platform == bindparam("b_p")
+    )
+
+
 def _binding(row: IncidentChannelRow | Row[Any]) -> ChannelBinding:
     return ChannelBinding(
         incident_id=row.incident_id,
@@ -181,17 +189,27 @@ class SqlMessageRepository:
         row.updated_at = now
         await self._session.flush()
 
+    async def for_incident(
+        self, incident_id: str, platform: Platform
+    ) -> dict[MessagePurpose, PostedMessage]:
+        rows = await self._session.execute(
+            _messages_of(), {"b_i": incident_id, "b_p": platform.value}
+        )
+        return {MessagePurpose(r.purpose): _message(r) for r in rows}
+
     async def get(
         self, incident_id: str, platform: Platform, purpose: MessagePurpose
     ) -> PostedMessage | None:
         params = {"b_i": incident_id, "b_p": platform.value, "b_purpose": purpose.value}
         row = (await self._session.execute(_message_of(), params)).first()
-        if row is None:
-            return None
-        return PostedMessage(
-            incident_id=row.incident_id,
-            platform=Platform(row.platform),
-            purpose=MessagePurpose(row.purpose),
-            channel_id=row.channel_id,
-            message_ts=row.message_ts,
-        )
+        return _message(row) if row else None
+
+
+def _message(row: PostedMessageRow | Row[Any]) -> PostedMessage:
+    return PostedMessage(
+        incident_id=row.incident_id,
+        platform=Platform(row.platform),
+        purpose=MessagePurpose(row.purpose),
+        channel_id=row.channel_id,
+        message_ts=row.message_ts,
+    )

@@ -54,9 +54,17 @@ class SqlUnitOfWork:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], key: TimelineKey) -> None:
         self._sessions = sessions
         self.key = key
+        self._read_only = False
+
+    def read_only(self) -> SqlUnitOfWork:
+        self._read_only = True
+        return self
 
     async def __aenter__(self) -> SqlUnitOfWork:
         self.session = self._sessions()
+        if self._read_only and self._dialect() == "postgresql":
+            # read committed gives each statement its own snapshot, in a transaction or not
+            await self.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         self.incidents = SqlIncidentRepository(self.session, self.key)
         self.timeline = SqlTimelineRepository(self.session)
         self.channels = SqlChannelRepository(self.session)
@@ -84,6 +92,8 @@ class SqlUnitOfWork:
             await self.session.close()
 
     async def commit(self) -> None:
+        if self._read_only:
+            raise RuntimeError("a read-only unit of work is never committed")
         try:
             for incident in list(self.incidents.seen.values()):
                 await self._persist(incident)
