@@ -10,10 +10,10 @@ from __future__ import annotations
 import functools
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from storage.models import IncidentRow, TimelineEventRow, TimelineHeadRow
+from storage.models import DeadlineRow, IncidentRow, TimelineEventRow, TimelineHeadRow
 
 _INCIDENTS = cast(Table, IncidentRow.__table__)
 _EVENTS = cast(Table, TimelineEventRow.__table__)
@@ -84,13 +84,14 @@ _EVENT_COLUMNS = (
 
 
 @functools.cache
-def persist_on_postgresql(columns: tuple[str, ...], events: int) -> Any:
+def persist_on_postgresql(columns: tuple[str, ...], events: int, fired: bool = False) -> Any:
     """One round trip instead of three for every change of an incident on PostgreSQL: its
     timeline rows and its chain head are written by data-modifying CTEs of the optimistic
     update, which returns the id when the version matched (nothing otherwise; the caller then
     raises, and the transaction with the CTEs' rows rolls back). Parameters: those of
     `update_incident_if_version`, `b_head_<column>` for the head and `b_e<i>_<column>` for
-    the i-th event."""
+    the i-th event. With `fired`, a firing's deadline (`b_fired_id`) is marked fired at
+    `b_fired_at` too, if it is still pending; the second column returned says if it was."""
     head = postgresql.insert(_HEADS).values(
         incident_id=bindparam("b_id"), **{c: bindparam(f"b_head_{c}") for c in _HEAD_COLUMNS}
     )
@@ -104,7 +105,18 @@ def persist_on_postgresql(columns: tuple[str, ...], events: int) -> Any:
             for i in range(events)
         ]
         stmt = stmt.add_cte(insert(_EVENTS).values(rows).cte("appended_events"))
-    return stmt.returning(_INCIDENTS.c.id)
+    if not fired:
+        return stmt.returning(_INCIDENTS.c.id)
+    deadlines = cast(Table, DeadlineRow.__table__)
+    marked = (
+        update(deadlines)
+        .where(deadlines.c.id == bindparam("b_fired_id"), deadlines.c.state == "pending")
+        .values(state="fired", fired_at=bindparam("b_fired_at"))
+        .returning(deadlines.c.id)
+        .cte("fired_deadline")
+    )
+    was_pending = select(func.count()).select_from(marked).scalar_subquery()
+    return stmt.add_cte(marked).returning(_INCIDENTS.c.id, was_pending)
 
 
 @functools.cache

@@ -3,7 +3,9 @@ events committed together or not at all."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+from datetime import datetime
 from types import TracebackType
 from typing import Any
 
@@ -11,6 +13,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.domain.deadlines import Deadline, DeadlineState
 from bot.domain.errors import ConcurrencyConflict, RecordTampered
 from bot.domain.incident import Incident
 from bot.domain.seal import Binding, Head, head_is_genuine, seal
@@ -18,7 +21,7 @@ from bot.domain.timeline import GENESIS_HASH, TimelineKey, chain
 from storage import statements
 from storage.assessments import SqlAssessmentRepository, SqlRequestLog
 from storage.bindings import SqlChannelRepository, SqlInviteRepository, SqlMessageRepository
-from storage.deadlines import SqlDeadlineRepository
+from storage.deadlines import DeadlineNotPending, SqlDeadlineRepository
 from storage.engagements import SqlEngagementRepository
 from storage.errors import commits
 from storage.followups import SqlChecklistRepository, SqlLessonsRepository
@@ -55,6 +58,13 @@ class SqlUnitOfWork:
         self._sessions = sessions
         self.key = key
         self._read_only = False
+        self._fire: tuple[Deadline, datetime] | None = None
+
+    def fire_on_commit(self, deadline: Deadline, now: datetime) -> None:
+        """Mark this firing's deadline fired at `now` when the unit of work commits, if it is
+        still pending (its handler may have cancelled it): on PostgreSQL in the same statement
+        as its incident's timeline rows, which saves the firing a round trip."""
+        self._fire = (deadline, now)
 
     def read_only(self) -> SqlUnitOfWork:
         self._read_only = True
@@ -97,6 +107,11 @@ class SqlUnitOfWork:
         try:
             for incident in list(self.incidents.seen.values()):
                 await self._persist(incident)
+            if self._fire is not None:  # not marked with its incident's change
+                deadline, now = self._fire
+                with contextlib.suppress(DeadlineNotPending):
+                    await self.deadlines.mark_fired(deadline, now)
+                self._fire = None
             await self.session.commit()
         except IntegrityError as exc:
             await self.session.rollback()
@@ -182,10 +197,18 @@ class SqlUnitOfWork:
         }
         for i, row in enumerate(rows):
             params |= {f"b_e{i}_{k}": v for k, v in row.items()}
-        stmt = statements.persist_on_postgresql(tuple(values), len(rows))
-        if (await self.session.execute(stmt, params)).first() is None:
+        fire = self._fire if self._fire and self._fire[0].incident_id == incident.id else None
+        if fire is not None:
+            params |= {"b_fired_id": fire[0].id, "b_fired_at": fire[1]}
+        stmt = statements.persist_on_postgresql(tuple(values), len(rows), fire is not None)
+        found = (await self.session.execute(stmt, params)).first()
+        if found is None:
             raise _changed_meanwhile(incident)  # the rollback takes the CTEs' rows back
         incident.version += 1
+        if fire is not None:
+            self._fire = None
+            if found[1]:
+                fire[0].state, fire[0].fired_at = DeadlineState.FIRED, fire[1]
 
     def _dialect(self) -> str:
         return self.session.bind.dialect.name if self.session.bind else "sqlite"

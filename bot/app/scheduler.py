@@ -19,7 +19,6 @@ second silently drops a late job, so every job here sets it to None.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -33,7 +32,7 @@ from bot.domain.deadlines import FIRST_RETRY as FIRST_RETRY  # re-exported: test
 from bot.domain.deadlines import MAX_RETRY as MAX_RETRY
 from bot.domain.deadlines import URGENT_KINDS, Deadline, DeadlineState
 from bot.domain.deadlines import retry_backoff as retry_backoff
-from storage.deadlines import DeadlineNotPending, SqlDeadlineRepository
+from storage.deadlines import SqlDeadlineRepository
 from storage.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
 from storage.writer_gate import URGENT
 
@@ -217,9 +216,9 @@ class DeadlineScheduler:
             try:
                 await self._handler(deadline, uow)
                 if deadline.state is DeadlineState.PENDING:
-                    # DeadlineNotPending: the handler cancelled it through cancel_pending.
-                    with contextlib.suppress(DeadlineNotPending):
-                        await deadlines.mark_fired(deadline, self._clock.now())
+                    # still pending at the commit unless the handler cancelled it through
+                    # cancel_pending; stamped now, after its last route
+                    uow.fire_on_commit(deadline, self._clock.now())
                 await uow.commit()
                 committed = True
             except Exception as exc:  # any failure: rolled back, left pending for the backoff
