@@ -12,8 +12,10 @@ Without --url it uses a throw-away SQLite file; with it, a fresh database is cre
 PostgreSQL server for the run and dropped afterwards. Writes the run into benchmarks/results/
 activation_escalation.json under its database's name, beside the other's latest.
 
-Targets: the page p99 under 1 s after the decision (the activation's commit, `notified_at`);
-the escalations' p99 lateness under 2 s.
+Targets (issue 15): answers p99 under 0.5 s, the page p99 under 0.5 s after the decision (the
+activation's commit, `notified_at`), the escalations' p99 lateness under 1 s, and at most 25 ms
+of the service's CPU per incident from activation to contact made (`benchmarks.cost_meter`
+says where it goes, stage by stage, with the database round trips).
 """
 
 from __future__ import annotations
@@ -563,14 +565,16 @@ def run(
 
 
 def _cpu(prepare: float, timed: float, n: int, costs: dict[str, Any]) -> dict[str, Any]:
-    """The service process's CPU per incident: end to end (preparation through contact made,
-    every ladder firing, sweep and card included), and by stage (`benchmarks.cost_meter`)."""
+    """The service process's CPU per incident: from activation to contact made (every firing,
+    sweep, card and channel line included; the issue's "today about 100 ms" and its 25 ms
+    target), the preparation before it (referral to MoU), and by stage (`cost_meter`)."""
+    timed_ms = timed * 1000 / n
     return {
-        "end_to_end_ms_per_incident": round((prepare + timed) * 1000 / n, 1),
-        "prepared_stages_ms_per_incident": round(prepare * 1000 / n, 1),
-        "timed_stages_ms_per_incident": round(timed * 1000 / n, 1),
+        "activation_to_contact_ms_per_incident": round(timed_ms, 1),
+        "referral_to_mou_ms_per_incident": round(prepare * 1000 / n, 1),
+        "referral_to_contact_ms_per_incident": round((prepare + timed) * 1000 / n, 1),
         "target_ms_per_incident": CPU_TARGET_MS,
-        "met": (prepare + timed) * 1000 / n <= CPU_TARGET_MS,
+        "met": timed_ms <= CPU_TARGET_MS,
         "stages": costs,
     }
 
@@ -593,10 +597,13 @@ def _table(result: dict[str, Any]) -> str:
         trips = s.get("round_trips_per_incident", s.get("statements_per_incident", 0))
         units = s.get("units", 0)
         rows.append(f"{name:44}{s['cpu_ms_per_incident']:9.2f}{trips:9.2f}{units:9d}")
+    timed, prepared = (
+        cpu["activation_to_contact_ms_per_incident"],
+        cpu["referral_to_mou_ms_per_incident"],
+    )
     rows.append(
-        f"end to end: {cpu['end_to_end_ms_per_incident']} ms CPU per incident "
-        f"(prepared stages {cpu['prepared_stages_ms_per_incident']}, timed "
-        f"{cpu['timed_stages_ms_per_incident']}; target {cpu['target_ms_per_incident']})"
+        f"CPU per incident: activation to contact made {timed} ms "
+        f"(target {cpu['target_ms_per_incident']}); referral to MoU {prepared} ms"
     )
     rows.append(f"targets: {result['targets']}; unfired: {result['unfired_after_wait']}")
     return "\n".join(rows)
