@@ -522,7 +522,9 @@ def run(
             else:
                 Path(raw).unlink(missing_ok=True)
             stop_service.set()
-        _, prepare_cpu, timed_cpu, cleanup_cpu, costs = out.get(timeout=120)
+        _, prepare_cpu, timed_cpu, cleanup_cpu, costs = out.get(
+            timeout=600
+        )  # the service drains its work first
         service.join(timeout=60)
     stop_standins.set()
     _, posts, counts, offset = out.get(timeout=60)

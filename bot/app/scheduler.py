@@ -384,7 +384,7 @@ class DeadlineScheduler:
                 settled = await self.fire_due()
                 if self._stopped:
                     return
-                async with self._uow_factory() as uow:
+                async with self._uow_factory().read_only() as uow:
                     next_due = await SqlDeadlineRepository(uow.session).next_due_at()
             except Exception as exc:
                 log.warning(

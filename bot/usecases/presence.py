@@ -103,12 +103,12 @@ async def presence(
 async def channel_of(
     uow: UnitOfWork, incident_id: str, platform: Platform
 ) -> ChannelBinding | None:
-    async with uow:
+    async with uow.read_only():
         return await uow.channels.for_incident(incident_id, platform)
 
 
 async def invites_of(uow: UnitOfWork, incident_id: str, platform: Platform) -> list[Invite]:
-    async with uow:
+    async with uow.read_only():
         return [i for i in await uow.invites.for_incident(incident_id) if i.platform is platform]
 
 
