@@ -503,7 +503,7 @@ def run(
             args=(env, baseline + n, out, stop_service, "" if _has_py_spy() else profile),
         )
         service.start()
-        _, port, incidents, prepare_s = out.get(timeout=300)
+        _, port, incidents, prepare_s = out.get(timeout=1800)  # a loaded machine
         handle, raw = tempfile.mkstemp(suffix=".raw")
         os.close(handle)
         spy = _py_spy(service.pid or 0, raw) if profile else None
