@@ -1,5 +1,11 @@
 """The SQLAlchemy unit of work: one transaction per command, the state change and its timeline
-events committed together or not at all."""
+events committed together or not at all.
+
+Round trips are what a command costs the service (each about a quarter of a millisecond of
+CPU here, more than the SQL it carries), so on PostgreSQL a change is written in one
+statement: the version-checked update of the incident with its timeline rows, its chain head
+and, for a firing, its deadline's `fired`, as data-modifying CTEs (`storage.statements`). A
+unit of work that only reads (`read_only`) opens no transaction there."""
 
 from __future__ import annotations
 
