@@ -1,0 +1,110 @@
+"""One incident spanning Slack and Teams, end to end, as a stranger would check it.
+
+MHCLG works on Slack; Hackney (the council) and KPMG (the provider on duty) on Microsoft Teams.
+Every step reaches the real service as the platforms send it (Slack's signed requests, Teams'
+signed activities posted to /api/messages), and every check reads what a person would look at:
+what each platform's stand-in was given to show (the card's words, its buttons, who it names),
+the incident's timeline and its deadline rows. Time moves on the service's clock only.
+
+The story: MHCLG logs the referral and runs the threshold check on Slack; the council signs the
+MoU on Teams; MHCLG activates on Slack; KPMG's page arrives on Teams as a proactive Adaptive
+Card, is acknowledged there; the contact deadline is missed, so KPMG's escalation contact is
+messaged in a personal chat the bot opens itself; KPMG records contact on Teams; phases and
+status updates pass both ways, each marked with who said it and for which organisation; MHCLG
+closes on Slack; the council gives its lessons on Teams; the report reaches the council.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.domain.deadlines import DeadlineKind, DeadlineState
+from bot.domain.states import State
+from bot.domain.timeline import verify
+from sandbox.slack import signed_requests as sr
+from storage.models import DeadlineRow
+from tests.e2e.across_rig import ADAPTIVE, AcrossEnv, buttons, card_words
+from tests.e2e.across_rig import across_env as across_env  # the fixture
+from tests.factories import TIMELINE_KEY
+from tests.integration.slack_activation_steps import activate_form, submit
+from tests.integration.slack_harness import ASSESSOR, referral_submission
+from tests.integration.slack_response_steps import meta as response_meta
+from tests.integration.test_slack_threshold import RANSOMWARE, assess, assessment_id_of, decide
+
+
+async def deadline_rows(env: AcrossEnv, incident_id: str) -> list[tuple[str, str, int]]:
+    """(kind, state, level-or-0) of every deadline row of the incident, in due order."""
+    async with env.container.uow() as uow:
+        rows = await uow.session.execute(
+            select(DeadlineRow.kind, DeadlineRow.state, DeadlineRow.payload)
+            .where(DeadlineRow.incident_id == incident_id)
+            .order_by(DeadlineRow.due_at)
+        )
+        return [(k, s, int((p or {}).get("level", 0))) for k, s, p in rows]
+
+
+def kinds(events: list) -> list[str]:
+    return [e.kind for e in events]
+
+
+async def installed_on_teams(env: AcrossEnv) -> None:
+    """Hackney and KPMG add the CIR app to their team channels; the bot says hello there."""
+    for where, who in ((env.p.hackney, env.p.hana), (env.p.kpmg, env.p.kim)):
+        status, _ = await env.teams_post(env.installed(where, who))
+        assert status == 200
+
+
+async def referred_and_assessed(env: AcrossEnv) -> str:
+    """Referral and threshold check, both by MHCLG on Slack; the incident awaits the MoU."""
+    status, _ = await env.send(referral_submission())
+    assert status == 200
+    incident = await env.only_incident()
+    status, _ = await env.send(sr.block_actions("start_threshold_check", value=incident.id))
+    assert status == 200
+    update = await assess(env, incident.id, RANSOMWARE)
+    await decide(env, assessment_id_of(update), "activate", "C3, benefits down, no backups.")
+    assert (await env.only_incident()).state is State.AWAITING_MOU
+    return incident.id
+
+
+async def test_one_incident_across_slack_and_teams(across_env: AcrossEnv) -> None:
+    env = across_env
+    p = env.p
+    await installed_on_teams(env)
+
+    # --- referral and threshold check on Slack; the council sees its incident on Teams --------
+    incident_id = await referred_and_assessed(env)
+    incident = await env.only_incident()
+    reference = str(incident.reference)
+    channel = await env.slack_channel(incident_id)
+    [hackney_card] = [c for c in env.cards(p.hackney) if reference in card_words(c)]
+    assert "London Borough of Hackney" in card_words(hackney_card)
+    assert "Awaiting MoU" in card_words(hackney_card) or "MoU" in card_words(hackney_card)
+    assert not [c for c in env.cards(p.kpmg) if reference in card_words(c)], (
+        "KPMG sees nothing before it is assigned"
+    )
+
+    # --- the council signs the MoU on Teams -------------------------------------------------
+    assert ("mou_signed", incident_id) in [(v, k) for _, v, k in buttons(hackney_card)]
+    answer = await env.press(p.hackney, p.hana, "mou_signed", incident_id)
+    assert answer["type"] == ADAPTIVE, answer
+    signed = [e for e in await env.timeline(incident_id) if e.kind == "MouStatusRecorded"]
+    assert signed and signed[-1].organisation == "council:hackney"
+    assert signed[-1].actor_name == "Hana Council"
+
+    # --- MHCLG activates on Slack; KPMG's page arrives on Teams as a proactive card --------
+    assert await submit(env, activate_form(incident_id, "on_duty")) == {}
+    assert (await env.only_incident()).state is State.ACTIVATED
+    await env.fire_due()
+    [page] = [c for c in env.cards(p.kpmg) if "assigned KPMG" in card_words(c)]
+    words = card_words(page)
+    assert reference in words
+    assert "London Borough of Hackney" in words
+    verbs = {v: k for _, v, k in buttons(page)}
+    assert verbs.get("acknowledge_page") == incident_id
+    assert verbs.get("contact_made") == incident_id
+    events = await env.timeline(incident_id)
+    [delivered] = [e for e in events if e.kind == "PageDelivered"]
+    assert delivered.data["ok"] is True
