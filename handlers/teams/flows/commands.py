@@ -10,6 +10,7 @@ import re
 
 from bot.domain.actors import Actor
 from bot.domain.errors import NotAuthorised
+from bot.domain.events import NoteAdded
 from bot.domain.uk_time import uk_time
 from bot.usecases.directory import authorise_referral
 from bot.usecases.notes import AddNote, NoteSource, add_note
@@ -17,6 +18,7 @@ from bot.views.home import open_incidents
 from handlers.acting import Asker, acting
 from handlers.teams.flows.common import changed
 from handlers.teams.identity import TeamsEdge
+from handlers.teams.mirroring import mirror_from_teams
 
 HELP = (
     "CIR bot on Teams. Type:\n"
@@ -64,6 +66,9 @@ async def note(edge: TeamsEdge, actor: Actor, asker: Asker, key: str, text: str)
     cmd = AddNote(actor, key, text, NoteSource.SLASH, f"teams:{edge.activity.id}")
     incident = await add_note(cmd, edge.deps.uow(), edge.deps.ctx)
     changed(edge, incident.id)
+    mirror_from_teams(
+        edge.deps, incident, actor, NoteAdded(text=text.strip(), source=cmd.source.value)
+    )
     await edge.say(f"Added to the timeline of {incident.reference}.")
 
 
