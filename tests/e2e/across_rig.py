@@ -28,6 +28,7 @@ from bot.app.server import RUNTIME, build_web_app
 from bot.app.settings import load_settings
 from bot.domain.bindings import Platform
 from bot.domain.clock import FakeClock
+from bot.domain.incident import Incident
 from bot.policy.model import Contact, Policy, TeamsPlace
 from handlers.tasks import BackgroundTasks
 from sandbox.notify.api import FakeNotifyApi
@@ -144,6 +145,18 @@ class AcrossEnv(SlackEnv):
 
     def slack_texts(self, channel: str) -> list[str]:
         return self.texts(channel)
+
+    def slack_card(self, channel: str) -> str:
+        """The incident card as last drawn in a Slack channel."""
+        updates = [c for c in self.slack.calls_to("chat.update") if c["channel"] == channel]
+        assert updates, f"no card was redrawn in {channel}"
+        return self.slack.message_text(updates[-1])
+
+    async def incident(self, incident_id: str) -> Incident:
+        async with self.container.uow() as uow:
+            incident = await uow.incidents.get(incident_id)
+        assert incident is not None
+        return incident
 
     async def slack_channel(self, incident_id: str) -> str:
         async with self.container.uow() as uow:

@@ -25,7 +25,7 @@ from bot.domain.states import State
 from bot.domain.timeline import verify
 from sandbox.slack import signed_requests as sr
 from storage.models import DeadlineRow
-from tests.e2e.across_rig import ADAPTIVE, AcrossEnv, buttons, card_words
+from tests.e2e.across_rig import ADAPTIVE, DUTY_MANAGER, AcrossEnv, buttons, card_words
 from tests.e2e.across_rig import across_env as across_env  # the fixture
 from tests.factories import TIMELINE_KEY
 from tests.integration.slack_activation_steps import activate_form, submit
@@ -35,14 +35,14 @@ from tests.integration.test_slack_threshold import RANSOMWARE, assess, assessmen
 
 
 async def deadline_rows(env: AcrossEnv, incident_id: str) -> list[tuple[str, str, int]]:
-    """(kind, state, level-or-0) of every deadline row of the incident, in due order."""
+    """(kind, state, ladder step or -1) of every deadline row of the incident, in due order."""
     async with env.container.uow() as uow:
         rows = await uow.session.execute(
             select(DeadlineRow.kind, DeadlineRow.state, DeadlineRow.payload)
             .where(DeadlineRow.incident_id == incident_id)
             .order_by(DeadlineRow.due_at)
         )
-        return [(k, s, int((p or {}).get("level", 0))) for k, s, p in rows]
+        return [(k, s, int((p or {}).get("step", -1) if (p or {}).get("step") is not None else -1)) for k, s, p in rows]
 
 
 def kinds(events: list) -> list[str]:
@@ -108,3 +108,50 @@ async def test_one_incident_across_slack_and_teams(across_env: AcrossEnv) -> Non
     events = await env.timeline(incident_id)
     [delivered] = [e for e in events if e.kind == "PageDelivered"]
     assert delivered.data["ok"] is True
+
+    # --- acknowledged on Teams: the card answers for the person, the record says who -------
+    answer = await env.press(p.kpmg, p.kim, "acknowledge_page", incident_id)
+    assert answer["type"] == ADAPTIVE
+    [ack] = [e for e in await env.timeline(incident_id) if e.kind == "PageAcknowledged"]
+    assert (ack.organisation, ack.actor_name) == ("provider:kpmg", "Kim Responder")
+    assert "Kim Responder" in env.slack_card(channel)  # MHCLG's card, redrawn on Slack
+
+    # --- the contact deadline passes: KPMG's escalation contact is messaged on Teams --------
+    await env.fire_due(minutes=20)  # the reminder, in KPMG's conversation
+    assert any("reminder" in t.lower() and reference in t for t in env.card_texts(p.kpmg))
+    await env.fire_due(minutes=10, seconds=1)  # the contact deadline
+    kai_chat = env.t.connector.personal_chat_with(p.kai)
+    assert kai_chat is not None, "no personal chat was opened with KPMG's escalation contact"
+    [escalation] = env.card_texts(kai_chat)
+    assert reference in escalation
+    assert "Contact deadline missed" in escalation or "escalat" in escalation.lower()
+    assert [t for t in env.slack_texts(DUTY_MANAGER) if reference in t], "duty manager not told"
+    events = await env.timeline(incident_id)
+    [sent] = [e for e in events if e.kind == "EscalationSent"]
+    assert sent.data["level"] == 1
+    teams_routes = {r["recipient"]: r["ok"] for r in sent.data["routes"] if "teams" in r["route"]}
+    assert teams_routes and all(teams_routes.values()), sent.data["routes"]
+    rows = await deadline_rows(env, incident_id)
+    assert (DeadlineKind.CONTACT_REMINDER.value, DeadlineState.FIRED.value, 0) in rows
+    assert (DeadlineKind.CONTACT_ESCALATION.value, DeadlineState.FIRED.value, 1) in rows
+    assert (DeadlineKind.CONTACT_ESCALATION.value, DeadlineState.PENDING.value, 2) in rows
+
+    # --- contact recorded on Teams (the form in place of the card, then its submit) ---------
+    form = await env.press(p.kpmg, p.kim, "contact_made", incident_id)
+    assert "contact_form" in [v for _, v, _ in buttons(form["value"])]
+    at = (env.clock.now() - timedelta(minutes=2)).isoformat()
+    answer = await env.press(
+        p.kpmg, p.kim, "contact_form", incident_id, contact_at=at, method="phone",
+        notes="Spoke to the CISO.",
+    )  # fmt: skip
+    assert answer["type"] == ADAPTIVE
+    assert (await env.incident(incident_id)).state is State.CONTAINMENT
+    [contact] = [e for e in await env.timeline(incident_id) if e.kind == "ContactRecorded"]
+    assert contact.organisation == "provider:kpmg"
+    rows = await deadline_rows(env, incident_id)
+    ladder = (DeadlineKind.CONTACT_REMINDER.value, DeadlineKind.CONTACT_ESCALATION.value)
+    assert not [r for r in rows if r[0] in ladder and r[1] == DeadlineState.PENDING.value]
+    # mirrored to Slack, marked with who recorded it and for which organisation
+    [mirrored] = [t for t in env.slack_texts(channel) if f"Contact made: {reference}" in t]
+    assert "Kim Responder (KPMG)" in mirrored
+    assert "Spoke to the CISO." in mirrored
