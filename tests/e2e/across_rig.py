@@ -140,6 +140,16 @@ class AcrossEnv(SlackEnv):
         """Every Adaptive Card in a Teams conversation as it is shown now, oldest first."""
         return self.t.connector.cards(where.id)
 
+    async def incident_card(self, where: Conversation, incident_id: str) -> dict[str, Any]:
+        """The incident's card in a Teams conversation, as drawn now (the one activity the bot
+        keeps updating in place there)."""
+        async with self.container.uow() as uow:
+            stored = await uow.teams_cards.get(incident_id, where.id)
+        assert stored is not None, f"no incident card in {where.name}"
+        posted = {p.id: p for p in self.t.connector.posted(where.id)}[stored.activity_id]
+        [card] = [a["content"] for a in posted.activity["attachments"]]
+        return dict(card)
+
     def card_texts(self, where: Conversation) -> list[str]:
         return [card_words(c) for c in self.cards(where)]
 
