@@ -18,60 +18,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
-
 from bot.domain.deadlines import DeadlineKind, DeadlineState
 from bot.domain.states import State
 from bot.domain.timeline import verify
-from sandbox.slack import signed_requests as sr
-from storage.models import DeadlineRow
 from tests.e2e.across_rig import ADAPTIVE, DUTY_MANAGER, AcrossEnv, buttons, card_words
 from tests.e2e.across_rig import across_env as across_env  # the fixture
+from tests.e2e.across_steps import deadline_rows, installed_on_teams, referred_and_assessed
 from tests.factories import TIMELINE_KEY
 from tests.integration.slack_activation_steps import activate_form, submit
-from tests.integration.slack_harness import ASSESSOR, referral_submission
+from tests.integration.slack_harness import ASSESSOR
 from tests.integration.slack_response_steps import change_phase, press, submission
-from tests.integration.test_slack_threshold import RANSOMWARE, assess, assessment_id_of, decide
-
-
-async def deadline_rows(env: AcrossEnv, incident_id: str) -> list[tuple[str, str, int]]:
-    """(kind, state, ladder step or -1) of every deadline row of the incident, in due order."""
-    async with env.container.uow() as uow:
-        rows = await uow.session.execute(
-            select(DeadlineRow.kind, DeadlineRow.state, DeadlineRow.payload)
-            .where(DeadlineRow.incident_id == incident_id)
-            .order_by(DeadlineRow.due_at)
-        )
-        return [(k, s, _step(p)) for k, s, p in rows]
-
-
-def _step(payload: dict | None) -> int:
-    step = (payload or {}).get("step")
-    return -1 if step is None else int(step)
-
-
-def kinds(events: list) -> list[str]:
-    return [e.kind for e in events]
-
-
-async def installed_on_teams(env: AcrossEnv) -> None:
-    """Hackney and KPMG add the CIR app to their team channels; the bot says hello there."""
-    for where, who in ((env.p.hackney, env.p.hana), (env.p.kpmg, env.p.kim)):
-        status, _ = await env.teams_post(env.installed(where, who))
-        assert status == 200
-
-
-async def referred_and_assessed(env: AcrossEnv) -> str:
-    """Referral and threshold check, both by MHCLG on Slack; the incident awaits the MoU."""
-    status, _ = await env.send(referral_submission())
-    assert status == 200
-    incident = await env.only_incident()
-    status, _ = await env.send(sr.block_actions("start_threshold_check", value=incident.id))
-    assert status == 200
-    update = await assess(env, incident.id, RANSOMWARE)
-    await decide(env, assessment_id_of(update), "activate", "C3, benefits down, no backups.")
-    assert (await env.only_incident()).state is State.AWAITING_MOU
-    return incident.id
 
 
 async def test_one_incident_across_slack_and_teams(across_env: AcrossEnv) -> None:
