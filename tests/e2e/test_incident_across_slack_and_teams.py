@@ -148,6 +148,10 @@ async def test_one_incident_across_slack_and_teams(across_env: AcrossEnv) -> Non
         next_steps="Restore payments server tonight.", personal_data="not_involved",
     )  # fmt: skip
     [from_teams] = [t for t in env.slack_texts(channel) if "AD rebuilt from gold image." in t]
+    # the council, on Teams too but in its own conversation, is sent it there
+    [to_council] = [t for t in env.card_texts(p.hackney) if "AD rebuilt from gold image." in t]
+    assert "Kim Responder (KPMG)" in to_council
+    assert not [t for t in env.card_texts(p.kpmg) if "AD rebuilt from gold image." in t]
     assert "Kim Responder (KPMG)" in from_teams
     assert "Restore payments server tonight." in from_teams
     # Slack to Teams: MHCLG posts on Slack; the council and KPMG each see it on Teams
