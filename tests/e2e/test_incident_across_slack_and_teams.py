@@ -27,7 +27,7 @@ from tests.e2e.across_steps import deadline_rows, installed_on_teams, referred_a
 from tests.factories import TIMELINE_KEY
 from tests.integration.slack_activation_steps import activate_form, submit
 from tests.integration.slack_harness import ASSESSOR
-from tests.integration.slack_response_steps import change_phase, press, submission
+from tests.integration.slack_response_steps import change_phase, press, slash, submission
 
 
 async def test_one_incident_across_slack_and_teams(across_env: AcrossEnv) -> None:
@@ -47,6 +47,8 @@ async def test_one_incident_across_slack_and_teams(across_env: AcrossEnv) -> Non
     assert not [c for c in env.cards(p.kpmg) if reference in card_words(c)], (
         "KPMG sees nothing before it is assigned"
     )
+    # the council is on Teams: it is not invited into MHCLG's Slack by Slack Connect
+    assert env.slack.calls_to("conversations.inviteShared") == []
 
     # --- the council signs the MoU on Teams -------------------------------------------------
     assert ("mou_signed", incident_id) in [(v, k) for _, v, k in buttons(hackney_card)]
@@ -138,6 +140,28 @@ async def test_one_incident_across_slack_and_teams(across_env: AcrossEnv) -> Non
     assert "Attacker locked out; hosts isolated." in phase
     assert "Eradication" in env.slack_card(channel)
 
+    # the phase change reached the council's conversation on Teams too
+    [to_council] = [t for t in env.card_texts(p.hackney) if f"Phase change: {reference}" in t]
+    assert "Kim Responder (KPMG)" in to_council
+
+    # --- notes both ways, and the council's recovery opt-in on Teams ------------------------
+    form = await env.press(p.hackney, p.hana, "add_note", incident_id)
+    assert "note_form" in [v for _, v, _ in buttons(form["value"])]
+    await env.press(p.hackney, p.hana, "note_form", incident_id, note="Backups found offsite.")
+    [note] = [t for t in env.slack_texts(channel) if f"Timeline note: {reference}" in t]
+    assert "Hana Council (London Borough of Hackney)" in note
+    assert "Backups found offsite." in note
+    [to_kpmg] = [t for t in env.card_texts(p.kpmg) if "Backups found offsite." in t]
+    assert "Hana Council (London Borough of Hackney)" in to_kpmg
+    status, _ = await env.send(slash("note Press office briefed.", ASSESSOR, channel))
+    assert status == 200
+    for where in (p.hackney, p.kpmg):
+        [from_slack] = [t for t in env.card_texts(where) if "Press office briefed." in t]
+        assert "Ada Assessor (MHCLG)" in from_slack
+    await env.press(p.hackney, p.hana, "recovery_opt_in", incident_id)
+    assert (await env.incident(incident_id)).recovery_opt_in is True
+    assert "Recovery (council-funded): council opted in" in env.slack_card(channel)
+
     # --- status updates both ways -----------------------------------------------------------
     # Teams to Slack: KPMG posts on Teams
     form = await env.press(p.kpmg, p.kim, "post_update", incident_id)
@@ -175,6 +199,8 @@ async def test_one_incident_across_slack_and_teams(across_env: AcrossEnv) -> Non
     assert (await env.incident(incident_id)).state is State.CLOSED
     hackney_now = await env.incident_card(p.hackney, incident_id)
     assert "Closed" in card_words(hackney_now)
+    [closed] = [t for t in env.card_texts(p.hackney) if "to Closed" in t]
+    assert "Ada Assessor (MHCLG)" in closed
     assert ("give_lessons", incident_id) in [(v, k) for _, v, k in buttons(hackney_now)]
     form = await env.press(p.hackney, p.hana, "give_lessons", incident_id)
     assert "London Borough of Hackney" in card_words(form["value"])
