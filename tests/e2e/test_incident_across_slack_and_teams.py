@@ -21,7 +21,14 @@ from datetime import timedelta
 from bot.domain.deadlines import DeadlineKind, DeadlineState
 from bot.domain.states import State
 from bot.domain.timeline import verify
-from tests.e2e.across_rig import ADAPTIVE, DUTY_MANAGER, AcrossEnv, buttons, card_words
+from tests.e2e.across_rig import (
+    ADAPTIVE,
+    DUTY_MANAGER,
+    MESSAGE,
+    AcrossEnv,
+    buttons,
+    card_words,
+)
 from tests.e2e.across_rig import across_env as across_env  # the fixture
 from tests.e2e.across_steps import deadline_rows, installed_on_teams, referred_and_assessed
 from tests.factories import TIMELINE_KEY
@@ -143,6 +150,16 @@ async def test_one_incident_across_slack_and_teams(across_env: AcrossEnv) -> Non
     # the phase change reached the council's conversation on Teams too
     [to_council] = [t for t in env.card_texts(p.hackney) if f"Phase change: {reference}" in t]
     assert "Kim Responder (KPMG)" in to_council
+
+    # each organisation's card names its own people on Teams to refresh it for them
+    for where, who in ((p.hackney, p.hana), (p.kpmg, p.kai)):
+        card = await env.incident_card(where, incident_id)
+        assert card["refresh"]["userIds"] == [f"8:orgid:{who.aad_object_id}"]
+        assert card["refresh"]["action"]["verb"] == "refresh"
+    # the same rules as on Slack: the council cannot post the provider's status update
+    refused = await env.press(p.hackney, p.hana, "post_update", incident_id)
+    assert refused["type"] == MESSAGE
+    assert "Only the incident's provider or MHCLG" in refused["value"]
 
     # --- notes both ways, and the council's recovery opt-in on Teams ------------------------
     form = await env.press(p.hackney, p.hana, "add_note", incident_id)

@@ -14,8 +14,10 @@ import pytest
 
 from bot.domain.deadlines import DeadlineKind, DeadlineState
 from bot.domain.timeline import TimelineEvent
+from sandbox.teams.directory import Conversation
 from tests.e2e.across_rig import (
     ADAPTIVE,
+    KPMG_TENANT,
     MESSAGE,
     STRANGER_TENANT,
     AcrossEnv,
@@ -79,6 +81,29 @@ async def test_an_unknown_tenants_invoke_is_refused_and_nothing_is_stored(
     assert engagements
     assert not [e for e in engagements if e.acknowledged]
     assert connector.posted(elsewhere.id) == []  # the bot posted nothing there
+
+
+async def test_a_councils_conversation_claimed_from_the_providers_tenant_is_refused(
+    across_env: AcrossEnv,
+) -> None:
+    """Kim, of KPMG's tenant, sends a council-only action naming Hackney's conversation: she
+    acts for no one there, and nothing changes (the recovery opt-in is the council's)."""
+    env = across_env
+    p = env.p
+    incident_id = await paged(env)
+    await env.teams_post(await contact_made(env, incident_id))
+    before = shape(await env.timeline(incident_id))
+    spoofed = Conversation(p.hackney.id, KPMG_TENANT, "channel", "Cyber incident")
+    for verb in ("recovery_opt_in", "mou_signed", "add_note"):
+        status, answer = await env.teams_post(env.invoke(spoofed, p.kim, verb, incident_id))
+        assert status == 200
+        assert answer["type"] == MESSAGE, (verb, answer)
+    assert shape(await env.timeline(incident_id)) == before
+    assert (await env.incident(incident_id)).recovery_opt_in is False
+    async with env.container.uow() as uow:
+        ref = await uow.conversations.by_id(p.hackney.id)
+    assert ref is not None
+    assert (ref.org_kind, ref.org_id, ref.tenant_id) == ("council", "hackney", p.hana.tenant_id)
 
 
 # --- replays ------------------------------------------------------------------------------------
