@@ -245,7 +245,10 @@ async def test_one_incident_across_slack_and_teams(across_env: AcrossEnv) -> Non
     assert {e.data["state"] for e in checked} == {"delivered"}
     assert (await env.incident(incident_id)).state is State.REPORT_ISSUED
     hackney_last = await env.incident_card(p.hackney, incident_id)
-    assert "delivered" in card_words(hackney_last)
+    shared = [line for line in card_words(hackney_last).splitlines() if "v1 PDF" in line]
+    assert len(shared) == 2
+    assert all(line.endswith(": delivered") for line in shared), shared
+    assert "London Borough of Hackney (hana@hackney.example): v1 PDF" in shared[0]
 
     # --- one record: every event hash-chained, nothing pending that should not be -----------
     events = await env.timeline(incident_id)
