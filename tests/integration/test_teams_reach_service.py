@@ -17,31 +17,33 @@ from bot.app.server import RUNTIME, build_web_app
 from bot.domain.clock import FakeClock
 from handlers.tasks import BackgroundTasks
 from tests.integration.activation_steps import activated
-from tests.integration.teams_harness import KPMG_CHANNEL, MiniCards, TeamsEnv, teams_policy
-from tests.integration.teams_harness import teams_env as teams_env
+from tests.integration.teams_harness import TeamsEnv, teams_policy
+
+pytest_plugins = ["tests.integration.teams_harness"]
 
 
 def cards_in(env: TeamsEnv, conversation: str) -> list[str]:
+    """The Adaptive Cards the bot posted in a conversation (as first posted), oldest first."""
     return [
-        json.dumps(body["attachments"][0]["content"])
-        for method, path, body, _ in env.rig.calls
-        if method == "POST" and path == f"/v3/conversations/{conversation}/activities"
-        and body.get("attachments")
-    ]  # fmt: skip
+        json.dumps(card)
+        for posted in env.teams.connector.posted(conversation)
+        for attachment in posted.versions[0].get("attachments", [])
+        for card in [attachment["content"]]
+    ]
 
 
 async def test_a_teams_provider_is_paged_then_escalated_to_from_another_replica(
     teams_env: TeamsEnv,
 ) -> None:
     env = teams_env
-    status, _ = await env.post(env.installed())  # KPMG adds the CIR app to its team
+    status, _ = await env.post(env.installed(env.kpmg, env.kim))  # KPMG adds the app to its team
     assert status == 200
     ctx = env.container.ctx
     result = await activated(env.container.uow, ctx)
     assert result.incident.provider_ids == ("kpmg",)
     await env.runtime.scheduler.fire_due()
     await env.tasks.drain(within=15)
-    [page] = [c for c in cards_in(env, KPMG_CHANNEL) if "assigned KPMG" in c]
+    [page] = [c for c in cards_in(env, env.kpmg.id) if "assigned KPMG" in c]
     assert '"verb": "acknowledge_page"' in page
     assert '"type": "AdaptiveCard"' in page
 
@@ -50,12 +52,10 @@ async def test_a_teams_provider_is_paged_then_escalated_to_from_another_replica(
     clock = FakeClock(env.clock.now() + timedelta(minutes=31))
     other = build_container(settings, clock=clock)
     other.ctx = replace(
-        other.ctx, clock=clock, policy=teams_policy(other.ctx.policy, env.service_url)
+        other.ctx, clock=clock, policy=teams_policy(other.ctx.policy, env.teams.service_url)
     )
     tasks = BackgroundTasks()
-    app = build_web_app(
-        other, tasks, start_scheduler=False, sweep_seconds=3600, teams_cards=MiniCards()
-    )
+    app = build_web_app(other, tasks, start_scheduler=False, sweep_seconds=3600)
     server = TestServer(app)
     await server.start_server()
     try:
@@ -63,8 +63,8 @@ async def test_a_teams_provider_is_paged_then_escalated_to_from_another_replica(
         await tasks.drain(within=15)
     finally:
         await server.close()
-    escalations = [c for c in cards_in(env, KPMG_CHANNEL) if "Contact deadline missed" in c]
-    assert escalations, cards_in(env, KPMG_CHANNEL)
+    escalations = [c for c in cards_in(env, env.kpmg.id) if "Contact deadline missed" in c]
+    assert escalations, cards_in(env, env.kpmg.id)
     async with env.container.uow() as uow:
         events = list(await uow.timeline.for_incident(result.incident.id))
     [sent] = [e for e in events if e.kind == "EscalationSent"]
