@@ -45,10 +45,12 @@ from tests.integration.slack_harness import (
     SlackEnv,
     notify_settings,
 )
-from tests.integration.teams_harness import HACKNEY_TENANT, KPMG_TENANT, STRANGER_TENANT
 
 __all__ = ["HACKNEY_TENANT", "KPMG_TENANT", "STRANGER_TENANT", "AcrossEnv", "across_env"]
 
+HACKNEY_TENANT = "11111111-1111-4111-8111-111111111111"
+KPMG_TENANT = "22222222-2222-4222-8222-222222222222"
+STRANGER_TENANT = "33333333-3333-4333-8333-333333333333"  # no organisation of the service's
 DUTY_MANAGER = "U0DUTYMGR"  # config/mhclg.yml
 MESSAGE = "application/vnd.microsoft.activity.message"
 ADAPTIVE = "application/vnd.microsoft.card.adaptive"

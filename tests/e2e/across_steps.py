@@ -1,12 +1,16 @@
 """Steps the cross-platform tests share: the app installed on Teams, the referral and threshold
 check by MHCLG on Slack, the MoU signed by the council on Teams, the activation by MHCLG on
-Slack; and the deadline rows as a person reads them."""
+Slack, contact made on Teams; the deadline rows and the timeline as a person compares them; and
+text that grows the most once escaped."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from sqlalchemy import select
 
 from bot.domain.states import State
+from bot.domain.timeline import TimelineEvent
 from sandbox.slack import signed_requests as sr
 from storage.models import DeadlineRow
 from tests.e2e.across_rig import AcrossEnv
@@ -73,3 +77,32 @@ async def activated(env: AcrossEnv) -> str:
     incident_id = await mou_signed(env)
     await activate(env, incident_id)
     return incident_id
+
+
+def shape(events: list[TimelineEvent]) -> list[tuple[str, str]]:
+    """The timeline as a stranger compares it before and after: each event, and its hash."""
+    return [(e.kind, e.hash) for e in events]
+
+
+async def paged(env: AcrossEnv) -> str:
+    """Activated, and whatever was due at once fired (the page went out on activation)."""
+    incident_id = await activated(env)
+    await env.fire_due()
+    return incident_id
+
+
+async def contact_made(env: AcrossEnv, incident_id: str) -> dict[str, Any]:
+    """The contact form's submit as Teams sends it (one activity: post it again to replay)."""
+    at = env.clock.now().isoformat()
+    inputs = {"contact_at": at, "method": "phone", "notes": "Spoke to the CISO."}
+    return env.invoke(env.p.kpmg, env.p.kim, "contact_form", incident_id, **inputs)
+
+
+# What people type that grows the most once escaped or encoded: markup characters, emoji (4
+# bytes in UTF-8), and Adaptive Cards' and Slack's own markdown.
+HEAVY = "<b>&amp;</b> 🔥 *_~`[x](https://evil.example) {{DATE(2026-01-01T00:00:00Z)}} "
+
+
+def typed(n: int) -> str:
+    """`n` characters as a person might type them, the heaviest kind."""
+    return (HEAVY * (n // len(HEAVY) + 1))[:n]
