@@ -70,7 +70,16 @@ async def test_one_incident_across_slack_and_teams(across_env: AcrossEnv) -> Non
     assert await submit(env, activate_form(incident_id, "on_duty")) == {}
     assert (await env.only_incident()).state is State.ACTIVATED
     await env.fire_due()
-    [page] = [c for c in env.cards(p.kpmg) if "assigned KPMG" in card_words(c)]
+    [posted] = [
+        a.activity
+        for a in env.t.connector.posted(p.kpmg.id)
+        if "assigned KPMG" in card_words(a.activity)
+    ]
+    [attachment] = posted["attachments"]
+    assert attachment["contentType"] == ADAPTIVE  # an Adaptive Card, posted unprompted
+    page = attachment["content"]
+    assert (page["type"], page["version"]) == ("AdaptiveCard", "1.5")
+    assert reference in posted["summary"]  # what Teams' notification says
     words = card_words(page)
     assert reference in words
     assert "London Borough of Hackney" in words
