@@ -21,7 +21,7 @@ GIVE_WHEN = "Give both the date and the time they were told, or neither."
 async def checklist_form(
     edge: TeamsEdge, actor: Actor, asker: Asker, key: str, data: dict[str, str]
 ) -> None:
-    incident = await viewable(edge, actor, key, Who.PARTICIPANT)
+    incident = await viewable(edge, actor, key, Who.PARTICIPANT, checklist_uc.PARTICIPANTS_ONLY)
     followups = edge.deps.ctx.policy.followups
     view = await checklist_uc.checklist_view(edge.deps.uow(), incident.id, followups)
     edge.answer = edge.deps.cards.checklist_form(incident, view)
