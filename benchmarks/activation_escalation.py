@@ -612,15 +612,7 @@ def _table(result: dict[str, Any]) -> str:
 
 
 def main() -> None:
-    argv = sys.argv[1:]
-    at = argv.index("--mode") + 1 if "--mode" in argv else len(argv)
-    if "--mode=contract" in argv or argv[at : at + 1] == ["contract"]:
-        from benchmarks.activation_contract import main as contract  # a scaled 30-minute clock
-
-        return contract(argv)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--mode", choices=("burst", "contract"), default="burst",
-                        help="contract: see benchmarks/activation_contract.py")  # fmt: skip
     parser.add_argument("--url", default="", help="a PostgreSQL server; default SQLite")
     parser.add_argument("--incidents", type=int, default=500, help="activated at once")
     parser.add_argument("--concurrency", type=int, default=50, help="concurrent clients")
@@ -644,9 +636,9 @@ def main() -> None:
         print(f"profile written to {args.profile}; figures not recorded")
         return
     runs = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
-    kept = {"sqlite", "postgresql", "contract", *BEFORE.values()}
-    runs = {k: v for k, v in runs.items() if k in kept}
-    runs[result["database"]] = result  # the latest run on each database, side by side
+    # the latest run on each database, side by side; the other entries (the figures before a
+    # change, kept for comparison) stay as they are
+    runs[result["database"]] = result
     if args.before:  # the code before a change, kept beside the latest for comparison
         runs[BEFORE[result["database"]]] = result
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
