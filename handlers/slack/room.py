@@ -208,6 +208,8 @@ class SlackRoom:
         p = await uc.presence(self.uow(), self.ctx, incident_id, SLACK)
         if p.council is None or not p.council.slack_connect:
             return
+        if p.council.platform is not SLACK:  # on Teams: its own conversation, not Slack Connect
+            return
         email = p.incident.referral.contact_email
         previous = next((i for i in p.invites if i.email == email), None)
         if previous is not None and previous.status is not InviteStatus.FAILED:

@@ -1,8 +1,9 @@
 """What a person types to the bot in Teams (mentioning it in a channel, or in a chat): "help",
 "status" (their organisation's open incidents), "note CIR-2026-0001 <text>" (a fact on the
-incident's timeline) and "report" (reporting an incident: MHCLG's CIR team logs referrals, so
-anyone else is told so, by the same rule as `/cir report` on Slack). Anything else is answered
-with the help."""
+incident's timeline), "report" (reporting an incident: MHCLG's CIR team logs referrals, so
+anyone else is told so, by the same rule as `/cir report` on Slack) and "report CIR-2026-0001"
+(the post-incident report MHCLG shared with the council). Anything else is answered with the
+help."""
 
 from __future__ import annotations
 
@@ -10,13 +11,16 @@ import re
 
 from bot.domain.actors import Actor
 from bot.domain.errors import NotAuthorised
+from bot.domain.events import NoteAdded
 from bot.domain.uk_time import uk_time
 from bot.usecases.directory import authorise_referral
 from bot.usecases.notes import AddNote, NoteSource, add_note
 from bot.views.home import open_incidents
 from handlers.acting import Asker, acting
 from handlers.teams.flows.common import changed
+from handlers.teams.flows.report import council_report
 from handlers.teams.identity import TeamsEdge
+from handlers.teams.mirroring import mirror_from_teams
 
 HELP = (
     "CIR bot on Teams. Type:\n"
@@ -24,6 +28,7 @@ HELP = (
     "• status: your organisation's open incidents\n"
     "• note CIR-2026-0001 <text>: put a fact on an incident's timeline\n"
     "• report: how to report a cyber incident at your council to MHCLG\n"
+    "• report CIR-2026-0001: the post-incident report MHCLG shared with your council\n"
     "Everything else is on the incident's card: acknowledge, contact made, MoU, status "
     "updates, notes, phases, recovery, lessons learned, declining support."
 )
@@ -64,6 +69,9 @@ async def note(edge: TeamsEdge, actor: Actor, asker: Asker, key: str, text: str)
     cmd = AddNote(actor, key, text, NoteSource.SLASH, f"teams:{edge.activity.id}")
     incident = await add_note(cmd, edge.deps.uow(), edge.deps.ctx)
     changed(edge, incident.id)
+    mirror_from_teams(
+        edge.deps, incident, actor, NoteAdded(text=text.strip(), source=cmd.source.value)
+    )
     await edge.say(f"Added to the timeline of {incident.reference}.")
 
 
@@ -83,6 +91,8 @@ async def command(edge: TeamsEdge, asker: Asker, text: str) -> None:
     verb = first.lower()
     if verb == "status":
         await status(edge, asker)
+    elif verb == "report" and rest.strip():
+        await council_report(edge, asker, rest.strip().split()[0])
     elif verb == "report":
         await report(edge, asker)
     elif verb == "note":

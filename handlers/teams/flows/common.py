@@ -17,11 +17,14 @@ from handlers.teams.identity import TeamsEdge
 log = logging.getLogger(__name__)
 
 
-async def viewable(edge: TeamsEdge, actor: Actor, key: str, who: Who = Who.VIEWER) -> Incident:
-    """The incident, if `actor` may see it; someone outside it hears only "not found, or not
-    yours" (the use cases' words)."""
+async def viewable(
+    edge: TeamsEdge, actor: Actor, key: str, who: Who = Who.VIEWER, refusal: str = NOT_YOURS
+) -> Incident:
+    """The incident, if `actor` may act on it by `who`; someone who may see it but not do this
+    hears `refusal` (the use case's words, as on Slack), someone outside it only "not found, or
+    not yours"."""
     async with edge.deps.uow() as uow:
-        return await may_open(uow, edge.deps.ctx, actor, key, who, NOT_YOURS)
+        return await may_open(uow, edge.deps.ctx, actor, key, who, refusal)
 
 
 async def card_of(edge: TeamsEdge, incident_id: str) -> None:

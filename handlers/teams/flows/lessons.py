@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.domain.actors import Actor
 from bot.domain.lessons import MAX_RECOMMENDATIONS, QUESTIONS, Recommendation
 from bot.usecases.authz import Who
-from bot.usecases.lessons import SubmitLessons, submit_lessons
+from bot.usecases.lessons import PARTICIPANTS_ONLY, SubmitLessons, submit_lessons
 from bot.usecases.participants import organisation_name
 from bot.views.actions import Action, Form
 from handlers.acting import Asker, acting
@@ -20,7 +20,7 @@ from handlers.teams.invoke import Flow
 async def lessons_form(
     edge: TeamsEdge, actor: Actor, asker: Asker, key: str, data: dict[str, str]
 ) -> None:
-    incident = await viewable(edge, actor, key, Who.PARTICIPANT)
+    incident = await viewable(edge, actor, key, Who.PARTICIPANT, PARTICIPANTS_ONLY)
     name = organisation_name(actor.organisation, edge.deps.ctx.policy)
     edge.answer = edge.deps.cards.lessons_form(incident, name)
 

@@ -5,16 +5,19 @@ from __future__ import annotations
 
 from bot.domain.actors import Actor
 from bot.domain.errors import DomainError
+from bot.domain.events import NoteAdded
 from bot.domain.states import ALLOWED, State
 from bot.usecases import phases, status_updates
 from bot.usecases.authz import Who
 from bot.usecases.notes import AddNote, NoteSource, add_note
 from bot.views.actions import Action, Form
+from bot.views.mirror import phase_changed
 from handlers.acting import Asker, acting
 from handlers.teams.cards import PERSONAL_DATA_INVOLVED, Input
 from handlers.teams.flows.common import card_of, changed, viewable
 from handlers.teams.identity import TeamsEdge
 from handlers.teams.invoke import Flow
+from handlers.teams.mirroring import mirror_from_teams
 
 
 @acting
@@ -46,6 +49,7 @@ async def update_submitted(
     changed(
         edge, result.incident.id, (d.due_at for d in [result.next_prompt, *result.ico_reminders])
     )
+    mirror_from_teams(deps, result.incident, actor, result.posted)
     await card_of(edge, result.incident.id)
 
 
@@ -66,6 +70,9 @@ async def note_submitted(
     )
     incident = await add_note(cmd, edge.deps.uow(), edge.deps.ctx)
     changed(edge, incident.id)
+    mirror_from_teams(
+        edge.deps, incident, actor, NoteAdded(text=cmd.text.strip(), source=cmd.source.value)
+    )
     await card_of(edge, incident.id)
 
 
@@ -92,6 +99,7 @@ async def phase_submitted(
     deps = edge.deps
     result = await phases.change_phase(cmd, deps.uow(), deps.ctx, deps.ctx.policy.followups)
     changed(edge, result.incident.id, (d.due_at for d in result.deadlines))
+    mirror_from_teams(deps, result.incident, actor, phase_changed(result, summary.strip()))
     await card_of(edge, result.incident.id)
 
 
