@@ -23,7 +23,7 @@ from tests.factories import TIMELINE_KEY
 
 PG_URL = os.environ.get("TEST_POSTGRES_URL", "")
 
-pytest_plugins = ["tests.integration.slack_harness"]
+pytest_plugins = ["tests.integration.slack_harness", "tests.integration.teams_harness"]
 
 
 @pytest.fixture

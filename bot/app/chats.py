@@ -20,6 +20,8 @@ from bot.ports.chat import ChatDelivery, ChatPort, OutboundMessage
 from bot.usecases.platforms import platforms_of
 
 log = logging.getLogger(__name__)
+NO_PLATFORM = "no chat platform is configured"
+NOT_CONFIGURED = "Slack is not configured (the channels and people in config/ are Slack's)"
 
 
 def combined(deliveries: list[ChatDelivery], route: str) -> ChatDelivery:
@@ -31,7 +33,7 @@ def combined(deliveries: list[ChatDelivery], route: str) -> ChatDelivery:
     if len(deliveries) == 1:
         return deliveries[0]
     if not deliveries:
-        return ChatDelivery(False, route, "no chat platform is configured", final=True)
+        return ChatDelivery(False, route, NO_PLATFORM, final=True)
     failed = [d for d in deliveries if not d.ok]
     return ChatDelivery(
         ok=len(failed) < len(deliveries),
@@ -106,13 +108,13 @@ class Chats:
     async def to_channel(self, channel: str, message: OutboundMessage) -> ChatDelivery:
         port = self._default()
         if port is None:
-            return ChatDelivery(False, f"chat:{channel}", "Slack is not configured", final=True)
+            return ChatDelivery(False, f"chat:{channel}", NOT_CONFIGURED, final=True)
         return await port.to_channel(channel, message)
 
     async def to_person(self, user: str, message: OutboundMessage) -> ChatDelivery:
         port = self._default()
         if port is None:
-            return ChatDelivery(False, f"chat:dm:{user}", "Slack is not configured", final=True)
+            return ChatDelivery(False, f"chat:dm:{user}", NOT_CONFIGURED, final=True)
         return await port.to_person(user, message)
 
     async def invite_provider(self, incident_id: str, provider_id: str) -> ChatDelivery:

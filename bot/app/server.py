@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from bot.app.chats import Chats
 from bot.app.container import Container
 from bot.app.monthly_post import schedule_monthly_post
 from bot.app.purge import schedule_daily_purge
@@ -190,6 +191,9 @@ def _mount_teams(
         return
     from handlers.teams.app import TeamsCredentials, mount_teams
 
+    # every platform's cards are redrawn after a change: the composite, Slack's and Teams'
+    chats = runtime.firing.chats
+
     credentials = TeamsCredentials(
         app_id=settings.teams_app_id,
         app_password=settings.teams_app_password,
@@ -202,7 +206,7 @@ def _mount_teams(
         credentials,
         uow=container.uow,
         ctx=container.ctx,
-        chat=runtime.firing.chat,
+        chat=chats if isinstance(chats, Chats) else runtime.firing.chat,
         wake=runtime.scheduler,
         firing=runtime.firing,
         tasks=tasks,

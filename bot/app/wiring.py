@@ -91,7 +91,8 @@ def build_runtime(
     chats = Chats(ports, container.uow, container.ctx.policy)
     deps = FiringDeps(
         ctx=container.ctx,
-        chat=chats if ports else NoChat(),
+        # with no platform yet it answers as NoChat does; Teams may be attached after this
+        chat=chats,
         chats=chats,
         notifier=MeteredNotifier(for_firings(container.notifier), metrics),
         figures=figures,

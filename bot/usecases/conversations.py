@@ -8,11 +8,18 @@ is refused in words that say what to change, and nothing is stored.
 
 A stored conversation keeps its organisation; if config later gives its tenant to another
 organisation (or to none), the conversation no longer acts for anyone until it is learnt again.
+
+The organisation's own conversation, where its incident cards and pages go (`of_org`), is the
+one it last installed the app in, or the first it spoke from when it has none: a reference's
+`updated_at` says when it became that. A conversation the bot is merely addressed from later
+(another channel of the team, a group chat, a forwarded card) is stored so its people can act,
+dated at the epoch, so it never takes the organisation's cards away from where they were put.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
 from bot.domain.actors import OrgKind
 from bot.domain.bindings import Platform
@@ -22,6 +29,7 @@ from bot.policy.model import Policy
 from bot.ports import UnitOfWork
 from bot.usecases.context import CoreContext
 
+ADDRESSED_ONLY = datetime(1970, 1, 1, tzinfo=UTC)  # see the module's docstring
 UNKNOWN_TENANT = (
     "This Microsoft 365 organisation is not one the CIR service knows. MHCLG's CIR team "
     "configures each council and provider on Teams with its tenant id; ask them to add yours."
@@ -80,13 +88,22 @@ def still_belongs(policy: Policy, ref: ConversationRef) -> bool:
     return organisations_of_tenant(policy, ref.tenant_id) == [(OrgKind(ref.org_kind), ref.org_id)]
 
 
-async def learn_conversation(seen: Seen, uow: UnitOfWork, ctx: CoreContext) -> ConversationRef:
-    """Store (or bring up to date) the conversation for the organisation of its tenant."""
+async def learn_conversation(
+    seen: Seen, uow: UnitOfWork, ctx: CoreContext, *, installed: bool = False
+) -> ConversationRef:
+    """Store (or bring up to date) the conversation for the organisation of its tenant;
+    `installed` when the app was just added there, which makes it the organisation's own."""
     kind, org_id = organisation_of_tenant(ctx.policy, seen.tenant_id)
     async with uow:
         known = await uow.conversations.by_id(seen.conversation_id)
         if known is not None and (known.org_kind, known.org_id) != (kind.value, org_id):
             raise NotAuthorised(UNKNOWN_CONVERSATION)
+        became = ctx.clock.now()
+        if not installed and known is not None and known.updated_at is not None:
+            became = known.updated_at
+        elif not installed and known is None:
+            if await uow.conversations.of_org(kind.value, org_id) is not None:
+                became = ADDRESSED_ONLY
         ref = ConversationRef(
             org_kind=kind.value,
             org_id=org_id,
@@ -96,9 +113,9 @@ async def learn_conversation(seen: Seen, uow: UnitOfWork, ctx: CoreContext) -> C
             conversation_type=seen.conversation_type,
             bot_id=seen.bot_id,
             user_id=seen.user_id if seen.conversation_type is ConversationType.PERSONAL else "",
-            updated_at=ctx.clock.now(),
+            updated_at=became,
         )
-        if known is not None and replace(known, updated_at=ref.updated_at) == ref:
+        if known is not None and not installed and replace(known, updated_at=became) == ref:
             return known  # nothing new: no write on every message
         await uow.conversations.save(ref)
         await uow.commit()

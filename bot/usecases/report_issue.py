@@ -129,6 +129,14 @@ async def recorded_report(
             uow, ctx, actor, key, Act.SHARE_REPORT, Who.MHCLG, MHCLG_SHARES, for_update=False
         )
         events = list(await uow.timeline.for_incident(incident.id))
+    return rebuilt(incident, events, ctx)
+
+
+def rebuilt(
+    incident: Incident, events: Sequence[TimelineEvent], ctx: CoreContext
+) -> RecordedReport:
+    """The latest generated version rebuilt from `events` (the incident's whole timeline), for
+    whoever the caller has already authorised."""
     refuse_if_purged(incident, events)
     generated = [e for e in events if e.kind == EventKind.REPORT_GENERATED]
     if not generated:

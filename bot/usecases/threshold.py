@@ -47,6 +47,17 @@ class StartThresholdCheck:
     incident: str  # id or CIR reference
 
 
+def threshold_check_refusal(incident: Incident) -> str:
+    """Why no threshold check can start (or go on) on this incident now, or "": the rule
+    `start_threshold_check` applies, for a look before its form opens."""
+    if incident.state in {State.REFERRAL_RECEIVED, State.MONITORING, State.THRESHOLD_CHECK}:
+        return ""
+    return (
+        f"{incident.reference} is {incident.state.label.lower()}: the threshold check is only "
+        "run on a new referral or to re-assess a monitored incident."
+    )
+
+
 async def start_threshold_check(
     cmd: StartThresholdCheck, uow: UnitOfWork, ctx: CoreContext
 ) -> Incident:
@@ -65,11 +76,8 @@ async def start_threshold_check(
             # Re-assessed: the monitoring reviews stop (a new decision starts its own).
             await uow.deadlines.cancel_pending(incident.id, [DeadlineKind.REVIEW_REMINDER])
             await uow.commit()
-        elif incident.state is not State.THRESHOLD_CHECK:
-            raise DomainError(
-                f"{incident.reference} is {incident.state.label.lower()}: the threshold check "
-                "is only run on a new referral or to re-assess a monitored incident."
-            )
+        elif refusal := threshold_check_refusal(incident):
+            raise DomainError(refusal)
     return incident
 
 

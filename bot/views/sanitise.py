@@ -21,7 +21,6 @@ PDF fonts' latin-1): `handlers/slack/escape.py`, `bot/reporting/markdown.py`,
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from bot.views.indicators import defang
 
@@ -34,7 +33,17 @@ _INVISIBLE = frozenset(
     | set(range(0x2066, 0x206A))  # LRI RLI FSI PDI
 )
 _KEEP = frozenset({"\n", "\t"})
-_SEPARATORS = str.maketrans({"\u2028": "\n", "\u2029": "\n", "\r": ""})
+# One pass of the regex engine instead of a Python loop per character (a card drawn from a
+# 3,000-character description sanitises it in microseconds): every control character
+# (category Cc: U+0000-U+001F and U+007F-U+009F) but newline and tab, and the invisible ones.
+_REMOVED = re.compile(
+    "["
+    + "".join(
+        re.escape(chr(c))
+        for c in sorted({*range(0x20), *range(0x7F, 0xA0), *_INVISIBLE} - {ord(k) for k in _KEEP})
+    )
+    + "]"
+)
 FULLWIDTH_AT = "\uff20"
 
 # Slack's special mentions: <@U123>, <@U123|name>, <!here>, <!subteam^S1|@team>, <#C123|name>
@@ -45,15 +54,8 @@ _BROADCAST = re.compile(r"(?<![\w@])@(here|channel|everyone|all)\b", re.IGNORECA
 
 def clean(text: str) -> str:
     """Remove control, bidi and zero-width characters; keep newlines and tabs."""
-    out = []
-    for ch in text.translate(_SEPARATORS):
-        if ch in _KEEP:
-            out.append(ch)
-        elif ord(ch) in _INVISIBLE or unicodedata.category(ch) == "Cc":
-            continue
-        else:
-            out.append(ch)
-    return "".join(out)
+    lines = text.replace("\r", "").replace("\u2028", "\n").replace("\u2029", "\n")
+    return _REMOVED.sub("", lines)
 
 
 def _slack_mention(match: re.Match[str]) -> str:

@@ -12,6 +12,10 @@ once and cached for a day; a token signed by a key id not in the cache fetches t
 Framework rotates them), at most once a minute so a stranger's made-up key ids cost nothing.
 A key that lists `endorsements` signs only for those channels (Bot Framework's own rule).
 
+Teams sends the same token with every activity for as long as it lasts (an hour), so a token
+once verified is remembered until it expires (a bounded cache keyed by the token itself): the
+RSA check and the claim checks are not redone for every click.
+
 Why not botframework-connector's `JwtTokenValidation`: its metadata URL is a class attribute
 shared by the whole process and it fetches with a blocking client inside the event loop.
 """
@@ -21,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +41,7 @@ LEEWAY_SECONDS = 300  # Bot Framework's own clock skew allowance
 KEYS_FOR = 24 * 3600.0  # seconds a fetched key set is trusted before it is fetched again
 REFETCH_AFTER = 60.0  # seconds: an unknown key id fetches the keys again at most this often
 MAX_TOKEN_CHARS = 8192
+VERIFIED_KEPT = 1024  # tokens remembered as verified (Teams reuses one per hour per bot)
 
 
 class Unauthenticated(Exception):
@@ -74,12 +80,25 @@ class BotFrameworkAuth:
         self._keys: dict[str, tuple[Any, frozenset[str]]] = {}
         self._fetched_at = -1e18
         self._lock = asyncio.Lock()
+        self._verified: OrderedDict[str, tuple[float, Claims]] = OrderedDict()
 
     async def verify(self, authorization: str) -> Claims:
         """The claims of a valid Bot Framework token; raises `Unauthenticated` otherwise."""
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token or len(token) > MAX_TOKEN_CHARS:
             raise Unauthenticated("no Bot Framework token")
+        known = self._verified.get(token)
+        if known is not None and time.time() < known[0]:
+            return known[1]
+        claims = await self._check(token)
+        expires = claims.raw.get("exp")
+        if isinstance(expires, int | float):
+            self._verified[token] = (float(expires), claims)
+            while len(self._verified) > VERIFIED_KEPT:
+                self._verified.popitem(last=False)
+        return claims
+
+    async def _check(self, token: str) -> Claims:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:

@@ -66,6 +66,8 @@ class Cards(Protocol):
         self, incident: Incident, view: ChecklistView, council: Council | None
     ) -> dict[str, Any]: ...
 
+    def checklist_form(self, incident: Incident, view: ChecklistView) -> dict[str, Any]: ...
+
 
 class RenderedCards:
     """teams-cards' renderers as the flows ask for them."""
@@ -95,3 +97,6 @@ class RenderedCards:
         self, incident: Incident, view: ChecklistView, council: Council | None
     ) -> dict[str, Any]:
         return closing_forms.ending_form(incident, Ending.DECLINED, view, council)
+
+    def checklist_form(self, incident: Incident, view: ChecklistView) -> dict[str, Any]:
+        return response_forms.checklist_form(incident, view)

@@ -90,7 +90,8 @@ class TeamsChat:
         self.cards = cards or TeamsCards()
         # one redraw of an incident's cards at a time in this process, so an older state never
         # overwrites a newer one here (each redraw reads the state after taking its turn)
-        self._redraws: dict[str, asyncio.Lock] = {}
+        # (kept only while in use: the lock and how many redraws hold or wait for it)
+        self._redraws: dict[str, tuple[asyncio.Lock, list[int]]] = {}
 
     # --- where -------------------------------------------------------------------------------
 
@@ -198,7 +199,8 @@ class TeamsChat:
         return await self._draw(incident_id, org, presence.card())
 
     async def refresh_incident(self, incident_id: str) -> None:
-        lock = self._redraws.setdefault(incident_id, asyncio.Lock())
+        lock, users = self._redraws.setdefault(incident_id, (asyncio.Lock(), [0]))
+        users[0] += 1
         try:
             async with lock:
                 presence = await uc.presence(self.uow(), self.ctx, incident_id, Platform.TEAMS)
@@ -206,7 +208,8 @@ class TeamsChat:
                 orgs = teams_organisations(presence.incident, self.ctx.policy)
                 drawn = await asyncio.gather(*(self._draw(incident_id, o, card) for o in orgs))
         finally:
-            if not lock.locked():
+            users[0] -= 1
+            if users[0] == 0:
                 self._redraws.pop(incident_id, None)
         for delivery in drawn:
             if not delivery.ok:

@@ -34,7 +34,7 @@ from handlers.teams.flows import FLOWS
 from handlers.teams.flows.commands import command
 from handlers.teams.flows.common import show
 from handlers.teams.identity import TeamsEdge, asker_of
-from handlers.teams.invoke import ADAPTIVE_CARD_ACTION, NOT_STORED, answer_invoke
+from handlers.teams.invoke import ADAPTIVE_CARD_ACTION, NOT_STORED, answer_invoke, parse_invoke
 from handlers.teams.replies import message_answer
 
 log = logging.getLogger(__name__)
@@ -89,10 +89,11 @@ async def _dispatch(deps: TeamsDeps, activity: Inbound) -> web.Response:
             return web.Response(status=200)
         if kind not in {ActivityType.MESSAGE, ActivityType.INVOKE}:
             return web.Response(status=200)  # reactions, typing, …: nothing to do
+        invoked = parse_invoke(activity.value) if invoking else None  # malformed: nothing kept
         if not await _learnt(edge):
             return _answer(edge, invoking)
-        if invoking:
-            return web.json_response(await answer_invoke(edge, FLOWS, show))
+        if invoked is not None:
+            return web.json_response(await answer_invoke(edge, invoked, FLOWS, show))
         await command(edge, asker_of(activity), activity.text)
         return web.Response(status=200)
     except MalformedActivity as exc:
@@ -122,11 +123,13 @@ def _seen(activity: Inbound) -> Seen:
     )
 
 
-async def _learnt(edge: TeamsEdge) -> bool:
+async def _learnt(edge: TeamsEdge, *, installed: bool = False) -> bool:
     """The conversation stored for its tenant's organisation; False (the person told why,
     nothing stored) for a tenant the service does not know."""
+    deps = edge.deps
     try:
-        edge.ref = await learn_conversation(_seen(edge.activity), edge.deps.uow(), edge.deps.ctx)
+        seen = _seen(edge.activity)
+        edge.ref = await learn_conversation(seen, deps.uow(), deps.ctx, installed=installed)
     except DomainError as exc:
         await edge.tell(asker_of(edge.activity), str(exc))
         return False
@@ -134,5 +137,5 @@ async def _learnt(edge: TeamsEdge) -> bool:
 
 
 async def _installed(edge: TeamsEdge) -> None:
-    if await _learnt(edge):
+    if await _learnt(edge, installed=True):
         await edge.say(READY)

@@ -89,8 +89,29 @@ SHOWS = frozenset(
         Action.CHANGE_PHASE,
         Action.GIVE_LESSONS,
         Action.DECLINE_SUPPORT,
+        Action.UPDATE_CHECKLIST,
     }
 )
+# What MHCLG's CIR team does, on Slack (referrals, the threshold check, activation, closing,
+# the report): its buttons are on the one card everyone sees, and say so on Teams.
+ON_SLACK = frozenset(
+    {
+        Action.START_THRESHOLD_CHECK,
+        Action.CONFIRM_ACTIVATION,
+        Action.RETRY_CHANNEL,
+        Action.REASSESS,
+        Action.OVERRIDE_MOU,
+        Action.ACTIVATE,
+        Action.CLOSE_LESSONS,
+        Action.GENERATE_REPORT,
+        Action.SHARE_REPORT,
+        Action.OPEN_INCIDENT_CHANNEL,
+        Action.CLOSE_MONITORING,
+        Action.CONFIRM_SLACK_TEAM,
+        Action.REJECT_SLACK_TEAM,
+    }
+)
+MHCLG_ON_SLACK = "MHCLG's CIR team does this on Slack; nothing was done."
 
 
 def known_verb(verb: str) -> bool:
@@ -118,10 +139,13 @@ async def _claim(edge: TeamsEdge) -> bool:
     return True
 
 
-async def answer_invoke(edge: TeamsEdge, flows: dict[str, Flow], show: Flow) -> dict[str, Any]:
+async def answer_invoke(
+    edge: TeamsEdge, invoked: Invoked, flows: dict[str, Flow], show: Flow
+) -> dict[str, Any]:
     """Run the flow for the button and say what the person sees now."""
-    invoked = parse_invoke(edge.activity.value)
     asker = asker_of(edge.activity)
+    if invoked.verb in ON_SLACK:
+        return message_answer(MHCLG_ON_SLACK)
     if not known_verb(invoked.verb) or (invoked.verb not in flows and invoked.verb != REFRESH):
         return message_answer(UNKNOWN_BUTTON)
     if invoked.verb == REFRESH or (invoked.verb not in SHOWS and not await _claim(edge)):

@@ -7,12 +7,7 @@ other way round) are sent it in their own conversations too: each has its own.
 The Slack cards are not redrawn here: a Teams flow's `changed()` already redraws every
 platform's cards through the composite chat port.
 
-Wiring (one line per flow, after the use case returned):
-- status update: `mirror_from_teams(deps, result.incident, actor, result.posted)`
-- phase change: `mirror_from_teams(deps, result.incident, actor, phase_changed(result, summary))`
-  (`bot.views.mirror.phase_changed`)
-- timeline note: `mirror_from_teams(deps, incident, actor, NoteAdded(text=..., source=...))`
-- contact made: `contact_made(deps, result)`
+Called by `handlers/teams/flows/response.py` and `page.py` after each change.
 """
 
 from __future__ import annotations

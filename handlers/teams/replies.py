@@ -6,6 +6,7 @@ refusal). Every text goes through teams-cards' `plain` (the one sanitiser, and t
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from botbuilder.schema import (
@@ -45,3 +46,41 @@ def message_answer(words: str) -> dict[str, Any]:
     body: dict[str, Any] = response.serialize()
     body["value"] = plain(words)
     return body
+
+
+REPORT_PART_BYTES = 20_000  # of a part's JSON, ASCII-escaped: well inside Teams' ~28 KB
+
+
+def markdown_messages(title: str, markdown: str) -> list[dict[str, Any]]:
+    """A long Markdown document (the post-incident report, whose typed text the report's own
+    renderer has sanitised and escaped) as messages within Teams' size limit, split at line
+    ends (a very long line in pieces), each headed with `title` and its part number."""
+    parts: list[list[str]] = [[]]
+    size = 0
+    for line in _pieces(markdown):
+        cost = len(json.dumps(line + "\n", ensure_ascii=True))
+        if parts[-1] and size + cost > REPORT_PART_BYTES:
+            parts.append([])
+            size = 0
+        parts[-1].append(line)
+        size += cost
+    messages = []
+    for n, lines in enumerate(parts, 1):
+        head = f"**{title}** (part {n} of {len(parts)})" if len(parts) > 1 else f"**{title}**"
+        activity = Activity(
+            type=ActivityTypes.message,
+            text="\n".join([head, "", *lines]),
+            text_format=TextFormatTypes.markdown,
+        )
+        messages.append(activity.serialize())
+    return messages
+
+
+def _pieces(markdown: str) -> list[str]:
+    """The lines, a line too long for one part broken in pieces (nothing is dropped; each
+    character costs at most 12 bytes once escaped, so a piece always fits)."""
+    width = REPORT_PART_BYTES // 16
+    pieces = []
+    for line in markdown.splitlines():
+        pieces += [line[i : i + width] for i in range(0, len(line), width)] or [""]
+    return pieces

@@ -18,14 +18,15 @@ Every call is recorded in `calls`; what was accepted is in `directory` per conve
 from __future__ import annotations
 
 import asyncio
-from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 
 from sandbox.local_server import LocalServer
+from sandbox.teams.creation import personal_chat_member
 from sandbox.teams.directory import Conversation, Directory, Person, Posted, activity_id
+from sandbox.teams.faults import Fault, Faults, Throttled
 from sandbox.teams.identity import App, FakeBotIdentity, TokenRefused
 from sandbox.teams.rules import (
     MESSAGE_SIZE_LIMIT,
@@ -38,14 +39,6 @@ from sandbox.teams.rules import (
 
 REGION = "teams"
 _DENIED = {"message": "Authorization has been denied for this request."}
-_FAULT_CODES = {
-    412: ("PreconditionFailed", "Precondition failed, please try again."),
-    429: ("Throttled", "Too many requests."),
-    500: ("InternalServerError", "An error has occurred."),
-    502: ("ServiceError", "Unknown"),
-    503: ("ServiceUnavailable", "Service unavailable."),
-    504: ("GatewayTimeout", "Request timed out."),
-}
 
 
 @dataclass(frozen=True)
@@ -58,21 +51,13 @@ class Call:
     body: Any
 
 
-@dataclass
-class _Fault:
-    status: int
-    retry_after: float | None
-    delay: float
-    operation: str | None
-
-
 class FakeBotConnector(LocalServer):
     def __init__(self, identity: FakeBotIdentity, *, size_limit: int = MESSAGE_SIZE_LIMIT) -> None:
         self.identity = identity
         self.size_limit = size_limit
         self.directory = Directory()
         self.calls: list[Call] = []
-        self._faults: deque[_Fault] = deque()
+        self._faults = Faults()
         self.version = 0  # grows with every accepted change (the sandbox page waits on it)
         self._changed = asyncio.Event()
         self.root = ""
@@ -126,7 +111,7 @@ class FakeBotConnector(LocalServer):
     ) -> None:
         """The next `times` calls (of `operation`, or any) are answered `status`: 429 Throttled
         (with Retry-After when given), 412 PreconditionFailed, 502, 504, or any other."""
-        self._faults.extend([_Fault(status, retry_after, 0.0, operation)] * times)
+        self._faults.add(Fault(status, retry_after, 0.0, operation), times)
 
     def throttle_next(
         self, times: int = 1, retry_after: float = 1.0, operation: str | None = None
@@ -135,7 +120,7 @@ class FakeBotConnector(LocalServer):
 
     def delay_next(self, seconds: float, times: int = 1, operation: str | None = None) -> None:
         """The next calls are answered only after `seconds` (and then normally)."""
-        self._faults.extend([_Fault(0, None, seconds, operation)] * times)
+        self._faults.add(Fault(0, None, seconds, operation), times)
 
     # --- what tests read --------------------------------------------------------------------
 
@@ -208,7 +193,7 @@ class FakeBotConnector(LocalServer):
         body: Any = raw.decode("utf-8", "replace")
         try:
             app = self._caller(request.headers.get("Authorization", ""))
-            await self._fault(operation)
+            await self._faults.apply(operation)
             if raw:
                 body = parsed(raw)
             response: web.Response = do(app, request, body)
@@ -216,7 +201,7 @@ class FakeBotConnector(LocalServer):
             response = web.json_response(_DENIED, status=401)
         except Refusal as refusal:
             response = web.json_response(refusal.body(), status=refusal.status)
-            if refusal.status == 429 and isinstance(refusal, _Throttled):
+            if isinstance(refusal, Throttled):
                 response.headers["Retry-After"] = f"{refusal.retry_after:g}"
         self.calls.append(Call(operation, conversation_id, response.status, body))
         if response.status < 300:
@@ -233,20 +218,6 @@ class FakeBotConnector(LocalServer):
             return self.identity.check_access_token(token.strip())
         except TokenRefused:
             raise _Denied from None
-
-    async def _fault(self, operation: str) -> None:
-        fault = next((f for f in self._faults if f.operation in (None, operation)), None)
-        if fault is None:
-            return
-        self._faults.remove(fault)
-        if fault.delay:
-            await asyncio.sleep(fault.delay)
-        if not fault.status:
-            return
-        code, message = _FAULT_CODES.get(fault.status, ("ServiceError", "Unknown"))
-        if fault.status == 429:
-            raise _Throttled(message, 1.0 if fault.retry_after is None else fault.retry_after)
-        raise Refusal(fault.status, code, message)
 
     def _reachable(self, app: App, conversation_id: str) -> Conversation:
         conversation = self.directory.conversations.get(conversation_id)
@@ -299,7 +270,7 @@ class FakeBotConnector(LocalServer):
         return web.Response(status=200)
 
     def _do_create(self, app: App, request: web.Request, body: Any) -> web.Response:
-        person = self._member(app, body)
+        person = personal_chat_member(self.directory, app, body)
         conversation = self.directory.personal(app.bot_id, person)
         if conversation.blocked:
             raise Refusal(
@@ -313,42 +284,6 @@ class FakeBotConnector(LocalServer):
             answer["activityId"] = posted.id
         return web.json_response(answer, status=201)
 
-    def _member(self, app: App, body: Any) -> Person:
-        bad = Refusal(400, "BadSyntax", "Incorrect conversation creation parameters")
-        if not isinstance(body, dict):
-            raise bad
-        bot, members = body.get("bot"), body.get("members")
-        if not isinstance(bot, dict) or not isinstance(bot.get("id"), str):
-            raise bad
-        if bot["id"] != app.bot_id:
-            raise Refusal(400, "BadArgument", "Bot id does not match the caller's app id.")
-        if body.get("isGroup") or not isinstance(members, list) or len(members) != 1:
-            raise bad
-        member = members[0]
-        if not isinstance(member, dict) or not isinstance(member.get("id"), str):
-            raise bad
-        channel_data = body.get("channelData")
-        tenant = channel_data.get("tenant") if isinstance(channel_data, dict) else None
-        tenant_id = tenant.get("id") if isinstance(tenant, dict) else None
-        if not isinstance(tenant_id, str) or not tenant_id:
-            raise Refusal(400, "BadArgument", "A tenant id is required in channelData.tenant.")
-        if body.get("tenantId") not in (None, tenant_id):
-            raise bad
-        person = self.directory.find_person(tenant_id, member["id"])
-        if person is None:
-            raise Refusal(400, "BadArgument", "Invalid user identity in provided tenant")
-        if not person.app_installed:
-            raise Refusal(
-                403, "Forbidden", "The bot is not installed in the user's personal scope."
-            )
-        return person
-
 
 class _Denied(Exception):
     pass
-
-
-class _Throttled(Refusal):
-    def __init__(self, message: str, retry_after: float) -> None:
-        super().__init__(429, "Throttled", message)
-        self.retry_after = retry_after

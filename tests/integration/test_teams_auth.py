@@ -123,3 +123,12 @@ async def test_without_the_keys_nothing_is_accepted(identity: FakeBotIdentity) -
     finally:
         await checker.close()
     assert refused.value.status == 503
+
+
+async def test_a_token_verified_once_is_not_checked_again_until_it_expires(
+    auth: BotFrameworkAuth, identity: FakeBotIdentity
+) -> None:
+    token = identity.authorization(APP_ID, SERVICE)
+    first = await auth.verify(token)
+    identity.channel_key = fresh_key()  # even were the key gone, the token stays good
+    assert await auth.verify(token) == first

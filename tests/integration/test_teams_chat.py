@@ -5,6 +5,7 @@ the timeline and MHCLG are told them: not installed, too large, refused, throttl
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -280,3 +281,15 @@ async def test_a_card_teams_will_never_take_is_on_the_timeline(
         "what": "incident card",
         "error": "Teams answered 413 (MessageSizeTooBig)",
     }
+
+
+async def test_redraws_at_once_take_turns_and_leave_nothing_behind(
+    uow_factory, teams_ctx, rig, connector
+) -> None:
+    result = await activated(uow_factory, teams_ctx)
+    await installed(uow_factory, rig, "council:hackney")
+    chat = teams_chat(connector, uow_factory, teams_ctx)
+    await asyncio.gather(*(chat.refresh_incident(result.incident.id) for _ in range(4)))
+    methods = [m for m, _ in rig.activities_to(HACKNEY_CHAT)]
+    assert methods == ["POST", "PUT", "PUT", "PUT"]  # one card, never posted twice
+    assert chat._redraws == {}

@@ -28,7 +28,6 @@ from tests.integration.teams_harness import (
     verbs,
 )
 
-pytest_plugins = ["tests.integration.teams_harness"]
 MESSAGE = "application/vnd.microsoft.activity.message"
 
 
@@ -338,3 +337,92 @@ async def test_a_council_asking_to_report_is_told_how(teams_env: TeamsEnv) -> No
     assert "report.ncsc.gov.uk" in said
     async with teams_env.container.uow() as uow:
         assert await uow.incidents.list_open() == []
+
+
+async def test_being_addressed_elsewhere_does_not_move_the_organisations_cards(
+    teams_env: TeamsEnv,
+) -> None:
+    """Cards go where the app was installed; a chat the bot is addressed from later is stored
+    so its people can act, and becomes the organisation's only when the app is added there."""
+    await installed_everywhere(teams_env)
+    chat = teams_env.teams.connector.add_group_chat(
+        KPMG_TENANT, teams_env.teams.app, (teams_env.kim,)
+    )
+    teams_env.clock.advance(timedelta(minutes=5))
+    await teams_env.post(teams_env.message(chat, teams_env.kim, "status"))
+    async with teams_env.container.uow() as uow:
+        assert (await uow.conversations.by_id(chat.id)) is not None
+        assert (await uow.conversations.of_org("provider", "kpmg")).conversation_id == (  # type: ignore[union-attr]
+            teams_env.kpmg.id
+        )
+    await teams_env.post(teams_env.installed(chat, teams_env.kim))
+    async with teams_env.container.uow() as uow:
+        assert (await uow.conversations.of_org("provider", "kpmg")).conversation_id == chat.id  # type: ignore[union-attr]
+
+
+async def test_a_card_refreshes_only_for_those_who_may_see_the_incident(
+    teams_env: TeamsEnv,
+) -> None:
+    await installed_everywhere(teams_env)
+    ctx = teams_env.container.ctx
+    ours = await active_incident(teams_env)
+    leeds = await open_referral(
+        referral_cmd(ctx.clock, council_id="leeds", description="Leeds payroll encrypted"),
+        teams_env.container.uow(),
+        ctx,
+    )
+    status, card = await teams_env.post(
+        teams_env.invoke(teams_env.hackney, teams_env.hana, "refresh", ours)
+    )
+    assert status == 200
+    assert "Activated" in card_text(card)
+    status, refused = await teams_env.post(
+        teams_env.invoke(teams_env.hackney, teams_env.hana, "refresh", str(leeds.reference))
+    )
+    assert (status, refused["type"]) == (200, MESSAGE)
+    assert "Leeds" not in refused["value"]
+    assert "payroll" not in json.dumps(refused)
+
+
+async def test_a_personal_chat_is_stored_with_its_person(teams_env: TeamsEnv) -> None:
+    await installed_everywhere(teams_env)
+    chat = teams_env.teams.connector.directory.personal(teams_env.teams.app.bot_id, teams_env.hana)
+    await teams_env.post(teams_env.message(chat, teams_env.hana, "status"))
+    ref = await stored(teams_env, chat.id)
+    assert ref.conversation_type is ConversationType.PERSONAL
+    assert ref.user_id == teams_env.hana.aad_object_id
+    assert (ref.org_kind, ref.org_id) == ("council", "hackney")
+    assert teams_env.said(chat) == ["No open incidents for your organisation."]
+
+
+async def test_a_failure_inside_is_told_in_words_never_a_500(
+    teams_env: TeamsEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database (or Teams) failing mid-flow: the person is told nothing was changed."""
+    from handlers.teams import flows
+
+    async def broken(*args: Any) -> None:
+        raise OSError("database unreachable")
+
+    monkeypatch.setitem(flows.FLOWS, "acknowledge_page", broken)
+    await installed_everywhere(teams_env)
+    incident_id = await active_incident(teams_env)
+    status, answer = await teams_env.post(
+        teams_env.invoke(teams_env.kpmg, teams_env.kim, "acknowledge_page", incident_id)
+    )
+    assert (status, answer["type"]) == (200, MESSAGE)
+    assert "could not be stored" in answer["value"]
+
+
+async def test_a_malformed_invoke_from_a_new_conversation_stores_nothing(
+    teams_env: TeamsEnv,
+) -> None:
+    chat = teams_env.teams.connector.add_group_chat(
+        KPMG_TENANT, teams_env.teams.app, (teams_env.kim,)
+    )
+    activity = teams_env.invoke(chat, teams_env.kim, "acknowledge_page", "CIR-2026-0001")
+    activity["value"]["action"]["data"] = ["not", "an", "object"]
+    status, answer = await teams_env.post(json.dumps(activity).encode())
+    assert status == 400
+    assert "data is not an object" in answer["error"]["message"]
+    assert await stored(teams_env, chat.id) is None

@@ -8,13 +8,16 @@ from __future__ import annotations
 from typing import Any
 
 from bot.domain.states import State
+from bot.usecases.council_report import COUNCIL_ONLY
 from bot.usecases.phases import ChangePhase, change_phase
+from handlers.notify.client import NotifyNotifier
+from sandbox.notify.api import FakeNotifyApi
 from tests.factories import ASSESSOR
 from tests.integration.activation_steps import awaiting_mou
 from tests.integration.response_steps import events, responding
 from tests.integration.teams_harness import TeamsEnv, card_text, verbs
-
-pytest_plugins = ["tests.integration.teams_harness"]
+from tests.integration.test_report_sharing import generated, pdf_file, share
+from tests.integration.test_report_sharing import notify as notify
 
 
 async def ready(env: TeamsEnv, state: State = State.CONTAINMENT) -> str:
@@ -113,3 +116,59 @@ async def test_the_council_declines_support_with_a_reason(teams_env: TeamsEnv) -
     assert "decline_support_form" in verbs(form)
     await press(teams_env, True, "decline_support_form", incident_id, reason="Own IT team copes")
     assert (await teams_env.incident(incident_id)).state is State.WITHDRAWN
+
+
+async def test_the_council_records_who_it_has_told(teams_env: TeamsEnv) -> None:
+    incident_id = await ready(teams_env)
+    form = await press(teams_env, True, "update_checklist", incident_id)
+    assert "checklist_form" in verbs(form)
+    inputs = {"item": "ico", "status": "done", "reference": "ICO-12345",
+              "done_date": "", "done_time": ""}  # fmt: skip
+    answer = await press(teams_env, True, "checklist_form", incident_id, **inputs)
+    assert "ICO-12345" in card_text(answer)
+    updated = await events(teams_env.container.uow, incident_id, "NotificationItemUpdated")
+    (told,) = [e for e in updated if e.organisation == "council:hackney"]
+    assert told.data["item"] == "ico"
+
+
+async def test_a_half_given_time_is_refused_in_words(teams_env: TeamsEnv) -> None:
+    incident_id = await ready(teams_env)
+    inputs = {"item": "ico", "status": "done", "reference": "ICO-1", "done_date": "2026-12-04"}
+    answer = await press(teams_env, True, "checklist_form", incident_id, **inputs)
+    assert answer["value"] == "Give both the date and the time they were told, or neither."
+    updated = await events(teams_env.container.uow, incident_id, "NotificationItemUpdated")
+    assert [e for e in updated if e.organisation == "council:hackney"] == []
+
+
+async def test_mhclgs_buttons_say_they_are_pressed_on_slack(teams_env: TeamsEnv) -> None:
+    incident_id = await ready(teams_env, State.CLOSED)
+    answer = await press(teams_env, True, "generate_report", incident_id)
+    assert answer["value"] == "MHCLG's CIR team does this on Slack; nothing was done."
+    assert await events(teams_env.container.uow, incident_id, "ReportGenerated") == []
+
+
+async def test_the_council_reads_the_report_mhclg_shared_with_it(
+    teams_env: TeamsEnv, notify: tuple[FakeNotifyApi, NotifyNotifier]
+) -> None:
+    assert (await teams_env.post(teams_env.installed(teams_env.hackney, teams_env.hana)))[0] == 200
+    assert (await teams_env.post(teams_env.installed(teams_env.kpmg, teams_env.kim)))[0] == 200
+    uows, ctx = teams_env.container.uow, teams_env.container.ctx
+    incident_id, pdf, _ = await generated(uows, ctx)
+    reference = str((await teams_env.incident(incident_id)).reference)
+    ask = teams_env.message(teams_env.hackney, teams_env.hana, f"report {reference}")
+
+    await teams_env.post(ask)
+    assert "has not shared" in teams_env.said(teams_env.hackney)[-1]
+
+    await share(uows, ctx, notify[1], incident_id, "council", pdf_file(pdf))
+    await teams_env.post(
+        teams_env.message(teams_env.hackney, teams_env.hana, f"report {reference}")
+    )
+    posted = [p.activity for p in teams_env.teams.connector.posted(teams_env.hackney.id)]
+    report = [a for a in posted if a.get("textFormat") == "markdown"]
+    assert report, teams_env.said(teams_env.hackney)
+    assert report[0]["text"].startswith(f"**[OFFICIAL] {reference} post-incident report")
+    assert "Lessons learned" in "".join(a["text"] for a in report)
+
+    await teams_env.post(teams_env.message(teams_env.kpmg, teams_env.kim, f"report {reference}"))
+    assert teams_env.said(teams_env.kpmg)[-1] == COUNCIL_ONLY

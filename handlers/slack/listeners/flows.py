@@ -4,28 +4,38 @@ and tells them any refusal (`handlers.acting`)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from bot.domain.actors import Actor
 from bot.domain.bindings import Platform
 from bot.domain.errors import DomainError, NotAuthorised
-from bot.usecases.authz import is_mhclg
+from bot.domain.incident import Incident
+from bot.usecases.authz import Who, is_mhclg, may_open
 from bot.usecases.directory import duty_manager
 from bot.usecases.presence import incident_for_channel
 from bot.usecases.threshold import (
+    ASSESSORS_ONLY,
     ConfirmActivation,
     DecisionResult,
     StartThresholdCheck,
     confirm_activation,
     start_threshold_check,
+    threshold_check_refusal,
 )
 from handlers.acting import Asker, acting
+from handlers.slack.ack_window import within_window
 from handlers.slack.context import SlackDeps
 from handlers.slack.escape import user_text
 from handlers.slack.render.messages import decision_blocks
 from handlers.slack.render.threshold import questionnaire_modal
 
 log = logging.getLogger(__name__)
+
+# How long a press's form waits for its threshold check to be recorded as started before it
+# opens on a read instead: the trigger id lives 3 s from the press, and the views.open itself
+# takes a few hundred milliseconds under load.
+START_WINDOW_SECONDS = 1.5
 
 
 async def incident_key(
@@ -44,11 +54,39 @@ async def incident_key(
 async def start_assessment(
     deps: SlackDeps, actor: Actor, asker: Asker, target: str, trigger_id: str
 ) -> None:
+    """The questionnaire opens once the check is recorded as started; a refusal is told
+    instead. That start is a write, and under load the database can be slow to take it (the
+    ladder's firings hold SQLite's writer while they send), while the trigger id lives 3 s: past
+    `START_WINDOW_SECONDS` the form opens on a read that applies the same rules, and the start
+    finishes behind it (`_started_behind`). A person takes far longer to answer than the start
+    takes to commit, and their answers queue behind it for the incident's lock."""
     key = await incident_key(deps, target, asker.channel)
-    incident = await start_threshold_check(StartThresholdCheck(actor, key), deps.uow(), deps.ctx)
+    cmd = StartThresholdCheck(actor, key)
+    starting = await within_window(
+        start_threshold_check(cmd, deps.uow(), deps.ctx), START_WINDOW_SECONDS
+    )
+    if starting.done():
+        incident = starting.result()  # a refusal is told by `acting`
+    else:
+        deps.tasks.spawn(_started_behind(deps, asker, starting))
+        async with deps.uow() as uow:
+            incident = await may_open(uow, deps.ctx, actor, key, Who.ASSESSOR, ASSESSORS_ONLY)
+        if threshold_check_refusal(incident):
+            return  # refused: the start says so when it ends (once, not twice)
     view = questionnaire_modal(deps.ctx.policy.questionnaire, incident.id, str(incident.reference))
     await deps.client.views_open(trigger_id=trigger_id, view=view)
-    deps.tasks.spawn(deps.room.refresh(incident.id))
+    if starting.done():
+        deps.tasks.spawn(deps.room.refresh(incident.id))
+
+
+async def _started_behind(deps: SlackDeps, asker: Asker, starting: asyncio.Task[Incident]) -> None:
+    """The start that outlived the form's window: its refusal told, the card redrawn."""
+    try:
+        incident = await starting
+    except DomainError as exc:
+        await deps.tell(asker, str(exc))
+        return
+    await deps.room.refresh(incident.id)
 
 
 async def after_decision(deps: SlackDeps, result: DecisionResult, actor_name: str) -> None:

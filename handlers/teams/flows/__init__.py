@@ -6,7 +6,7 @@ recorded) are the use cases'; these files only translate.
 
 from __future__ import annotations
 
-from handlers.teams.flows import activation, ending, lessons, page, response
+from handlers.teams.flows import activation, checklist, ending, lessons, page, response
 from handlers.teams.invoke import Flow
 
 FLOWS: dict[str, Flow] = {
@@ -15,4 +15,5 @@ FLOWS: dict[str, Flow] = {
     **response.FLOWS,
     **lessons.FLOWS,
     **ending.FLOWS,
+    **checklist.FLOWS,
 }

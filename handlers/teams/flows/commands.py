@@ -1,8 +1,9 @@
 """What a person types to the bot in Teams (mentioning it in a channel, or in a chat): "help",
 "status" (their organisation's open incidents), "note CIR-2026-0001 <text>" (a fact on the
-incident's timeline) and "report" (reporting an incident: MHCLG's CIR team logs referrals, so
-anyone else is told so, by the same rule as `/cir report` on Slack). Anything else is answered
-with the help."""
+incident's timeline), "report" (reporting an incident: MHCLG's CIR team logs referrals, so
+anyone else is told so, by the same rule as `/cir report` on Slack) and "report CIR-2026-0001"
+(the post-incident report MHCLG shared with the council). Anything else is answered with the
+help."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from bot.usecases.notes import AddNote, NoteSource, add_note
 from bot.views.home import open_incidents
 from handlers.acting import Asker, acting
 from handlers.teams.flows.common import changed
+from handlers.teams.flows.report import council_report
 from handlers.teams.identity import TeamsEdge
 from handlers.teams.mirroring import mirror_from_teams
 
@@ -26,6 +28,7 @@ HELP = (
     "• status: your organisation's open incidents\n"
     "• note CIR-2026-0001 <text>: put a fact on an incident's timeline\n"
     "• report: how to report a cyber incident at your council to MHCLG\n"
+    "• report CIR-2026-0001: the post-incident report MHCLG shared with your council\n"
     "Everything else is on the incident's card: acknowledge, contact made, MoU, status "
     "updates, notes, phases, recovery, lessons learned, declining support."
 )
@@ -88,6 +91,8 @@ async def command(edge: TeamsEdge, asker: Asker, text: str) -> None:
     verb = first.lower()
     if verb == "status":
         await status(edge, asker)
+    elif verb == "report" and rest.strip():
+        await council_report(edge, asker, rest.strip().split()[0])
     elif verb == "report":
         await report(edge, asker)
     elif verb == "note":

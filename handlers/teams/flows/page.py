@@ -19,11 +19,11 @@ from bot.usecases.contact import (
 )
 from bot.views.actions import Action, Form
 from handlers.acting import Asker, acting
+from handlers.teams import mirroring
 from handlers.teams.cards import Input
 from handlers.teams.flows.common import card_of, changed, viewable
 from handlers.teams.identity import TeamsEdge
 from handlers.teams.invoke import Flow
-from handlers.teams.mirroring import contact_made
 
 GIVE_TIME = "Give the date and time contact was made."
 
@@ -76,7 +76,7 @@ async def contact_submitted(
     )
     result = await record_contact(cmd, edge.deps.uow(), edge.deps.ctx)
     changed(edge, result.incident.id, (d.due_at for d in result.deadlines))
-    contact_made(edge.deps, result)
+    mirroring.contact_made(edge.deps, result)
     await card_of(edge, result.incident.id)
 
 

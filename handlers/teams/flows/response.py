@@ -99,7 +99,7 @@ async def phase_submitted(
     deps = edge.deps
     result = await phases.change_phase(cmd, deps.uow(), deps.ctx, deps.ctx.policy.followups)
     changed(edge, result.incident.id, (d.due_at for d in result.deadlines))
-    mirror_from_teams(deps, result.incident, actor, phase_changed(result, summary))
+    mirror_from_teams(deps, result.incident, actor, phase_changed(result, summary.strip()))
     await card_of(edge, result.incident.id)
 
 

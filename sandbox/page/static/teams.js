@@ -13,6 +13,45 @@
   const MESSAGE = "application/vnd.microsoft.activity.message";
   const page = { me: null, conversation: "", version: -1, polling: null, people: [], screen: null, mine: new Map(), asked: new Set() };
 
+  // --- Teams' Markdown subset in TextBlock and FactSet text ---------------------------------------
+  // Teams reads card text as a Markdown subset: **bold**, _italic_, [links](https://...), lists,
+  // blank-line paragraphs (a single newline is a space), and CommonMark's backslash escapes,
+  // which the bot uses to keep what people type literal. Everything else is HTML-escaped, so the
+  // only tags in the output are the ones made here.
+  const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+  const escapeHtml = (text) => text.replace(/[&<>"']/g, (c) => ESCAPES[c]);
+
+  function inline(text) {
+    return text
+      .replace(/\[([^\]\u0000]+)\]\((https?:\/\/[^\s()]+)\)/g, (_, words, url) => '<a href="' + url + '" target="_blank" rel="noopener noreferrer">' + words + "</a>")
+      .replace(/\*\*(?=\S)(.+?)\*\*/g, "<strong>$1</strong>")
+      .replace(/__(?=\S)(.+?)__/g, "<strong>$1</strong>")
+      .replace(/\*(?=\S)(.+?)\*/g, "<em>$1</em>")
+      .replace(/(^|[^\w])_(?=\S)(.+?)_(?![\w])/g, "$1<em>$2</em>");
+  }
+
+  function block(lines) {
+    if (lines.every((l) => /^\s*[-*+] /.test(l))) return "<ul>" + lines.map((l) => "<li>" + inline(l.replace(/^\s*[-*+] /, "")) + "</li>").join("") + "</ul>";
+    if (lines.every((l) => /^\s*\d+[.)] /.test(l))) return "<ol>" + lines.map((l) => "<li>" + inline(l.replace(/^\s*\d+[.)] /, "")) + "</li>").join("") + "</ol>";
+    return "<p>" + inline(lines.join(" ")) + "</p>";
+  }
+
+  function markdown(text) {
+    const literal = [];
+    let source = String(text).replace(/\u0000/g, "");
+    source = source.replace(/\\([!-\/:-@[-`{-~])/g, (_, c) => "\u0000" + (literal.push(c) - 1) + "\u0000");
+    const html = escapeHtml(source)
+      .split(/\n\s*\n/)
+      .map((part) => block(part.split("\n")))
+      .join("");
+    return html.replace(/\u0000(\d+)\u0000/g, (_, i) => escapeHtml(literal[Number(i)]));
+  }
+
+  AdaptiveCards.AdaptiveCard.onProcessMarkdown = (text, result) => {
+    result.outputHtml = markdown(text);
+    result.didProcess = true;
+  };
+
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
     for (const [k, v] of Object.entries(attrs || {})) {
@@ -146,8 +185,9 @@
   }
 
   function listed(card) {
+    // Teams names users in refresh.userIds by their 29: id or as 8:orgid:<Entra object id>
     const ids = (card.refresh && card.refresh.userIds) || [];
-    return ids.includes(page.me.id) || ids.includes(page.me.aad);
+    return [page.me.id, page.me.aad, "8:orgid:" + page.me.aad].some((id) => ids.includes(id));
   }
 
   function maybeRefresh(activity, index, card) {

@@ -99,7 +99,9 @@ async def test_a_teams_person_sees_their_organisations_channel_only(
     assert [c["name"] for c in screen["conversations"]] == [
         "Bristol City Council › Cyber incidents"
     ]
-    assert screen["conversation"]["activities"] == []  # nothing posted yet
+    # the app was installed there as Teams tells a bot, and the bot said it is ready
+    (ready,) = screen["conversation"]["activities"]
+    assert ready["text"].startswith("The CIR bot is ready here")
     async with session.get(f"{root}/sandbox/api/teams/screen", params={"as": "29:nobody"}) as got:
         assert got.status == 409
 

@@ -3,21 +3,7 @@
 // Input (stdin): a JSON object {name: card}. Output (stdout): a JSON object {name: [problems]},
 // empty lists when a card is clean. adaptivecards needs a DOM, so it runs in jsdom.
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { JSDOM } from "jsdom";
-
-const dom = new JSDOM("<!DOCTYPE html><html><body></body></html>", { url: "https://cards.test/" });
-// The DOM's names (window, document, HTMLButtonElement, …) as globals, as in a browser.
-globalThis.window = dom.window;
-for (const key of Object.getOwnPropertyNames(dom.window)) {
-  if (!(key in globalThis) && key !== "localStorage" && key !== "sessionStorage") {
-    Object.defineProperty(globalThis, key, { value: dom.window[key], configurable: true });
-  }
-}
-// stdout carries the report alone: whatever the library logs goes to stderr
-console.log = console.info = console.warn = (...args) => console.error(...args);
-// the package's bundled build: its ES modules import files without extensions, which Node refuses
-const AC = createRequire(import.meta.url)("adaptivecards/dist/adaptivecards.js");
+import { AC } from "./adaptive.mjs";
 
 const cards = JSON.parse(readFileSync(0, "utf8"));
 const report = {};
