@@ -12,8 +12,10 @@ Without --url it uses a throw-away SQLite file; with it, a fresh database is cre
 PostgreSQL server for the run and dropped afterwards. Writes the run into benchmarks/results/
 activation_escalation.json under its database's name, beside the other's latest.
 
-Targets: the page p99 under 1 s after the decision (the activation's commit, `notified_at`);
-the escalations' p99 lateness under 2 s.
+Targets (issue 15): answers p99 under 0.5 s, the page p99 under 0.5 s after the decision (the
+activation's commit, `notified_at`), the escalations' p99 lateness under 1 s, and at most 25 ms
+of the service's CPU per incident from activation to contact made (`benchmarks.cost_meter`
+says where it goes, stage by stage, with the database round trips).
 """
 
 from __future__ import annotations
@@ -74,6 +76,7 @@ from tests.integration.activation_steps import ANSWERS
 
 SECRET, TOKEN, ASSESSOR_USER = "bench-signing-secret", "xoxb-bench-token", "U0ASSESSOR1"
 LADDER = ("contact_reminder", "contact_escalation")
+ANNOUNCEMENTS = ("provider_page", "activation_email")
 PAGE_TARGET_S, LATENESS_TARGET_S, ANSWER_TARGET_S = 0.5, 1.0, 0.5
 CPU_TARGET_MS = 25.0  # the service's CPU per incident, referral to contact made
 REFERENCE = re.compile(r"CIR-\d{4}-\d{4,}")
@@ -176,7 +179,8 @@ async def _prepare(container: Any, n: int) -> list[tuple[str, str]]:
 async def _service_async(env: dict[str, str], n: int, out: Any, stop: Any, profile: str) -> None:
     container = build_container(load_settings(env))
     cost_meter.install(container.engine.sync_engine)
-    app = build_web_app(container, BackgroundTasks())  # its scheduler sweeps every 2 s
+    tasks = BackgroundTasks()
+    app = build_web_app(container, tasks)  # its scheduler sweeps every 2 s
     labels = {
         Form.CONTACT.value.encode(): "contact made",
         Form.ACTIVATE.value.encode(): "activation",
@@ -194,6 +198,7 @@ async def _service_async(env: dict[str, str], n: int, out: Any, stop: Any, profi
     if profiler is not None:
         profiler.enable()
     await asyncio.get_running_loop().run_in_executor(None, stop.wait)
+    await tasks.drain(within=180)  # the channel lines and cards after contact made
     timed_cpu = time.process_time() - cpu
     await runner.cleanup()  # the work in flight (cards after contact) finishes first
     cleanup_cpu = time.process_time() - cpu - timed_cpu
@@ -308,12 +313,14 @@ async def _contact(
     return sent
 
 
-async def _settled(engine: Any, ids: list[str], within: float, top: int = 99) -> int:
-    """Wait until no reminder or escalation up to level `top` of these incidents is pending;
-    returns how many still were when `within` seconds ran out."""
+async def _settled(
+    engine: Any, ids: list[str], within: float, top: int = 99, kinds: tuple[str, ...] = LADDER
+) -> int:
+    """Wait until no deadline of `kinds` (the reminder and escalations) up to level `top` of
+    these incidents is pending; returns how many still were when `within` seconds ran out."""
     query = select(func.count()).where(
         DeadlineRow.state == "pending",
-        DeadlineRow.kind.in_(LADDER),
+        DeadlineRow.kind.in_(kinds),
         DeadlineRow.level <= top,
         DeadlineRow.incident_id.in_(ids),
     )
@@ -370,6 +377,8 @@ async def _drive(
             s for c in await asyncio.gather(*(contact_client() for _ in range(concurrency)))
             for s in c
         ]  # fmt: skip
+    # every page and council email sent too, so the CPU counted is each incident's whole cost
+    unfired["announcements"] = await _settled(engine, incidents, 120, kinds=ANNOUNCEMENTS)
     async with engine.connect() as conn:
         deadlines = list(
             await conn.execute(
@@ -494,7 +503,7 @@ def run(
             args=(env, baseline + n, out, stop_service, "" if _has_py_spy() else profile),
         )
         service.start()
-        _, port, incidents, prepare_s = out.get(timeout=300)
+        _, port, incidents, prepare_s = out.get(timeout=1800)  # a loaded machine
         handle, raw = tempfile.mkstemp(suffix=".raw")
         os.close(handle)
         spy = _py_spy(service.pid or 0, raw) if profile else None
@@ -509,9 +518,13 @@ def run(
                 spy.send_signal(signal.SIGINT)
                 spy.wait(timeout=60)
                 _write_collapsed(raw, profile)
-            Path(raw).unlink(missing_ok=True)
+                print(f"py-spy's collapsed stacks kept in {raw}")
+            else:
+                Path(raw).unlink(missing_ok=True)
             stop_service.set()
-        _, prepare_cpu, timed_cpu, cleanup_cpu, costs = out.get(timeout=120)
+        _, prepare_cpu, timed_cpu, cleanup_cpu, costs = out.get(
+            timeout=600
+        )  # the service drains its work first
         service.join(timeout=60)
     stop_standins.set()
     _, posts, counts, offset = out.get(timeout=60)
@@ -554,14 +567,16 @@ def run(
 
 
 def _cpu(prepare: float, timed: float, n: int, costs: dict[str, Any]) -> dict[str, Any]:
-    """The service process's CPU per incident: end to end (preparation through contact made,
-    every ladder firing, sweep and card included), and by stage (`benchmarks.cost_meter`)."""
+    """The service process's CPU per incident: from activation to contact made (every firing,
+    sweep, card and channel line included; the issue's "today about 100 ms" and its 25 ms
+    target), the preparation before it (referral to MoU), and by stage (`cost_meter`)."""
+    timed_ms = timed * 1000 / n
     return {
-        "end_to_end_ms_per_incident": round((prepare + timed) * 1000 / n, 1),
-        "prepared_stages_ms_per_incident": round(prepare * 1000 / n, 1),
-        "timed_stages_ms_per_incident": round(timed * 1000 / n, 1),
+        "activation_to_contact_ms_per_incident": round(timed_ms, 1),
+        "referral_to_mou_ms_per_incident": round(prepare * 1000 / n, 1),
+        "referral_to_contact_ms_per_incident": round((prepare + timed) * 1000 / n, 1),
         "target_ms_per_incident": CPU_TARGET_MS,
-        "met": (prepare + timed) * 1000 / n <= CPU_TARGET_MS,
+        "met": timed_ms <= CPU_TARGET_MS,
         "stages": costs,
     }
 
@@ -584,10 +599,13 @@ def _table(result: dict[str, Any]) -> str:
         trips = s.get("round_trips_per_incident", s.get("statements_per_incident", 0))
         units = s.get("units", 0)
         rows.append(f"{name:44}{s['cpu_ms_per_incident']:9.2f}{trips:9.2f}{units:9d}")
+    timed, prepared = (
+        cpu["activation_to_contact_ms_per_incident"],
+        cpu["referral_to_mou_ms_per_incident"],
+    )
     rows.append(
-        f"end to end: {cpu['end_to_end_ms_per_incident']} ms CPU per incident "
-        f"(prepared stages {cpu['prepared_stages_ms_per_incident']}, timed "
-        f"{cpu['timed_stages_ms_per_incident']}; target {cpu['target_ms_per_incident']})"
+        f"CPU per incident: activation to contact made {timed} ms "
+        f"(target {cpu['target_ms_per_incident']}); referral to MoU {prepared} ms"
     )
     rows.append(f"targets: {result['targets']}; unfired: {result['unfired_after_wait']}")
     return "\n".join(rows)

@@ -130,9 +130,10 @@ def _install_statement_counter(sync_engine: Any) -> None:
         else:
             meter.statements += 1
 
-    def begin(*_args: Any) -> None:
+    def begin(conn: Any) -> None:
         meter = METER.get()
-        if meter is not None:
+        autocommit = conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+        if meter is not None and not autocommit:  # in autocommit the driver sends no BEGIN
             meter.transactions += 1
 
     event.listen(sync_engine, "before_cursor_execute", statement)

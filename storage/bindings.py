@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Row, Table, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.bindings import (
@@ -41,7 +43,8 @@ class SqlChannelRepository:
         await self._session.flush()
 
     async def for_incident(self, incident_id: str, platform: Platform) -> ChannelBinding | None:
-        row = await self._session.get(IncidentChannelRow, (incident_id, platform.value))
+        params = {"b_i": incident_id, "b_p": platform.value}
+        row = (await self._session.execute(_channel_of(), params)).first()
         return _binding(row) if row else None
 
     async def by_channel(self, platform: Platform, channel_id: str) -> ChannelBinding | None:
@@ -65,7 +68,46 @@ class SqlChannelRepository:
         return set(rows.scalars())
 
 
-def _binding(row: IncidentChannelRow) -> ChannelBinding:
+# Core reads of what every card refresh, escalation and channel line looks up: no ORM object
+# to build and track for rows nobody changes through the session.
+_CHANNELS = cast(Table, IncidentChannelRow.__table__)
+_INVITES = cast(Table, ExternalInviteRow.__table__)
+_MESSAGES = cast(Table, PostedMessageRow.__table__)
+
+
+@functools.cache
+def _channel_of() -> Any:
+    c = _CHANNELS.c
+    return select(_CHANNELS).where(
+        c.incident_id == bindparam("b_i"), c.platform == bindparam("b_p")
+    )
+
+
+@functools.cache
+def _invites_of() -> Any:
+    c = _INVITES.c
+    return select(_INVITES).where(c.incident_id == bindparam("b_i")).order_by(c.updated_at)
+
+
+@functools.cache
+def _message_of() -> Any:
+    c = _MESSAGES.c
+    return select(_MESSAGES).where(
+        c.incident_id == bindparam("b_i"),
+        c.platform == bindparam("b_p"),
+        c.purpose == bindparam("b_purpose"),
+    )
+
+
+@functools.cache
+def _messages_of() -> Any:
+    c = _MESSAGES.c
+    return select(_MESSAGES).where(
+        c.incident_id == bindparam("b_i"), c.platform == bindparam("b_p")
+    )
+
+
+def _binding(row: IncidentChannelRow | Row[Any]) -> ChannelBinding:
     return ChannelBinding(
         incident_id=row.incident_id,
         platform=Platform(row.platform),
@@ -98,13 +140,7 @@ class SqlInviteRepository:
         await self._session.flush()
 
     async def for_incident(self, incident_id: str) -> Sequence[Invite]:
-        rows = (
-            await self._session.execute(
-                select(ExternalInviteRow)
-                .where(ExternalInviteRow.incident_id == incident_id)
-                .order_by(ExternalInviteRow.updated_at)
-            )
-        ).scalars()
+        rows = await self._session.execute(_invites_of(), {"b_i": incident_id})
         return [_invite(r) for r in rows]
 
     async def by_invite_id(self, platform: Platform, invite_id: str) -> Invite | None:
@@ -119,7 +155,7 @@ class SqlInviteRepository:
         return _invite(row) if row else None
 
 
-def _invite(row: ExternalInviteRow) -> Invite:
+def _invite(row: ExternalInviteRow | Row[Any]) -> Invite:
     return Invite(
         id=row.id,
         incident_id=row.incident_id,
@@ -153,18 +189,27 @@ class SqlMessageRepository:
         row.updated_at = now
         await self._session.flush()
 
+    async def for_incident(
+        self, incident_id: str, platform: Platform
+    ) -> dict[MessagePurpose, PostedMessage]:
+        rows = await self._session.execute(
+            _messages_of(), {"b_i": incident_id, "b_p": platform.value}
+        )
+        return {MessagePurpose(r.purpose): _message(r) for r in rows}
+
     async def get(
         self, incident_id: str, platform: Platform, purpose: MessagePurpose
     ) -> PostedMessage | None:
-        row = await self._session.get(
-            PostedMessageRow, (incident_id, platform.value, purpose.value)
-        )
-        if row is None:
-            return None
-        return PostedMessage(
-            incident_id=row.incident_id,
-            platform=Platform(row.platform),
-            purpose=MessagePurpose(row.purpose),
-            channel_id=row.channel_id,
-            message_ts=row.message_ts,
-        )
+        params = {"b_i": incident_id, "b_p": platform.value, "b_purpose": purpose.value}
+        row = (await self._session.execute(_message_of(), params)).first()
+        return _message(row) if row else None
+
+
+def _message(row: PostedMessageRow | Row[Any]) -> PostedMessage:
+    return PostedMessage(
+        incident_id=row.incident_id,
+        platform=Platform(row.platform),
+        purpose=MessagePurpose(row.purpose),
+        channel_id=row.channel_id,
+        message_ts=row.message_ts,
+    )

@@ -24,7 +24,10 @@ SWEEP_EVERY_SECONDS = 60.0
 
 class SqlDeliveryLog:
     def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+        # Each statement here stands alone (the insert is the claim; the sweep of expired keys
+        # may go with or without it): in autocommit, a claim is one round trip instead of a
+        # BEGIN, the insert and a COMMIT, on the path of every answer to Slack.
+        self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
         self._swept_at: float | None = None
 
@@ -37,7 +40,7 @@ class SqlDeliveryLog:
             .on_conflict_do_nothing(index_elements=[SlackDeliveryRow.key])
             .returning(SlackDeliveryRow.key)
         )
-        async with self._engine.begin() as conn:
+        async with self._engine.connect() as conn:
             if self._sweep_due():
                 expired = delete(SlackDeliveryRow).where(SlackDeliveryRow.expires_at < now)
                 await conn.execute(expired)
@@ -45,7 +48,7 @@ class SqlDeliveryLog:
         return inserted is not None
 
     async def release(self, key: str) -> None:
-        async with self._engine.begin() as conn:
+        async with self._engine.connect() as conn:
             await conn.execute(delete(SlackDeliveryRow).where(SlackDeliveryRow.key == key))
 
     def _sweep_due(self) -> bool:

@@ -3,9 +3,12 @@ the incident's state and timeline."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Row, Table, bindparam, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.engagement import Engagement
@@ -25,7 +28,36 @@ _FIELDS = (
 )
 
 
-def _engagement(row: EngagementRow) -> Engagement:
+_TABLE = cast(Table, EngagementRow.__table__)
+
+
+@functools.cache
+def _upsert(dialect: str) -> Any:
+    insert_of = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    keys = ("incident_id", "provider_id")
+    stmt = insert_of(_TABLE).values({c: bindparam(f"b_{c}") for c in (*keys, *_FIELDS)})
+    return stmt.on_conflict_do_update(
+        index_elements=[_TABLE.c[k] for k in keys], set_={f: stmt.excluded[f] for f in _FIELDS}
+    )
+
+
+@functools.cache
+def _one() -> Any:
+    return select(_TABLE).where(
+        _TABLE.c.incident_id == bindparam("b_i"), _TABLE.c.provider_id == bindparam("b_p")
+    )
+
+
+@functools.cache
+def _of_incident() -> Any:
+    return (
+        select(_TABLE)
+        .where(_TABLE.c.incident_id == bindparam("b_i"))
+        .order_by(_TABLE.c.notified_at, _TABLE.c.provider_id)
+    )
+
+
+def _engagement(row: EngagementRow | Row[Any]) -> Engagement:
     return Engagement(
         incident_id=row.incident_id,
         provider_id=row.provider_id,
@@ -38,28 +70,18 @@ class SqlEngagementRepository:
         self._session = session
 
     async def save(self, engagement: Engagement) -> None:
-        row = await self._session.get(
-            EngagementRow, (engagement.incident_id, engagement.provider_id)
-        )
-        if row is None:
-            row = EngagementRow(
-                incident_id=engagement.incident_id, provider_id=engagement.provider_id
-            )
-            self._session.add(row)
-        for name in _FIELDS:
-            setattr(row, name, getattr(engagement, name))
-        await self._session.flush()
+        """One upsert (Core): a page and a contact each write one engagement, and reading
+        the ORM row first to set its fields cost a round trip and the ORM's flush."""
+        dialect = self._session.bind.dialect.name if self._session.bind else "sqlite"
+        params = {f"b_{name}": getattr(engagement, name) for name in _FIELDS}
+        params |= {"b_incident_id": engagement.incident_id, "b_provider_id": engagement.provider_id}
+        await self._session.execute(_upsert(dialect), params)
 
     async def get(self, incident_id: str, provider_id: str) -> Engagement | None:
-        row = await self._session.get(EngagementRow, (incident_id, provider_id))
+        found = await self._session.execute(_one(), {"b_i": incident_id, "b_p": provider_id})
+        row = found.first()
         return _engagement(row) if row else None
 
     async def for_incident(self, incident_id: str) -> Sequence[Engagement]:
-        rows = (
-            await self._session.execute(
-                select(EngagementRow)
-                .where(EngagementRow.incident_id == incident_id)
-                .order_by(EngagementRow.notified_at, EngagementRow.provider_id)
-            )
-        ).scalars()
+        rows = await self._session.execute(_of_incident(), {"b_i": incident_id})
         return [_engagement(r) for r in rows]

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.seal import Binding, Head
+from storage import statements
 from storage.models import ReferenceCounterRow, TimelineHeadRow
 
 
-def _head(row: TimelineHeadRow) -> Head:
+def _head(row: TimelineHeadRow | Row[Any]) -> Head:
     binding = Binding(row.reference, row.council_id, tuple(row.provider_ids or ()))
     return Head(row.incident_id, binding, row.seq, row.event_mac, row.mac)
 
@@ -22,11 +23,8 @@ class SqlHeadRepository:
         self._session = session
 
     async def get(self, incident_id: str) -> Head | None:
-        row = (
-            await self._session.execute(
-                select(TimelineHeadRow).where(TimelineHeadRow.incident_id == incident_id)
-            )
-        ).scalar_one_or_none()
+        found = await self._session.execute(statements.head_of(), {"b_id": incident_id})
+        row = found.first()
         return _head(row) if row else None
 
     async def all(self) -> Sequence[Head]:
@@ -36,21 +34,16 @@ class SqlHeadRepository:
     async def put(self, head: Head) -> None:
         """Insert or move on the head, in the caller's transaction (the one adding events)."""
         dialect = self._session.bind.dialect.name if self._session.bind else "sqlite"
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        values = {
-            "reference": head.binding.reference,
-            "council_id": head.binding.council_id,
-            "provider_ids": list(head.binding.provider_ids),
-            "seq": head.seq,
-            "event_mac": head.event_mac,
-            "mac": head.mac,
+        params = {
+            "b_incident_id": head.incident_id,
+            "b_reference": head.binding.reference,
+            "b_council_id": head.binding.council_id,
+            "b_provider_ids": list(head.binding.provider_ids),
+            "b_seq": head.seq,
+            "b_event_mac": head.event_mac,
+            "b_mac": head.mac,
         }
-        stmt = (
-            insert(TimelineHeadRow)
-            .values(incident_id=head.incident_id, **values)
-            .on_conflict_do_update(index_elements=[TimelineHeadRow.incident_id], set_=values)
-        )
-        await self._session.execute(stmt)
+        await self._session.execute(statements.upsert_head(dialect), params)
 
     async def counters(self) -> Sequence[tuple[int, int, str]]:
         rows = await self._session.execute(

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import Row
+
 from bot.domain.incident import Incident, Marking, MouStatus, Referral
 from bot.domain.reference import Reference
 from bot.domain.states import State
@@ -9,7 +13,8 @@ from bot.domain.timeline import TimelineEvent
 from storage.models import IncidentRow, TimelineEventRow
 
 
-def incident_from_row(row: IncidentRow) -> Incident:
+def incident_from_row(row: IncidentRow | Row[Any]) -> Incident:
+    """From the ORM object or a Core row of the same table (read by attribute either way)."""
     return Incident(
         id=row.id,
         reference=Reference(row.year, row.number),

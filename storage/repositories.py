@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.errors import RecordTampered
 from bot.domain.incident import Incident
 from bot.domain.reference import Reference
-from bot.domain.seal import counter_mac
+from bot.domain.seal import Binding, Head, counter_mac
 from bot.domain.states import OPEN_STATES
 from bot.domain.timeline import TimelineEvent, TimelineKey
 from storage import statements
@@ -31,6 +31,10 @@ class SqlIncidentRepository:
         self._key = key
         self.seen: dict[str, Incident] = {}
         self.new: set[str] = set()
+        # incidents whose row lock this transaction already holds (a firing's claim took it)
+        self.held: set[str] = set()
+        # chain heads read together with their incident's locked row, for the commit
+        self.known_heads: dict[str, Head] = {}
 
     def _track(self, incident: Incident) -> Incident:
         existing = self.seen.get(incident.id)
@@ -60,7 +64,8 @@ class SqlIncidentRepository:
     async def get(self, incident_id: str) -> Incident | None:
         if incident_id in self.seen:
             return self.seen[incident_id]
-        row = await self._session.get(IncidentRow, incident_id)
+        found = await self._session.execute(statements.incident_by_id(), {"b_id": incident_id})
+        row = found.first()
         return self._track(incident_from_row(row)) if row else None
 
     async def get_for_update(self, incident_id: str) -> Incident | None:
@@ -71,18 +76,28 @@ class SqlIncidentRepository:
         command would read the incident while a firing holds the database and only queue at
         its first write, then fail its version check on the stale copy. A no-op write first
         takes SQLite's write lock (waiting out busy_timeout), so the read after it is fresh.
+
+        An incident in `held` is already locked by this transaction (a firing's claim, which
+        on SQLite is its first write): no lock is taken again, and its chain head is read in
+        the same statement (`known_heads`, for the commit).
         """
-        if _dialect(self._session) == "sqlite":
+        held = incident_id in self.held
+        if _dialect(self._session) == "sqlite" and not held:
             await self._session.execute(
                 update(IncidentRow)
                 .where(IncidentRow.id == incident_id)
                 .values(version=IncidentRow.version)
             )
-        stmt = statements.incident_for_update()
-        row = (await self._session.execute(stmt, {"b_id": incident_id})).scalar_one_or_none()
+        stmt = statements.incident_with_head() if held else statements.incident_for_update()
+        row = (await self._session.execute(stmt, {"b_id": incident_id})).first()
         if row is None:
             return None
         incident = incident_from_row(row)
+        if held and row.head_seq is not None:
+            providers = tuple(row.head_provider_ids or ())
+            binding = Binding(row.head_reference, row.head_council_id, providers)
+            head = Head(incident_id, binding, row.head_seq, row.head_event_mac, row.head_mac)
+            self.known_heads[incident_id] = head
         current = self.seen.get(incident_id)
         if current is not None and current.version == incident.version:
             return current

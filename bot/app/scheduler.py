@@ -26,7 +26,6 @@ cir_scheduler_wake_ups_coalesced_total on /metrics).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -41,7 +40,7 @@ from bot.domain.deadlines import FIRST_RETRY as FIRST_RETRY  # re-exported: test
 from bot.domain.deadlines import MAX_RETRY as MAX_RETRY
 from bot.domain.deadlines import URGENT_KINDS, Deadline, DeadlineState
 from bot.domain.deadlines import retry_backoff as retry_backoff
-from storage.deadlines import DeadlineNotPending, SqlDeadlineRepository
+from storage.deadlines import SqlDeadlineRepository
 from storage.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
 from storage.writer_gate import URGENT
 
@@ -139,18 +138,35 @@ class DeadlineScheduler:
         async with self._lock:
             failed: set[str] = set()
             settled = 0
+            loops: set[asyncio.Task[None]] = set()
+            ramping = True
+
+            def another() -> None:
+                # One loop more for each deadline claimed, up to `_loops`: a pass costs as many
+                # empty claims as loops ran, so one due row costs two claims, not seventeen.
+                if ramping and len(loops) < self._loops and not self._stopped:
+                    loops.add(asyncio.create_task(loop(), name="deadline-loop"))
 
             async def loop() -> None:
                 nonlocal settled
                 while not self._stopped and settled + len(failed) < self._batch:
-                    outcome = await self._fire_one(failed)
+                    outcome = await self._fire_one(failed, claimed=another)
                     self._progress_at = time.monotonic()
                     if outcome is None:
                         return
                     settled += outcome
 
-            await asyncio.gather(*(loop() for _ in range(self._loops)))
-            if self._loops > 1:
+            another()
+            try:
+                while not all(task.done() for task in loops):
+                    await asyncio.wait(loops)
+            finally:
+                for task in loops:
+                    task.cancel()  # only if this pass itself was cancelled (stop's timeout)
+            for task in loops:
+                task.result()  # a loop's failure (the database gone) is the pass's
+            ramping = False
+            if len(loops) > 1:
                 # Two loops claiming at the same instant can each skip the row the other was
                 # locking and both find nothing; one more pass alone picks up what they left.
                 await loop()
@@ -178,9 +194,14 @@ class DeadlineScheduler:
             if task is not None:
                 self._running.discard(task)
 
-    async def _fire_one(self, failed: set[str], only: str | None = None) -> int | None:
+    async def _fire_one(
+        self,
+        failed: set[str],
+        only: str | None = None,
+        claimed: Callable[[], None] | None = None,
+    ) -> int | None:
         """Claim one deadline (the most urgent due, or `only`) and fire it; None when nothing is
-        claimable, 0 when it failed."""
+        claimable, 0 when it failed. `claimed` is called as soon as a claim succeeds."""
         now = self._clock.now()
         # people are waiting on answers and pages: emails and follow-ups wait a little
         others_before = now - HOLD_BACK if only is None and self.hold_back() else None
@@ -189,12 +210,17 @@ class DeadlineScheduler:
         # most urgent first, holding back the rest while people wait (storage.writer_gate).
         token = URGENT.set(True)
         try:
-            return await self._claim_and_fire(failed, only, now, others_before)
+            return await self._claim_and_fire(failed, only, now, others_before, claimed)
         finally:
             URGENT.reset(token)
 
     async def _claim_and_fire(
-        self, failed: set[str], only: str | None, now: datetime, others_before: datetime | None
+        self,
+        failed: set[str],
+        only: str | None,
+        now: datetime,
+        others_before: datetime | None,
+        claimed: Callable[[], None] | None = None,
     ) -> int | None:
         async with self._uow_factory() as uow:
             deadlines = SqlDeadlineRepository(uow.session)
@@ -203,6 +229,10 @@ class DeadlineScheduler:
             )
             if deadline is None:
                 return None
+            if deadline.incident_id:
+                uow.incidents.held.add(deadline.incident_id)  # the claim locked it
+            if claimed is not None:
+                claimed()
             if deadline.id in failed:
                 # Another loop's claim failed and released it a moment before its retry was
                 # recorded, after this claim's query was built: leave it to the backoff.
@@ -213,9 +243,9 @@ class DeadlineScheduler:
             try:
                 await self._handler(deadline, uow)
                 if deadline.state is DeadlineState.PENDING:
-                    # DeadlineNotPending: the handler cancelled it through cancel_pending.
-                    with contextlib.suppress(DeadlineNotPending):
-                        await deadlines.mark_fired(deadline, self._clock.now())
+                    # still pending at the commit unless the handler cancelled it through
+                    # cancel_pending; stamped now, after its last route
+                    uow.fire_on_commit(deadline, self._clock.now())
                 await uow.commit()
                 committed = True
             except Exception as exc:  # any failure: rolled back, left pending for the backoff
@@ -406,7 +436,7 @@ class DeadlineScheduler:
                 settled = await self.fire_due()
                 if self._stopped:
                     return
-                async with self._uow_factory() as uow:
+                async with self._uow_factory().read_only() as uow:
                     next_due = await SqlDeadlineRepository(uow.session).next_due_at()
             except Exception as exc:
                 log.warning(

@@ -84,6 +84,12 @@ class MessageRepository(Protocol):
         self, incident_id: str, platform: Platform, purpose: MessagePurpose
     ) -> PostedMessage | None: ...
 
+    async def for_incident(
+        self, incident_id: str, platform: Platform
+    ) -> dict[MessagePurpose, PostedMessage]:
+        """Every kept-up-to-date message of the incident on the platform, in one read."""
+        ...
+
 
 class RequestLog(Protocol):
     async def get(self, key: str) -> dict[str, Any] | None: ...
@@ -242,6 +248,12 @@ class UnitOfWork(Protocol):
 
     async def commit(self) -> None:
         """Persist every tracked incident and chain its pending events into the timeline."""
+        ...
+
+    def read_only(self) -> UnitOfWork:
+        """This unit of work only reads (it is never committed): where the database gives
+        each statement its own snapshot anyway (PostgreSQL's read committed), no transaction
+        is opened for it, which saves its BEGIN and ROLLBACK. Returns itself."""
         ...
 
 

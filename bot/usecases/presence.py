@@ -73,8 +73,9 @@ class IncidentPresence:
 async def presence(
     uow: UnitOfWork, ctx: CoreContext, key: str, platform: Platform
 ) -> IncidentPresence:
-    async with uow:
+    async with uow.read_only():
         incident = await load_incident(uow, key)
+        messages = await uow.messages.for_incident(incident.id, platform)
         result = IncidentPresence(
             incident=incident,
             council=ctx.policy.councils.get(incident.council_id),
@@ -83,10 +84,8 @@ async def presence(
                 i for i in await uow.invites.for_incident(incident.id) if i.platform is platform
             ],
             deadlines=await uow.deadlines.pending_for(incident.id),
-            card_message=await uow.messages.get(incident.id, platform, MessagePurpose.CARD),
-            triage_message=await uow.messages.get(
-                incident.id, platform, MessagePurpose.TRIAGE_CARD
-            ),
+            card_message=messages.get(MessagePurpose.CARD),
+            triage_message=messages.get(MessagePurpose.TRIAGE_CARD),
             engagements=list(await uow.engagements.for_incident(incident.id)),
             provider_names={p.id: p.name for p in ctx.policy.providers.values()},
             now=ctx.clock.now(),
@@ -104,12 +103,12 @@ async def presence(
 async def channel_of(
     uow: UnitOfWork, incident_id: str, platform: Platform
 ) -> ChannelBinding | None:
-    async with uow:
+    async with uow.read_only():
         return await uow.channels.for_incident(incident_id, platform)
 
 
 async def invites_of(uow: UnitOfWork, incident_id: str, platform: Platform) -> list[Invite]:
-    async with uow:
+    async with uow.read_only():
         return [i for i in await uow.invites.for_incident(incident_id) if i.platform is platform]
 
 

@@ -26,7 +26,13 @@ from tests.integration.teams_harness import TeamsEnv, teams_policy
 
 
 def cards_in(env: TeamsEnv, conversation: str) -> list[str]:
-    return [json.dumps(card) for card in env.teams.connector.cards(conversation)]
+    """The Adaptive Cards the bot posted in a conversation (as first posted), oldest first."""
+    return [
+        json.dumps(card)
+        for posted in env.teams.connector.posted(conversation)
+        for attachment in posted.versions[0].get("attachments", [])
+        for card in [attachment["content"]]
+    ]
 
 
 async def test_a_teams_provider_is_paged_then_escalated_to_from_another_replica(
