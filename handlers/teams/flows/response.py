@@ -7,7 +7,7 @@ from bot.domain.actors import Actor
 from bot.domain.errors import DomainError
 from bot.domain.events import NoteAdded
 from bot.domain.states import ALLOWED, State
-from bot.usecases import phases, status_updates
+from bot.usecases import notes, phases, status_updates
 from bot.usecases.authz import Who
 from bot.usecases.notes import AddNote, NoteSource, add_note
 from bot.views.actions import Action, Form
@@ -24,7 +24,7 @@ from handlers.teams.mirroring import mirror_from_teams
 async def update_form(
     edge: TeamsEdge, actor: Actor, asker: Asker, key: str, data: dict[str, str]
 ) -> None:
-    incident = await viewable(edge, actor, key, Who.RESPONDER)
+    incident = await viewable(edge, actor, key, Who.RESPONDER, status_updates.RESPONDERS_ONLY)
     edge.answer = edge.deps.cards.status_update_form(incident)
 
 
@@ -57,7 +57,7 @@ async def update_submitted(
 async def note_form(
     edge: TeamsEdge, actor: Actor, asker: Asker, key: str, data: dict[str, str]
 ) -> None:
-    incident = await viewable(edge, actor, key, Who.PARTICIPANT)
+    incident = await viewable(edge, actor, key, Who.PARTICIPANT, notes.PARTICIPANTS_ONLY)
     edge.answer = edge.deps.cards.note_form(incident)
 
 
@@ -80,7 +80,7 @@ async def note_submitted(
 async def phase_form(
     edge: TeamsEdge, actor: Actor, asker: Asker, key: str, data: dict[str, str]
 ) -> None:
-    incident = await viewable(edge, actor, key, Who.RESPONDER)
+    incident = await viewable(edge, actor, key, Who.RESPONDER, phases.RESPONDERS_ONLY)
     targets = sorted(ALLOWED[incident.state] & phases.PHASES, key=list(State).index)
     if not targets:
         raise DomainError(
