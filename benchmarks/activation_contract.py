@@ -459,7 +459,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "benchmark": "activation_escalation --mode contract",
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
+                    "load_average_at_end": [round(x, 1) for x in os.getloadavg()]},
         "database": "postgresql" if args.url else "sqlite",
         "incidents": args.incidents, "concurrency": args.concurrency, "baseline": args.baseline,
         "speed": args.speed, "contact_deadline_service_min": 30,

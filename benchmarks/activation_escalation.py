@@ -644,9 +644,9 @@ def main() -> None:
         print(f"profile written to {args.profile}; figures not recorded")
         return
     runs = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
-    kept = {"sqlite", "postgresql", "contract", *BEFORE.values()}
-    runs = {k: v for k, v in runs.items() if k in kept}
-    runs[result["database"]] = result  # the latest run on each database, side by side
+    # the latest run on each database, side by side; the other entries (the figures before a
+    # change, kept for comparison) stay as they are
+    runs[result["database"]] = result
     if args.before:  # the code before a change, kept beside the latest for comparison
         runs[BEFORE[result["database"]]] = result
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
