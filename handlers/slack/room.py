@@ -109,8 +109,6 @@ class SlackRoom:
         await self._post_card(incident_id)
         await self._post_triage(incident_id)
         await self._invite_council(incident_id, channel)
-        if p.council is not None and p.council.platform is not SLACK and self.elsewhere:
-            await self.elsewhere(incident_id)  # a council on Teams: its card from the referral on
         log.info("incident room ready", extra={"incident": str(p.incident.reference)})
 
     async def _set_topic(self, incident_id: str, channel: str, topic: str) -> None:
