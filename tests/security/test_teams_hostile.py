@@ -335,6 +335,22 @@ async def test_unicode_edge_cases_are_stored_safely_or_refused(
         assert "could not be stored" not in json.dumps(answer), answer
 
 
+async def test_a_display_name_longer_than_entra_allows_is_refused(teams_env: TeamsEnv) -> None:
+    """The name is the actor's on every timeline entry and mirrored line: Entra's displayName
+    is at most 256 characters, so anything longer is not a Teams person's name."""
+    incident_id = await ready(teams_env)
+    activity = teams_env.invoke(teams_env.hackney, teams_env.hana, Form.NOTE, incident_id, note="x")
+    activity["from"]["name"] = "<!channel> " + "N" * 10_000
+    status, answer = await teams_env.post(activity)
+    assert status == 400, answer
+    assert "from.name is too long" in answer["error"]["message"]
+    assert await events(teams_env.container.uow, incident_id, "NoteAdded") == []
+    activity["from"]["name"] = "N" * 256
+    activity["id"] = "f:a-new-activity"
+    assert (await teams_env.post(activity))[0] == 200
+    assert len(await events(teams_env.container.uow, incident_id, "NoteAdded")) == 1
+
+
 async def test_nothing_typed_reaches_the_log_at_info(
     teams_env: TeamsEnv, caplog: pytest.LogCaptureFixture
 ) -> None:
