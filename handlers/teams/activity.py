@@ -71,7 +71,7 @@ def parse_body(raw: bytes) -> dict[str, Any]:
         raise MalformedActivity("the activity is too large")
     try:
         body = json.loads(raw)
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # nested past the parser's depth
         raise MalformedActivity("the body is not JSON") from None
     if not isinstance(body, dict):
         raise MalformedActivity("the body is not a JSON object")

@@ -335,6 +335,21 @@ async def test_unicode_edge_cases_are_stored_safely_or_refused(
         assert "could not be stored" not in json.dumps(answer), answer
 
 
+@pytest.mark.parametrize(
+    "body",
+    [b"[" * 200_000, b'{"a":' * 50_000, b'{"type": "message", "value": ' + b"[" * 100_000],
+    ids=["lists", "objects", "inside an activity"],
+)
+async def test_json_nested_deeper_than_the_parser_goes_is_a_400(
+    teams_env: TeamsEnv, body: bytes
+) -> None:
+    """Well inside the size cap, but deep enough to exhaust Python's recursion limit in
+    `json.loads` (a RecursionError, not a ValueError): a 400 like any other bad JSON."""
+    status, answer = await teams_env.post(body)
+    assert status == 400, answer
+    assert "not JSON" in answer["error"]["message"]
+
+
 async def test_a_display_name_longer_than_entra_allows_is_refused(teams_env: TeamsEnv) -> None:
     """The name is the actor's on every timeline entry and mirrored line: Entra's displayName
     is at most 256 characters, so anything longer is not a Teams person's name."""
