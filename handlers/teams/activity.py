@@ -21,6 +21,7 @@ from bot.domain.conversations import ConversationType
 MAX_BODY_BYTES = 256 * 1024  # a Teams activity is at most ~100 KB; anything larger is not one
 MAX_ID = 400  # Teams' ids: "19:…@thread.tacv2;messageid=…", "a:1…" (long), GUIDs
 MAX_TEXT = 40_000
+MAX_NAME = 256  # Entra's longest displayName: Teams' `from.name` is the person's
 TEAMS = "msteams"
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
@@ -70,7 +71,7 @@ def parse_body(raw: bytes) -> dict[str, Any]:
         raise MalformedActivity("the activity is too large")
     try:
         body = json.loads(raw)
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # nested past the parser's depth
         raise MalformedActivity("the body is not JSON") from None
     if not isinstance(body, dict):
         raise MalformedActivity("the body is not a JSON object")
@@ -161,7 +162,7 @@ def parse_activity(body: dict[str, Any]) -> Inbound:
         conversation_id=_text(conversation, "id", "conversation.", required=True),
         conversation_type=conversation_type,
         from_id=_text(sender, "id", "from.", required=True),
-        from_name=_text(sender, "name", "from.", required=False, limit=MAX_TEXT),
+        from_name=_text(sender, "name", "from.", required=False, limit=MAX_NAME),
         aad_object_id=_text(sender, "aadObjectId", "from.", required=acting),
         recipient_id=_text(recipient, "id", "recipient.", required=True),
         text=text,

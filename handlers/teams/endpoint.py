@@ -2,7 +2,8 @@
 
 Order matters, as on Slack's endpoint. The Bot Framework token is checked from the header
 first (handlers.teams.auth), so a stranger's request never reaches a parser, the log above
-DEBUG or the database. Only then is the body read and checked field by field
+DEBUG or the database. Then the headers must say JSON (415) of at most an activity's size
+(413), before a byte of the body is read. Only then is the body read and checked field by field
 (handlers.teams.activity): a malformed activity is a 400 naming the field, never a 500. Then
 the token's `serviceUrl` must be the activity's.
 
@@ -22,6 +23,7 @@ from bot.domain.errors import DomainError
 from bot.usecases.conversations import Seen, learn_conversation
 from handlers.log_context import request_id
 from handlers.teams.activity import (
+    MAX_BODY_BYTES,
     ActivityType,
     Inbound,
     MalformedActivity,
@@ -57,8 +59,14 @@ def mount(web_app: web.Application, deps: TeamsDeps, auth: BotFrameworkAuth) -> 
         except Unauthenticated as exc:
             log.debug("refused Teams request: %s", exc.reason)
             return refuse(exc.status, exc.reason)
+        refused = _unreadable(request)
+        if refused is not None:
+            return refused
+        raw = await request.read()  # bounded by the app's client_max_size, if sent chunked
+        if len(raw) > MAX_BODY_BYTES:
+            return refuse(413, "the activity is too large")
         try:
-            activity = parse_activity(parse_body(await request.read()))
+            activity = parse_activity(parse_body(raw))
             check_activity(claims, activity.service_url, "msteams")
         except MalformedActivity as exc:
             log.warning("malformed Teams activity: %s", exc)
@@ -74,6 +82,17 @@ def mount(web_app: web.Application, deps: TeamsDeps, auth: BotFrameworkAuth) -> 
 
     web_app.router.add_post(PATH, endpoint)
     web_app.on_cleanup.append(lambda _app: auth.close())
+
+
+def _unreadable(request: web.Request) -> web.Response | None:
+    """A 415 for a body that does not say it is JSON (Bot Framework posts `application/json`,
+    and botbuilder's own aiohttp integration answers anything else 415), a 413 for one that
+    says it is larger than an activity can be: refused on the headers, before a byte is read."""
+    if request.content_type != "application/json":
+        return refuse(415, "the body must be an activity as application/json")
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        return refuse(413, "the activity is too large")
+    return None
 
 
 async def _dispatch(deps: TeamsDeps, activity: Inbound) -> web.Response:

@@ -92,7 +92,9 @@ class TeamsEnv:
                 self.teams.app.app_id, self.teams.service_url
             )
             async with self.session.post(
-                self.url, data=activity, headers={"Authorization": header}
+                self.url,
+                data=activity,
+                headers={"Authorization": header, "Content-Type": "application/json"},
             ) as response:
                 status, text = response.status, await response.text()
             body: Any = await _json(text)
