@@ -220,8 +220,8 @@ async def test_one_incident_across_slack_and_teams(across_env: AcrossEnv) -> Non
         [from_slack] = [t for t in env.card_texts(where) if "Ministers briefed." in t]
         assert "Ada Assessor (MHCLG)" in from_slack, from_slack
         assert "Next briefing at 09:00." in from_slack
-    posted = [e for e in await env.timeline(incident_id) if e.kind == "StatusUpdatePosted"]
-    assert [(e.organisation, e.actor_name) for e in posted] == [
+    updates = [e for e in await env.timeline(incident_id) if e.kind == "StatusUpdatePosted"]
+    assert [(e.organisation, e.actor_name) for e in updates] == [
         ("provider:kpmg", "Kim Responder"),
         ("mhclg:mhclg", "Ada Assessor"),
     ]
@@ -253,8 +253,8 @@ async def test_one_incident_across_slack_and_teams(across_env: AcrossEnv) -> Non
     files = [s for s in env.notify.sent if "link_to_file" in s.get("personalisation", {})]
     assert [s["to"] for s in files] == ["hana@hackney.example", "ciso@hackney.example"]
     pdf = next(u.data for u in env.slack.uploads if u.filename.endswith(".pdf"))
-    for sent in files:
-        assert env.notify.files[sent["personalisation"]["link_to_file"]]["content"] == pdf
+    for mail in files:
+        assert env.notify.files[mail["personalisation"]["link_to_file"]]["content"] == pdf
     await env.fire_due(minutes=1)  # the delivery check asks Notify
     checked = [e for e in await env.timeline(incident_id) if e.kind == "ReportDeliveryChecked"]
     assert {e.data["state"] for e in checked} == {"delivered"}
