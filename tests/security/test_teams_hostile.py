@@ -12,6 +12,7 @@ import hmac
 import json
 import logging
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 import jwt
@@ -121,6 +122,28 @@ async def test_a_huge_body_is_refused_with_413_before_it_is_parsed(teams_env: Te
     activity = teams_env.message(teams_env.hackney, teams_env.hana, "status")
     activity["padding"] = "x" * (1024 * 1024)
     status, answer = await teams_env.post(json.dumps(activity).encode())
+    assert status == 413, answer
+    assert "too large" in answer["error"]["message"]
+    assert await stored_conversations(teams_env) == []
+
+
+async def test_a_huge_body_sent_in_chunks_is_a_413(teams_env: TeamsEnv) -> None:
+    """No Content-Length to refuse on: the body is read (the app caps it at 2 MiB) and refused
+    on its length, before JSON parsing."""
+    activity = teams_env.message(teams_env.hackney, teams_env.hana, "status")
+    activity["padding"] = "x" * (512 * 1024)
+    body = json.dumps(activity).encode()
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for start in range(0, len(body), 65536):
+            yield body[start : start + 65536]
+
+    header = teams_env.teams.identity.authorization(
+        teams_env.teams.app.app_id, teams_env.teams.service_url
+    )
+    headers = {"Authorization": header, "Content-Type": "application/json"}
+    async with teams_env.session.post(teams_env.url, data=chunks(), headers=headers) as response:
+        status, answer = response.status, await response.json()
     assert status == 413, answer
     assert "too large" in answer["error"]["message"]
     assert await stored_conversations(teams_env) == []
