@@ -420,3 +420,19 @@ async def test_typed_markup_reaches_the_other_organisation_literally(teams_env: 
     assert "](https://evil.example)" not in shown
     assert "<at>Kim" not in shown
     assert "<!channel>" not in shown
+
+
+async def test_one_activity_replayed_into_another_conversation_of_the_organisation_counts_once(
+    teams_env: TeamsEnv,
+) -> None:
+    """The replay claim is per conversation; the writes are keyed by the activity id itself, so
+    the same submit sent again from the organisation's other chat is still one write."""
+    incident_id = await ready(teams_env)
+    other = teams_env.teams.connector.add_channel(KPMG_TENANT, teams_env.teams.app, "Another")
+    inputs = {"what_changed": "x", "impact": "y", "next_steps": "z"}
+    update = teams_env.invoke(teams_env.kpmg, teams_env.kim, Form.STATUS_UPDATE, incident_id,
+                              **inputs)  # fmt: skip
+    assert (await teams_env.post(update))[0] == 200
+    again = {**update, "conversation": {**update["conversation"], "id": other.id}}
+    assert (await teams_env.post(again))[0] == 200
+    assert len(await events(teams_env.container.uow, incident_id, "StatusUpdatePosted")) == 1
