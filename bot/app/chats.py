@@ -14,9 +14,11 @@ import asyncio
 import logging
 
 from bot.domain.bindings import Platform
+from bot.domain.errors import NotFound
 from bot.policy.model import Policy
 from bot.ports import UnitOfWorkFactory
 from bot.ports.chat import ChatDelivery, ChatPort, OutboundMessage
+from bot.usecases.loading import load_incident
 from bot.usecases.platforms import platforms_of
 
 log = logging.getLogger(__name__)
@@ -66,9 +68,12 @@ class Chats:
         if set(self._ports) <= {Platform.SLACK}:
             wanted: tuple[Platform, ...] = (Platform.SLACK,)  # one platform: nothing to read
         else:
-            async with self._uow() as uow:
-                incident = await uow.incidents.get(incident_id)
-            wanted = (Platform.SLACK,) if incident is None else platforms_of(incident, self.policy)
+            try:
+                async with self._uow() as uow:
+                    incident = await load_incident(uow, incident_id)  # an id or a CIR reference
+                wanted = platforms_of(incident, self.policy)
+            except NotFound:  # Slack's port says so in its own words
+                wanted = (Platform.SLACK,)
         return [
             (p, self._ports[p]) for p in wanted if p in self._ports and p is not except_platform
         ]

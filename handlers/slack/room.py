@@ -83,6 +83,8 @@ class SlackRoom:
     async def open(self, incident_id: str, reporter: str = "", origin_channel: str = "") -> None:
         async with self._locks.hold(incident_id):
             await self._open(incident_id, reporter, origin_channel)
+        if self.elsewhere is not None:  # its other platforms (a council on Teams) from the start
+            await self.elsewhere(incident_id)
 
     async def _open(self, incident_id: str, reporter: str, origin_channel: str) -> None:
         p = await uc.presence(self.uow(), self.ctx, incident_id, SLACK)

@@ -46,17 +46,26 @@ async def installed_on_teams(env: AcrossEnv) -> None:
         assert status == 200
 
 
-async def referred_and_assessed(env: AcrossEnv) -> str:
-    """Referral and threshold check, both by MHCLG on Slack; the incident awaits the MoU."""
+async def referred(env: AcrossEnv) -> str:
+    """MHCLG logs the referral on Slack."""
     status, _ = await env.send(referral_submission())
     assert status == 200
-    incident = await env.only_incident()
-    status, _ = await env.send(sr.block_actions("start_threshold_check", value=incident.id))
+    return (await env.only_incident()).id
+
+
+async def assessed(env: AcrossEnv, incident_id: str) -> None:
+    """MHCLG runs the threshold check on Slack and decides to activate: awaiting the MoU."""
+    status, _ = await env.send(sr.block_actions("start_threshold_check", value=incident_id))
     assert status == 200
-    update = await assess(env, incident.id, RANSOMWARE)
+    update = await assess(env, incident_id, RANSOMWARE)
     await decide(env, assessment_id_of(update), "activate", "C3, benefits down, no backups.")
-    assert (await env.only_incident()).state is State.AWAITING_MOU
-    return incident.id
+    assert (await env.incident(incident_id)).state is State.AWAITING_MOU
+
+
+async def referred_and_assessed(env: AcrossEnv) -> str:
+    incident_id = await referred(env)
+    await assessed(env, incident_id)
+    return incident_id
 
 
 async def mou_signed(env: AcrossEnv) -> str:

@@ -30,7 +30,7 @@ from tests.e2e.across_rig import (
     card_words,
 )
 from tests.e2e.across_rig import across_env as across_env  # the fixture
-from tests.e2e.across_steps import deadline_rows, installed_on_teams, referred_and_assessed
+from tests.e2e.across_steps import assessed, deadline_rows, installed_on_teams, referred
 from tests.factories import TIMELINE_KEY
 from tests.integration.slack_activation_steps import activate_form, submit
 from tests.integration.slack_harness import ASSESSOR
@@ -43,14 +43,20 @@ async def test_one_incident_across_slack_and_teams(across_env: AcrossEnv) -> Non
     await installed_on_teams(env)
 
     # --- referral and threshold check on Slack; the council sees its incident on Teams --------
-    incident_id = await referred_and_assessed(env)
-    incident = await env.only_incident()
-    reference = str(incident.reference)
+    incident_id = await referred(env)
+    reference = str((await env.incident(incident_id)).reference)
     channel = await env.slack_channel(incident_id)
+    referred_card = card_words(await env.incident_card(p.hackney, incident_id))
+    assert f"{reference} · London Borough of Hackney" in referred_card
+    assert "Referral received" in referred_card
+    await assessed(env, incident_id)
     hackney_card = await env.incident_card(p.hackney, incident_id)
     assert reference in card_words(hackney_card)
     assert "London Borough of Hackney" in card_words(hackney_card)
-    assert "Awaiting MoU" in card_words(hackney_card) or "MoU" in card_words(hackney_card)
+    assert "**State:** Awaiting MoU" in card_words(hackney_card)
+    # one card, redrawn in place: the council's conversation holds it once, in several versions
+    [drawn] = [a for a in env.t.connector.posted(p.hackney.id) if a.activity.get("attachments")]
+    assert len(drawn.versions) > 1
     assert not [c for c in env.cards(p.kpmg) if reference in card_words(c)], (
         "KPMG sees nothing before it is assigned"
     )
