@@ -383,10 +383,21 @@ async def test_a_display_name_longer_than_entra_allows_is_refused(teams_env: Tea
     assert status == 400, answer
     assert "from.name is too long" in answer["error"]["message"]
     assert await events(teams_env.container.uow, incident_id, "NoteAdded") == []
+
+
+async def test_the_longest_name_entra_allows_is_stored_cut_to_the_records_width(
+    teams_env: TeamsEnv,
+) -> None:
+    """A 256-character displayName is a real name, but the record keeps actors' names in 200
+    characters (as Slack's): it is cut, not refused as "could not be stored" on PostgreSQL."""
+    incident_id = await ready(teams_env)
+    activity = teams_env.invoke(teams_env.hackney, teams_env.hana, Form.NOTE, incident_id, note="x")
     activity["from"]["name"] = "N" * 256
-    activity["id"] = "f:a-new-activity"
-    assert (await teams_env.post(activity))[0] == 200
-    assert len(await events(teams_env.container.uow, incident_id, "NoteAdded")) == 1
+    status, answer = await teams_env.post(activity)
+    assert status == 200, answer
+    assert answer["type"] == "application/vnd.microsoft.card.adaptive", answer
+    (note,) = await events(teams_env.container.uow, incident_id, "NoteAdded")
+    assert note.actor_name == "N" * 200
 
 
 async def test_nothing_typed_reaches_the_log_at_info(
