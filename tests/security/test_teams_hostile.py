@@ -447,3 +447,41 @@ async def test_one_activity_replayed_into_another_conversation_of_the_organisati
     again = {**update, "conversation": {**update["conversation"], "id": other.id}}
     assert (await teams_env.post(again))[0] == 200
     assert len(await events(teams_env.container.uow, incident_id, "StatusUpdatePosted")) == 1
+
+
+@pytest.mark.parametrize(
+    ("where", "change", "reason"),
+    [
+        ("personal", {"from": "aadObjectId", "value": "a" * 300}, "not an Entra object id"),
+        ("personal", {"from": "aadObjectId", "value": "../../etc"}, "not an Entra object id"),
+        ("channel", {"recipient": "id", "value": "28:" + "b" * 300}, "recipient.id is too long"),
+    ],
+    ids=["long object id", "not a guid", "long bot id"],
+)
+async def test_ids_that_cannot_be_teams_own_are_a_400_and_store_nothing(
+    teams_env: TeamsEnv, where: str, change: dict[str, str], reason: str
+) -> None:
+    """Entra object ids are GUIDs and bot ids "28:<app id>": anything else would overflow the
+    record's columns on PostgreSQL (the person was told "could not be stored")."""
+    incident_id = await ready(teams_env)
+    connector = teams_env.teams.connector
+    chat = (
+        connector.directory.add_conversation(
+            KPMG_TENANT, "personal", "", (teams_env.teams.app.bot_id,)
+        )
+        if where == "personal"
+        else teams_env.kpmg
+    )
+    activity = teams_env.invoke(chat, teams_env.kim, Form.NOTE, incident_id, note="x")
+    (part, key), value = next(iter(change.items())), change["value"]
+    activity[part][key] = value
+    signed = teams_env.teams.identity.authorization(
+        teams_env.teams.app.app_id, teams_env.teams.service_url
+    )  # for this bot, whatever the activity's recipient says
+    status, answer = await teams_env.post(activity, authorization=signed)
+    assert status == 400, answer
+    assert reason in answer["error"]["message"]
+    async with teams_env.container.uow() as uow:
+        if where == "personal":
+            assert await uow.conversations.by_id(chat.id) is None
+    assert await events(teams_env.container.uow, incident_id, "NoteAdded") == []
