@@ -24,6 +24,7 @@ MAX_ID = 400  # Teams' ids: "19:…@thread.tacv2;messageid=…", "a:1…" (long)
 MAX_TEXT = 40_000
 MAX_NAME = 256  # Entra's longest displayName: Teams' `from.name` is the person's
 TEAMS = "msteams"
+MAX_ACTIVITY_ID = 128  # Teams': "1712345678901", "f:<guid>"; kept in idempotency keys of 200
 MAX_BOT_ID = 200  # "28:<app id>"; the record keeps 200
 GUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -168,7 +169,7 @@ def parse_activity(body: dict[str, Any]) -> Inbound:
     text = _text(body, "text", "", required=False, limit=MAX_TEXT)
     return Inbound(
         type=kind,
-        id=_text(body, "id", "", required=acting),
+        id=_text(body, "id", "", required=acting, limit=MAX_ACTIVITY_ID),
         service_url=_service_url(body),
         tenant_id=_tenant(body, conversation),
         conversation_id=_text(conversation, "id", "conversation.", required=True),

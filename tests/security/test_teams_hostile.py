@@ -455,8 +455,9 @@ async def test_one_activity_replayed_into_another_conversation_of_the_organisati
         ("personal", {"from": "aadObjectId", "value": "a" * 300}, "not an Entra object id"),
         ("personal", {"from": "aadObjectId", "value": "../../etc"}, "not an Entra object id"),
         ("channel", {"recipient": "id", "value": "28:" + "b" * 300}, "recipient.id is too long"),
+        ("channel", {"": "id", "value": "f:" + "c" * 300}, "id is too long"),
     ],
-    ids=["long object id", "not a guid", "long bot id"],
+    ids=["long object id", "not a guid", "long bot id", "long activity id"],
 )
 async def test_ids_that_cannot_be_teams_own_are_a_400_and_store_nothing(
     teams_env: TeamsEnv, where: str, change: dict[str, str], reason: str
@@ -474,7 +475,10 @@ async def test_ids_that_cannot_be_teams_own_are_a_400_and_store_nothing(
     )
     activity = teams_env.invoke(chat, teams_env.kim, Form.NOTE, incident_id, note="x")
     (part, key), value = next(iter(change.items())), change["value"]
-    activity[part][key] = value
+    if part:
+        activity[part][key] = value
+    else:
+        activity[key] = value
     signed = teams_env.teams.identity.authorization(
         teams_env.teams.app.app_id, teams_env.teams.service_url
     )  # for this bot, whatever the activity's recipient says
