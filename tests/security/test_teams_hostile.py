@@ -489,3 +489,30 @@ async def test_ids_that_cannot_be_teams_own_are_a_400_and_store_nothing(
         if where == "personal":
             assert await uow.conversations.by_id(chat.id) is None
     assert await events(teams_env.container.uow, incident_id, "NoteAdded") == []
+
+
+def _every_input(text: str) -> dict[str, str]:
+    from handlers.teams.render import inputs
+
+    names: set[str] = set()
+    for kind in (inputs.PhaseInput, inputs.UpdateInput, inputs.NoteInput, inputs.ContactInput,
+                 inputs.ChecklistInput, inputs.EndingInput):  # fmt: skip
+        names |= {str(member) for member in kind}
+    return dict.fromkeys(names, text)
+
+
+@pytest.mark.parametrize("verb", sorted(v for v in FLOWS if v.endswith("_form")))
+async def test_ten_thousand_characters_in_every_input_is_refused_in_words_or_kept(
+    teams_env: TeamsEnv, verb: str
+) -> None:
+    """Every form's submit with every input 10,000 characters: a refusal in words, or a write
+    that fits the record; never "could not be stored" (a column overflowed) and never a 500."""
+    incident_id = await ready(teams_env)
+    for council in (True, False):
+        where, who = (
+            (teams_env.hackney, teams_env.hana) if council else (teams_env.kpmg, teams_env.kim)
+        )
+        activity = teams_env.invoke(where, who, verb, incident_id, **_every_input("x" * 10_000))
+        status, answer = await teams_env.post(activity)
+        assert status == 200, answer
+        assert "could not be stored" not in json.dumps(answer), (verb, answer)
