@@ -12,6 +12,7 @@ accepted, and an activity that names two different tenants is refused.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,6 +24,9 @@ MAX_ID = 400  # Teams' ids: "19:…@thread.tacv2;messageid=…", "a:1…" (long)
 MAX_TEXT = 40_000
 MAX_NAME = 256  # Entra's longest displayName: Teams' `from.name` is the person's
 TEAMS = "msteams"
+MAX_ACTIVITY_ID = 128  # Teams': "1712345678901", "f:<guid>"; kept in idempotency keys of 200
+MAX_BOT_ID = 200  # "28:<app id>"; the record keeps 200
+GUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
@@ -127,6 +131,15 @@ def _tenant(body: dict[str, Any], conversation: dict[str, Any]) -> str:
     return tenant_id
 
 
+def _entra_id(sender: dict[str, Any], *, required: bool) -> str:
+    """`from.aadObjectId`: an Entra object id is a GUID. Anything else is no person (and would
+    not fit the record's person and actor ids)."""
+    value = _text(sender, "aadObjectId", "from.", required=required)
+    if value and not GUID.fullmatch(value):
+        raise MalformedActivity("from.aadObjectId is not an Entra object id (a GUID)")
+    return value
+
+
 def _members_added(body: dict[str, Any]) -> tuple[str, ...]:
     members = body.get("membersAdded")
     if members is None:
@@ -156,15 +169,15 @@ def parse_activity(body: dict[str, Any]) -> Inbound:
     text = _text(body, "text", "", required=False, limit=MAX_TEXT)
     return Inbound(
         type=kind,
-        id=_text(body, "id", "", required=acting),
+        id=_text(body, "id", "", required=acting, limit=MAX_ACTIVITY_ID),
         service_url=_service_url(body),
         tenant_id=_tenant(body, conversation),
         conversation_id=_text(conversation, "id", "conversation.", required=True),
         conversation_type=conversation_type,
         from_id=_text(sender, "id", "from.", required=True),
         from_name=_text(sender, "name", "from.", required=False, limit=MAX_NAME),
-        aad_object_id=_text(sender, "aadObjectId", "from.", required=acting),
-        recipient_id=_text(recipient, "id", "recipient.", required=True),
+        aad_object_id=_entra_id(sender, required=acting),
+        recipient_id=_text(recipient, "id", "recipient.", required=True, limit=MAX_BOT_ID),
         text=text,
         name=_text(body, "name", "", required=kind == ActivityType.INVOKE, limit=200),
         value=body.get("value"),

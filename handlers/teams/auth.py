@@ -9,7 +9,9 @@ from one conversation could steer the bot's replies to a URL of the sender's cho
 The token is checked on the raw header first (`verify`, a 401 for anything wrong), then the body
 is parsed, then `check_service_url` compares the claim with the activity. The keys are fetched
 once and cached for a day; a token signed by a key id not in the cache fetches them again (Bot
-Framework rotates them), at most once a minute so a stranger's made-up key ids cost nothing.
+Framework rotates them), at most once a minute so a stranger's made-up key ids cost nothing,
+even while Bot Framework's endpoint is failing; a key already trusted is used without waiting
+for a fetch under way.
 A key that lists `endorsements` signs only for those channels (Bot Framework's own rule).
 
 Teams sends the same token with every activity for as long as it lasts (an hour), so a token
@@ -78,7 +80,8 @@ class BotFrameworkAuth:
         self._owns_session = session is None
         self._now = now
         self._keys: dict[str, tuple[Any, frozenset[str]]] = {}
-        self._fetched_at = -1e18
+        self._fetched_at = -1e18  # when the keys were last fetched
+        self._tried_at = -1e18  # when a fetch was last tried, whether or not it worked
         self._lock = asyncio.Lock()
         self._verified: OrderedDict[str, tuple[float, Claims]] = OrderedDict()
 
@@ -129,10 +132,17 @@ class BotFrameworkAuth:
         self._session = None
 
     async def _key(self, kid: str) -> tuple[Any, frozenset[str]]:
+        found = self._keys.get(kid)
+        if found is not None and self._now() - self._fetched_at <= KEYS_FOR:
+            return found  # a trusted key never waits behind a fetch under way
         async with self._lock:
-            age = self._now() - self._fetched_at
-            if (kid not in self._keys and age > REFETCH_AFTER) or age > KEYS_FOR:
+            now = self._now()
+            stale = now - self._fetched_at > KEYS_FOR or kid not in self._keys
+            if stale and now - self._tried_at > REFETCH_AFTER:
+                self._tried_at = now  # failed or not: strangers' key ids do not fetch again
                 await self._fetch()
+        if not self._keys:  # none ever fetched: Bot Framework's outage, not the sender's fault
+            raise Unauthenticated("cannot fetch Bot Framework's keys", 503)
         found = self._keys.get(kid)
         if found is None:
             raise Unauthenticated("signed by a key Bot Framework does not publish")

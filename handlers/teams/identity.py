@@ -29,6 +29,7 @@ from handlers.teams.replies import text_message
 
 log = logging.getLogger(__name__)
 
+ACTOR_NAME_CHARS = 200  # the record's width for an actor's name (storage: String(200))
 NO_PERSON = "Teams did not say who you are (no Entra object id), so nothing was done."
 
 
@@ -61,7 +62,8 @@ class TeamsEdge:
             ref = await conversation_of(self.deps.uow(), self.deps.ctx, asker.team, asker.channel)
         elif not still_belongs(self.deps.ctx.policy, ref):
             raise NotAuthorised(UNKNOWN_TENANT)
-        name = self.activity.from_name.strip() or "A Teams user"
+        # Entra allows 256 characters; the record keeps 200, as for Slack's names
+        name = self.activity.from_name.strip()[:ACTOR_NAME_CHARS].strip() or "A Teams user"
         return Actor(user_id(asker.team, asker.user), name, OrgKind(ref.org_kind), ref.org_id)
 
     async def tell(self, asker: Asker, text: str) -> None:

@@ -12,6 +12,7 @@ import hmac
 import json
 import logging
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 import jwt
@@ -121,6 +122,28 @@ async def test_a_huge_body_is_refused_with_413_before_it_is_parsed(teams_env: Te
     activity = teams_env.message(teams_env.hackney, teams_env.hana, "status")
     activity["padding"] = "x" * (1024 * 1024)
     status, answer = await teams_env.post(json.dumps(activity).encode())
+    assert status == 413, answer
+    assert "too large" in answer["error"]["message"]
+    assert await stored_conversations(teams_env) == []
+
+
+async def test_a_huge_body_sent_in_chunks_is_a_413(teams_env: TeamsEnv) -> None:
+    """No Content-Length to refuse on: the body is read (the app caps it at 2 MiB) and refused
+    on its length, before JSON parsing."""
+    activity = teams_env.message(teams_env.hackney, teams_env.hana, "status")
+    activity["padding"] = "x" * (512 * 1024)
+    body = json.dumps(activity).encode()
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for start in range(0, len(body), 65536):
+            yield body[start : start + 65536]
+
+    header = teams_env.teams.identity.authorization(
+        teams_env.teams.app.app_id, teams_env.teams.service_url
+    )
+    headers = {"Authorization": header, "Content-Type": "application/json"}
+    async with teams_env.session.post(teams_env.url, data=chunks(), headers=headers) as response:
+        status, answer = response.status, await response.json()
     assert status == 413, answer
     assert "too large" in answer["error"]["message"]
     assert await stored_conversations(teams_env) == []
@@ -360,10 +383,21 @@ async def test_a_display_name_longer_than_entra_allows_is_refused(teams_env: Tea
     assert status == 400, answer
     assert "from.name is too long" in answer["error"]["message"]
     assert await events(teams_env.container.uow, incident_id, "NoteAdded") == []
+
+
+async def test_the_longest_name_entra_allows_is_stored_cut_to_the_records_width(
+    teams_env: TeamsEnv,
+) -> None:
+    """A 256-character displayName is a real name, but the record keeps actors' names in 200
+    characters (as Slack's): it is cut, not refused as "could not be stored" on PostgreSQL."""
+    incident_id = await ready(teams_env)
+    activity = teams_env.invoke(teams_env.hackney, teams_env.hana, Form.NOTE, incident_id, note="x")
     activity["from"]["name"] = "N" * 256
-    activity["id"] = "f:a-new-activity"
-    assert (await teams_env.post(activity))[0] == 200
-    assert len(await events(teams_env.container.uow, incident_id, "NoteAdded")) == 1
+    status, answer = await teams_env.post(activity)
+    assert status == 200, answer
+    assert answer["type"] == "application/vnd.microsoft.card.adaptive", answer
+    (note,) = await events(teams_env.container.uow, incident_id, "NoteAdded")
+    assert note.actor_name == "N" * 200
 
 
 async def test_nothing_typed_reaches_the_log_at_info(
@@ -397,3 +431,88 @@ async def test_typed_markup_reaches_the_other_organisation_literally(teams_env: 
     assert "](https://evil.example)" not in shown
     assert "<at>Kim" not in shown
     assert "<!channel>" not in shown
+
+
+async def test_one_activity_replayed_into_another_conversation_of_the_organisation_counts_once(
+    teams_env: TeamsEnv,
+) -> None:
+    """The replay claim is per conversation; the writes are keyed by the activity id itself, so
+    the same submit sent again from the organisation's other chat is still one write."""
+    incident_id = await ready(teams_env)
+    other = teams_env.teams.connector.add_channel(KPMG_TENANT, teams_env.teams.app, "Another")
+    inputs = {"what_changed": "x", "impact": "y", "next_steps": "z"}
+    update = teams_env.invoke(teams_env.kpmg, teams_env.kim, Form.STATUS_UPDATE, incident_id,
+                              **inputs)  # fmt: skip
+    assert (await teams_env.post(update))[0] == 200
+    again = {**update, "conversation": {**update["conversation"], "id": other.id}}
+    assert (await teams_env.post(again))[0] == 200
+    assert len(await events(teams_env.container.uow, incident_id, "StatusUpdatePosted")) == 1
+
+
+@pytest.mark.parametrize(
+    ("where", "change", "reason"),
+    [
+        ("personal", {"from": "aadObjectId", "value": "a" * 300}, "not an Entra object id"),
+        ("personal", {"from": "aadObjectId", "value": "../../etc"}, "not an Entra object id"),
+        ("channel", {"recipient": "id", "value": "28:" + "b" * 300}, "recipient.id is too long"),
+        ("channel", {"": "id", "value": "f:" + "c" * 300}, "id is too long"),
+    ],
+    ids=["long object id", "not a guid", "long bot id", "long activity id"],
+)
+async def test_ids_that_cannot_be_teams_own_are_a_400_and_store_nothing(
+    teams_env: TeamsEnv, where: str, change: dict[str, str], reason: str
+) -> None:
+    """Entra object ids are GUIDs and bot ids "28:<app id>": anything else would overflow the
+    record's columns on PostgreSQL (the person was told "could not be stored")."""
+    incident_id = await ready(teams_env)
+    connector = teams_env.teams.connector
+    chat = (
+        connector.directory.add_conversation(
+            KPMG_TENANT, "personal", "", (teams_env.teams.app.bot_id,)
+        )
+        if where == "personal"
+        else teams_env.kpmg
+    )
+    activity = teams_env.invoke(chat, teams_env.kim, Form.NOTE, incident_id, note="x")
+    (part, key), value = next(iter(change.items())), change["value"]
+    if part:
+        activity[part][key] = value
+    else:
+        activity[key] = value
+    signed = teams_env.teams.identity.authorization(
+        teams_env.teams.app.app_id, teams_env.teams.service_url
+    )  # for this bot, whatever the activity's recipient says
+    status, answer = await teams_env.post(activity, authorization=signed)
+    assert status == 400, answer
+    assert reason in answer["error"]["message"]
+    async with teams_env.container.uow() as uow:
+        if where == "personal":
+            assert await uow.conversations.by_id(chat.id) is None
+    assert await events(teams_env.container.uow, incident_id, "NoteAdded") == []
+
+
+def _every_input(text: str) -> dict[str, str]:
+    from handlers.teams.render import inputs
+
+    names: set[str] = set()
+    for kind in (inputs.PhaseInput, inputs.UpdateInput, inputs.NoteInput, inputs.ContactInput,
+                 inputs.ChecklistInput, inputs.EndingInput):  # fmt: skip
+        names |= {str(member) for member in kind}
+    return dict.fromkeys(names, text)
+
+
+@pytest.mark.parametrize("verb", sorted(v for v in FLOWS if v.endswith("_form")))
+async def test_ten_thousand_characters_in_every_input_is_refused_in_words_or_kept(
+    teams_env: TeamsEnv, verb: str
+) -> None:
+    """Every form's submit with every input 10,000 characters: a refusal in words, or a write
+    that fits the record; never "could not be stored" (a column overflowed) and never a 500."""
+    incident_id = await ready(teams_env)
+    for council in (True, False):
+        where, who = (
+            (teams_env.hackney, teams_env.hana) if council else (teams_env.kpmg, teams_env.kim)
+        )
+        activity = teams_env.invoke(where, who, verb, incident_id, **_every_input("x" * 10_000))
+        status, answer = await teams_env.post(activity)
+        assert status == 200, answer
+        assert "could not be stored" not in json.dumps(answer), (verb, answer)
