@@ -62,6 +62,12 @@ class TeamsCards:
     outbound: Callable[[OutboundMessage], Card] = outbound_card
 
 
+NO_SERVICE_URL = (
+    "no Bot Connector address for this person's organisation yet: it has not added the CIR app "
+    "in Teams, and config gives no teams.service_url"
+)
+
+
 def teams_error(exc: ConnectorError) -> str:
     if exc.status == 0:
         return f"could not reach Teams ({exc.code})"
@@ -165,13 +171,20 @@ class TeamsChat:
         if not user:
             return ChatDelivery(False, "teams:dm", "no Teams user configured", final=True)
         home = teams_home_of(user, self.ctx.policy)
-        if home is None or home.place is None or not home.place.service_url:
+        if home is None or home.place is None:
             return ChatDelivery(
                 False, route, "no Teams tenant is configured for this person", final=True
             )
+        # Teams' own advice: the serviceUrl its last activity gave, when config names none
+        service_url = home.place.service_url
+        if not service_url:
+            stored = await self._conversation(home)
+            service_url = stored.service_url if stored is not None else ""
+        if not service_url:  # retried: the app being added to the team gives one
+            return ChatDelivery(False, route, NO_SERVICE_URL)
         try:
             conversation = await self.connector.create_personal(
-                home.place.service_url, home.place.tenant_id, self.bot_id, user
+                service_url, home.place.tenant_id, self.bot_id, user
             )
         except ConnectorError as exc:
             final = exc.final and exc.status in NEVER_ACCEPTED
@@ -181,7 +194,7 @@ class TeamsChat:
             org_id=home.id,
             tenant_id=home.place.tenant_id,
             conversation_id=conversation,
-            service_url=home.place.service_url,
+            service_url=service_url,
             conversation_type=ConversationType.PERSONAL,
             bot_id=self.bot_id,
             user_id=user,

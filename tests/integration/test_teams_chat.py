@@ -193,6 +193,29 @@ async def test_a_contact_on_teams_gets_a_personal_chat_in_their_tenant(
     assert "Status update" in card_text(activity)
 
 
+async def test_without_a_configured_service_url_the_installed_apps_is_used(
+    uow_factory, ctx, rig, connector
+) -> None:
+    """Config may leave teams.service_url out: the personal chat is then opened at the address
+    Teams gave when KPMG added the app, as Microsoft advises; before that it is retried."""
+    no_url = replace(ctx, policy=on_teams(ctx.policy, providers=("kpmg",), service_url=""))
+    chat = teams_chat(connector, uow_factory, no_url)
+    user = TEAMS_USERS["kpmg"]
+    before = await chat.to_person(user, MESSAGE)
+    assert not before.ok
+    assert not before.final  # adding the app gives an address: worth trying again
+    assert "has not added the CIR app" in before.error
+    assert rig.calls == []
+    await installed(uow_factory, rig, "provider:kpmg")
+    after = await chat.to_person(user, MESSAGE)
+    assert after.ok, after.error
+    method, path, body, _ = rig.calls[0]
+    assert (method, path) == ("POST", "/v3/conversations")
+    assert body["tenantId"] == TENANT
+    [(_, activity)] = rig.activities_to(f"a:1on1-{user}")
+    assert "Status update" in card_text(activity)
+
+
 async def test_nobody_configured_on_teams_is_final(uow_factory, teams_ctx, connector) -> None:
     chat = teams_chat(connector, uow_factory, teams_ctx)
     stranger = await chat.to_person("00000000-0000-0000-0000-00000000dead", MESSAGE)
