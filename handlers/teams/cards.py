@@ -3,8 +3,8 @@ messages, and the forms a button opens in place of the card it was on. teams-car
 (`handlers/teams/render/`) draw them from the same view models as the Block Kit; `Cards` is
 what the flows ask for, so the invoke tests can check the flows on their own.
 
-A form's inputs carry the ids in `Input` (the ids teams-cards' `render/inputs.py` gives them,
-which are the use cases' own field names); its submit is an `Action.Execute` whose verb is the
+A form's inputs carry the ids in `render/inputs.py` (the use cases' own field names), which
+the flows read too; its submit is an `Action.Execute` whose verb is the
 form's `bot.views.actions.Form` value and whose data is `{"value": <incident id>}`.
 """
 
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from enum import StrEnum
 from typing import Any, Protocol
 
 from bot.domain.incident import Incident
@@ -24,27 +23,6 @@ from bot.usecases.ending import Ending
 from bot.views.card import IncidentCard
 from handlers.teams import render
 from handlers.teams.render import closing_forms, provider_forms, response_forms
-
-
-class Input(StrEnum):
-    CONTACT_AT = "contact_at"  # ISO 8601 (UTC when it names no zone), or:
-    CONTACT_DATE = "contact_date"  # "2026-12-04" and
-    CONTACT_TIME = "contact_time"  # "09:30", UK time (Teams has no date-and-time input)
-    METHOD = "method"
-    NOTES = "notes"
-    WHAT_CHANGED = "what_changed"
-    IMPACT = "impact"
-    NEXT_STEPS = "next_steps"
-    PERSONAL_DATA = "personal_data"  # Input.Toggle: "involved" when on
-    NOTE = "note"
-    REASON = "reason"
-    TARGET = "target"  # a State value
-    SUMMARY = "summary"
-    RECOMMENDATION = "recommendation_{n}"  # n = 1…
-    OWNER = "recommendation_{n}_owner"
-
-
-PERSONAL_DATA_INVOLVED = ("involved", "true")  # the toggle's value when on
 
 
 class Cards(Protocol):

@@ -7,10 +7,10 @@ from bot.domain.actors import Actor
 from bot.usecases.ending import EndIncident, Ending, end_incident, ending_form
 from bot.views.actions import Action, Form
 from handlers.acting import Asker, acting
-from handlers.teams.cards import Input
 from handlers.teams.flows.common import card_of, changed
 from handlers.teams.identity import TeamsEdge
 from handlers.teams.invoke import Flow
+from handlers.teams.render.inputs import EndingInput
 
 
 @acting
@@ -26,7 +26,7 @@ async def decline_form(
 async def decline_submitted(
     edge: TeamsEdge, actor: Actor, asker: Asker, key: str, data: dict[str, str]
 ) -> None:
-    cmd = EndIncident(actor, key, Ending.DECLINED, data.get(Input.REASON, ""))
+    cmd = EndIncident(actor, key, Ending.DECLINED, data.get(EndingInput.REASON, ""))
     result = await end_incident(cmd, edge.deps.uow(), edge.deps.ctx)
     changed(edge, result.incident.id)
     await card_of(edge, result.incident.id)

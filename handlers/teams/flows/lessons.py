@@ -10,10 +10,10 @@ from bot.usecases.lessons import PARTICIPANTS_ONLY, SubmitLessons, submit_lesson
 from bot.usecases.participants import organisation_name
 from bot.views.actions import Action, Form
 from handlers.acting import Asker, acting
-from handlers.teams.cards import Input
 from handlers.teams.flows.common import card_of, changed, viewable
 from handlers.teams.identity import TeamsEdge
 from handlers.teams.invoke import Flow
+from handlers.teams.render.inputs import recommendation_ids
 
 
 @acting
@@ -28,8 +28,8 @@ async def lessons_form(
 def recommendations(data: dict[str, str]) -> list[Recommendation]:
     rows = []
     for n in range(1, MAX_RECOMMENDATIONS + 1):
-        text = data.get(Input.RECOMMENDATION.format(n=n), "")
-        owner = data.get(Input.OWNER.format(n=n), "")
+        text_id, owner_id = recommendation_ids(n)
+        text, owner = data.get(text_id, ""), data.get(owner_id, "")
         if text or owner:
             rows.append(Recommendation(text, owner))
     return rows

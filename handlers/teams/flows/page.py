@@ -20,12 +20,14 @@ from bot.usecases.contact import (
 from bot.views.actions import Action, Form
 from handlers.acting import Asker, acting
 from handlers.teams import mirroring
-from handlers.teams.cards import Input
 from handlers.teams.flows.common import card_of, changed, viewable
 from handlers.teams.identity import TeamsEdge
 from handlers.teams.invoke import Flow
+from handlers.teams.render.inputs import ContactInput
 
 GIVE_TIME = "Give the date and time contact was made."
+# also read: one ISO 8601 instant (UTC when it names no zone), for a client that sends one
+CONTACT_AT = "contact_at"
 
 
 @acting
@@ -56,15 +58,15 @@ async def contact_form(
 def contact_time(data: dict[str, str]) -> datetime:
     """`contact_at` as ISO 8601 (UTC if it names no zone), or a date and a UK time."""
     try:
-        if data.get(Input.CONTACT_AT):
-            at = datetime.fromisoformat(data[Input.CONTACT_AT].replace("Z", "+00:00"))
+        if data.get(CONTACT_AT):
+            at = datetime.fromisoformat(data[CONTACT_AT].replace("Z", "+00:00"))
             return at if at.tzinfo else at.replace(tzinfo=UTC)
-        day, time = data.get(Input.CONTACT_DATE, ""), data.get(Input.CONTACT_TIME, "")
+        day, time = data.get(ContactInput.DATE, ""), data.get(ContactInput.TIME, "")
         if day and time:
             return datetime.fromisoformat(f"{day}T{time}").replace(tzinfo=LONDON).astimezone(UTC)
     except ValueError:
         pass
-    raise InvalidInput(GIVE_TIME, {Input.CONTACT_AT.value: GIVE_TIME})
+    raise InvalidInput(GIVE_TIME, {CONTACT_AT: GIVE_TIME})
 
 
 @acting
@@ -72,7 +74,11 @@ async def contact_submitted(
     edge: TeamsEdge, actor: Actor, asker: Asker, key: str, data: dict[str, str]
 ) -> None:
     cmd = RecordContact(
-        actor, key, contact_time(data), data.get(Input.METHOD, ""), data.get(Input.NOTES, "")
+        actor,
+        key,
+        contact_time(data),
+        data.get(ContactInput.METHOD, ""),
+        data.get(ContactInput.NOTES, ""),
     )
     result = await record_contact(cmd, edge.deps.uow(), edge.deps.ctx)
     changed(edge, result.incident.id, (d.due_at for d in result.deadlines))

@@ -13,11 +13,18 @@ from bot.usecases.notes import AddNote, NoteSource, add_note
 from bot.views.actions import Action, Form
 from bot.views.mirror import phase_changed
 from handlers.acting import Asker, acting
-from handlers.teams.cards import PERSONAL_DATA_INVOLVED, Input
 from handlers.teams.flows.common import card_of, changed, viewable
 from handlers.teams.identity import TeamsEdge
 from handlers.teams.invoke import Flow
 from handlers.teams.mirroring import mirror_from_teams
+from handlers.teams.render.inputs import (
+    PERSONAL_DATA_INVOLVED,
+    NoteInput,
+    PhaseInput,
+    UpdateInput,
+)
+
+ON = (PERSONAL_DATA_INVOLVED, "true")  # the toggle's value when on, or a plain true
 
 
 @acting
@@ -35,12 +42,12 @@ async def update_submitted(
     cmd = status_updates.PostStatusUpdate(
         actor,
         key,
-        what_changed=data.get(Input.WHAT_CHANGED, ""),
-        impact=data.get(Input.IMPACT, ""),
-        next_steps=data.get(Input.NEXT_STEPS, ""),
+        what_changed=data.get(UpdateInput.WHAT_CHANGED, ""),
+        impact=data.get(UpdateInput.IMPACT, ""),
+        next_steps=data.get(UpdateInput.NEXT_STEPS, ""),
         # the invoke's id: Teams sends a retried submit with the same id, a new click a new one
         idempotency_key=f"teams:{edge.activity.id}",
-        personal_data=data.get(Input.PERSONAL_DATA, "").lower() in PERSONAL_DATA_INVOLVED,
+        personal_data=data.get(UpdateInput.PERSONAL_DATA, "").lower() in ON,
     )
     deps = edge.deps
     result = await status_updates.post_status_update(
@@ -66,7 +73,7 @@ async def note_submitted(
     edge: TeamsEdge, actor: Actor, asker: Asker, key: str, data: dict[str, str]
 ) -> None:
     cmd = AddNote(
-        actor, key, data.get(Input.NOTE, ""), NoteSource.SLASH, f"teams:{edge.activity.id}"
+        actor, key, data.get(NoteInput.NOTE, ""), NoteSource.SLASH, f"teams:{edge.activity.id}"
     )
     incident = await add_note(cmd, edge.deps.uow(), edge.deps.ctx)
     changed(edge, incident.id)
@@ -94,8 +101,8 @@ async def phase_form(
 async def phase_submitted(
     edge: TeamsEdge, actor: Actor, asker: Asker, key: str, data: dict[str, str]
 ) -> None:
-    summary = data.get(Input.SUMMARY, "")
-    cmd = phases.ChangePhase(actor, key, State.parse(data.get(Input.TARGET, "")), summary)
+    summary = data.get(PhaseInput.SUMMARY, "")
+    cmd = phases.ChangePhase(actor, key, State.parse(data.get(PhaseInput.TARGET, "")), summary)
     deps = edge.deps
     result = await phases.change_phase(cmd, deps.uow(), deps.ctx, deps.ctx.policy.followups)
     changed(edge, result.incident.id, (d.due_at for d in result.deadlines))
