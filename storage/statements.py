@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.models import DeadlineRow, IncidentRow, TimelineEventRow, TimelineHeadRow
@@ -100,11 +100,17 @@ def persist_on_postgresql(columns: tuple[str, ...], events: int, fired: bool = F
     )
     stmt = _update_incident_if_version(columns).add_cte(head.cte("moved_head"))
     if events:
-        rows: list[dict[str, Any]] = [
-            {c: bindparam(f"b_e{i}_{c}", type_=_EVENTS.c[c].type) for c in _EVENT_COLUMNS}
+        # INSERT ... SELECT of UNION ALL rather than a multi-row VALUES: SQLAlchemy gives a
+        # multi-row VALUES no cache key, so it was compiled again at every write (a seventh of
+        # the service's CPU under the burst); this form is compiled once per event count.
+        rows = [
+            select(*[bindparam(f"b_e{i}_{c}", type_=_EVENTS.c[c].type) for c in _EVENT_COLUMNS])
             for i in range(events)
         ]
-        stmt = stmt.add_cte(insert(_EVENTS).values(rows).cte("appended_events"))
+        appended = insert(_EVENTS).from_select(
+            _EVENT_COLUMNS, rows[0] if events == 1 else union_all(*rows)
+        )
+        stmt = stmt.add_cte(appended.cte("appended_events"))
     if not fired:
         return stmt.returning(_INCIDENTS.c.id)
     deadlines = cast(Table, DeadlineRow.__table__)

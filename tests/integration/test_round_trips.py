@@ -85,3 +85,27 @@ async def test_a_cards_read_opens_no_transaction_on_postgresql(uow_factory, ctx)
     # incident, channel, invitations, deadlines, both messages at once, engagements, checklist
     assert sent.count("SELECT") == 7
     assert ("BEGIN" in sent) is not postgres
+
+
+async def test_a_second_firing_compiles_no_statement_again(uow_factory, ctx) -> None:
+    """SQLAlchemy compiles a statement once per shape and then reuses it, unless the statement
+    has no cache key (a multi-row VALUES has none): then every write compiled it again, a
+    seventh of the service's CPU under the burst. The second incident's firing must reuse all."""
+    chat, notifier = RecordingChat(), RecordingNotifier()
+    first = await activated(uow_factory, ctx)
+    assert await scheduler(uow_factory, ctx, chat, notifier).fire_now(first.page_ids) == 1
+    second = await activated(uow_factory, ctx)
+    compiled: list[str] = []
+
+    def after(_conn: Any, _cursor: Any, sql: str, _p: Any, context: Any, _many: Any) -> None:
+        if str(context.cache_hit) != "CacheStats.CACHE_HIT":
+            compiled.append(f"{context.cache_hit}: {sql[:80]}")
+
+    engine = uow_factory.engine.sync_engine
+    event.listen(engine, "after_cursor_execute", after)
+    try:
+        assert await scheduler(uow_factory, ctx, chat, notifier).fire_now(second.page_ids) == 1
+    finally:
+        event.remove(engine, "after_cursor_execute", after)
+    assert compiled == []
+    assert len(chat.sent) == 2  # both pages reached the provider's channel
