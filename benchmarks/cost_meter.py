@@ -14,7 +14,8 @@ stages; instead each piece of work carries a `Meter` in a context variable, and
   work a listener spawns after its answer is charged to it unless it is labelled itself.
 
 Who labels what: the HTTP middleware labels each request by its form; each deadline firing
-(the claim included) is labelled by the kind and level it claimed; a card refresh is labelled
+(the claim included) is labelled by the kind and level it claimed, and a pass's read of what is
+due as "due list read"; a card refresh is labelled
 on its own; the prepare steps label themselves. CPU outside any step (the selector, the loop's
 own bookkeeping) and steps with no meter are reported as `unattributed`.
 """
@@ -197,3 +198,6 @@ def install(sync_engine: Any) -> None:
     _install_statement_counter(sync_engine)
     _label_firings()
     _label(SlackRoom, "refresh", "card refresh")
+    from bot.app.scheduler import DeadlineScheduler
+
+    _label(DeadlineScheduler, "_due", "due list read")

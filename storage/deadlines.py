@@ -136,6 +136,28 @@ def _claim_service_statement(excluding: bool, only: bool) -> Any:
 
 
 @functools.cache
+def _due_statement(excluding: bool, holding_back: bool) -> Any:
+    """What a pass will try to claim, in the claim's order, read without a lock or a
+    transaction: the pass then claims each by id, so it ends when its list is done instead of
+    with one empty claim (a transaction of four round trips) per loop."""
+    stmt = (
+        select(_TABLE.c.id, _TABLE.c.incident_id)
+        .where(_TABLE.c.state == _PENDING, _TABLE.c.due_at <= bindparam("b_now"))
+        .order_by(_priority(_TABLE.c.kind), _TABLE.c.due_at, _TABLE.c.id)
+        .limit(bindparam("b_limit"))
+    )
+    if excluding:
+        stmt = stmt.where(_TABLE.c.id.not_in(bindparam("b_exclude", expanding=True)))
+    if holding_back:  # as the claim holds back: the service's own jobs wait altogether
+        urgent = _TABLE.c.kind.in_([k.value for k in URGENT_KINDS])
+        stmt = stmt.where(
+            _TABLE.c.incident_id.is_not(None),
+            or_(urgent, _TABLE.c.due_at <= bindparam("b_others_before")),
+        )
+    return stmt
+
+
+@functools.cache
 def _mark_fired_statement() -> Any:
     return (
         update(_TABLE)
@@ -174,6 +196,7 @@ class SqlDeadlineRepository:
         exclude: Collection[str] = (),
         only: str | None = None,
         others_due_before: datetime | None = None,
+        service: bool | None = None,
     ) -> Deadline | None:
         """Claim the earliest due deadline whose row and incident nobody else holds.
 
@@ -182,7 +205,9 @@ class SqlDeadlineRepository:
         so a crash mid-firing loses nothing. `exclude` lets one sweep step past deadlines whose
         handler just failed instead of retrying them in a tight loop; `only` claims that one
         deadline or nothing, under the same conditions; `others_due_before` holds back all
-        but the urgent kinds (pages, the contact ladder) until they are due by then.
+        but the urgent kinds (pages, the contact ladder) until they are due by then;
+        `service` says, when the caller knows (`due`), whether `only` is a service-wide
+        deadline (True) or an incident's (False), so the claim that cannot match is not sent.
         """
         excluded = list(exclude)  # the caller's set may grow while this awaits (other loops)
         stmt = _claim_statement(bool(excluded), only is not None, others_due_before is not None)
@@ -193,12 +218,14 @@ class SqlDeadlineRepository:
             params["b_only"] = only
         if others_due_before is not None:
             params["b_others_before"] = others_due_before
-        row = (await self._session.execute(stmt, dict(params))).mappings().first()
-        if row is None and others_due_before is None:
+        row = None
+        if service is not True:
+            row = (await self._session.execute(stmt, dict(params))).mappings().first()
+        if row is None and others_due_before is None and service is not False:
             # nothing of an incident is claimable: the service's own jobs (held back like any
             # non-urgent kind while people are waiting)
-            service = _claim_service_statement(bool(excluded), only is not None)
-            row = (await self._session.execute(service, dict(params))).mappings().first()
+            jobs = _claim_service_statement(bool(excluded), only is not None)
+            row = (await self._session.execute(jobs, dict(params))).mappings().first()
         return _from_row(row) if row else None
 
     async def add_if_absent(self, deadline: Deadline) -> bool:
@@ -304,6 +331,28 @@ class SqlDeadlineRepository:
         for row in rows.mappings():
             found[row["incident_id"]].append(_from_row(row))
         return found
+
+    async def due(
+        self,
+        now: datetime,
+        limit: int,
+        *,
+        exclude: Collection[str] = (),
+        others_due_before: datetime | None = None,
+    ) -> list[tuple[str, str]]:
+        """The ids of the deadlines due by `now`, most urgent first, each with its incident's
+        id (SERVICE for a service-wide one); the same filters as `claim_next_due`, without its
+        locks: a row listed here may be gone or held by the time it is claimed, and the claim
+        decides."""
+        excluded = list(exclude)
+        stmt = _due_statement(bool(excluded), others_due_before is not None)
+        params: dict[str, Any] = {"b_now": now, "b_limit": limit}
+        if excluded:
+            params["b_exclude"] = excluded
+        if others_due_before is not None:
+            params["b_others_before"] = others_due_before
+        rows = (await self._session.execute(stmt, params)).all()
+        return [(row[0], row[1] or SERVICE) for row in rows]
 
     async def next_due_at(self) -> datetime | None:
         due: datetime | None = await self._session.scalar(

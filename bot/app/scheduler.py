@@ -7,9 +7,11 @@ sweep; a failing handler leaves it pending too, but moved `retry_backoff` later,
 ridden out with a few attempts spread over minutes instead of one every sweep. Deadlines are
 retried, never lost, never fired twice.
 
-On PostgreSQL several claim-and-fire loops run at once (the claim skips rows and incidents
-another loop holds), so one slow route does not hold up every other incident's escalation;
-SQLite has a single writer, so there one loop runs.
+A pass reads the list of what is due (one statement outside any transaction) and its loops
+claim those rows by id, most urgent first. On PostgreSQL several loops run at once (the claim
+skips rows and incidents another replica holds; one incident's deadlines go one at a time, in
+order), so one slow route does not hold up every other incident's escalation; SQLite has a
+single writer, so there one loop runs.
 
 APScheduler 3 keeps its jobs in memory only: a job store cannot be shared between processes, and
 a persisted wake-up would fire again after a restart. Its default `misfire_grace_time` of one
@@ -132,45 +134,85 @@ class DeadlineScheduler:
     async def fire_due(self) -> int:
         """Fire what is due now, up to `batch`; returns how many deadlines were settled (fired,
         or cancelled by the handler). Safe to call concurrently, here and in other processes.
-        Once `stop()` was called it returns after the firings in progress."""
+        Once `stop()` was called it returns after the firings in progress.
+
+        A pass reads what is due (one statement, no transaction), then its loops claim those
+        rows by id in that order. It used to claim "the next due" until each loop found
+        nothing: every pass ended with one empty claim per loop, four round trips each, which
+        under 500 activations at once was more than a firing of its own per incident. A row
+        another loop of this pass held (two deadlines of one incident due together) is read
+        again once they are done; one held by another replica is left to the next sweep."""
         if self._stopped:
             return 0
         async with self._lock:
             failed: set[str] = set()
             settled = 0
-            loops: set[asyncio.Task[None]] = set()
-            ramping = True
-
-            def another() -> None:
-                # One loop more for each deadline claimed, up to `_loops`: a pass costs as many
-                # empty claims as loops ran, so one due row costs two claims, not seventeen.
-                if ramping and len(loops) < self._loops and not self._stopped:
-                    loops.add(asyncio.create_task(loop(), name="deadline-loop"))
-
-            async def loop() -> None:
-                nonlocal settled
-                while not self._stopped and settled + len(failed) < self._batch:
-                    outcome = await self._fire_one(failed, claimed=another)
-                    self._progress_at = time.monotonic()
-                    if outcome is None:
-                        return
-                    settled += outcome
-
-            another()
-            try:
-                while not all(task.done() for task in loops):
-                    await asyncio.wait(loops)
-            finally:
-                for task in loops:
-                    task.cancel()  # only if this pass itself was cancelled (stop's timeout)
-            for task in loops:
-                task.result()  # a loop's failure (the database gone) is the pass's
-            ramping = False
-            if len(loops) > 1:
-                # Two loops claiming at the same instant can each skip the row the other was
-                # locking and both find nothing; one more pass alone picks up what they left.
-                await loop()
+            while not self._stopped and settled + len(failed) < self._batch:
+                due = await self._due(failed, self._batch - settled - len(failed))
+                if not due:
+                    break
+                fired, skipped = await self._fire_listed(due, failed)
+                settled += fired
+                if not skipped or not fired:
+                    break  # all claimed, or what is left is held elsewhere
             return settled
+
+    async def _due(self, failed: set[str], limit: int) -> list[tuple[str, str]]:
+        now = self._clock.now()
+        # people are waiting on answers and pages: emails and follow-ups wait a little
+        others_before = now - HOLD_BACK if self.hold_back() else None
+        async with self._uow_factory().read_only() as uow:
+            return await SqlDeadlineRepository(uow.session).due(
+                now, limit, exclude=failed, others_due_before=others_before
+            )
+
+    async def _fire_listed(self, due: list[tuple[str, str]], failed: set[str]) -> tuple[int, int]:
+        """Claim and fire the listed deadlines, in order, with up to `_loops` loops at once;
+        returns how many were settled and how many could not be claimed. One incident's
+        deadlines go one after the other, in the list's order (the ladder's levels in turn):
+        a loop takes the first whose incident no other loop is firing."""
+        queue = list(due)
+        busy: set[str] = set()
+        fired = skipped = 0
+
+        def take() -> tuple[str, str] | None:
+            for i, (deadline_id, incident_id) in enumerate(queue):
+                key = incident_id or deadline_id  # service-wide ones share no incident
+                if key not in busy:
+                    busy.add(key)
+                    del queue[i]
+                    return deadline_id, key
+            return None  # what is left waits for the incidents being fired
+
+        async def loop() -> None:
+            nonlocal fired, skipped
+            while not self._stopped and (taken := take()) is not None:
+                deadline_id, key = taken
+                try:
+                    outcome = await self._fire_one(
+                        failed, only=deadline_id, service=key == deadline_id, held_back=True
+                    )
+                finally:
+                    busy.discard(key)
+                self._progress_at = time.monotonic()
+                if outcome is None:
+                    skipped += 1
+                else:
+                    fired += outcome
+
+        incidents = len({incident_id or deadline_id for deadline_id, incident_id in due})
+        loops = {
+            asyncio.create_task(loop(), name="deadline-loop")
+            for _ in range(min(self._loops, incidents))
+        }
+        try:
+            await asyncio.wait(loops)
+        finally:
+            for task in loops:
+                task.cancel()  # only if this pass itself was cancelled (stop's timeout)
+        for task in loops:
+            task.result()  # a loop's failure (the database gone) is the pass's
+        return fired, skipped
 
     async def fire_now(self, deadline_ids: Sequence[str]) -> int:
         """Fire these deadlines now if they are due and nobody holds them; returns how many were
@@ -198,19 +240,22 @@ class DeadlineScheduler:
         self,
         failed: set[str],
         only: str | None = None,
-        claimed: Callable[[], None] | None = None,
+        service: bool | None = None,
+        held_back: bool = False,
     ) -> int | None:
         """Claim one deadline (the most urgent due, or `only`) and fire it; None when nothing is
-        claimable, 0 when it failed. `claimed` is called as soon as a claim succeeds."""
+        claimable, 0 when it failed. `service`: see `claim_next_due`. `held_back`: `only`
+        waits like any other while people wait (a pass's claim, not `fire_now`'s)."""
         now = self._clock.now()
         # people are waiting on answers and pages: emails and follow-ups wait a little
-        others_before = now - HOLD_BACK if only is None and self.hold_back() else None
+        holding = (only is None or held_back) and self.hold_back()
+        others_before = now - HOLD_BACK if holding else None
         # On SQLite a firing does not queue behind the answers for the writer: deadlines are
         # what the service promises (a page, a contact ladder on time), and the claim picks the
         # most urgent first, holding back the rest while people wait (storage.writer_gate).
         token = URGENT.set(True)
         try:
-            return await self._claim_and_fire(failed, only, now, others_before, claimed)
+            return await self._claim_and_fire(failed, only, now, others_before, service)
         finally:
             URGENT.reset(token)
 
@@ -220,19 +265,22 @@ class DeadlineScheduler:
         only: str | None,
         now: datetime,
         others_before: datetime | None,
-        claimed: Callable[[], None] | None = None,
+        service: bool | None = None,
     ) -> int | None:
         async with self._uow_factory() as uow:
             deadlines = SqlDeadlineRepository(uow.session)
             deadline = await deadlines.claim_next_due(
-                now, self.worker_id, exclude=failed, only=only, others_due_before=others_before
+                now,
+                self.worker_id,
+                exclude=failed,
+                only=only,
+                others_due_before=others_before,
+                service=service,
             )
             if deadline is None:
                 return None
             if deadline.incident_id:
                 uow.incidents.held.add(deadline.incident_id)  # the claim locked it
-            if claimed is not None:
-                claimed()
             if deadline.id in failed:
                 # Another loop's claim failed and released it a moment before its retry was
                 # recorded, after this claim's query was built: leave it to the backoff.

@@ -275,26 +275,31 @@ class SlackRoom:
     async def _refresh(self, incident_id: str) -> None:
         p = await uc.presence(self.uow(), self.ctx, incident_id, SLACK)
         card = p.card()
+        drawn = card_fallback(card), card_blocks(card)  # once for both messages
         for message, what in ((p.card_message, "incident card"), (p.triage_message, "triage card")):
             if message is not None:
-                await self._update_card(p.incident.id, message, card, what)
+                await self._update_card(p.incident.id, message, card, what, drawn)
         if p.channel is not None and p.channel.status is ChannelStatus.CREATED:
             await self._set_topic(p.incident.id, p.channel.channel_id, self._topic(p))
         if not p.incident.is_open:
             self.forget(p.incident.id)
 
     async def _update_card(
-        self, incident_id: str, message: PostedMessage, card: IncidentCard, what: str
+        self,
+        incident_id: str,
+        message: PostedMessage,
+        card: IncidentCard,
+        what: str,
+        drawn: tuple[str, list[dict[str, Any]]],
     ) -> None:
-        """Redraw a card; if Slack refuses the blocks, the card becomes its one-line text with
-        the reason, so it is never left showing an old state as if it were current."""
+        """Redraw a card with `drawn` (its text and blocks); if Slack refuses the blocks, the
+        card becomes its one-line text with the reason, so it is never left showing an old
+        state as if it were current."""
         where: dict[str, object] = {"channel": message.channel_id, "ts": message.message_ts}
+        text, blocks = drawn
         try:
             await self.client.chat_update(
-                channel=message.channel_id,
-                ts=message.message_ts,
-                text=card_fallback(card),
-                blocks=card_blocks(card),
+                channel=message.channel_id, ts=message.message_ts, text=text, blocks=blocks
             )
             return
         except SlackApiError as exc:

@@ -109,3 +109,30 @@ async def test_a_second_firing_compiles_no_statement_again(uow_factory, ctx) -> 
         event.remove(engine, "after_cursor_execute", after)
     assert compiled == []
     assert len(chat.sent) == 2  # both pages reached the provider's channel
+
+
+async def test_a_pass_claims_what_it_listed_and_ends_without_an_empty_claim(
+    uow_factory, ctx, clock
+) -> None:
+    """A pass reads what is due, then claims each row by id: every transaction it opens fires
+    something. It used to claim "the next due" until each of its loops found nothing, and an
+    empty claim is a transaction of four round trips, one per loop at the end of every pass."""
+    await activated(uow_factory, ctx)
+    await activated(uow_factory, ctx)
+    fire = scheduler(uow_factory, ctx, RecordingChat(), RecordingNotifier())
+    postgres = uow_factory.engine.dialect.name == "postgresql"
+
+    with counted(uow_factory) as sent:
+        settled = await fire.fire_due()
+
+    assert settled >= 2  # both pages at least
+    assert next(s for s in sent if s != "BEGIN") == "SELECT"  # the list comes first
+    assert sent[0] == ("SELECT" if postgres else "BEGIN")  # outside a transaction on PostgreSQL
+    if postgres:
+        assert sent.count("BEGIN") == settled  # no transaction that claimed nothing
+    clock.advance(seconds=1)  # nothing else falls due within a second of activation
+    with counted(uow_factory) as sent:
+        assert await fire.fire_due() == 0
+    assert sent.count("UPDATE") == 0  # nothing claimed in vain
+    if postgres:
+        assert sent == ["SELECT"]  # the list only; no transaction
