@@ -139,9 +139,11 @@ class DeadlineScheduler:
         A pass reads what is due (one statement, no transaction), then its loops claim those
         rows by id in that order. It used to claim "the next due" until each loop found
         nothing: every pass ended with one empty claim per loop, four round trips each, which
-        under 500 activations at once was more than a firing of its own per incident. A row
-        another loop of this pass held (two deadlines of one incident due together) is read
-        again once they are done; one held by another replica is left to the next sweep."""
+        under 500 activations at once was more than a firing of its own per incident. A listed
+        row another replica took is replaced by the next due one (both list the same rows);
+        a loop stops at its first claim that finds nothing at all, as before. What was left
+        (one incident's rows held by this pass's other loops) is read again once they are
+        done; what another replica holds waits for the next sweep."""
         if self._stopped:
             return 0
         async with self._lock:
@@ -196,9 +198,11 @@ class DeadlineScheduler:
                     busy.discard(key)
                 self._progress_at = time.monotonic()
                 if outcome is None:
+                    # nothing claimable, even in its place: every due incident is held (by
+                    # this pass's other loops or another replica); more claims would be empty
                     skipped += 1
-                else:
-                    fired += outcome
+                    return
+                fired += outcome
 
         incidents = len({incident_id or deadline_id for deadline_id, incident_id in due})
         loops = {
@@ -244,8 +248,9 @@ class DeadlineScheduler:
         held_back: bool = False,
     ) -> int | None:
         """Claim one deadline (the most urgent due, or `only`) and fire it; None when nothing is
-        claimable, 0 when it failed. `service`: see `claim_next_due`. `held_back`: `only`
-        waits like any other while people wait (a pass's claim, not `fire_now`'s)."""
+        claimable, 0 when it failed. `service`: see `claim_next_due`. `held_back`: a pass's
+        claim, not `fire_now`'s: `only` waits like any other while people wait, and when it
+        cannot be claimed the next due deadline is claimed in its place."""
         now = self._clock.now()
         # people are waiting on answers and pages: emails and follow-ups wait a little
         holding = (only is None or held_back) and self.hold_back()
@@ -255,7 +260,9 @@ class DeadlineScheduler:
         # most urgent first, holding back the rest while people wait (storage.writer_gate).
         token = URGENT.set(True)
         try:
-            return await self._claim_and_fire(failed, only, now, others_before, service)
+            return await self._claim_and_fire(
+                failed, only, now, others_before, service, or_next=held_back
+            )
         finally:
             URGENT.reset(token)
 
@@ -266,6 +273,7 @@ class DeadlineScheduler:
         now: datetime,
         others_before: datetime | None,
         service: bool | None = None,
+        or_next: bool = False,
     ) -> int | None:
         async with self._uow_factory() as uow:
             deadlines = SqlDeadlineRepository(uow.session)
@@ -277,6 +285,12 @@ class DeadlineScheduler:
                 others_due_before=others_before,
                 service=service,
             )
+            if deadline is None and or_next:
+                # Another replica holds it or fired it (each lists the same rows): claim the
+                # next due one instead, so replicas share a burst rather than collide on it.
+                deadline = await deadlines.claim_next_due(
+                    now, self.worker_id, exclude=failed, others_due_before=others_before
+                )
             if deadline is None:
                 return None
             if deadline.incident_id:
