@@ -158,6 +158,18 @@ def _due_statement(excluding: bool, holding_back: bool) -> Any:
 
 
 @functools.cache
+def _pending_statement(of_kind: bool) -> Any:
+    """An incident's pending deadlines (`b_i`), of one kind (`b_kind`) if asked: built once, as
+    every card refresh and every escalation reads them."""
+    stmt = select(_TABLE).where(
+        _TABLE.c.incident_id == bindparam("b_i"), _TABLE.c.state == _PENDING
+    )
+    if of_kind:
+        stmt = stmt.where(_TABLE.c.kind == bindparam("b_kind"))
+    return stmt.order_by(_TABLE.c.due_at, _TABLE.c.id)
+
+
+@functools.cache
 def _mark_fired_statement() -> Any:
     return (
         update(_TABLE)
@@ -309,11 +321,12 @@ class SqlDeadlineRepository:
         return _from_row(row) if row else None
 
     async def pending_for(self, incident_id: str) -> list[Deadline]:
-        rows = await self._session.execute(
-            select(_TABLE)
-            .where(_TABLE.c.incident_id == incident_id, _TABLE.c.state == _PENDING)
-            .order_by(_TABLE.c.due_at, _TABLE.c.id)
-        )
+        rows = await self._session.execute(_pending_statement(False), {"b_i": incident_id})
+        return [_from_row(r) for r in rows.mappings()]
+
+    async def pending_of_kind(self, incident_id: str, kind: DeadlineKind) -> list[Deadline]:
+        params = {"b_i": incident_id, "b_kind": kind.value}
+        rows = await self._session.execute(_pending_statement(True), params)
         return [_from_row(r) for r in rows.mappings()]
 
     async def pending_for_incidents(

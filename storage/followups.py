@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import functools
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.checklist import ChecklistItem, ItemKind, ItemStatus
@@ -12,16 +15,20 @@ from storage.followup_models import ChecklistItemRow, LessonsCollectionRow, Less
 _ORDER = {kind: i for i, kind in enumerate(ItemKind)}
 
 
+@functools.cache
+def _items_of() -> Any:
+    """An incident's checklist as Core rows, built once: every card refresh reads it, and ORM
+    objects would be tracked by the session for nothing."""
+    table = cast(Table, ChecklistItemRow.__table__)
+    return select(table).where(table.c.incident_id == bindparam("b_i"))
+
+
 class SqlChecklistRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
     async def for_incident(self, incident_id: str) -> list[ChecklistItem]:
-        rows = (
-            await self._session.execute(
-                select(ChecklistItemRow).where(ChecklistItemRow.incident_id == incident_id)
-            )
-        ).scalars()
+        rows = await self._session.execute(_items_of(), {"b_i": incident_id})
         items = [
             ChecklistItem(
                 incident_id=r.incident_id,

@@ -122,6 +122,11 @@ class DeadlineRepository(Protocol):
 
     async def pending_for(self, incident_id: str) -> list[Deadline]: ...
 
+    async def pending_of_kind(self, incident_id: str, kind: DeadlineKind) -> list[Deadline]:
+        """The incident's pending deadlines of one kind, in `pending_for`'s order: a firing
+        that only needs one kind (its ladder's retries) reads only those."""
+        ...
+
     async def pending_for_incidents(
         self, incident_ids: Collection[str]
     ) -> dict[str, list[Deadline]]: ...

@@ -95,8 +95,11 @@ async def supersede(
     incident's lock, which every firing of the incident holds, so no retry is mid-flight."""
     superseded: list[dict[str, Any]] = []
     cover = set(covered)
-    for pending in await uow.deadlines.pending_for(deadline.incident_id):
-        if pending.kind is not DeadlineKind.ESCALATION_RETRY or pending.level >= deadline.level:
+    retrying = await uow.deadlines.pending_of_kind(
+        deadline.incident_id, DeadlineKind.ESCALATION_RETRY
+    )
+    for pending in retrying:
+        if pending.level >= deadline.level:
             continue
         owed = routes_of(pending)
         taken = [k for k in owed if k in cover]
