@@ -14,7 +14,18 @@ from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, bindparam, case, func, insert, or_, select, update
+from sqlalchemy import (
+    CursorResult,
+    Table,
+    bindparam,
+    case,
+    func,
+    insert,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -79,16 +90,39 @@ def _priority(kind: Any) -> Any:
     return case(_URGENT, value=kind, else_=2)
 
 
+def _rank(table: Any) -> Any:
+    """The order deadlines are claimed in: the urgent kinds first, then the earliest due."""
+    return tuple_(_priority(table.c.kind), table.c.due_at, table.c.id)
+
+
 @functools.cache
-def _claim_statement(excluding: bool, only: bool, holding_back: bool) -> Any:
+def _claim_statement(
+    excluding: bool, only: bool, holding_back: bool, of_incident: bool = False
+) -> Any:
     """The claim, built once per shape with bound parameters: the loops run it for every
-    firing, and building it anew (alias, join, ordering, locks) cost more than running it."""
+    firing, and building it anew (alias, join, ordering, locks) cost more than running it.
+
+    A row is claimed only if no row of its incident ranks before it, due and pending (a
+    failed one, in `b_exclude`, excepted), read without a lock: an earlier row that is held
+    (another claim locked it and skipped its incident, or a command holds the incident for a
+    moment) blocks the later ones instead of being stepped over, so an incident's ladder goes
+    level by level on every replica. `of_incident`: the most urgent row of `b_incident`."""
     found = _TABLE.alias("candidate")
+    earlier = _TABLE.alias("earlier")
+    blocked = select(earlier.c.id).where(
+        earlier.c.incident_id == found.c.incident_id,
+        earlier.c.state == _PENDING,
+        earlier.c.due_at <= bindparam("b_now"),
+        _rank(earlier) < _rank(found),
+    )
+    if excluding:
+        blocked = blocked.where(earlier.c.id.not_in(bindparam("b_exclude", expanding=True)))
     candidate = (
         select(found.c.id)
         .join(IncidentRow, IncidentRow.id == found.c.incident_id)
         .where(found.c.state == _PENDING, found.c.due_at <= bindparam("b_now"))
-        .order_by(_priority(found.c.kind), found.c.due_at, found.c.id)
+        .where(~blocked.exists())
+        .order_by(*_rank(found).clauses)
         .limit(1)
         .with_for_update(skip_locked=True, of=[found, IncidentRow.__table__])
     )
@@ -96,6 +130,8 @@ def _claim_statement(excluding: bool, only: bool, holding_back: bool) -> Any:
         candidate = candidate.where(found.c.id.not_in(bindparam("b_exclude", expanding=True)))
     if only:
         candidate = candidate.where(found.c.id == bindparam("b_only"))
+    if of_incident:
+        candidate = candidate.where(found.c.incident_id == bindparam("b_incident"))
     if holding_back:
         urgent = found.c.kind.in_([k.value for k in URGENT_KINDS])
         candidate = candidate.where(or_(urgent, found.c.due_at <= bindparam("b_others_before")))
@@ -143,7 +179,8 @@ def _due_statement(excluding: bool, holding_back: bool) -> Any:
     stmt = (
         select(_TABLE.c.id, _TABLE.c.incident_id)
         .where(_TABLE.c.state == _PENDING, _TABLE.c.due_at <= bindparam("b_now"))
-        .order_by(_priority(_TABLE.c.kind), _TABLE.c.due_at, _TABLE.c.id)
+        # the service's own jobs last: they are claimed when no incident's row is claimable
+        .order_by(_TABLE.c.incident_id.is_(None), *_rank(_TABLE).clauses)
         .limit(bindparam("b_limit"))
     )
     if excluding:
@@ -209,6 +246,7 @@ class SqlDeadlineRepository:
         only: str | None = None,
         others_due_before: datetime | None = None,
         service: bool | None = None,
+        incident: str | None = None,
     ) -> Deadline | None:
         """Claim the earliest due deadline whose row and incident nobody else holds.
 
@@ -219,11 +257,17 @@ class SqlDeadlineRepository:
         deadline or nothing, under the same conditions; `others_due_before` holds back all
         but the urgent kinds (pages, the contact ladder) until they are due by then;
         `service` says, when the caller knows (`due`), whether `only` is a service-wide
-        deadline (True) or an incident's (False), so the claim that cannot match is not sent.
+        deadline (True) or an incident's (False), so the claim that cannot match is not sent;
+        `incident` claims that incident's most urgent due deadline, or nothing.
         """
         excluded = list(exclude)  # the caller's set may grow while this awaits (other loops)
-        stmt = _claim_statement(bool(excluded), only is not None, others_due_before is not None)
+        stmt = _claim_statement(
+            bool(excluded), only is not None, others_due_before is not None, incident is not None
+        )
         params: dict[str, Any] = {"b_now": now, "b_worker": worker_id}
+        if incident is not None:
+            params["b_incident"] = incident
+            service = False
         if excluded:
             params["b_exclude"] = excluded
         if only is not None:

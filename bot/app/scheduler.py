@@ -8,10 +8,10 @@ ridden out with a few attempts spread over minutes instead of one every sweep. D
 retried, never lost, never fired twice.
 
 A pass reads the list of what is due (one statement outside any transaction) and its loops
-claim those rows by id, most urgent first. On PostgreSQL several loops run at once (the claim
-skips rows and incidents another replica holds; one incident's deadlines go one at a time, in
-order), so one slow route does not hold up every other incident's escalation; SQLite has a
-single writer, so there one loop runs.
+claim it incident by incident, most urgent first. On PostgreSQL several loops run at once (the
+claim skips rows and incidents another replica holds, but never a row while an earlier one of
+its incident is due: the ladder goes level by level), so one slow route does not hold up every
+other incident's escalation; SQLite has a single writer, so there one loop runs.
 
 APScheduler 3 keeps its jobs in memory only: a job store cannot be shared between processes, and
 a persisted wake-up would fire again after a restart. Its default `misfire_grace_time` of one
@@ -136,14 +136,16 @@ class DeadlineScheduler:
         or cancelled by the handler). Safe to call concurrently, here and in other processes.
         Once `stop()` was called it returns after the firings in progress.
 
-        A pass reads what is due (one statement, no transaction), then its loops claim those
-        rows by id in that order. It used to claim "the next due" until each loop found
+        A pass reads what is due (one statement, no transaction), then its loops claim it
+        incident by incident in that order, each claim taking the incident's most urgent row
+        (the claim refuses a row while an earlier one of its incident is due and held, so the
+        ladder goes level by level). It used to claim "the next due" until each loop found
         nothing: every pass ended with one empty claim per loop, four round trips each, which
-        under 500 activations at once was more than a firing of its own per incident. A listed
-        row another replica took is replaced by the next due one (both list the same rows);
-        a loop stops at its first claim that finds nothing at all, as before. What was left
-        (one incident's rows held by this pass's other loops) is read again once they are
-        done; what another replica holds waits for the next sweep."""
+        under 500 activations at once was more than a firing of its own per incident. An
+        incident another replica holds is replaced by the next due row anywhere (both list
+        the same rows); a loop stops at its first claim that finds nothing at all, as before.
+        What was left is read again when the pass fired something; what stays held elsewhere
+        waits for the next sweep."""
         if self._stopped:
             return 0
         async with self._lock:
@@ -169,45 +171,50 @@ class DeadlineScheduler:
             )
 
     async def _fire_listed(self, due: list[tuple[str, str]], failed: set[str]) -> tuple[int, int]:
-        """Claim and fire the listed deadlines, in order, with up to `_loops` loops at once;
-        returns how many were settled and how many could not be claimed. One incident's
-        deadlines go one after the other, in the list's order (the ladder's levels in turn):
-        a loop takes the first whose incident no other loop is firing."""
-        queue = list(due)
-        busy: set[str] = set()
+        """Claim and fire what was listed, with up to `_loops` loops at once; returns how many
+        were settled and how many incidents (or service jobs) could not be claimed. Each loop
+        takes the next incident in the list's order and fires as many of its rows as were
+        listed, each claim taking the incident's most urgent row (the ladder level by level);
+        a service job is claimed by its id."""
+        listed: dict[str, int] = {}  # incident (or service job) -> rows listed, in list order
+        service: set[str] = set()
+        for deadline_id, incident_id in due:
+            key = incident_id or deadline_id
+            listed[key] = listed.get(key, 0) + 1
+            if not incident_id:
+                service.add(key)
+        queue = list(listed)
         fired = skipped = 0
-
-        def take() -> tuple[str, str] | None:
-            for i, (deadline_id, incident_id) in enumerate(queue):
-                key = incident_id or deadline_id  # service-wide ones share no incident
-                if key not in busy:
-                    busy.add(key)
-                    del queue[i]
-                    return deadline_id, key
-            return None  # what is left waits for the incidents being fired
 
         async def loop() -> None:
             nonlocal fired, skipped
-            while not self._stopped and (taken := take()) is not None:
-                deadline_id, key = taken
-                try:
+            while not self._stopped and queue:
+                key = queue.pop(0)
+                for _ in range(listed[key]):
+                    if self._stopped:
+                        return
+                    claimed: list[Deadline] = []
                     outcome = await self._fire_one(
-                        failed, only=deadline_id, service=key == deadline_id, held_back=True
+                        failed,
+                        only=key if key in service else None,
+                        incident=None if key in service else key,
+                        held_back=True,
+                        claimed=claimed.append,
                     )
-                finally:
-                    busy.discard(key)
-                self._progress_at = time.monotonic()
-                if outcome is None:
-                    # nothing claimable, even in its place: every due incident is held (by
-                    # this pass's other loops or another replica); more claims would be empty
-                    skipped += 1
-                    return
-                fired += outcome
+                    self._progress_at = time.monotonic()
+                    if outcome is None:
+                        # nothing claimable, even in its place: every due incident is held
+                        # (by this pass's other loops or another replica); more would be empty
+                        skipped += 1
+                        return
+                    fired += outcome
+                    if claimed and (claimed[0].incident_id or claimed[0].id) != key:
+                        skipped += 1  # held elsewhere: another one was fired in its place
+                        break
 
-        incidents = len({incident_id or deadline_id for deadline_id, incident_id in due})
         loops = {
             asyncio.create_task(loop(), name="deadline-loop")
-            for _ in range(min(self._loops, incidents))
+            for _ in range(min(self._loops, len(queue)))
         }
         try:
             await asyncio.wait(loops)
@@ -244,13 +251,15 @@ class DeadlineScheduler:
         self,
         failed: set[str],
         only: str | None = None,
-        service: bool | None = None,
+        incident: str | None = None,
         held_back: bool = False,
+        claimed: Callable[[Deadline], None] | None = None,
     ) -> int | None:
-        """Claim one deadline (the most urgent due, or `only`) and fire it; None when nothing is
-        claimable, 0 when it failed. `service`: see `claim_next_due`. `held_back`: a pass's
-        claim, not `fire_now`'s: `only` waits like any other while people wait, and when it
-        cannot be claimed the next due deadline is claimed in its place."""
+        """Claim one deadline (the most urgent due; `only` that one; `incident` that incident's
+        most urgent) and fire it; None when nothing is claimable, 0 when it failed. `held_back`:
+        a pass's claim, not `fire_now`'s: it waits like any other while people wait, and when
+        it finds nothing the next due deadline is claimed in its place. `claimed` is told what
+        was claimed."""
         now = self._clock.now()
         # people are waiting on answers and pages: emails and follow-ups wait a little
         holding = (only is None or held_back) and self.hold_back()
@@ -261,7 +270,7 @@ class DeadlineScheduler:
         token = URGENT.set(True)
         try:
             return await self._claim_and_fire(
-                failed, only, now, others_before, service, or_next=held_back
+                failed, only, now, others_before, incident, or_next=held_back, claimed=claimed
             )
         finally:
             URGENT.reset(token)
@@ -272,8 +281,9 @@ class DeadlineScheduler:
         only: str | None,
         now: datetime,
         others_before: datetime | None,
-        service: bool | None = None,
+        incident: str | None = None,
         or_next: bool = False,
+        claimed: Callable[[Deadline], None] | None = None,
     ) -> int | None:
         async with self._uow_factory() as uow:
             deadlines = SqlDeadlineRepository(uow.session)
@@ -283,7 +293,8 @@ class DeadlineScheduler:
                 exclude=failed,
                 only=only,
                 others_due_before=others_before,
-                service=service,
+                service=True if or_next and only is not None else None,
+                incident=incident,
             )
             if deadline is None and or_next:
                 # Another replica holds it or fired it (each lists the same rows): claim the
@@ -293,6 +304,8 @@ class DeadlineScheduler:
                 )
             if deadline is None:
                 return None
+            if claimed is not None:
+                claimed(deadline)
             if deadline.incident_id:
                 uow.incidents.held.add(deadline.incident_id)  # the claim locked it
             if deadline.id in failed:

@@ -55,9 +55,9 @@ async def test_two_engines_fire_1000_deadlines_exactly_once(pg_uows, other_uows,
     assert {w for _, w in log} == {"a", "b"}
     assert await count(pg_uows, DeadlineState.FIRED) == 1000
     # Both replicas list the same due rows; a row the other one took is not a wasted claim
-    # (the next due one is claimed in its place), so nearly every transaction fired something.
-    # (Each pass's list read is a transaction of its own only where autocommit is off.)
-    assert transactions - 1000 < 100, transactions
+    # (the next due one is claimed in its place), so most transactions fired something:
+    # listing and then claiming each by id, with no substitute, opened about 2,000 here.
+    assert transactions < 1300, transactions
 
 
 async def test_on_postgresql_slow_firings_of_different_incidents_overlap(pg_uows, ctx, clock):
