@@ -221,8 +221,10 @@ class DeadlineScheduler:
         finally:
             for task in loops:
                 task.cancel()  # only if this pass itself was cancelled (stop's timeout)
-        for task in loops:
-            task.result()  # a loop's failure (the database gone) is the pass's
+            await asyncio.wait(loops)  # their rollbacks done before the pass ends
+        failures = [e for t in loops if not t.cancelled() and (e := t.exception()) is not None]
+        if failures:
+            raise failures[0]  # a loop's failure (the database gone) is the pass's
         return fired, skipped
 
     async def fire_now(self, deadline_ids: Sequence[str]) -> int:
