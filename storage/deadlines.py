@@ -39,6 +39,10 @@ _PENDING = DeadlineState.PENDING.value
 SERVICE = ""  # the incident_id of a service-wide deadline in the domain (NULL in the table)
 
 
+def _dialect(session: AsyncSession) -> str:
+    return session.bind.dialect.name if session.bind else ""
+
+
 class DeadlineNotPending(RuntimeError):
     """The deadline was settled (fired or cancelled) before this change could apply."""
 
@@ -97,7 +101,11 @@ def _rank(table: Any) -> Any:
 
 @functools.cache
 def _claim_statement(
-    excluding: bool, only: bool, holding_back: bool, of_incident: bool = False
+    excluding: bool,
+    only: bool,
+    holding_back: bool,
+    of_incident: bool = False,
+    row_locks: bool = True,
 ) -> Any:
     """The claim, built once per shape with bound parameters: the loops run it for every
     firing, and building it anew (alias, join, ordering, locks) cost more than running it.
@@ -106,7 +114,11 @@ def _claim_statement(
     failed one, in `b_exclude`, excepted), read without a lock: an earlier row that is held
     (another claim locked it and skipped its incident, or a command holds the incident for a
     moment) blocks the later ones instead of being stepped over, so an incident's ladder goes
-    level by level on every replica. `of_incident`: the most urgent row of `b_incident`."""
+    level by level on every replica. `of_incident`: the most urgent row of `b_incident`.
+    Without `row_locks` (SQLite: no row is ever skipped, the claims take turns at the writer)
+    the order alone gives that, and SQLite's planner, without statistics, ran the guard as a
+    scan of every due row for each candidate: the burst's escalations went seconds late. On
+    PostgreSQL an incident's claim reads its rows by the (incident_id, state) index."""
     found = _TABLE.alias("candidate")
     earlier = _TABLE.alias("earlier")
     blocked = select(earlier.c.id).where(
@@ -121,11 +133,12 @@ def _claim_statement(
         select(found.c.id)
         .join(IncidentRow, IncidentRow.id == found.c.incident_id)
         .where(found.c.state == _PENDING, found.c.due_at <= bindparam("b_now"))
-        .where(~blocked.exists())
         .order_by(*_rank(found).clauses)
         .limit(1)
         .with_for_update(skip_locked=True, of=[found, IncidentRow.__table__])
     )
+    if row_locks:
+        candidate = candidate.where(~blocked.exists())
     if excluding:
         candidate = candidate.where(found.c.id.not_in(bindparam("b_exclude", expanding=True)))
     if only:
@@ -262,7 +275,11 @@ class SqlDeadlineRepository:
         """
         excluded = list(exclude)  # the caller's set may grow while this awaits (other loops)
         stmt = _claim_statement(
-            bool(excluded), only is not None, others_due_before is not None, incident is not None
+            bool(excluded),
+            only is not None,
+            others_due_before is not None,
+            incident is not None,
+            _dialect(self._session) == "postgresql",
         )
         params: dict[str, Any] = {"b_now": now, "b_worker": worker_id}
         if incident is not None:

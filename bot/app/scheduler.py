@@ -94,6 +94,10 @@ class DeadlineScheduler:
             dialect = uow_factory.engine.dialect.name
             loops = POSTGRES_LOOPS if dialect == "postgresql" else 1
         self._loops = max(loops, 1)
+        # PostgreSQL claims incident by incident (row locks can make a claim step over a held
+        # row); SQLite by id, in the list's order: its claims wait for the writer and skip
+        # nothing, and its planner made the incident's claim slower (seconds late under a burst)
+        self._by_incident = uow_factory.engine.dialect.name == "postgresql"
         self._stop_timeout = stop_timeout
         self._lock = asyncio.Lock()
         self._stopped = False
@@ -137,9 +141,9 @@ class DeadlineScheduler:
         Once `stop()` was called it returns after the firings in progress.
 
         A pass reads what is due (one statement, no transaction), then its loops claim it
-        incident by incident in that order, each claim taking the incident's most urgent row
-        (the claim refuses a row while an earlier one of its incident is due and held, so the
-        ladder goes level by level). It used to claim "the next due" until each loop found
+        in that order: on PostgreSQL incident by incident, each claim taking the incident's
+        most urgent row (the claim refuses a row while an earlier one of its incident is due
+        and held, so the ladder goes level by level); on SQLite row by row. It used to claim "the next due" until each loop found
         nothing: every pass ended with one empty claim per loop, four round trips each, which
         under 500 activations at once was more than a firing of its own per incident. An
         incident another replica holds is replaced by the next due row anywhere (both list
@@ -176,11 +180,14 @@ class DeadlineScheduler:
         takes the next incident in the list's order and fires as many of its rows as were
         listed, each claim taking the incident's most urgent row (the ladder level by level);
         a service job is claimed by its id."""
-        listed: dict[str, int] = {}  # incident (or service job) -> rows listed, in list order
-        service: set[str] = set()
+        listed: dict[str, int] = {}  # incident (or one deadline) -> rows listed, in order
+        by_id: set[str] = set()  # keys that are a deadline's id (SQLite; service jobs)
+        service: set[str] = set()  # the service's own jobs (no incident)
         for deadline_id, incident_id in due:
-            key = incident_id or deadline_id
+            key = incident_id if incident_id and self._by_incident else deadline_id
             listed[key] = listed.get(key, 0) + 1
+            if key == deadline_id:
+                by_id.add(key)
             if not incident_id:
                 service.add(key)
         queue = list(listed)
@@ -196,8 +203,9 @@ class DeadlineScheduler:
                     claimed: list[Deadline] = []
                     outcome = await self._fire_one(
                         failed,
-                        only=key if key in service else None,
-                        incident=None if key in service else key,
+                        only=key if key in by_id else None,
+                        incident=None if key in by_id else key,
+                        service=key in service,
                         held_back=True,
                         claimed=claimed.append,
                     )
@@ -208,7 +216,8 @@ class DeadlineScheduler:
                         skipped += 1
                         return
                     fired += outcome
-                    if claimed and (claimed[0].incident_id or claimed[0].id) != key:
+                    got = [d.id if key in by_id else d.incident_id for d in claimed]
+                    if got and got[0] != key:
                         skipped += 1  # held elsewhere: another one was fired in its place
                         break
 
@@ -254,11 +263,13 @@ class DeadlineScheduler:
         failed: set[str],
         only: str | None = None,
         incident: str | None = None,
+        service: bool | None = None,
         held_back: bool = False,
         claimed: Callable[[Deadline], None] | None = None,
     ) -> int | None:
         """Claim one deadline (the most urgent due; `only` that one; `incident` that incident's
-        most urgent) and fire it; None when nothing is claimable, 0 when it failed. `held_back`:
+        most urgent) and fire it; None when nothing is claimable, 0 when it failed. `service`:
+        whether `only` is a service job (see `claim_next_due`). `held_back`:
         a pass's claim, not `fire_now`'s: it waits like any other while people wait, and when
         it finds nothing the next due deadline is claimed in its place. `claimed` is told what
         was claimed."""
@@ -272,7 +283,14 @@ class DeadlineScheduler:
         token = URGENT.set(True)
         try:
             return await self._claim_and_fire(
-                failed, only, now, others_before, incident, or_next=held_back, claimed=claimed
+                failed,
+                only,
+                now,
+                others_before,
+                incident,
+                service=service,
+                or_next=held_back,
+                claimed=claimed,
             )
         finally:
             URGENT.reset(token)
@@ -284,6 +302,7 @@ class DeadlineScheduler:
         now: datetime,
         others_before: datetime | None,
         incident: str | None = None,
+        service: bool | None = None,
         or_next: bool = False,
         claimed: Callable[[Deadline], None] | None = None,
     ) -> int | None:
@@ -295,7 +314,7 @@ class DeadlineScheduler:
                 exclude=failed,
                 only=only,
                 others_due_before=others_before,
-                service=True if or_next and only is not None else None,
+                service=service,
                 incident=incident,
             )
             if deadline is None and or_next:
