@@ -143,11 +143,12 @@ class DeadlineScheduler:
         A pass reads what is due (one statement, no transaction), then its loops claim it
         in that order: on PostgreSQL incident by incident, each claim taking the incident's
         most urgent row (the claim refuses a row while an earlier one of its incident is due
-        and held, so the ladder goes level by level); on SQLite row by row. It used to claim "the next due" until each loop found
-        nothing: every pass ended with one empty claim per loop, four round trips each, which
-        under 500 activations at once was more than a firing of its own per incident. An
-        incident another replica holds is replaced by the next due row anywhere (both list
-        the same rows); a loop stops at its first claim that finds nothing at all, as before.
+        and held, so the ladder goes level by level); on SQLite row by row. It used to claim
+        "the next due" until each loop found nothing: every pass ended with one empty claim
+        per loop, four round trips each, which under 500 activations at once was more than a
+        firing of its own per incident. A row or incident another replica holds is replaced
+        by the next due row anywhere (both list the same rows); a loop stops at its first
+        claim that finds nothing at all, as before.
         What was left is read again when the pass fired something; what stays held elsewhere
         waits for the next sweep."""
         if self._stopped:
