@@ -8,10 +8,11 @@ ridden out with a few attempts spread over minutes instead of one every sweep. D
 retried, never lost, never fired twice.
 
 A pass reads the list of what is due (one statement outside any transaction) and its loops
-claim it incident by incident, most urgent first. On PostgreSQL several loops run at once (the
-claim skips rows and incidents another replica holds, but never a row while an earlier one of
-its incident is due: the ladder goes level by level), so one slow route does not hold up every
-other incident's escalation; SQLite has a single writer, so there one loop runs.
+claim it, most urgent first. On PostgreSQL several loops run at once, claiming incident by
+incident (the claim skips rows and incidents another replica holds, but never a row while an
+earlier one of its incident is due: the ladder goes level by level), so one slow route does not
+hold up every other incident's escalation; SQLite has a single writer, so there one loop runs
+and claims row by row, in the list's order.
 
 APScheduler 3 keeps its jobs in memory only: a job store cannot be shared between processes, and
 a persisted wake-up would fire again after a restart. Its default `misfire_grace_time` of one
@@ -177,10 +178,10 @@ class DeadlineScheduler:
 
     async def _fire_listed(self, due: list[tuple[str, str]], failed: set[str]) -> tuple[int, int]:
         """Claim and fire what was listed, with up to `_loops` loops at once; returns how many
-        were settled and how many incidents (or service jobs) could not be claimed. Each loop
-        takes the next incident in the list's order and fires as many of its rows as were
+        were settled and how many incidents (or rows) could not be claimed. On PostgreSQL each
+        loop takes the next incident in the list's order and fires as many of its rows as were
         listed, each claim taking the incident's most urgent row (the ladder level by level);
-        a service job is claimed by its id."""
+        a service job, and on SQLite every row, is claimed by its id."""
         listed: dict[str, int] = {}  # incident (or one deadline) -> rows listed, in order
         by_id: set[str] = set()  # keys that are a deadline's id (SQLite; service jobs)
         service: set[str] = set()  # the service's own jobs (no incident)
