@@ -187,8 +187,9 @@ def _claim_service_statement(excluding: bool, only: bool) -> Any:
 @functools.cache
 def _due_statement(excluding: bool, holding_back: bool) -> Any:
     """What a pass will try to claim, in the claim's order, read without a lock or a
-    transaction: the pass then claims each by id, so it ends when its list is done instead of
-    with one empty claim (a transaction of four round trips) per loop."""
+    transaction: the pass then claims what it lists (by incident on PostgreSQL, by id on
+    SQLite), so it ends when its list is done instead of with one empty claim (a transaction
+    of four round trips) per loop."""
     stmt = (
         select(_TABLE.c.id, _TABLE.c.incident_id)
         .where(_TABLE.c.state == _PENDING, _TABLE.c.due_at <= bindparam("b_now"))
