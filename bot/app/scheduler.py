@@ -243,7 +243,10 @@ class DeadlineScheduler:
         settled. An activation's page goes out this way as soon as the decision is committed,
         without waiting for a wake-up and a free loop behind a burst of other firings. It is the
         same claim as the loops', so a deadline still fires once: one held elsewhere, failed or
-        not yet due stays pending for the loops, the sweep and the backoff."""
+        not yet due stays pending for the loops, the sweep and the backoff. On PostgreSQL the
+        claim refuses a row while an earlier one of its incident is due (two providers paged
+        at once: the page whose id sorts first goes first), so what was refused is tried
+        again after the others, while that makes progress."""
         if self._stopped:
             return 0
         task = asyncio.current_task()
@@ -251,10 +254,19 @@ class DeadlineScheduler:
             self._running.add(task)  # stop() waits for it like for a sweep
         try:
             settled = 0
-            for deadline_id in deadline_ids:
-                if self._stopped:
-                    break
-                settled += await self._fire_one(set(), only=deadline_id) or 0
+            waiting = list(deadline_ids)
+            while waiting and not self._stopped:
+                refused: list[str] = []
+                for deadline_id in waiting:
+                    if self._stopped:
+                        break
+                    outcome = await self._fire_one(set(), only=deadline_id)
+                    if outcome is None:
+                        refused.append(deadline_id)
+                    settled += outcome or 0
+                if len(refused) == len(waiting):
+                    break  # nothing claimable: held elsewhere, or not yet due
+                waiting = refused
             return settled
         finally:
             if task is not None:

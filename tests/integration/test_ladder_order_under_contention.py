@@ -157,3 +157,32 @@ async def test_two_replicas_keep_each_incidents_order_through_a_burst(
     assert len(fired) == 1000
     assert len({d.id for d in fired}) == 1000
     assert inversions(fired) == 0
+
+
+async def test_fire_now_pages_both_providers_whichever_order_it_is_given(
+    pg_uows, ctx, clock
+) -> None:
+    """Two providers paged at once (a mass event): both pages are due together, and the claim
+    takes the one whose id sorts first before the other; given the other first, `fire_now`
+    must still page both at once, not leave one to the next sweep."""
+    y = await new_incident(pg_uows, ctx)
+    now = clock.now()
+    first, second = (
+        Deadline(
+            id=f"page-{name}-{y[:8]}",
+            incident_id=y,
+            kind=DeadlineKind.PROVIDER_PAGE,
+            due_at=now,
+            created_at=now,
+        )
+        for name in ("a", "b")
+    )
+    await store(pg_uows, [first, second])
+    order: list[str] = []
+
+    async def handler(d: Deadline, uow: SqlUnitOfWork) -> None:
+        order.append(d.id)
+
+    scheduler = DeadlineScheduler(pg_uows, clock, handler, worker_id="a")
+    assert await scheduler.fire_now([second.id, first.id]) == 2
+    assert order == [first.id, second.id]
