@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DisconnectionError
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.pool import NullPool
 
 DEFAULT_SQLITE_PATH = "var/cir.db"
@@ -132,3 +132,8 @@ def create_engine_for(
     event.listen(engine.sync_engine, "checkin", checkin)
     event.listen(engine.sync_engine, "checkout", checkout)
     return engine
+
+
+def dialect_of(session: AsyncSession) -> str:
+    """The session's database ("postgresql" or "sqlite"): where a statement differs by one."""
+    return session.bind.dialect.name if session.bind else "sqlite"

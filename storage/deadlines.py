@@ -32,15 +32,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.deadline_payloads import cancelled, first_due
 from bot.domain.deadlines import URGENCY, URGENT_KINDS, Deadline, DeadlineKind, DeadlineState
+from storage.database import dialect_of
 from storage.models import DeadlineRow, IncidentRow
 
 _TABLE = cast(Table, DeadlineRow.__table__)
 _PENDING = DeadlineState.PENDING.value
 SERVICE = ""  # the incident_id of a service-wide deadline in the domain (NULL in the table)
-
-
-def _dialect(session: AsyncSession) -> str:
-    return session.bind.dialect.name if session.bind else ""
 
 
 class DeadlineNotPending(RuntimeError):
@@ -92,6 +89,12 @@ _URGENT = {kind.value: rank for kind, rank in URGENCY.items()}
 
 def _priority(kind: Any) -> Any:
     return case(_URGENT, value=kind, else_=2)
+
+
+def _held_back(table: Any) -> Any:
+    """While people wait (`b_others_before`): only the urgent kinds, and what fell due before."""
+    urgent = table.c.kind.in_([k.value for k in URGENT_KINDS])
+    return or_(urgent, table.c.due_at <= bindparam("b_others_before"))
 
 
 def _rank(table: Any) -> Any:
@@ -146,8 +149,7 @@ def _claim_statement(
     if of_incident:
         candidate = candidate.where(found.c.incident_id == bindparam("b_incident"))
     if holding_back:
-        urgent = found.c.kind.in_([k.value for k in URGENT_KINDS])
-        candidate = candidate.where(or_(urgent, found.c.due_at <= bindparam("b_others_before")))
+        candidate = candidate.where(_held_back(found))
     return (
         update(_TABLE)
         .where(_TABLE.c.id == candidate.scalar_subquery(), _TABLE.c.state == _PENDING)
@@ -200,11 +202,7 @@ def _due_statement(excluding: bool, holding_back: bool) -> Any:
     if excluding:
         stmt = stmt.where(_TABLE.c.id.not_in(bindparam("b_exclude", expanding=True)))
     if holding_back:  # as the claim holds back: the service's own jobs wait altogether
-        urgent = _TABLE.c.kind.in_([k.value for k in URGENT_KINDS])
-        stmt = stmt.where(
-            _TABLE.c.incident_id.is_not(None),
-            or_(urgent, _TABLE.c.due_at <= bindparam("b_others_before")),
-        )
+        stmt = stmt.where(_TABLE.c.incident_id.is_not(None), _held_back(_TABLE))
     return stmt
 
 
@@ -280,7 +278,7 @@ class SqlDeadlineRepository:
             only is not None,
             others_due_before is not None,
             incident is not None,
-            _dialect(self._session) == "postgresql",
+            dialect_of(self._session) == "postgresql",
         )
         params: dict[str, Any] = {"b_now": now, "b_worker": worker_id}
         if incident is not None:
@@ -306,7 +304,7 @@ class SqlDeadlineRepository:
         """Insert unless a row with this id exists (another replica scheduled it first); True
         if this call inserted it. Service-wide jobs take an id per occurrence, so this is what
         makes "exactly once" hold for scheduling them, not only for firing them."""
-        dialect = self._session.bind.dialect.name if self._session.bind else ""
+        dialect = dialect_of(self._session)
         insert_of = postgresql.insert if dialect == "postgresql" else sqlite.insert
         stmt = (
             insert_of(_TABLE)

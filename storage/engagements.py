@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.engagement import Engagement
+from storage.database import dialect_of
 from storage.engagement_models import EngagementRow
 
 _FIELDS = (
@@ -72,7 +73,7 @@ class SqlEngagementRepository:
     async def save(self, engagement: Engagement) -> None:
         """One upsert (Core): a page and a contact each write one engagement, and reading
         the ORM row first to set its fields cost a round trip and the ORM's flush."""
-        dialect = self._session.bind.dialect.name if self._session.bind else "sqlite"
+        dialect = dialect_of(self._session)
         params = {f"b_{name}": getattr(engagement, name) for name in _FIELDS}
         params |= {"b_incident_id": engagement.incident_id, "b_provider_id": engagement.provider_id}
         await self._session.execute(_upsert(dialect), params)

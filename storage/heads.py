@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.seal import Binding, Head
 from storage import statements
+from storage.database import dialect_of
 from storage.models import ReferenceCounterRow, TimelineHeadRow
 
 
@@ -33,7 +34,7 @@ class SqlHeadRepository:
 
     async def put(self, head: Head) -> None:
         """Insert or move on the head, in the caller's transaction (the one adding events)."""
-        dialect = self._session.bind.dialect.name if self._session.bind else "sqlite"
+        dialect = dialect_of(self._session)
         params = {
             "b_incident_id": head.incident_id,
             "b_reference": head.binding.reference,

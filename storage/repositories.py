@@ -17,12 +17,9 @@ from bot.domain.seal import Binding, Head, counter_mac
 from bot.domain.states import OPEN_STATES
 from bot.domain.timeline import TimelineEvent, TimelineKey
 from storage import statements
+from storage.database import dialect_of
 from storage.mapping import event_from_row, incident_from_row, incident_values
 from storage.models import IncidentRow, ReferenceCounterRow, TimelineEventRow
-
-
-def _dialect(session: AsyncSession) -> str:
-    return session.bind.dialect.name if session.bind else "sqlite"
 
 
 class SqlIncidentRepository:
@@ -82,7 +79,7 @@ class SqlIncidentRepository:
         the same statement (`known_heads`, for the commit).
         """
         held = incident_id in self.held
-        if _dialect(self._session) == "sqlite" and not held:
+        if dialect_of(self._session) == "sqlite" and not held:
             await self._session.execute(
                 update(IncidentRow)
                 .where(IncidentRow.id == incident_id)
@@ -130,7 +127,7 @@ class SqlIncidentRepository:
         previous number was sealed with) and moved on: a counter wound back to hide a deleted
         incident refuses new references instead of reusing the deleted one's.
         """
-        insert = postgresql.insert if _dialect(self._session) == "postgresql" else sqlite.insert
+        insert = postgresql.insert if dialect_of(self._session) == "postgresql" else sqlite.insert
         stmt = (
             insert(ReferenceCounterRow)
             .values(year=year, last=1)

@@ -28,6 +28,7 @@ from storage import statements
 from storage.assessments import SqlAssessmentRepository, SqlRequestLog
 from storage.bindings import SqlChannelRepository, SqlInviteRepository, SqlMessageRepository
 from storage.conversations import SqlConversationRepository
+from storage.database import dialect_of
 from storage.deadlines import DeadlineNotPending, SqlDeadlineRepository
 from storage.engagements import SqlEngagementRepository
 from storage.errors import commits
@@ -223,7 +224,7 @@ class SqlUnitOfWork:
                 fire[0].state, fire[0].fired_at = DeadlineState.FIRED, fire[1]
 
     def _dialect(self) -> str:
-        return self.session.bind.dialect.name if self.session.bind else "sqlite"
+        return dialect_of(self.session)
 
     async def _chain_head(self, incident: Incident, is_new: bool) -> tuple[int, str]:
         """Where the chain goes on: the keyed head, never the last row found. Extending from
