@@ -76,8 +76,10 @@ def parse_database_url(raw: str | None) -> DatabaseTarget:
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
+    # the wait first: switching a new file to WAL takes a lock that another connection
+    # opening at the same moment may hold ("database is locked" without it)
     cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
