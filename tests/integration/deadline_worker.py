@@ -31,7 +31,7 @@ LOG_FIRING = text("INSERT INTO fired_log (deadline_id, worker_id) VALUES (:deadl
 
 async def main() -> None:
     worker_id = os.environ.get("WORKER_ID", f"pid-{os.getpid()}")
-    engine = create_engine_for(parse_database_url(os.environ["DATABASE_URL"]), pool_size=2)
+    engine = create_engine_for(parse_database_url(os.environ["DATABASE_URL"]), pool_size=16)
 
     async def log_firing(deadline: Deadline, uow: SqlUnitOfWork) -> None:
         await uow.session.execute(LOG_FIRING, {"deadline": deadline.id, "worker": worker_id})
