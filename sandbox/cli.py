@@ -6,11 +6,11 @@ service in a browser, with no Slack account; `--scenario` starts playing an exer
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 from collections.abc import Sequence
 
+from bot.app.event_loop import run
 from bot.app.logging import configure_logging
 from bot.policy.errors import ConfigError
 from sandbox.exercise.scenario import ScenarioError, find
@@ -73,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     wanted_from_cli(args.teams)
     configure_logging(os.environ.get("LOG_LEVEL", "WARNING").upper())
     try:
-        asyncio.run(serve(args.host, args.port, args.scenario))
+        run(serve(args.host, args.port, args.scenario))
     except (ConfigError, ScenarioError) as exc:
         print(f"cir-sandbox: cannot start: {exc}", file=sys.stderr)
         return 2

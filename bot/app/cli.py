@@ -165,12 +165,13 @@ def _run(command: str, args: argparse.Namespace | None = None) -> int:
             print(warning)
         return 0
     if command == "serve":
+        from bot.app.event_loop import run
         from bot.app.server import serve
 
         container = build_container(settings)
         if container.ctx.mode.marked:
             log.warning("service mode: %s", container.ctx.mode.banner())
-        asyncio.run(serve(container))
+        run(serve(container))
         return 0
     raise AssertionError(command)
 
