@@ -19,7 +19,9 @@ from bot.domain.bindings import (
     Platform,
     PostedMessage,
 )
+from storage.database import dialect_of
 from storage.models import ExternalInviteRow, IncidentChannelRow, PostedMessageRow
+from storage.upserts import params, upsert
 
 
 class SqlChannelRepository:
@@ -73,6 +75,8 @@ class SqlChannelRepository:
 _CHANNELS = cast(Table, IncidentChannelRow.__table__)
 _INVITES = cast(Table, ExternalInviteRow.__table__)
 _MESSAGES = cast(Table, PostedMessageRow.__table__)
+_MESSAGE_KEYS = ("incident_id", "platform", "purpose")
+_MESSAGE_FIELDS = ("channel_id", "message_ts", "updated_at")
 
 
 @functools.cache
@@ -175,19 +179,16 @@ class SqlMessageRepository:
         self._session = session
 
     async def save(self, message: PostedMessage, now: datetime) -> None:
-        key = (message.incident_id, message.platform.value, message.purpose.value)
-        row = await self._session.get(PostedMessageRow, key)
-        if row is None:
-            row = PostedMessageRow(
-                incident_id=message.incident_id,
-                platform=message.platform.value,
-                purpose=message.purpose.value,
-            )
-            self._session.add(row)
-        row.channel_id = message.channel_id
-        row.message_ts = message.message_ts
-        row.updated_at = now
-        await self._session.flush()
+        stmt = upsert(_MESSAGES, _MESSAGE_KEYS, _MESSAGE_FIELDS, dialect_of(self._session))
+        values = {
+            "incident_id": message.incident_id,
+            "platform": message.platform.value,
+            "purpose": message.purpose.value,
+            "channel_id": message.channel_id,
+            "message_ts": message.message_ts,
+            "updated_at": now,
+        }
+        await self._session.execute(stmt, params(values))
 
     async def for_incident(
         self, incident_id: str, platform: Platform

@@ -36,6 +36,10 @@ from storage.database import dialect_of
 from storage.models import DeadlineRow, IncidentRow
 
 _TABLE = cast(Table, DeadlineRow.__table__)
+# The tables, not the mapped classes: a statement naming a mapped class goes through the ORM's
+# compile step and gets a fresh annotated copy, whose cache key is built again at every
+# execution (measured: once per claim, about a tenth of a millisecond each).
+_INCIDENTS = cast(Table, IncidentRow.__table__)
 _PENDING = DeadlineState.PENDING.value
 SERVICE = ""  # the incident_id of a service-wide deadline in the domain (NULL in the table)
 
@@ -134,11 +138,11 @@ def _claim_statement(
         blocked = blocked.where(earlier.c.id.not_in(bindparam("b_exclude", expanding=True)))
     candidate = (
         select(found.c.id)
-        .join(IncidentRow, IncidentRow.id == found.c.incident_id)
+        .join(_INCIDENTS, _INCIDENTS.c.id == found.c.incident_id)
         .where(found.c.state == _PENDING, found.c.due_at <= bindparam("b_now"))
         .order_by(*_rank(found).clauses)
         .limit(1)
-        .with_for_update(skip_locked=True, of=[found, IncidentRow.__table__])
+        .with_for_update(skip_locked=True, of=[found, _INCIDENTS])
     )
     if row_locks:
         candidate = candidate.where(~blocked.exists())
@@ -206,6 +210,25 @@ def _due_statement(excluding: bool, holding_back: bool) -> Any:
     return stmt
 
 
+# Built once: every activation adds its ladder, and every scheduler pass asks when to wake.
+_INSERT = insert(_TABLE)
+_NEXT_DUE = (
+    select(_TABLE.c.due_at).where(_TABLE.c.state == _PENDING).order_by(_TABLE.c.due_at).limit(1)
+)
+
+
+@functools.cache
+def _cancel_statement(of_kinds: bool) -> Any:
+    """An incident's pending deadlines (`b_i`) cancelled, of the kinds in `b_kinds` if asked:
+    contact made and every change of phase run it."""
+    stmt = update(_TABLE).where(
+        _TABLE.c.incident_id == bindparam("b_i"), _TABLE.c.state == _PENDING
+    )
+    if of_kinds:
+        stmt = stmt.where(_TABLE.c.kind.in_(bindparam("b_kinds", expanding=True)))
+    return stmt.values(state=DeadlineState.CANCELLED.value)
+
+
 @functools.cache
 def _pending_statement(of_kind: bool) -> Any:
     """An incident's pending deadlines (`b_i`), of one kind (`b_kind`) if asked: built once, as
@@ -237,16 +260,16 @@ class SqlDeadlineRepository:
     async def add_all(self, deadlines: Iterable[Deadline]) -> None:
         rows = [_values(d) for d in deadlines]
         if rows:
-            await self._session.execute(insert(_TABLE), rows)
+            await self._session.execute(_INSERT, rows)
 
     async def cancel_pending(
         self, incident_id: str, kinds: Collection[DeadlineKind] | None = None
     ) -> int:
         """On PostgreSQL this waits for a firing that holds a claim, then skips what it fired."""
-        stmt = update(_TABLE).where(_TABLE.c.incident_id == incident_id, _TABLE.c.state == _PENDING)
+        params: dict[str, Any] = {"b_i": incident_id}
         if kinds is not None:
-            stmt = stmt.where(_TABLE.c.kind.in_([k.value for k in kinds]))
-        result = await self._session.execute(stmt.values(state=DeadlineState.CANCELLED.value))
+            params["b_kinds"] = [k.value for k in kinds]
+        result = await self._session.execute(_cancel_statement(kinds is not None), params)
         return _rowcount(result)
 
     async def claim_next_due(
@@ -428,12 +451,7 @@ class SqlDeadlineRepository:
         return [(row[0], row[1] or SERVICE) for row in rows]
 
     async def next_due_at(self) -> datetime | None:
-        due: datetime | None = await self._session.scalar(
-            select(_TABLE.c.due_at)
-            .where(_TABLE.c.state == _PENDING)
-            .order_by(_TABLE.c.due_at)
-            .limit(1)
-        )
+        due: datetime | None = await self._session.scalar(_NEXT_DUE)
         return due
 
     async def count(self, state: DeadlineState | None = None) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -28,23 +28,26 @@ class SqlDeliveryLog:
         # may go with or without it): in autocommit, a claim is one round trip instead of a
         # BEGIN, the insert and a COMMIT, on the path of every answer to Slack.
         self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
-        self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+        insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+        # built once: it runs for every answer, and building it anew cost about as much as
+        # sending it
+        self._claim = (
+            insert(SlackDeliveryRow)
+            .values(key=bindparam("b_key"), expires_at=bindparam("b_expires_at"))
+            .on_conflict_do_nothing(index_elements=[SlackDeliveryRow.key])
+            .returning(SlackDeliveryRow.key)
+        )
         self._swept_at: float | None = None
 
     async def claim(self, key: str, expires_at: datetime, now: datetime) -> bool:
         """INSERT … ON CONFLICT DO NOTHING: of two replicas given the same delivery at the same
         moment, exactly one inserts the row and goes on."""
-        stmt = (
-            self._insert(SlackDeliveryRow)
-            .values(key=key, expires_at=expires_at)
-            .on_conflict_do_nothing(index_elements=[SlackDeliveryRow.key])
-            .returning(SlackDeliveryRow.key)
-        )
+        params = {"b_key": key, "b_expires_at": expires_at}
         async with self._engine.connect() as conn:
             if self._sweep_due():
                 expired = delete(SlackDeliveryRow).where(SlackDeliveryRow.expires_at < now)
                 await conn.execute(expired)
-            inserted = (await conn.execute(stmt)).scalar_one_or_none()
+            inserted = (await conn.execute(self._claim, params)).scalar_one_or_none()
         return inserted is not None
 
     async def release(self, key: str) -> None:

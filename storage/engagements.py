@@ -8,12 +8,12 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 from sqlalchemy import Row, Table, bindparam, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.engagement import Engagement
 from storage.database import dialect_of
 from storage.engagement_models import EngagementRow
+from storage.upserts import params, upsert
 
 _FIELDS = (
     "notified_at",
@@ -29,17 +29,8 @@ _FIELDS = (
 )
 
 
+_KEYS = ("incident_id", "provider_id")
 _TABLE = cast(Table, EngagementRow.__table__)
-
-
-@functools.cache
-def _upsert(dialect: str) -> Any:
-    insert_of = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    keys = ("incident_id", "provider_id")
-    stmt = insert_of(_TABLE).values({c: bindparam(f"b_{c}") for c in (*keys, *_FIELDS)})
-    return stmt.on_conflict_do_update(
-        index_elements=[_TABLE.c[k] for k in keys], set_={f: stmt.excluded[f] for f in _FIELDS}
-    )
 
 
 @functools.cache
@@ -73,10 +64,9 @@ class SqlEngagementRepository:
     async def save(self, engagement: Engagement) -> None:
         """One upsert (Core): a page and a contact each write one engagement, and reading
         the ORM row first to set its fields cost a round trip and the ORM's flush."""
-        dialect = dialect_of(self._session)
-        params = {f"b_{name}": getattr(engagement, name) for name in _FIELDS}
-        params |= {"b_incident_id": engagement.incident_id, "b_provider_id": engagement.provider_id}
-        await self._session.execute(_upsert(dialect), params)
+        stmt = upsert(_TABLE, _KEYS, _FIELDS, dialect_of(self._session))
+        values = {name: getattr(engagement, name) for name in (*_KEYS, *_FIELDS)}
+        await self._session.execute(stmt, params(values))
 
     async def get(self, incident_id: str, provider_id: str) -> Engagement | None:
         found = await self._session.execute(_one(), {"b_i": incident_id, "b_p": provider_id})

@@ -10,9 +10,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.checklist import ChecklistItem, ItemKind, ItemStatus
 from bot.domain.lessons import LessonsCollection, LessonsSubmission, Recommendation
+from storage.database import dialect_of
 from storage.followup_models import ChecklistItemRow, LessonsCollectionRow, LessonsSubmissionRow
+from storage.upserts import params, upsert
 
 _ORDER = {kind: i for i, kind in enumerate(ItemKind)}
+
+
+_ITEM_KEYS = ("incident_id", "item")
+_ITEM_FIELDS = ("status", "reference", "reason", "done_at", "updated_at", "updated_by")
 
 
 @functools.cache
@@ -47,17 +53,19 @@ class SqlChecklistRepository:
     async def save(self, item: ChecklistItem) -> None:
         if item.updated_at is None:
             raise ValueError(f"checklist item {item.item} has no updated_at; set the clock's now")
-        row = await self._session.get(ChecklistItemRow, (item.incident_id, item.item.value))
-        if row is None:
-            row = ChecklistItemRow(incident_id=item.incident_id, item=item.item.value)
-            self._session.add(row)
-        row.status = item.status.value
-        row.reference = item.reference
-        row.reason = item.reason
-        row.done_at = item.done_at
-        row.updated_at = item.updated_at
-        row.updated_by = item.updated_by
-        await self._session.flush()
+        table = cast(Table, ChecklistItemRow.__table__)
+        stmt = upsert(table, _ITEM_KEYS, _ITEM_FIELDS, dialect_of(self._session))
+        values = {
+            "incident_id": item.incident_id,
+            "item": item.item.value,
+            "status": item.status.value,
+            "reference": item.reference,
+            "reason": item.reason,
+            "done_at": item.done_at,
+            "updated_at": item.updated_at,
+            "updated_by": item.updated_by,
+        }
+        await self._session.execute(stmt, params(values))
 
 
 class SqlLessonsRepository:
