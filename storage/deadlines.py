@@ -251,14 +251,23 @@ def _mark_fired_statement() -> Any:
 
 
 class SqlDeadlineRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(
+        self, session: AsyncSession, none_pending: set[tuple[str, DeadlineKind]] | None = None
+    ) -> None:
         self._session = session
+        # (incident, kind) this transaction knows has no pending row: its firing read that under
+        # the incident's lock (SqlIncidentRepository.get_for_update), and the rows it adds
+        # itself are taken out again
+        self._none_pending = none_pending if none_pending is not None else set()
 
     async def add(self, deadline: Deadline) -> None:
         await self.add_all([deadline])
 
     async def add_all(self, deadlines: Iterable[Deadline]) -> None:
-        rows = [_values(d) for d in deadlines]
+        rows = []
+        for deadline in deadlines:
+            self._none_pending.discard((deadline.incident_id, deadline.kind))
+            rows.append(_values(deadline))
         if rows:
             await self._session.execute(_INSERT, rows)
 
@@ -329,6 +338,7 @@ class SqlDeadlineRepository:
         makes "exactly once" hold for scheduling them, not only for firing them."""
         dialect = dialect_of(self._session)
         insert_of = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        self._none_pending.discard((deadline.incident_id, deadline.kind))
         stmt = (
             insert_of(_TABLE)
             .values(_values(deadline))
@@ -408,6 +418,8 @@ class SqlDeadlineRepository:
         return [_from_row(r) for r in rows.mappings()]
 
     async def pending_of_kind(self, incident_id: str, kind: DeadlineKind) -> list[Deadline]:
+        if (incident_id, kind) in self._none_pending:
+            return []  # read under the incident's lock in this transaction: none
         params = {"b_i": incident_id, "b_kind": kind.value}
         rows = await self._session.execute(_pending_statement(True), params)
         return [_from_row(r) for r in rows.mappings()]

@@ -10,6 +10,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.deadlines import DeadlineKind
 from bot.domain.errors import RecordTampered
 from bot.domain.incident import Incident
 from bot.domain.reference import Reference
@@ -32,6 +33,9 @@ class SqlIncidentRepository:
         self.held: set[str] = set()
         # chain heads read together with their incident's locked row, for the commit
         self.known_heads: dict[str, Head] = {}
+        # (incident, kind) read under the incident's lock as having no pending deadline; shared
+        # with the unit of work's deadline repository, which then answers without a query
+        self.none_pending: set[tuple[str, DeadlineKind]] = set()
 
     def _track(self, incident: Incident) -> Incident:
         existing = self.seen.get(incident.id)
@@ -95,6 +99,8 @@ class SqlIncidentRepository:
             binding = Binding(row.head_reference, row.head_council_id, providers)
             head = Head(incident_id, binding, row.head_seq, row.head_event_mac, row.head_mac)
             self.known_heads[incident_id] = head
+        if held and not row._mapping[statements.RETRIES_PENDING]:
+            self.none_pending.add((incident_id, DeadlineKind.ESCALATION_RETRY))
         current = self.seen.get(incident_id)
         if current is not None and current.version == incident.version:
             return current

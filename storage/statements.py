@@ -10,14 +10,16 @@ from __future__ import annotations
 import functools
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, insert, select, union_all, update
+from sqlalchemy import Table, bindparam, exists, func, insert, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from bot.domain.deadlines import DeadlineKind, DeadlineState
 from storage.models import DeadlineRow, IncidentRow, TimelineEventRow, TimelineHeadRow
 
 _INCIDENTS = cast(Table, IncidentRow.__table__)
 _EVENTS = cast(Table, TimelineEventRow.__table__)
 _HEADS = cast(Table, TimelineHeadRow.__table__)
+_DEADLINES = cast(Table, DeadlineRow.__table__)
 
 
 @functools.cache
@@ -62,6 +64,7 @@ def insert_events() -> Any:
     return insert(_EVENTS)
 
 
+RETRIES_PENDING = "retries_pending"  # incident_with_head's column: is an escalation retry due?
 _HEAD_COLUMNS = ("reference", "council_id", "provider_ids", "seq", "event_mac", "mac")
 
 
@@ -129,9 +132,20 @@ def persist_on_postgresql(columns: tuple[str, ...], events: int, fired: bool = F
 def incident_with_head() -> Any:
     """The incident and its chain head in one statement, for a caller that already holds the
     incident's lock (a firing: its claim locked it): every head write also updates the
-    incident row, so with the lock held the head read here is the current one."""
+    incident row, so with the lock held the head read here is the current one.
+
+    It also says whether an escalation retry of the incident is pending (`RETRIES_PENDING`):
+    each escalation asks, to supersede what it covers, and almost never is there one. Retry
+    rows are added and settled only by firings, which hold this same lock, and this read runs
+    after the lock was taken, so a "no" stays true for the transaction."""
+    retrying = exists().where(
+        _DEADLINES.c.incident_id == _INCIDENTS.c.id,
+        _DEADLINES.c.state == DeadlineState.PENDING.value,
+        _DEADLINES.c.kind == DeadlineKind.ESCALATION_RETRY.value,
+    )
+    heads = [_HEADS.c[c].label(f"head_{c}") for c in (*_HEAD_COLUMNS,)]
     return (
-        select(_INCIDENTS, *[_HEADS.c[c].label(f"head_{c}") for c in (*_HEAD_COLUMNS,)])
+        select(_INCIDENTS, *heads, retrying.label(RETRIES_PENDING))
         .outerjoin(_HEADS, _HEADS.c.incident_id == _INCIDENTS.c.id)
         .where(_INCIDENTS.c.id == bindparam("b_id"))
         .with_for_update(of=_INCIDENTS)

@@ -93,7 +93,7 @@ class SqlUnitOfWork:
         self.messages = SqlMessageRepository(self.session)
         self.requests = SqlRequestLog(self.session)
         self.assessments = SqlAssessmentRepository(self.session)
-        self.deadlines = SqlDeadlineRepository(self.session)
+        self.deadlines = SqlDeadlineRepository(self.session, self.incidents.none_pending)
         self.checklist = SqlChecklistRepository(self.session)
         self.lessons = SqlLessonsRepository(self.session)
         self.engagements = SqlEngagementRepository(self.session)

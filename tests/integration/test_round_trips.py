@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import event
 
 from bot.domain.bindings import Platform
-from bot.domain.deadlines import DeadlineState
+from bot.domain.deadlines import Deadline, DeadlineKind, DeadlineState
+from bot.ports.notify import Delivery
 from bot.usecases.presence import presence
 from storage.uow import SqlUnitOfWorkFactory
 from tests.fakes.chat import RecordingChat
@@ -71,6 +73,44 @@ async def test_a_page_fires_in_a_few_statements_and_is_recorded_once(uow_factory
     assert page is not None
     assert page.state is DeadlineState.FIRED
     assert page.fired_at is not None
+
+
+class TextingNotifier(RecordingNotifier):
+    """Texts go out too, so every route of an escalation gets through and none is owed."""
+
+    async def send_sms(self, to: str, body: str, *, reference: str) -> Delivery:
+        return Delivery(True, "sms", to, notification_id="t1")
+
+
+async def test_an_escalation_with_no_retry_owed_reads_no_deadline(uow_factory, ctx, clock) -> None:
+    """Each escalation asks whether an earlier level still owes a route a retry, to supersede
+    it; almost never is one owed. The incident's locked read answers that in the same
+    statement, so the firing sends no query for it (one round trip per level, four per
+    incident under the burst)."""
+    result = await activated(uow_factory, ctx)
+    chat, notifier = RecordingChat(), TextingNotifier()
+    fire = scheduler(uow_factory, ctx, chat, notifier)
+    [level_1] = [
+        d for d in result.deadlines if d.kind is DeadlineKind.CONTACT_ESCALATION and d.level == 1
+    ]
+    clock.set(level_1.due_at - timedelta(seconds=1))
+    assert await fire.fire_due() == 3  # the page, the council's email, the reminder
+    clock.set(level_1.due_at)
+    postgres = uow_factory.engine.dialect.name == "postgresql"
+
+    with counted(uow_factory) as sent:
+        assert await fire.fire_now([level_1.id]) == 1
+
+    events = await timeline(uow_factory, result.incident.id)
+    [sent_event] = [e for e in events if e.kind == "EscalationSent"]
+    assert all(route["ok"] for route in sent_event.data["routes"])
+    # the claim, the incident with its head (and whether a retry is owed), then its outcome
+    assert sent == (
+        ["BEGIN", "UPDATE", "SELECT", "WITH"]
+        if postgres
+        else ["BEGIN", "UPDATE", "SELECT", "UPDATE", "INSERT", "INSERT", "UPDATE"]
+    )
+    assert any("Escalation level 1" in s.message.text for s in chat.sent if s.message)
 
 
 async def test_a_cards_read_opens_no_transaction_on_postgresql(uow_factory, ctx) -> None:
@@ -136,3 +176,29 @@ async def test_a_pass_claims_what_it_listed_and_ends_without_an_empty_claim(
     assert sent.count("UPDATE") == 0  # nothing claimed in vain
     if postgres:
         assert sent == ["SELECT"]  # the list only; no transaction
+
+
+async def test_a_retry_added_after_the_locked_read_is_seen_by_the_same_firing(
+    uow_factory, ctx
+) -> None:
+    """The locked read's "no retry owed" holds only until the firing adds one itself."""
+    result = await activated(uow_factory, ctx)
+    incident_id, now = result.incident.id, ctx.clock.now()
+    retry = Deadline(
+        id="retry-1",
+        incident_id=incident_id,
+        kind=DeadlineKind.ESCALATION_RETRY,
+        due_at=now,
+        level=1,
+        payload={"retry_routes": ["incident_channel"]},
+        created_at=now,
+    )
+    async with uow_factory() as uow:
+        uow.incidents.held.add(incident_id)  # as a firing's claim leaves it
+        assert await uow.incidents.get_for_update(incident_id) is not None
+        with counted(uow_factory) as sent:
+            assert await uow.deadlines.pending_of_kind(incident_id, retry.kind) == []
+        assert sent == []  # answered from the locked read
+        await uow.deadlines.add(retry)
+        owed = await uow.deadlines.pending_of_kind(incident_id, retry.kind)
+        assert [d.id for d in owed] == [retry.id]
