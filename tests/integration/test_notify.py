@@ -14,9 +14,12 @@ from typing import Any
 import aiohttp
 import jwt
 import pytest
+import time_machine
+from notifications_python_client.authentication import create_jwt_token
 
 from bot.ports.notify import Delivery
 from handlers.notify import DisabledNotifier, NotifyNotifier, build_notifier
+from handlers.notify import client as notify_client
 from sandbox.notify.api import FakeNotifyApi
 from tests.integration.waiting import within
 
@@ -331,3 +334,36 @@ async def test_the_stand_in_requires_the_template_personalisation(api: FakeNotif
     ]
     assert missing_address.status == 400
     assert second["errors"][0]["message"] == "email_address is a required property"
+
+
+async def test_a_token_is_signed_once_a_second_and_notify_accepts_it(
+    api: FakeNotifyApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every token made within one second is the same (its `iat` is in whole seconds), so
+    it is signed once per second and shared by the notifier's copies; the next second brings
+    a new one, and the stand-in, checking as Notify does, accepts each."""
+    signed: list[str] = []
+    sign = create_jwt_token
+
+    def counted(secret: str, service_id: str) -> str:
+        signed.append(service_id)
+        return str(sign(secret, service_id))
+
+    monkeypatch.setattr(notify_client, "create_jwt_token", counted)
+    notifier = notifier_for(api)
+    firing = notifier.single_attempt()
+    with time_machine.travel(1_800_000_000.2, tick=False) as traveller:
+        first = notifier._headers()["Authorization"]
+        assert firing._headers()["Authorization"] == first
+        assert (await notifier.send_email(DUTY_MANAGER, "S", BODY, reference="r1")).ok
+        assert (await firing.send_sms(MOBILE, BODY, reference="r2")).ok
+        traveller.shift(1)
+        second = notifier._headers()["Authorization"]
+        assert (await notifier.send_email(DUTY_MANAGER, "S", BODY, reference="r3")).ok
+    assert len(signed) == 2  # six tokens used, in two seconds
+    claims = [
+        jwt.decode(header.removeprefix("Bearer "), options={"verify_signature": False})
+        for header in (first, second)
+    ]
+    assert [c["iat"] for c in claims] == [1_800_000_000, 1_800_000_001]
+    assert {c["iss"] for c in claims} == {api.service_id}
