@@ -80,7 +80,8 @@ class SqlIncidentRepository:
 
         An incident in `held` is already locked by this transaction (a firing's claim, which
         on SQLite is its first write): no lock is taken again, and its chain head is read in
-        the same statement (`known_heads`, for the commit).
+        the same statement (`known_heads`, for the commit), with whether an escalation retry
+        is pending (`none_pending`, which the unit of work's deadline repository answers from).
         """
         held = incident_id in self.held
         if dialect_of(self._session) == "sqlite" and not held:

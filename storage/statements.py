@@ -136,8 +136,9 @@ def incident_with_head() -> Any:
 
     It also says whether an escalation retry of the incident is pending (`RETRIES_PENDING`):
     each escalation asks, to supersede what it covers, and almost never is there one. Retry
-    rows are added and settled only by firings, which hold this same lock, and this read runs
-    after the lock was taken, so a "no" stays true for the transaction."""
+    rows are added only by firings, which hold this same lock (contact made, closure and the
+    purge only settle them, which keeps a "no" true), and this read runs after the lock was
+    taken, so a "no" stays true for the transaction."""
     retrying = exists().where(
         _DEADLINES.c.incident_id == _INCIDENTS.c.id,
         _DEADLINES.c.state == DeadlineState.PENDING.value,

@@ -3,10 +3,11 @@ asyncio's own loop elsewhere.
 
 One loop serves every answer, page, escalation and card of a process, and under a mass event
 its own bookkeeping (the selector, scheduling each step) is a good part of the CPU an incident
-costs: with uvloop the service spent 68.8 ms per incident instead of 72.8 ms (500 activations
-at once on PostgreSQL, `benchmarks/activation_escalation.py --unmetered`). Nothing here depends
-on which loop runs: both are asyncio's interface, and the end-to-end tests drive the served
-process on this one.
+costs: the same code spent 68.8 ms per incident on uvloop and 72.8 ms on asyncio's loop, in two
+runs one after the other (500 activations at once on PostgreSQL,
+`benchmarks/activation_escalation.py --unmetered`, before the pool kept its connections).
+Nothing here depends on which loop runs: both are asyncio's interface, and the end-to-end tests
+drive the served process on this one.
 """
 
 from __future__ import annotations

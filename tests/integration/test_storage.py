@@ -176,7 +176,7 @@ async def test_concurrent_referrals_get_unique_gap_free_references_on_postgres(
 
     target = parse_database_url(pg_database_url)
     migrate.upgrade(target)
-    engine = create_engine_for(target, pool_size=20)
+    engine = create_engine_for(target, pool_size=40)  # all 40 referrals at once
     factory = SqlUnitOfWorkFactory(engine, TIMELINE_KEY)
     try:
         incidents = await asyncio.gather(
