@@ -175,6 +175,21 @@ async def after_contact(deps: SlackDeps, result: ContactResult) -> None:
     await deps.room.refresh(result.incident.id)
 
 
+async def activation_after_ack(
+    deps: SlackDeps, user: str, pending: asyncio.Task[ActivationResult]
+) -> None:
+    """The form was acknowledged before the activation was stored (it waited for the database
+    past the answer's window): the pages as soon as it is, then the assessor is told."""
+    try:
+        result = await pending
+    except DomainError as exc:
+        fields = list(exc.field_errors.values()) if isinstance(exc, InvalidInput) else []
+        await deps.tell(Asker(user), render.activation_not_recorded_text(str(exc), fields))
+        return
+    await page_then_announce(deps, result)
+    await deps.tell(Asker(user), render.activation_recorded_reply(result))
+
+
 async def contact_after_ack(
     deps: SlackDeps, user: str, pending: asyncio.Task[ContactResult]
 ) -> None:
@@ -285,7 +300,13 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     ) -> None:
         choice = value_of(view["state"], In.PROVIDER) or ""
         cmd = ActivateIncident(actor, _incident_of(view), choice)
-        result = await activate_incident(cmd, deps.uow(), deps.ctx)
+        task = await within_window(activate_incident(cmd, deps.uow(), deps.ctx))
+        if not task.done():
+            await ack()
+            later = activation_after_ack(deps, body["user"]["id"], task)
+            deps.tasks.spawn(later, name="page", urgent=True)
+            return
+        result = task.result()  # a refusal is shown in the form (`submission`)
         await ack()
         deps.tasks.right_after_answer(page_then_announce(deps, result), name="page")
 

@@ -176,6 +176,25 @@ def activated_text(result: ActivationResult) -> str:
     )
 
 
+def activation_recorded_reply(result: ActivationResult) -> str:
+    """To the assessor whose form was acknowledged before the activation was stored."""
+    return (
+        f"{result.incident.reference} is activated: {_names(result.providers)} paged; "
+        f"contact is due by {clock_time(result.deadline_at)}."
+    )
+
+
+def activation_not_recorded_text(reason: str, field_errors: Sequence[str] = ()) -> str:
+    """The form has closed by then: the reason in full and, when it was only the input, how
+    to try again."""
+    if not field_errors:
+        return f"The activation was not recorded: {reason}"
+    return (
+        f"The activation was not recorded: {reason} {' '.join(field_errors)} Open the activate "
+        "form again to try again."
+    )
+
+
 def acknowledged_text(incident: Incident, engagement: Engagement, provider: str) -> str:
     acknowledged_at = engagement.acknowledged_at or engagement.notified_at
     minutes = _minutes(acknowledged_at - engagement.notified_at)
