@@ -17,6 +17,7 @@ from storage.upserts import params, upsert
 _ORDER = {kind: i for i, kind in enumerate(ItemKind)}
 
 
+_ITEMS = cast(Table, ChecklistItemRow.__table__)
 _ITEM_KEYS = ("incident_id", "item")
 _ITEM_FIELDS = ("status", "reference", "reason", "done_at", "updated_at", "updated_by")
 
@@ -25,8 +26,7 @@ _ITEM_FIELDS = ("status", "reference", "reason", "done_at", "updated_at", "updat
 def _items_of() -> Any:
     """An incident's checklist as Core rows, built once: every card refresh reads it, and ORM
     objects would be tracked by the session for nothing."""
-    table = cast(Table, ChecklistItemRow.__table__)
-    return select(table).where(table.c.incident_id == bindparam("b_i"))
+    return select(_ITEMS).where(_ITEMS.c.incident_id == bindparam("b_i"))
 
 
 class SqlChecklistRepository:
@@ -53,8 +53,7 @@ class SqlChecklistRepository:
     async def save(self, item: ChecklistItem) -> None:
         if item.updated_at is None:
             raise ValueError(f"checklist item {item.item} has no updated_at; set the clock's now")
-        table = cast(Table, ChecklistItemRow.__table__)
-        stmt = upsert(table, _ITEM_KEYS, _ITEM_FIELDS, dialect_of(self._session))
+        stmt = upsert(_ITEMS, _ITEM_KEYS, _ITEM_FIELDS, dialect_of(self._session))
         values = {
             "incident_id": item.incident_id,
             "item": item.item.value,

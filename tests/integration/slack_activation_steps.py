@@ -4,6 +4,7 @@ Slack stand-in was asked to show. Notify is configured (the `notify_api` fixture
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -14,10 +15,11 @@ from sqlalchemy import select
 
 from bot.domain.bindings import Platform
 from bot.domain.states import State
+from handlers.slack.listeners import activation as listener
 from sandbox.notify.api import FakeNotifyApi
 from sandbox.slack import signed_requests as sr
 from storage.models import DeadlineRow
-from tests.integration.slack_harness import ASSESSOR, SlackEnv
+from tests.integration.slack_harness import ASSESSOR, SECRET, SlackEnv
 from tests.integration.test_slack_threshold import (
     RANSOMWARE,
     assess,
@@ -25,6 +27,7 @@ from tests.integration.test_slack_threshold import (
     decide,
     open_incident,
 )
+from tests.integration.waiting import within
 
 KPMG_USER, ACCENTURE_USER, COUNCIL_USER = "U0KPMG1", "U0ACC1", "U0HACKNEY1"
 
@@ -133,3 +136,25 @@ def ephemeral_to(env: SlackEnv, user: str) -> list[str]:
 def last_card(env: SlackEnv, channel: str) -> str:
     updates = [c for c in env.slack.calls_to("chat.update") if c["channel"] == channel]
     return env.slack.message_text(updates[-1])
+
+
+def held(monkeypatch: pytest.MonkeyPatch, use_case: str) -> asyncio.Event:
+    """The activation listeners' `use_case` (as they import it) waits until the returned event
+    is set: as behind a firing holding the incident's lock, or SQLite's one writer."""
+    release = asyncio.Event()
+    run = getattr(listener, use_case)
+
+    async def waiting(*args: Any, **kwargs: Any) -> Any:
+        await release.wait()
+        return await run(*args, **kwargs)
+
+    monkeypatch.setattr(listener, use_case, waiting)
+    return release
+
+
+async def answer_to(env: SlackEnv, body: str) -> tuple[int, str]:
+    """The HTTP answer to a request, without waiting for the work that follows it."""
+    return await within(
+        sr.post(env.session, env.url, body, SECRET),
+        "Slack's answer while the form's use case is still running",
+    )

@@ -5,46 +5,19 @@ and the assessor is told the outcome in a message."""
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
-
-import pytest
-
 from bot.domain.states import State
-from bot.usecases.activation import activate_incident
-from handlers.slack.listeners import activation as listener
-from sandbox.slack import signed_requests as sr
 from tests.integration.slack_activation_steps import (
     KPMG_PAGING,
     activate_form,
+    answer_to,
     awaiting_mou,
+    held,
     kinds,
     override_form,
     submit,
 )
 from tests.integration.slack_activation_steps import notify_api as notify_api  # Notify configured
-from tests.integration.slack_harness import ASSESSOR, SECRET, SlackEnv
-from tests.integration.waiting import within
-
-
-def held_activation(monkeypatch: pytest.MonkeyPatch) -> asyncio.Event:
-    """Storing the activation waits until the returned event is set."""
-    release = asyncio.Event()
-
-    async def held(*args: Any, **kwargs: Any) -> Any:
-        await release.wait()
-        return await activate_incident(*args, **kwargs)
-
-    monkeypatch.setattr(listener, "activate_incident", held)
-    return release
-
-
-async def answer_to(env: SlackEnv, body: str) -> tuple[int, str]:
-    """The HTTP answer to a request, without waiting for the work that follows it."""
-    return await within(
-        sr.post(env.session, env.url, body, SECRET),
-        "Slack's answer while the activation is still being stored",
-    )
+from tests.integration.slack_harness import ASSESSOR, SlackEnv
 
 
 def told_assessor(env: SlackEnv) -> list[str]:
@@ -58,7 +31,7 @@ async def test_the_activate_form_is_answered_in_time_when_storing_it_is_slow(
     then the page goes out without waiting for a sweep, and the assessor is told."""
     incident_id, _ = await awaiting_mou(slack_env)
     await submit(slack_env, override_form(incident_id, "Council's email is compromised."))
-    release = held_activation(monkeypatch)
+    release = held(monkeypatch, "activate_incident")
     status, text = await answer_to(slack_env, activate_form(incident_id, "on_duty"))
     assert status == 200
     assert text == ""
@@ -81,7 +54,7 @@ async def test_a_slow_activation_that_is_refused_is_explained_in_a_message(
     """The MoU is neither signed nor overridden: refused, said in a message since the form
     has closed, and nothing stored or paged."""
     incident_id, _ = await awaiting_mou(slack_env)
-    release = held_activation(monkeypatch)
+    release = held(monkeypatch, "activate_incident")
     status, text = await answer_to(slack_env, activate_form(incident_id, "on_duty"))
     assert status == 200
     assert text == ""

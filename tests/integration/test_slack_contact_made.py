@@ -4,18 +4,11 @@ that never waits for a contact whose storing is held up."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, timedelta
-from typing import Any
-
-import pytest
 
 from bot.domain.states import State
 from bot.domain.uk_time import clock_time
-from bot.usecases.contact import record_contact
 from handlers.slack.ack_window import ACK_WINDOW_SECONDS
-from handlers.slack.listeners import activation as listener
-from sandbox.slack import signed_requests as sr
 from tests.integration.slack_activation_steps import (
     ACCENTURE_PAGING,
     ACCENTURE_USER,
@@ -24,15 +17,16 @@ from tests.integration.slack_activation_steps import (
     KPMG_PAGING,
     KPMG_USER,
     activated,
+    answer_to,
     click,
     contact_form,
     ephemeral_to,
+    held,
     kinds,
     submit,
 )
 from tests.integration.slack_activation_steps import notify_api as notify_api  # Notify configured
-from tests.integration.slack_harness import ASSESSOR, SECRET, SlackEnv
-from tests.integration.waiting import within
+from tests.integration.slack_harness import ASSESSOR
 
 
 async def test_reminder_escalation_then_contact_made_stops_the_ladder(
@@ -147,27 +141,6 @@ async def test_only_the_assigned_provider_can_acknowledge_or_record_contact(slac
     assert (await slack_env.only_incident()).state is State.ACTIVATED
 
 
-def held_record_contact(monkeypatch: pytest.MonkeyPatch) -> asyncio.Event:
-    """Storing "contact made" waits (as behind an escalation holding the incident's lock)
-    until the returned event is set."""
-    release = asyncio.Event()
-
-    async def held(*args: Any, **kwargs: Any) -> Any:
-        await release.wait()
-        return await record_contact(*args, **kwargs)
-
-    monkeypatch.setattr(listener, "record_contact", held)
-    return release
-
-
-async def answer_to(env: SlackEnv, body: str) -> tuple[int, str]:
-    """The HTTP answer to a request, without waiting for the work that follows it."""
-    return await within(
-        sr.post(env.session, env.url, body, SECRET),
-        "Slack's answer while the contact is still being stored",
-    )
-
-
 async def test_contact_made_is_acknowledged_in_time_when_storing_it_is_slow(
     slack_env, monkeypatch
 ) -> None:
@@ -175,7 +148,7 @@ async def test_contact_made_is_acknowledged_in_time_when_storing_it_is_slow(
     within Slack's 3 seconds, and the contact stored when the lock is free. Storing is held
     until the answer has arrived, so the answer cannot have waited for it."""
     incident_id, channel = await activated(slack_env)
-    release = held_record_contact(monkeypatch)
+    release = held(monkeypatch, "record_contact")
     status, text = await answer_to(slack_env, contact_form(incident_id, slack_env.clock.now()))
     assert status == 200
     assert text == ""
@@ -199,7 +172,7 @@ async def test_a_slow_contact_that_is_refused_is_explained_in_a_message(
     slack_env, monkeypatch
 ) -> None:
     incident_id, _ = await activated(slack_env)
-    release = held_record_contact(monkeypatch)
+    release = held(monkeypatch, "record_contact")
     future = slack_env.clock.now() + timedelta(minutes=10)
     status, text = await answer_to(slack_env, contact_form(incident_id, future))
     assert status == 200

@@ -16,8 +16,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
@@ -60,6 +60,7 @@ from handlers.slack.render.activation import ActivationInput as In
 from handlers.slack.submission import Inline, submission
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 Modal = Callable[[SlackDeps, Incident], dict[str, Any]]
 
 
@@ -175,33 +176,42 @@ async def after_contact(deps: SlackDeps, result: ContactResult) -> None:
     await deps.room.refresh(result.incident.id)
 
 
+async def _stored_after_ack(
+    deps: SlackDeps,
+    user: str,
+    pending: asyncio.Task[T],
+    not_recorded: Callable[[str, Sequence[str]], str],
+) -> T | None:
+    """A form acknowledged before its use case finished (it waited past the answer's window):
+    the result, or None once the person has been told why it was refused (the form has
+    closed, so in a message)."""
+    try:
+        return await pending
+    except DomainError as exc:
+        fields = list(exc.field_errors.values()) if isinstance(exc, InvalidInput) else []
+        await deps.tell(Asker(user), not_recorded(str(exc), fields))
+        return None
+
+
 async def activation_after_ack(
     deps: SlackDeps, user: str, pending: asyncio.Task[ActivationResult]
 ) -> None:
-    """The form was acknowledged before the activation was stored (it waited for the database
-    past the answer's window): the pages as soon as it is, then the assessor is told."""
-    try:
-        result = await pending
-    except DomainError as exc:
-        fields = list(exc.field_errors.values()) if isinstance(exc, InvalidInput) else []
-        await deps.tell(Asker(user), render.activation_not_recorded_text(str(exc), fields))
-        return
-    await page_then_announce(deps, result)
-    await deps.tell(Asker(user), render.activation_recorded_reply(result))
+    """The activation stored after its form was acknowledged: the pages as soon as it is, then
+    the assessor is told."""
+    result = await _stored_after_ack(deps, user, pending, render.activation_not_recorded_text)
+    if result is not None:
+        await page_then_announce(deps, result)
+        await deps.tell(Asker(user), render.activation_recorded_reply(result))
 
 
 async def contact_after_ack(
     deps: SlackDeps, user: str, pending: asyncio.Task[ContactResult]
 ) -> None:
-    """The form was acknowledged before "contact made" was stored: say how it ended."""
-    try:
-        result = await pending
-    except DomainError as exc:
-        fields = list(exc.field_errors.values()) if isinstance(exc, InvalidInput) else []
-        await deps.tell(Asker(user), render.contact_not_recorded_text(str(exc), fields))
-        return
-    await deps.tell(Asker(user), render.contact_recorded_reply(result))
-    await after_contact(deps, result)
+    """ "Contact made" stored after its form was acknowledged: say how it ended."""
+    result = await _stored_after_ack(deps, user, pending, render.contact_not_recorded_text)
+    if result is not None:
+        await deps.tell(Asker(user), render.contact_recorded_reply(result))
+        await after_contact(deps, result)
 
 
 async def after_override(deps: SlackDeps, incident: Incident, who: str) -> None:

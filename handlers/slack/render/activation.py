@@ -185,13 +185,8 @@ def activation_recorded_reply(result: ActivationResult) -> str:
 
 
 def activation_not_recorded_text(reason: str, field_errors: Sequence[str] = ()) -> str:
-    """The form has closed by then: the reason in full and, when it was only the input, how
-    to try again."""
-    if not field_errors:
-        return f"The activation was not recorded: {reason}"
-    return (
-        f"The activation was not recorded: {reason} {' '.join(field_errors)} Open the activate "
-        "form again to try again."
+    return _not_recorded(
+        "The activation", reason, field_errors, "Open the activate form again to try again."
     )
 
 
@@ -236,14 +231,17 @@ def contact_recorded_reply(result: ContactResult) -> str:
 
 
 def contact_not_recorded_text(reason: str, field_errors: Sequence[str] = ()) -> str:
-    """The form has closed by then: every reason is spelled out and, when it was only the
-    input, how to try again."""
-    if not field_errors:
-        return f"Contact made was not recorded: {reason}"
-    return (
-        f"Contact made was not recorded: {reason} {' '.join(field_errors)} Press Contact made "
-        "again to record it."
+    return _not_recorded(
+        "Contact made", reason, field_errors, "Press Contact made again to record it."
     )
+
+
+def _not_recorded(what: str, reason: str, field_errors: Sequence[str], again: str) -> str:
+    """A form's refusal told after the form has closed: every reason spelled out and, when it
+    was only the input, how to try again."""
+    if not field_errors:
+        return f"{what} was not recorded: {reason}"
+    return f"{what} was not recorded: {reason} {' '.join(field_errors)} {again}"
 
 
 def not_assigned_text(incident: Incident, provider_names: Sequence[str]) -> str:
