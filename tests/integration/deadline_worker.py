@@ -3,7 +3,13 @@
 Its handler writes the fired deadline's id into `fired_log` inside the firing transaction, so the
 log holds exactly what committed: a duplicate firing would show up as a second row.
 
-Usage: DATABASE_URL=postgresql://... WORKER_ID=a python tests/integration/deadline_worker.py
+With WAIT_FOR=b, every firing is held, inside its transaction, until worker b has committed one:
+the two then certainly share the rows (left to chance, the faster process sometimes fired all of
+them), and b fires while this one holds locks, the overlap the exactly-once guarantee is about.
+Only a free incident lets b fire, so the test seeds more incidents than a worker runs loops.
+
+Usage: DATABASE_URL=postgresql://... WORKER_ID=a [WAIT_FOR=b] \
+    python tests/integration/deadline_worker.py
 Prints "ready" once its first sweep is done; stops cleanly on SIGTERM.
 """
 
@@ -27,13 +33,27 @@ from storage.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
 from tests.factories import TIMELINE_KEY
 
 LOG_FIRING = text("INSERT INTO fired_log (deadline_id, worker_id) VALUES (:deadline, :worker)")
+PEER_FIRED = text("SELECT 1 FROM fired_log WHERE worker_id = :peer LIMIT 1")
 
 
 async def main() -> None:
     worker_id = os.environ.get("WORKER_ID", f"pid-{os.getpid()}")
     engine = create_engine_for(parse_database_url(os.environ["DATABASE_URL"]), pool_size=16)
 
+    peer = os.environ.get("WAIT_FOR")
+    peer_seen = asyncio.Event()
+
+    async def wait_for_peer(uow: SqlUnitOfWork) -> None:
+        """Read committed: each poll in this transaction sees what the peer has committed."""
+        while not peer_seen.is_set():
+            if await uow.session.scalar(PEER_FIRED, {"peer": peer}):
+                peer_seen.set()
+            else:
+                await asyncio.sleep(0.01)
+
     async def log_firing(deadline: Deadline, uow: SqlUnitOfWork) -> None:
+        if peer:
+            await wait_for_peer(uow)
         await uow.session.execute(LOG_FIRING, {"deadline": deadline.id, "worker": worker_id})
 
     scheduler = DeadlineScheduler(

@@ -85,19 +85,19 @@ async def test_on_postgresql_slow_firings_of_different_incidents_overlap(pg_uows
 
 
 @pytest.fixture
-def workers(
-    pg_database_url: str, tmp_path: Path
-) -> Iterator[Callable[[str], Awaitable[Popen[str]]]]:
+def workers(pg_database_url: str, tmp_path: Path) -> Iterator[Callable[..., Awaitable[Popen[str]]]]:
     started: list[Popen[str]] = []
 
-    def spawn(name: str) -> Popen[str]:
+    def spawn(name: str, wait_for: str | None) -> Popen[str]:
         env = {**os.environ, "DATABASE_URL": pg_database_url, "WORKER_ID": name}
+        if wait_for:
+            env["WAIT_FOR"] = wait_for
         with (tmp_path / f"{name}.log").open("w") as errors:
             argv = [sys.executable, str(WORKER)]  # our own script, no outside input
             return Popen(argv, env=env, stdout=PIPE, stderr=errors, text=True)  # noqa: S603
 
-    async def start(name: str) -> Popen[str]:
-        proc = spawn(name)
+    async def start(name: str, wait_for: str | None = None) -> Popen[str]:
+        proc = spawn(name, wait_for)
         started.append(proc)
         assert proc.stdout is not None
         line = await asyncio.to_thread(proc.stdout.readline)
@@ -125,10 +125,11 @@ async def wait_for_log(uows: SqlUnitOfWorkFactory, n: int) -> list[tuple[str, st
 
 async def test_two_processes_fire_1000_deadlines_exactly_once(pg_uows, policy, workers):
     real = CoreContext(clock=SystemClock(), policy=policy)
-    await workers("a")
+    await workers("a", wait_for="b")  # a holds its firings, and their locks, until b has fired
     await workers("b")
     start = real.clock.now()
-    ids = await seed(pg_uows, real, [start + timedelta(seconds=i / 100) for i in range(1000)])
+    due = [start + timedelta(seconds=i / 100) for i in range(1000)]
+    ids = await seed(pg_uows, real, due, incidents=2 * POSTGRES_LOOPS)
     log = await wait_for_log(pg_uows, 1000)
     assert sorted(d for d, _ in log) == sorted(ids)
     assert {w for _, w in log} == {"a", "b"}
