@@ -431,7 +431,7 @@ class DeadlineScheduler:
             self._recheck = True
         now = self._clock.now()
         if self._armed is not None and self._armed <= when:
-            if self._armed > now:
+            if self._armed > now or self._pending_at_once():
                 return
             when = self._armed  # overdue and not run yet: replacing it must not delay it
         self._armed = when
@@ -443,6 +443,17 @@ class DeadlineScheduler:
             replace_existing=True,
             **_JOB_OPTIONS,
         )
+
+    def _pending_at_once(self) -> bool:
+        """The armed wake-up is overdue and its job is waiting to run at once: nothing to re-arm.
+        Each activation asks for a wake-up per deadline it adds, and under a burst the armed one
+        is overdue for every ask; re-adding the job each time was most of the cost of asking
+        (seven APScheduler jobs built per activation). The job is re-armed when it is gone (a
+        wake-up APScheduler skipped) or due later by the wall clock than by ours (a test's clock
+        moved ahead)."""
+        job = self._scheduler.get_job(WAKE_JOB_ID)
+        at = getattr(job, "next_run_time", None)  # a job added before the start has none yet
+        return at is not None and at <= datetime.now(UTC)
 
     @property
     def armed_wake_up(self) -> datetime | None:

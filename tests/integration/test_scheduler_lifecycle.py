@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.app.scheduler import SWEEP_JOB_ID, WAKE_JOB_ID, DeadlineScheduler
 from bot.domain.clock import SystemClock
@@ -167,6 +168,46 @@ async def test_wake_ups_fire_on_time_even_when_late(uow_factory, ctx) -> None:
 
 async def _fired(handler: Recorder, n: int) -> bool:
     return len(handler.calls) >= n
+
+
+async def test_asks_while_an_overdue_wake_up_waits_to_run_arm_no_more_jobs(
+    uow_factory, ctx, monkeypatch
+) -> None:
+    """Under a burst each activation asks for a wake-up per deadline it adds, with the armed
+    one overdue: it runs at once anyway, so the asks change nothing, and what they were for
+    still fires."""
+    real = SystemClock()
+    ctx = CoreContext(clock=real, policy=ctx.policy)
+    incident_id = await new_incident(uow_factory, ctx)
+    handler = Recorder()
+    scheduler = DeadlineScheduler(uow_factory, real, handler, worker_id="w1", sweep_seconds=3600)
+    await scheduler.start()
+    try:
+        await until(lambda: _no_pass(scheduler), "the start's own pass to end")
+        rows = [deadline(incident_id, real.now() - timedelta(seconds=1), real.now())]
+        rows += [deadline(incident_id, real.now() + timedelta(hours=h), real.now()) for h in (1, 2)]
+        await store(uow_factory, rows)
+        armed: list[object] = []
+        add_job = scheduler._scheduler.add_job
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            armed.append(kwargs)
+            return add_job(*args, **kwargs)
+
+        monkeypatch.setattr(scheduler._scheduler, "add_job", counted)
+        for _ in range(50):  # no await between: the first ask's job has not run yet
+            for row in rows:
+                scheduler.wake_at(row.due_at)
+        assert len(armed) == 1
+        await until(lambda: _fired(handler, 1), "the overdue deadline, by the one wake-up")
+    finally:
+        await scheduler.stop()
+    assert [d.id for d in handler.calls] == [rows[0].id]
+
+
+async def _no_pass(scheduler: DeadlineScheduler) -> bool:
+    running = scheduler._pass or scheduler._first_run
+    return running is None or running.done()
 
 
 async def test_a_wake_up_asked_for_while_a_pass_runs_is_not_lost(
