@@ -157,3 +157,32 @@ async def test_work_right_after_an_answer_runs_before_ordinary_work_and_drain_se
     tasks.right_after_answer(work("outside a request"))  # spawned as urgent work instead
     await tasks.drain(within=2)
     assert order[-1] == "outside a request"
+
+
+@virtual_time
+async def test_a_page_right_after_an_answer_holds_its_request_for_hold_at_most() -> None:
+    """aiohttp reads a connection's next request once the handler returns: a page stuck behind
+    the database must not hold that request past `hold` (with its own 2-second window its
+    answer would come after Slack's 3 s), and the page still goes out, urgent, after it."""
+    tasks = BackgroundTasks(hold=0.5)
+    release = asyncio.Event()
+    order: list[str] = []
+    loop = asyncio.get_running_loop()
+
+    async def page() -> None:
+        await release.wait()
+        order.append("page sent")
+
+    async def request() -> None:
+        async with tasks.answering():
+            tasks.right_after_answer(page())
+
+    start = loop.time()
+    await asyncio.wait_for(request(), timeout=1)
+    assert loop.time() - start == pytest.approx(0.5)
+    assert order == []
+    assert tasks.people_waiting()  # the page is still urgent work in progress
+    release.set()
+    await tasks.drain(within=1)
+    assert order == ["page sent"]
+    assert not tasks.people_waiting()
