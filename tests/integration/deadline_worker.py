@@ -3,10 +3,11 @@
 Its handler writes the fired deadline's id into `fired_log` inside the firing transaction, so the
 log holds exactly what committed: a duplicate firing would show up as a second row.
 
-With WAIT_FOR=b, every firing is held, inside its transaction, until worker b has committed one:
-the two then certainly share the rows (left to chance, the faster process sometimes fired all of
-them), and b fires while this one holds locks, the overlap the exactly-once guarantee is about.
-Only a free incident lets b fire, so the test seeds more incidents than a worker runs loops.
+With WAIT_FOR=b, every firing is held, inside its transaction, until worker b has committed one,
+and the first time it waits the worker prints "holding". A test that starts b only after that
+line knows both fire (left to chance, the faster process sometimes fired every row), and that b
+fires while this one holds locks, the overlap the exactly-once guarantee is about. Only a free
+incident lets b fire, so the test seeds more incidents than a worker runs loops.
 
 Usage: DATABASE_URL=postgresql://... WORKER_ID=a [WAIT_FOR=b] \
     python tests/integration/deadline_worker.py
@@ -43,13 +44,19 @@ async def main() -> None:
     peer = os.environ.get("WAIT_FOR")
     peer_seen = asyncio.Event()
 
+    holding = False
+
     async def wait_for_peer(uow: SqlUnitOfWork) -> None:
         """Read committed: each poll in this transaction sees what the peer has committed."""
+        nonlocal holding
         while not peer_seen.is_set():
             if await uow.session.scalar(PEER_FIRED, {"peer": peer}):
                 peer_seen.set()
-            else:
-                await asyncio.sleep(0.01)
+                return
+            if not holding:
+                holding = True
+                print("holding", flush=True)
+            await asyncio.sleep(0.01)
 
     async def log_firing(deadline: Deadline, uow: SqlUnitOfWork) -> None:
         if peer:

@@ -125,11 +125,14 @@ async def wait_for_log(uows: SqlUnitOfWorkFactory, n: int) -> list[tuple[str, st
 
 async def test_two_processes_fire_1000_deadlines_exactly_once(pg_uows, policy, workers):
     real = CoreContext(clock=SystemClock(), policy=policy)
-    await workers("a", wait_for="b")  # a holds its firings, and their locks, until b has fired
-    await workers("b")
+    first = await workers("a", wait_for="b")  # a holds its firings, and their locks, until b fires
     start = real.clock.now()
     due = [start + timedelta(seconds=i / 100) for i in range(1000)]
     ids = await seed(pg_uows, real, due, incidents=2 * POSTGRES_LOOPS)
+    assert first.stdout is not None
+    line = await within(asyncio.to_thread(first.stdout.readline), "worker a to hold a firing")
+    assert line.strip() == "holding"
+    await workers("b")  # only now: a has claimed first, and b fires while a holds
     log = await wait_for_log(pg_uows, 1000)
     assert sorted(d for d, _ in log) == sorted(ids)
     assert {w for _, w in log} == {"a", "b"}
