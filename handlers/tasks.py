@@ -144,17 +144,19 @@ class BackgroundTasks:
         return self._answering == 0 and elapsed >= self._settle * 0.999  # timers run early
 
     def right_after_answer(self, coro: Awaitable[Any], *, name: str = "") -> None:
-        """Tier 1 work that follows this request's answer (a provider's page). It runs in
-        the request's own task once the answer is written: it never delays that answer, and
-        it queues behind nothing. aiohttp reads a connection's next request only after this
-        one's handler returns, so under a burst the intake slows to what the service can
-        page, instead of answers outrunning pages (measured with 500 activations at once:
-        pages p99 1.0 s after the decision, answers within 1.8 s; as separate tasks, pages
-        p99 2.8 s and answers up to 5 s). It holds the connection for `hold` at most, then
-        goes on in its own task: a page waiting for SQLite's one writer held the next request
-        on its connection for up to 1.4 s, and with that request's own 2-second window the
-        answer came after Slack's 3 s (500 activations at once on SQLite: answers up to
-        3.4 s). Outside a request it starts as urgent work."""
+        """Tier 1 work that follows this request's answer (a provider's page). It starts once
+        the answer is written, so it never delays that answer, and the request waits for it
+        before ending. aiohttp reads a connection's next request only after this one's
+        handler returns, so under a burst the intake slows to what the service can page,
+        instead of answers outrunning pages (measured with 500 activations at once: pages
+        p99 1.0 s after the decision, answers within 1.8 s; as separate tasks, pages p99
+        2.8 s and answers up to 5 s). The request waits `hold` at most, then the work goes on
+        without it: a page waiting for SQLite's one writer held the next request on its
+        connection for up to 1.4 s, and with that request's own 2-second window the answer
+        came after Slack's 3 s (500 activations at once on SQLite: answers up to 3.4 s).
+        It runs in the urgent slots, so pages that outlast their hold (a slow Slack) queue
+        there instead of each taking a database connection. Outside a request it starts as
+        urgent work."""
         queued = _RIGHT_AFTER.get(None)
         if queued is None:
             self.spawn(coro, name=name, urgent=True)
@@ -162,8 +164,8 @@ class BackgroundTasks:
             queued.append(coro)
 
     async def _run_queued(self, queued: list[Awaitable[Any]]) -> None:
-        """The follow-ups in their own task (drain() waits for it), which this request waits
-        for up to `hold`: their order and tier are the same either way."""
+        """The follow-ups in their own task (drain() waits for it), in order, which this
+        request waits for up to `hold`."""
         if not queued:
             return
         follow_ups = asyncio.ensure_future(self._in_order(queued))
@@ -174,12 +176,13 @@ class BackgroundTasks:
 
     async def _in_order(self, queued: list[Awaitable[Any]]) -> None:
         try:
-            for work in queued:
-                try:
-                    with self._urgent_work():
-                        await self._reporting(work)
-                except Exception as exc:
-                    log.error("work after an answer failed", exc_info=exc)
+            async with self._urgent_slots_now():
+                for work in queued:
+                    try:
+                        with self._urgent_work():
+                            await self._reporting(work)
+                    except Exception as exc:
+                        log.error("work after an answer failed", exc_info=exc)
         finally:
             for work in queued:  # cut short (shutdown): the rest never started
                 _close_unstarted(work)
@@ -197,12 +200,15 @@ class BackgroundTasks:
                 await self._pause_event().wait()
 
     async def _urgent(self, coro: Awaitable[Any]) -> Any:
-        if self._urgent_slots is None:
-            self._urgent_slots = asyncio.Semaphore(self._urgent_limit)
         AHEAD.set(False)
-        async with self._urgent_slots:
+        async with self._urgent_slots_now():
             with self._urgent_work():
                 return await self._reporting(coro)
+
+    def _urgent_slots_now(self) -> asyncio.Semaphore:
+        if self._urgent_slots is None:
+            self._urgent_slots = asyncio.Semaphore(self._urgent_limit)
+        return self._urgent_slots
 
     @contextlib.contextmanager
     def _urgent_work(self) -> Iterator[None]:

@@ -186,3 +186,33 @@ async def test_a_page_right_after_an_answer_holds_its_request_for_hold_at_most()
     await tasks.drain(within=1)
     assert order == ["page sent"]
     assert not tasks.people_waiting()
+
+
+@virtual_time
+async def test_pages_that_outlast_their_hold_run_in_the_urgent_slots() -> None:
+    """Past `hold` the connection's next request is read and its page queued too: with Slack
+    stuck, pages must not pile up beyond the urgent slots (each would hold a database
+    connection), and once it answers they go out in the order the answers were given."""
+    tasks = BackgroundTasks(hold=0.5, urgent_limit=2)
+    release = asyncio.Event()
+    running, peak, sent = 0, 0, []
+
+    async def page(n: int) -> None:
+        nonlocal running, peak
+        running += 1
+        peak = max(peak, running)
+        await release.wait()
+        running -= 1
+        sent.append(n)
+
+    async def request(n: int) -> None:
+        async with tasks.answering():
+            tasks.right_after_answer(page(n))
+
+    for n in range(5):  # one connection: each request read once the previous one returned
+        await asyncio.wait_for(request(n), timeout=1)
+    assert (running, peak) == (2, 2)
+    release.set()
+    await tasks.drain(within=1)
+    assert sent == [0, 1, 2, 3, 4]
+    assert peak == 2

@@ -2,7 +2,7 @@
 
 The server drains its background work for 10 s at shutdown; under a burst, work is still queued
 after that (card refreshes trickling behind the ladder, pages behind their slots, the work after
-an answer still in a request's task), and `asyncio.run` cancels every task left when the main
+an answer in its own task), and `asyncio.run` cancels every task left when the main
 coroutine returns. A task cancelled while it waited for its turn had never awaited the
 coroutine it was given, and Python warned once per such coroutine at exit. Each test runs a
 whole event loop to its end, as the service's process does, and fails on that warning.
@@ -49,8 +49,9 @@ def test_work_still_queued_at_shutdown_is_closed_not_left_unawaited() -> None:
 
 
 def test_work_right_after_an_answer_cut_short_at_shutdown_is_closed() -> None:
-    """A request's task cancelled while the first of its follow-ups runs (aiohttp cancels the
-    handlers still running when its shutdown timeout ends): the others were never started."""
+    """The follow-ups of an answer cut short while the first runs (aiohttp cancels the handlers
+    still running when its shutdown timeout ends, and `asyncio.run` the follow-ups' own task):
+    the others were never started."""
 
     async def main() -> None:
         tasks = BackgroundTasks()
