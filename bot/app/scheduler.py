@@ -449,8 +449,8 @@ class DeadlineScheduler:
         Each activation asks for a wake-up per deadline it adds, and under a burst the armed one
         is overdue for every ask; re-adding the job each time was most of the cost of asking
         (seven APScheduler jobs built per activation). The job is re-armed when it is gone (a
-        wake-up APScheduler skipped) or due later by the wall clock than by ours (a test's clock
-        moved ahead)."""
+        wake-up APScheduler skipped, or submitted and `_wake` not yet run) or due later by the
+        wall clock than by ours (a test's clock moved ahead)."""
         job = self._scheduler.get_job(WAKE_JOB_ID)
         at = getattr(job, "next_run_time", None)  # a job added before the start has none yet
         return at is not None and at <= datetime.now(UTC)
