@@ -184,15 +184,25 @@ def build_slack(
 
 
 async def open_http_session(deps: SlackDeps) -> None:
-    """One long-lived HTTP session for the Web API: slack_sdk otherwise opens a new session
-    (and, in production, a new TLS connection) for every call."""
-    session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
-    deps.client.session = session
-    deps.firing_chat.client.session = session
+    """Long-lived HTTP sessions for the Web API: slack_sdk otherwise opens a new session (and,
+    in production, a new TLS connection) for every call.
+
+    One per client, each with that client's own timeout: slack_sdk applies `timeout` only to
+    a session it opens itself, so with one shared session (10 s) the firing client's 5 s was
+    lost, and a firing could hold the incident's lock, and "contact made" with it, for 10 s
+    of a stuck Slack. Separate connection pools also keep a page from waiting for a
+    connection behind the listeners' calls (cards, channels, invitations) under a burst."""
+    for client in _clients(deps):
+        client.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=client.timeout))
+
+
+def _clients(deps: SlackDeps) -> list[AsyncWebClient]:
+    clients = [deps.client, deps.firing_chat.client]
+    return clients[:1] if clients[0] is clients[1] else clients
 
 
 async def close_http_session(deps: SlackDeps) -> None:
-    if deps.client.session is not None:
-        await deps.client.session.close()
-    deps.client.session = None
-    deps.firing_chat.client.session = None
+    for client in _clients(deps):
+        if client.session is not None:
+            await client.session.close()
+        client.session = None
