@@ -88,6 +88,17 @@ def still_belongs(policy: Policy, ref: ConversationRef) -> bool:
     return organisations_of_tenant(policy, ref.tenant_id) == [(OrgKind(ref.org_kind), ref.org_id)]
 
 
+async def may_learn(seen: Seen, uow: UnitOfWork, ctx: CoreContext) -> None:
+    """`learn_conversation`'s refusals, checked without writing anything (an unknown or shared
+    tenant; a conversation stored for another organisation), so a platform can ask something
+    slow about the person (Teams' member lookup) between the two, outside any transaction."""
+    kind, org_id = organisation_of_tenant(ctx.policy, seen.tenant_id)
+    async with uow:
+        known = await uow.conversations.by_id(seen.conversation_id)
+    if known is not None and (known.org_kind, known.org_id) != (kind.value, org_id):
+        raise NotAuthorised(UNKNOWN_CONVERSATION)
+
+
 async def learn_conversation(
     seen: Seen, uow: UnitOfWork, ctx: CoreContext, *, installed: bool = False
 ) -> ConversationRef:

@@ -18,6 +18,7 @@ from handlers.teams.cards import Cards, RenderedCards
 from handlers.teams.connector import DEFAULT_TOKEN_URL, BotConnector
 from handlers.teams.context import TeamsDeps
 from handlers.teams.endpoint import mount
+from handlers.teams.membership import Membership
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ def mount_teams(
         wake=wake,
         firing=firing,
         tasks=tasks,
+        members=Membership(connector, ctx.clock),
     )
     mount(web_app, deps, auth)
 

@@ -1,5 +1,5 @@
 """The bot's own client of the Bot Connector service (v3 REST): send, update in place, open a
-personal chat.
+personal chat, and look up one member of a conversation.
 
 Why not botframework-connector's `ConnectorClient`: it is synchronous msrest underneath (a
 thread per call), knows no Retry-After, and the archived botbuilder-python will not change;
@@ -14,6 +14,8 @@ Teams throttles (429 with Retry-After) and its front end answers 412, 502, 503, 
 those are retried with backoff through the injected `sleep` (so tests and the scheduler's virtual
 time do not wait). 400, 403, 404 and 413 are final: the same request will never succeed, and a
 `ConnectorError` with `final=True` says so to the caller (who records it rather than retrying).
+A caller that a person is waiting on (the member lookup behind a click) gives a `patience`: a
+Retry-After longer than that is not waited out, the error is raised at once instead.
 """
 
 from __future__ import annotations
@@ -115,6 +117,23 @@ class BotConnector:
             raise ConnectorError(200, "NoConversationId", "no id in the answer", final=True)
         return conversation_id
 
+    async def member(
+        self, service_url: str, conversation_id: str, member_id: str, *, patience: float
+    ) -> dict[str, Any]:
+        """One member of a conversation as Teams knows them: its `TeamsChannelAccount` (`id`,
+        `name`, `aadObjectId`, `email`, `userPrincipalName`, `tenantId`, `userRole`).
+
+        `GET /v3/conversations/{conversationId}/members/{memberId}`, as botbuilder's
+        `TeamsInfo.get_member` asks it (the activity's conversation id, even in a team's
+        channel; the member's `29:` id). Someone not in the conversation is a 404
+        (`MemberNotFoundInConversation`), final like every 404 here. `patience`: the longest
+        single wait (a Retry-After, a backoff) worth making while a person waits."""
+        url = (
+            f"{_base(service_url)}/v3/conversations/{quote(conversation_id, safe='')}"
+            f"/members/{quote(member_id, safe='')}"
+        )
+        return await self._call("GET", url, None, patience=patience)
+
     async def close(self) -> None:
         if self._owns_session and self._session is not None:
             await self._session.close()
@@ -128,7 +147,14 @@ class BotConnector:
             self._owns_session = True
         return self._session
 
-    async def _call(self, method: str, url: str, body: dict[str, Any]) -> dict[str, Any]:
+    async def _call(
+        self,
+        method: str,
+        url: str,
+        body: dict[str, Any] | None,
+        *,
+        patience: float = MAX_RETRY_AFTER,
+    ) -> dict[str, Any]:
         renewed = False
         attempt = 0
         while True:
@@ -137,7 +163,7 @@ class BotConnector:
                 status, retry_after, answer = await self._exchange(method, url, body)
             except (aiohttp.ClientError, TimeoutError) as exc:
                 error = ConnectorError(0, type(exc).__name__, "no answer", final=False)
-                if attempt >= self._attempts:
+                if attempt >= self._attempts or _backoff(attempt) > patience:
                     raise error from exc
                 await self._sleep(_backoff(attempt))
                 continue
@@ -149,15 +175,17 @@ class BotConnector:
                 attempt -= 1
                 continue
             error = _error(status, answer)
-            if error.final or attempt >= self._attempts:
+            delay = _delay(status, retry_after, attempt)
+            if error.final or attempt >= self._attempts or delay > patience:
                 raise error
             log.info("Bot Connector answered %s; retrying (attempt %s)", status, attempt)
-            await self._sleep(_delay(status, retry_after, attempt))
+            await self._sleep(delay)
 
     async def _exchange(
-        self, method: str, url: str, body: dict[str, Any]
+        self, method: str, url: str, body: dict[str, Any] | None
     ) -> tuple[int, str, dict[str, Any]]:
-        """One request: the status, the Retry-After header ("" if none) and the JSON answer."""
+        """One request: the status, the Retry-After header ("" if none) and the JSON answer.
+        A GET carries no body."""
         token = await self._bearer()
         async with self._http().request(
             method, url, json=body, headers={"Authorization": f"Bearer {token}"}

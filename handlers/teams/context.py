@@ -14,6 +14,7 @@ from bot.usecases.firing import FiringDeps
 from handlers.tasks import BackgroundTasks
 from handlers.teams.cards import Cards
 from handlers.teams.connector import BotConnector
+from handlers.teams.membership import Membership
 
 
 @dataclass
@@ -26,6 +27,7 @@ class TeamsDeps:
     wake: Wake  # the deadline scheduler: new due times, and pages to fire at once
     firing: FiringDeps  # chat + Notify, for announcements after a commit
     tasks: BackgroundTasks
+    members: Membership  # who may act: members of the host's directory, never its guests
 
     def wake_for(self, due: Iterable[datetime]) -> None:
         for when in due:

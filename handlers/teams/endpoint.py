@@ -9,8 +9,10 @@ the token's `serviceUrl` must be the activity's.
 
 The conversation is learnt when the app is installed there or first addressed from there, for
 the organisation config gives its tenant (bot.usecases.conversations); any other tenant is told
-so and nothing is stored. Card buttons (invokes) are answered in the HTTP answer with the card
-(handlers.teams.invoke); typed messages are answered in the conversation.
+so and nothing is stored. Someone who addresses the bot must be a member of that tenant, not a
+guest in it (handlers.teams.membership), before anything is learnt from what they sent. Card
+buttons (invokes) are answered in the HTTP answer with the card (handlers.teams.invoke); typed
+messages are answered in the conversation.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import logging
 from aiohttp import web
 
 from bot.domain.errors import DomainError
-from bot.usecases.conversations import Seen, learn_conversation
+from bot.usecases.conversations import Seen, learn_conversation, may_learn
 from handlers.log_context import request_id
 from handlers.teams.activity import (
     MAX_BODY_BYTES,
@@ -148,6 +150,12 @@ async def _learnt(edge: TeamsEdge, *, installed: bool = False) -> bool:
     deps = edge.deps
     try:
         seen = _seen(edge.activity)
+        if not installed:
+            # Someone acting: a guest in the tenant is refused before anything is stored (a chat
+            # it opened with the bot could otherwise become the organisation's, where pages go).
+            # Strangers and other organisations' conversations are refused first, unasked.
+            await may_learn(seen, deps.uow(), deps.ctx)
+            await edge.confirm_member()
         edge.ref = await learn_conversation(seen, deps.uow(), deps.ctx, installed=installed)
     except DomainError as exc:
         await edge.tell(asker_of(edge.activity), str(exc))

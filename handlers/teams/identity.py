@@ -3,9 +3,12 @@
 A Teams user acts for the organisation its tenant AND its conversation belong to, and nobody
 else: the conversation must be one the bot stored for that organisation (installed there, or
 addressed from there), the activity's tenant must be the one it was stored with, and config
-must still give that tenant to that organisation alone. Anyone else is no one, refused before
-any use case runs. The person is `teams:<tenant>:<Entra object id>`, so the same person on
-Slack and on Teams never collide, and a name is never taken for an identity.
+must still give that tenant to that organisation alone; and Teams must confirm the person is a
+member of that tenant's own directory, not a guest in it (handlers.teams.membership: a B2B
+guest arrives with the host's tenant and conversation, and would otherwise act as the host).
+Anyone else is no one, refused before any use case runs. The person is
+`teams:<tenant>:<Entra object id>`, so the same person on Slack and on Teams never collide, and
+a name is never taken for an identity.
 
 `tell` answers the person where they acted. In an invoke (a card button) the answer is the
 HTTP answer itself, so it is kept for the endpoint (`told`); in a message it is a reply in the
@@ -62,9 +65,15 @@ class TeamsEdge:
             ref = await conversation_of(self.deps.uow(), self.deps.ctx, asker.team, asker.channel)
         elif not still_belongs(self.deps.ctx.policy, ref):
             raise NotAuthorised(UNKNOWN_TENANT)
+        await self.confirm_member()
         # Entra allows 256 characters; the record keeps 200, as for Slack's names
         name = self.activity.from_name.strip()[:ACTOR_NAME_CHARS].strip() or "A Teams user"
         return Actor(user_id(asker.team, asker.user), name, OrgKind(ref.org_kind), ref.org_id)
+
+    async def confirm_member(self) -> None:
+        """The sender is a member of the conversation's tenant, not a guest; else
+        `NotAuthorised` (Teams asked once a while per person and conversation, not per click)."""
+        await self.deps.members.confirm(self.activity)
 
     async def tell(self, asker: Asker, text: str) -> None:
         if self.answering_invoke:

@@ -8,12 +8,15 @@ Routes, under a region prefix as real service URLs have one (`…/teams/`, `…/
 - POST /v3/conversations/{id}/activities/{activityId}: reply (201 {"id"}).
 - PUT /v3/conversations/{id}/activities/{activityId}: update in place (200 {"id"}; 404 unknown).
 - DELETE /v3/conversations/{id}/activities/{activityId}: delete.
+- GET /v3/conversations/{id}/members/{memberId}: one member of the conversation, a member of
+  its tenant or a guest in it (`members`); 404 for someone not in its roster.
 
 Checks, in this order: a Bearer token issued by the identity stand-in (401 otherwise), faults a
 test queued (429 with Retry-After, 412, 502, 504, any status), the conversation (404 unknown, 403
-when the bot is not in its roster or was blocked), the body (400 malformed JSON), the size (413,
-see `rules`), the activity (400). Errors carry Teams' codes: `{"error": {"code", "message"}}`.
-Every call is recorded in `calls`; what was accepted is in `directory` per conversation."""
+when the bot is not in its roster or, for a post, was blocked), the body (400 malformed JSON),
+the size (413, see `rules`), the activity (400). Errors carry Teams' codes:
+`{"error": {"code", "message"}}`. Every call is recorded in `calls`; what was accepted is in
+`directory` per conversation."""
 
 from __future__ import annotations
 
@@ -28,6 +31,7 @@ from sandbox.teams.creation import personal_chat_member
 from sandbox.teams.directory import Conversation, Directory, Person, Posted, activity_id
 from sandbox.teams.faults import Fault, Faults, Throttled
 from sandbox.teams.identity import App, FakeBotIdentity, TokenRefused
+from sandbox.teams.members import member_account
 from sandbox.teams.rules import (
     MESSAGE_SIZE_LIMIT,
     Refusal,
@@ -38,6 +42,7 @@ from sandbox.teams.rules import (
 )
 
 REGION = "teams"
+READS = frozenset({"member"})  # operations that change nothing
 _DENIED = {"message": "Authorization has been denied for this request."}
 
 
@@ -45,7 +50,7 @@ _DENIED = {"message": "Authorization has been denied for this request."}
 class Call:
     """One request as it reached the stand-in, and the status it was answered with."""
 
-    operation: str  # "create" | "send" | "reply" | "update" | "delete"
+    operation: str  # "create" | "send" | "reply" | "update" | "delete" | "member"
     conversation_id: str
     status: int
     body: Any
@@ -79,6 +84,15 @@ class FakeBotConnector(LocalServer):
         return self.directory.add_person(
             tenant_id, name, aad_object_id, app_installed=app_installed
         )
+
+    def add_guest(self, host_tenant_id: str, name: str, home_tenant_id: str) -> Person:
+        """A Microsoft Entra B2B guest: someone of `home_tenant_id` invited into the host's
+        tenant (and so into its channels); Teams names them by the host's tenant and ids."""
+        return self.directory.add_person(host_tenant_id, name, guest_from=home_tenant_id)
+
+    def remove_member(self, conversation_id: str, person: Person) -> None:
+        """`person` removed from the team (or chat): the member lookup now answers 404."""
+        self.directory.remove_member(conversation_id, person)
 
     def add_channel(self, tenant_id: str, app: App | None, name: str = "General") -> Conversation:
         """A team's channel where `app` is installed (None: a channel without the bot)."""
@@ -168,6 +182,7 @@ class FakeBotConnector(LocalServer):
         app.router.add_post(base + "/{conversation}/activities/{activity}", self._reply)
         app.router.add_put(base + "/{conversation}/activities/{activity}", self._update)
         app.router.add_delete(base + "/{conversation}/activities/{activity}", self._delete)
+        app.router.add_get(base + "/{conversation}/members/{member}", self._member)
         self.root = await self._serve(app, access_log=None, shutdown_timeout=0.5)
 
     # --- HTTP -------------------------------------------------------------------------------
@@ -187,6 +202,9 @@ class FakeBotConnector(LocalServer):
     async def _delete(self, request: web.Request) -> web.Response:
         return await self._answer("delete", request, self._do_delete)
 
+    async def _member(self, request: web.Request) -> web.Response:
+        return await self._answer("member", request, self._do_member)
+
     async def _answer(self, operation: str, request: web.Request, do: Any) -> web.Response:
         raw = await request.read()
         conversation_id = request.match_info.get("conversation", "")
@@ -204,7 +222,7 @@ class FakeBotConnector(LocalServer):
             if isinstance(refusal, Throttled):
                 response.headers["Retry-After"] = f"{refusal.retry_after:g}"
         self.calls.append(Call(operation, conversation_id, response.status, body))
-        if response.status < 300:
+        if response.status < 300 and operation not in READS:
             self.version += 1
             self._changed.set()
             self._changed = asyncio.Event()
@@ -219,7 +237,7 @@ class FakeBotConnector(LocalServer):
         except TokenRefused:
             raise _Denied from None
 
-    def _reachable(self, app: App, conversation_id: str) -> Conversation:
+    def _reachable(self, app: App, conversation_id: str, *, posting: bool = True) -> Conversation:
         conversation = self.directory.conversations.get(conversation_id)
         if conversation is None:
             raise Refusal(404, "ConversationNotFound", "Conversation not found.")
@@ -227,7 +245,7 @@ class FakeBotConnector(LocalServer):
             raise Refusal(
                 403, "BotNotInConversationRoster", "The bot is not part of the conversation roster."
             )
-        if conversation.blocked:
+        if posting and conversation.blocked:
             raise Refusal(
                 403, "ConversationBlockedByUser", "User blocked the conversation with the bot."
             )
@@ -268,6 +286,11 @@ class FakeBotConnector(LocalServer):
             raise Refusal(404, "ActivityNotFoundInConversation", "Activity not found.")
         del conversation.activities[posted.id]
         return web.Response(status=200)
+
+    def _do_member(self, app: App, request: web.Request, body: Any) -> web.Response:
+        conversation = self._reachable(app, request.match_info["conversation"], posting=False)
+        account = member_account(self.directory, conversation, request.match_info["member"])
+        return web.json_response(account, status=200)
 
     def _do_create(self, app: App, request: web.Request, body: Any) -> web.Response:
         person = personal_chat_member(self.directory, app, body)

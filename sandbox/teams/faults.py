@@ -1,6 +1,6 @@
 """Failures a test asks the connector stand-in for, used in order: Teams' throttling (429 with
 Retry-After), its front end's 412, 502 and 504 (or any status), or a delay before the real
-answer; each for any operation or only one (send, reply, update, delete, create)."""
+answer; each for any operation or only one (send, reply, update, delete, create, member)."""
 
 from __future__ import annotations
 
