@@ -15,7 +15,8 @@ those are retried with backoff through the injected `sleep` (so tests and the sc
 time do not wait). 400, 403, 404 and 413 are final: the same request will never succeed, and a
 `ConnectorError` with `final=True` says so to the caller (who records it rather than retrying).
 A caller that a person is waiting on (the member lookup behind a click) gives a `patience`: a
-Retry-After longer than that is not waited out, the error is raised at once instead.
+Retry-After or backoff longer than that is not waited out, the error is raised at once instead,
+and each request is given that long again plus `QUICK_ANSWER` to answer.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ RETRIED = frozenset({412, 429, 500, 502, 503, 504})  # transient: asked again he
 FINAL = frozenset({400, 401, 403, 404, 413})  # the same request will never succeed
 EXPIRY_MARGIN = 300.0  # seconds: a token is renewed this long before Entra says it expires
 MAX_RETRY_AFTER = 60.0  # seconds: a longer Retry-After is not waited out here
+QUICK_ANSWER = 2.0  # seconds: beyond the patience, how long a request a person waits on may take
 BASE_BACKOFF = 1.0  # seconds, doubled at each retry
 
 
@@ -155,12 +157,14 @@ class BotConnector:
         *,
         patience: float = MAX_RETRY_AFTER,
     ) -> dict[str, Any]:
+        # the session's 30 s per request, unless a person is waiting
+        within = None if patience >= MAX_RETRY_AFTER else patience + QUICK_ANSWER
         renewed = False
         attempt = 0
         while True:
             attempt += 1
             try:
-                status, retry_after, answer = await self._exchange(method, url, body)
+                status, retry_after, answer = await self._exchange(method, url, body, within)
             except (aiohttp.ClientError, TimeoutError) as exc:
                 error = ConnectorError(0, type(exc).__name__, "no answer", final=False)
                 if attempt >= self._attempts or _backoff(attempt) > patience:
@@ -182,13 +186,15 @@ class BotConnector:
             await self._sleep(delay)
 
     async def _exchange(
-        self, method: str, url: str, body: dict[str, Any] | None
+        self, method: str, url: str, body: dict[str, Any] | None, within: float | None = None
     ) -> tuple[int, str, dict[str, Any]]:
         """One request: the status, the Retry-After header ("" if none) and the JSON answer.
-        A GET carries no body."""
+        A GET carries no body; `within` (seconds) in place of the session's timeout."""
         token = await self._bearer()
-        async with self._http().request(
-            method, url, json=body, headers={"Authorization": f"Bearer {token}"}
+        http = self._http()
+        timeout = aiohttp.ClientTimeout(total=within) if within else http.timeout
+        async with http.request(
+            method, url, json=body, headers={"Authorization": f"Bearer {token}"}, timeout=timeout
         ) as response:
             retry_after = response.headers.get("Retry-After", "")
             return response.status, retry_after, await _json(response)

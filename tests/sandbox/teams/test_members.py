@@ -164,3 +164,21 @@ async def test_the_client_waits_only_as_long_as_a_click_can(
     finally:
         await client.close()
     assert [c.status for c in teams.connector.calls_to("member")] == [429, 429, 404]
+
+
+async def test_a_lookup_teams_does_not_answer_is_given_up_quickly(
+    teams: TeamsStandIns,
+    client: BotConnector,
+    channel: Conversation,
+    alice: Person,
+    waited: list[float],
+) -> None:
+    """Not the 30 seconds a message may take: a person is waiting on the click."""
+    teams.connector.delay_next(6.0, operation="member")
+    try:
+        with pytest.raises(ConnectorError) as unanswered:
+            await client.member(teams.service_url, channel.id, alice.user_id, patience=0.5)
+    finally:
+        await client.close()
+    assert unanswered.value.status == 0  # nothing answered
+    assert waited == []  # a 1 s backoff is more than the patience: not asked again
