@@ -150,12 +150,12 @@ async def _learnt(edge: TeamsEdge, *, installed: bool = False) -> bool:
     deps = edge.deps
     try:
         seen = _seen(edge.activity)
-        if not installed:
-            # Someone acting: a guest in the tenant is refused before anything is stored (a chat
-            # it opened with the bot could otherwise become the organisation's, where pages go).
-            # Strangers and other organisations' conversations are refused first, unasked.
-            await may_learn(seen, deps.uow(), deps.ctx)
-            await edge.confirm_member()
+        # Whoever sent it, installing the app or acting, must be a member of the tenant, not a
+        # guest in it, before anything is stored: a group chat a guest installed the app in
+        # would otherwise become the organisation's newest conversation, where its cards and
+        # pages go. Strangers and other organisations' conversations are refused first, unasked.
+        await may_learn(seen, deps.uow(), deps.ctx)
+        await edge.confirm_member()
         edge.ref = await learn_conversation(seen, deps.uow(), deps.ctx, installed=installed)
     except DomainError as exc:
         await edge.tell(asker_of(edge.activity), str(exc))

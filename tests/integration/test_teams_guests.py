@@ -24,9 +24,14 @@ LADDER = {DeadlineKind.CONTACT_REMINDER, DeadlineKind.CONTACT_ESCALATION}
 
 
 async def paged(env: TeamsEnv) -> str:
-    """Both organisations' channels learnt, and KPMG paged for Hackney's activated incident."""
+    """Both organisations' channels learnt, and KPMG paged for Hackney's activated incident.
+    The installers' own verdicts (asked when they installed the app) have expired and their
+    lookups are out of the stand-in's record, so each test counts only its own."""
     assert (await env.post(env.installed(env.kpmg, env.kim)))[0] == 200
     assert (await env.post(env.installed(env.hackney, env.hana)))[0] == 200
+    assert member_lookups(env) == 2  # the installers were asked about too
+    env.clock.advance(timedelta(minutes=11))
+    env.teams.connector.calls.clear()
     return (await activated(env.container.uow, env.container.ctx)).incident.id
 
 
@@ -149,6 +154,39 @@ async def test_a_guest_cannot_make_a_chat_the_organisations(teams_env: TeamsEnv)
         assert await uow.conversations.by_id(chat.id) is None
         assert await uow.conversations.by_id(personal.id) is None
         assert await uow.conversations.of_org("provider", "kpmg") is None
+
+
+async def test_a_guest_installing_the_app_does_not_take_the_organisations_pages(
+    teams_env: TeamsEnv,
+) -> None:
+    """The organisation's newest conversation is where its cards and pages go. A guest who
+    installs the app in a group chat (or in their personal scope) in KPMG's tenant must not
+    make it KPMG's: the page for Hackney's incident still goes to KPMG's channel, and nothing
+    about the incident reaches the guest."""
+    env = teams_env
+    assert (await env.post(env.installed(env.kpmg, env.kim)))[0] == 200
+    assert (await env.post(env.installed(env.hackney, env.hana)))[0] == 200
+    gill = env.teams.connector.add_guest(KPMG_TENANT, "Gill Officer", home_tenant_id=HACKNEY_TENANT)
+    env.clock.advance(timedelta(seconds=5))  # later than KPMG's own install
+    chat = env.teams.connector.add_group_chat(KPMG_TENANT, env.teams.app, (gill,))
+    personal = env.teams.connector.directory.personal(env.teams.app.bot_id, gill)
+    for where in (chat, personal):
+        assert (await env.post(env.installed(where, gill)))[0] == 200
+        assert env.said(where) == [GUEST]
+    async with env.container.uow() as uow:
+        assert await uow.conversations.by_id(chat.id) is None
+        assert await uow.conversations.by_id(personal.id) is None
+        kpmgs = await uow.conversations.of_org("provider", "kpmg")
+    assert kpmgs is not None
+    assert kpmgs.conversation_id == env.kpmg.id
+    before = len(env.teams.connector.posted(env.kpmg.id))
+    await activated(env.container.uow, env.container.ctx)
+    await env.tasks.drain(within=15)
+    await env.runtime.scheduler.fire_due()
+    await env.tasks.drain(within=15)
+    assert len(env.teams.connector.posted(env.kpmg.id)) > before  # the page reached KPMG
+    assert env.said(chat) == [GUEST]  # and nothing else reached the guest's chat
+    assert env.said(personal) == [GUEST]
 
 
 async def test_when_teams_cannot_confirm_membership_nothing_is_done(teams_env: TeamsEnv) -> None:
