@@ -14,9 +14,11 @@ user), but Microsoft's own support engineers reported that it answered "user" fo
 (MicrosoftDocs/msteams-docs#6381), so it is not trusted alone. A guest is also anyone whose
 `userPrincipalName` contains `#EXT#` (Entra names every B2B guest account
 `<their address with @ as _>#EXT#@<host>.onmicrosoft.com`), or whose `tenantId`, when given,
-is not the conversation's. The answer must also be about the person who acted: an Entra object
-id other than the activity's is no confirmation. An answer with neither a role nor a UPN, or a
-role Teams has not been seen to use, confirms nothing either. Every doubt refuses.
+is not the conversation's. A member is confirmed only by a user principal name without that
+mark (and no guest role, and no other tenant): "user" alone is the answer seen misreported,
+so an answer without a UPN confirms nothing. The answer must also be about the person who
+acted: an Entra object id other than the activity's is no confirmation, and neither is a role
+Teams has not been seen to use. Every doubt refuses.
 
 Cost: not a lookup per click. A confirmed verdict (member or guest) is kept in this process for
 `CACHE_FOR` per (tenant, conversation, Teams user id, Entra object id), at most `CACHE_SIZE`
@@ -31,6 +33,7 @@ in the conversation) is never kept: the next click asks again.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import OrderedDict
 from datetime import datetime, timedelta
@@ -58,6 +61,10 @@ EXTERNAL_UPN = "#ext#"  # Entra's mark in every B2B guest's user principal name
 CACHE_FOR = timedelta(minutes=10)
 CACHE_SIZE = 4096
 PATIENCE = 2.0  # seconds: the longest single wait for Teams while a person waits on a click
+# seconds: the whole lookup, retries and a token renewal included. Teams gives a bot about 5 s
+# to answer an invoke; a lookup that outlasts it would leave the person with Teams' own error
+# instead of being told that nothing was done.
+BUDGET = 4.0
 
 
 class Verdict(Enum):
@@ -94,8 +101,8 @@ def verdict_of(account: dict[str, Any], tenant_id: str, aad_object_id: str) -> V
     tenant = _text(account, "tenantId").lower()
     if role in GUEST_ROLES or EXTERNAL_UPN in upn or (tenant and tenant != tenant_id.lower()):
         return Verdict.GUEST
-    if role not in ("", MEMBER_ROLE) or not (role or upn):
-        return None
+    if role not in ("", MEMBER_ROLE) or not upn:
+        return None  # a role alone is what has been seen misreported: it confirms nothing
     return Verdict.MEMBER
 
 
@@ -113,12 +120,14 @@ class Membership:
         cache_for: timedelta = CACHE_FOR,
         size: int = CACHE_SIZE,
         patience: float = PATIENCE,
+        budget: float = BUDGET,
     ) -> None:
         self._connector = connector
         self._clock = clock
         self._cache_for = cache_for
         self._size = max(1, size)
         self._patience = patience
+        self._budget = budget
         self._verdicts: OrderedDict[Key, tuple[datetime, Verdict]] = OrderedDict()
 
     async def confirm(self, activity: Inbound) -> None:
@@ -141,17 +150,21 @@ class Membership:
         if cached is not None:
             return cached
         try:
-            account = await self._connector.member(
-                activity.service_url,
-                activity.conversation_id,
-                activity.from_id,
-                patience=self._patience,
-            )
+            async with asyncio.timeout(self._budget):
+                account = await self._connector.member(
+                    activity.service_url,
+                    activity.conversation_id,
+                    activity.from_id,
+                    patience=self._patience,
+                )
         except ConnectorError as exc:
             log.warning(
                 "Teams member lookup failed; the person was refused",
                 extra={"status": f"{exc.status} {exc.code}"},
             )
+            raise MembershipUnconfirmed() from None
+        except TimeoutError:
+            log.warning("Teams member lookup took over %ss; the person was refused", self._budget)
             raise MembershipUnconfirmed() from None
         verdict = verdict_of(account, activity.tenant_id, activity.aad_object_id)
         if verdict is None:

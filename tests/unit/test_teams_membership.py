@@ -36,7 +36,7 @@ GUEST_UPN = "jane_council.gov.uk#EXT#@kpmgtenant.onmicrosoft.com"
         ({"tenantId": TENANT.upper()}, Verdict.MEMBER),
         ({"tenantId": None}, Verdict.MEMBER),  # not given: the other signs decide
         ({"userRole": None}, Verdict.MEMBER),  # an older answer: a plain UPN in the tenant
-        ({"userPrincipalName": None}, Verdict.MEMBER),
+        ({"userPrincipalName": None}, None),  # "user" alone is what Teams said of a guest
         ({"aadObjectId": None, "objectId": KIM.upper()}, Verdict.MEMBER),  # Teams' docs' key
         ({"aadObjectId": None}, Verdict.MEMBER),
         ({"aadObjectId": "00000000-0000-4000-8000-000000000000"}, None),  # someone else
