@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
@@ -66,7 +67,7 @@ def parse_database_url(raw: str | None) -> DatabaseTarget:
         return DatabaseTarget(sync_url=sync, async_url=sync)
     if backend == "sqlite":
         database = url.database or ""
-        if database and database != ":memory:":
+        if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         return DatabaseTarget(
             sync_url=url.set(drivername="sqlite"), async_url=url.set(drivername="sqlite+aiosqlite")
@@ -96,19 +97,42 @@ def _use_wal(target: DatabaseTarget) -> None:
     connections opening a file still in rollback mode at once each tried to convert it, and
     SQLite answers one of them "database is locked" without waiting (the busy timeout is
     skipped where waiting could deadlock). CI failed on it: with two engines opening six
-    connections together on a new file, 14 runs in 200 failed; none in 300 since."""
-    database = target.sync_url.database or ""
-    if not database or database == ":memory:" or database.startswith("file:"):
+    connections together on a new file, 14 runs in 200 failed; none in 300 since. Two
+    processes starting together on a new file (the service and a `purge` job) still race
+    here, so a refusal is tried again, within the busy timeout.
+
+    A URL for a read-only or in-memory database is left as it is; a `file:` URI is opened as
+    one, with its options."""
+    url = target.sync_url
+    database = url.database or ""
+    options = {k: v for k, v in url.query.items() if k != "uri"}
+    if not database or ":memory:" in database or options.get("mode") in ("ro", "memory"):
         return
-    connection = sqlite3.connect(database, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+    uri = database.startswith("file:")
+    if uri and options:
+        database += "?" + urlencode(options, doseq=True)
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            mode = _switch_to_wal(database, uri)
+            break
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)  # at start-up only, and only while another process converts it
+    if mode != "wal":
+        # e.g. a filesystem without shared memory: the service still runs, but readers now
+        # wait for the writer, which the answer times under load assume they do not
+        _log.warning("SQLite kept journal mode %r instead of WAL for the database file", mode)
+
+
+def _switch_to_wal(database: str, uri: bool) -> str:
+    connection = sqlite3.connect(database, uri=uri, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
     try:
         (mode,) = connection.execute("PRAGMA journal_mode=WAL").fetchone()
     finally:
         connection.close()
-    if str(mode).lower() != "wal":
-        # e.g. a filesystem without shared memory: the service still runs, but readers now
-        # wait for the writer, which the answer times under load assume they do not
-        _log.warning("SQLite kept journal mode %r instead of WAL for the database file", mode)
+    return str(mode).lower()
 
 
 # A connection that sat in the pool this long is tested before use; one in steady use is not.

@@ -8,6 +8,7 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from storage import migrate
@@ -52,3 +53,18 @@ async def test_many_connections_opening_a_new_file_together_all_get_in(tmp_path:
         for engine in engines:
             await engine.dispose()
     assert seen == [(1, "wal")] * 12  # every connection still enforces foreign keys
+
+
+def test_a_file_uri_is_switched_too_and_a_read_only_one_is_left_as_it_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # a URI's folder was once made here, as if a relative path
+    path = tmp_path / "cir.db"
+    migrate.upgrade(parse_database_url(f"sqlite:///{path}"))
+    read_only = parse_database_url(f"sqlite:///file:{path}?mode=ro&uri=true")
+    asyncio.run(create_engine_for(read_only).dispose())
+    assert _journal_mode(path) == "delete"  # asked for read-only: nothing written
+    assert not (tmp_path / "file:").exists()
+    as_uri = parse_database_url(f"sqlite:///file:{path}?uri=true")
+    asyncio.run(create_engine_for(as_uri).dispose())
+    assert _journal_mode(path) == "wal"
