@@ -2,7 +2,7 @@
 floor under issue 15's cost per incident.
 
 An incident costs the service a number of database round trips and outbound HTTP calls (the
-activation-to-contact stages of `activation_escalation.py`: about 70 round trips and 35 calls
+activation-to-contact stages of `activation_escalation.py`: about 73 round trips and 40 calls
 to Slack and GOV.UK Notify, most of them the contact ladder's). Whatever the service does
 around them, it pays at least that many times what the layers it is built on cost per round
 trip and per call. This measures those costs one operation at a time, in this process, by CPU
@@ -203,8 +203,11 @@ def per_incident_counts() -> tuple[float, float, float, str]:
         if name not in before_activation
     )
     incidents = run["incidents"] + run["baseline"]["activations"]
-    slack = sum(n for m, n in run["standin_calls"].items() if not m.startswith("notify."))
-    notify = sum(n for m, n in run["standin_calls"].items() if m.startswith("notify."))
+    # every Web API method from the first activation on (runs before 2026-12-05T08 counted
+    # chat.postMessage alone, over the whole run: the referral rooms' cards too, no updates)
+    calls = run.get("standin_calls_from_activation") or run["standin_calls"]
+    slack = sum(n for m, n in calls.items() if not m.startswith("notify."))
+    notify = sum(n for m, n in calls.items() if m.startswith("notify."))
     return round(trips, 1), round(slack / incidents, 1), round(notify / incidents, 1), run["when"]
 
 
