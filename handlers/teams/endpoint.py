@@ -155,7 +155,7 @@ async def _learnt(edge: TeamsEdge, *, installed: bool = False) -> bool:
         # would otherwise become the organisation's newest conversation, where its cards and
         # pages go. Strangers and other organisations' conversations are refused first, unasked.
         await may_learn(seen, deps.uow(), deps.ctx)
-        await edge.confirm_member()
+        await edge.confirm_member(installing=installed)
         edge.ref = await learn_conversation(seen, deps.uow(), deps.ctx, installed=installed)
     except DomainError as exc:
         await edge.tell(asker_of(edge.activity), str(exc))

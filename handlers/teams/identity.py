@@ -70,10 +70,11 @@ class TeamsEdge:
         name = self.activity.from_name.strip()[:ACTOR_NAME_CHARS].strip() or "A Teams user"
         return Actor(user_id(asker.team, asker.user), name, OrgKind(ref.org_kind), ref.org_id)
 
-    async def confirm_member(self) -> None:
+    async def confirm_member(self, *, installing: bool = False) -> None:
         """The sender is a member of the conversation's tenant, not a guest; else
-        `NotAuthorised` (Teams asked once a while per person and conversation, not per click)."""
-        await self.deps.members.confirm(self.activity)
+        `NotAuthorised` (Teams asked once a while per person and conversation, not per click;
+        patiently for an installation, which nobody waits on)."""
+        await self.deps.members.confirm(self.activity, installing=installing)
 
     async def tell(self, asker: Asker, text: str) -> None:
         if self.answering_invoke:

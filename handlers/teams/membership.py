@@ -43,7 +43,7 @@ from typing import Any
 from bot.domain.clock import Clock
 from bot.domain.errors import NotAuthorised
 from handlers.teams.activity import Inbound
-from handlers.teams.connector import BotConnector, ConnectorError
+from handlers.teams.connector import MAX_RETRY_AFTER, BotConnector, ConnectorError
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,20 @@ PATIENCE = 2.0  # seconds: the longest single wait for Teams while a person wait
 # to answer an invoke; a lookup that outlasts it would leave the person with Teams' own error
 # instead of being told that nothing was done.
 BUDGET = 4.0
+# An installation is no click: nobody waits on its answer, and refusing it for a passing 503
+# leaves the team out of where the organisation's pages go until the app is added again. Its
+# lookup waits out the connector's own retries and backoff, within this.
+INSTALL_BUDGET = 30.0
+INSTALL_GUEST = (
+    "The CIR bot was added here by a guest in this organisation's Teams, so it is not set up "
+    "in this conversation: nothing will be posted here. Someone from the organisation itself "
+    "must add the app."
+)
+INSTALL_UNCONFIRMED = (
+    "Teams could not confirm that whoever added the CIR bot is a member of this organisation's "
+    "Teams, so it is not set up in this conversation: nothing will be posted here. Remove the "
+    "app and add it again."
+)
 
 
 class Verdict(Enum):
@@ -73,13 +87,13 @@ class Verdict(Enum):
 
 
 class GuestRefused(NotAuthorised):
-    def __init__(self) -> None:
-        super().__init__(GUEST)
+    def __init__(self, message: str = GUEST) -> None:
+        super().__init__(message)
 
 
 class MembershipUnconfirmed(NotAuthorised):
-    def __init__(self) -> None:
-        super().__init__(UNCONFIRMED)
+    def __init__(self, message: str = UNCONFIRMED) -> None:
+        super().__init__(message)
 
 
 def _text(account: dict[str, Any], *keys: str) -> str:
@@ -130,14 +144,20 @@ class Membership:
         self._budget = budget
         self._verdicts: OrderedDict[Key, tuple[datetime, Verdict]] = OrderedDict()
 
-    async def confirm(self, activity: Inbound) -> None:
+    async def confirm(self, activity: Inbound, *, installing: bool = False) -> None:
         """Returns if the sender is a member of the host's own directory; raises
-        `GuestRefused` for a guest, `MembershipUnconfirmed` when Teams cannot say."""
-        verdict = await self.verdict(activity)
+        `GuestRefused` for a guest, `MembershipUnconfirmed` when Teams cannot say, each with
+        an installation's own words when `installing` (then the lookup is patient)."""
+        try:
+            verdict = await self.verdict(activity, patient=installing)
+        except MembershipUnconfirmed:
+            if installing:
+                raise MembershipUnconfirmed(INSTALL_UNCONFIRMED) from None
+            raise
         if verdict is Verdict.GUEST:
-            raise GuestRefused()
+            raise GuestRefused(INSTALL_GUEST if installing else GUEST)
 
-    async def verdict(self, activity: Inbound) -> Verdict:
+    async def verdict(self, activity: Inbound, *, patient: bool = False) -> Verdict:
         if not activity.from_id or not activity.aad_object_id:
             raise MembershipUnconfirmed()
         key = (
@@ -149,13 +169,21 @@ class Membership:
         cached = self._cached(key)
         if cached is not None:
             return cached
+        budget, patience = (
+            (INSTALL_BUDGET, MAX_RETRY_AFTER)
+            if patient
+            else (
+                self._budget,
+                self._patience,
+            )
+        )
         try:
-            async with asyncio.timeout(self._budget):
+            async with asyncio.timeout(budget):
                 account = await self._connector.member(
                     activity.service_url,
                     activity.conversation_id,
                     activity.from_id,
-                    patience=self._patience,
+                    patience=patience,
                 )
         except ConnectorError as exc:
             log.warning(
@@ -164,7 +192,7 @@ class Membership:
             )
             raise MembershipUnconfirmed() from None
         except TimeoutError:
-            log.warning("Teams member lookup took over %ss; the person was refused", self._budget)
+            log.warning("Teams member lookup took over %ss; the person was refused", budget)
             raise MembershipUnconfirmed() from None
         verdict = verdict_of(account, activity.tenant_id, activity.aad_object_id)
         if verdict is None:

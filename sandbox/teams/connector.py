@@ -122,10 +122,12 @@ class FakeBotConnector(LocalServer):
         *,
         retry_after: float | None = None,
         operation: str | None = None,
+        after: float = 0.0,
     ) -> None:
         """The next `times` calls (of `operation`, or any) are answered `status`: 429 Throttled
-        (with Retry-After when given), 412 PreconditionFailed, 502, 504, or any other."""
-        self._faults.add(Fault(status, retry_after, 0.0, operation), times)
+        (with Retry-After when given), 412 PreconditionFailed, 502, 504, or any other; each
+        only `after` seconds (a slow front end that then fails)."""
+        self._faults.add(Fault(status, retry_after, after, operation), times)
 
     def throttle_next(
         self, times: int = 1, retry_after: float = 1.0, operation: str | None = None

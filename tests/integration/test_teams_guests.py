@@ -14,7 +14,8 @@ from typing import Any
 from bot.domain.deadlines import DeadlineKind
 from bot.domain.incident import MouStatus
 from bot.domain.states import State
-from handlers.teams.membership import GUEST, UNCONFIRMED
+from handlers.teams.endpoint import READY
+from handlers.teams.membership import GUEST, INSTALL_GUEST, INSTALL_UNCONFIRMED, UNCONFIRMED
 from handlers.teams.render.inputs import uk_local
 from tests.integration.activation_steps import activated, awaiting_mou, timeline
 from tests.integration.teams_harness import HACKNEY_TENANT, KPMG_TENANT, TeamsEnv, card_text
@@ -172,7 +173,7 @@ async def test_a_guest_installing_the_app_does_not_take_the_organisations_pages(
     personal = env.teams.connector.directory.personal(env.teams.app.bot_id, gill)
     for where in (chat, personal):
         assert (await env.post(env.installed(where, gill)))[0] == 200
-        assert env.said(where) == [GUEST]
+        assert env.said(where) == [INSTALL_GUEST]
     async with env.container.uow() as uow:
         assert await uow.conversations.by_id(chat.id) is None
         assert await uow.conversations.by_id(personal.id) is None
@@ -185,8 +186,33 @@ async def test_a_guest_installing_the_app_does_not_take_the_organisations_pages(
     await env.runtime.scheduler.fire_due()
     await env.tasks.drain(within=15)
     assert len(env.teams.connector.posted(env.kpmg.id)) > before  # the page reached KPMG
-    assert env.said(chat) == [GUEST]  # and nothing else reached the guest's chat
-    assert env.said(personal) == [GUEST]
+    assert env.said(chat) == [INSTALL_GUEST]  # and nothing else reached the guest's chat
+    assert env.said(personal) == [INSTALL_GUEST]
+
+
+async def test_an_installation_waits_out_teams_retries_and_is_refused_only_when_it_must(
+    teams_env: TeamsEnv,
+) -> None:
+    """Nobody waits on an installation's answer, and refusing one for a passing 503 would
+    leave the team out of where the organisation's pages go until the app is added again:
+    its lookup waits out the connector's retries (a click gives up after the third 503).
+    When Teams still cannot say, nothing is stored and the team is told how to set it up."""
+    env = teams_env
+    connector = env.teams.connector
+    connector.fail_next(503, 3, operation="member")
+    assert (await env.post(env.installed(env.kpmg, env.kim)))[0] == 200
+    assert env.said(env.kpmg) == [READY]
+    assert [c.status for c in connector.calls_to("member")] == [503, 503, 503, 200]
+    async with env.container.uow() as uow:
+        kpmgs = await uow.conversations.of_org("provider", "kpmg")
+    assert kpmgs is not None
+    assert kpmgs.conversation_id == env.kpmg.id
+
+    connector.fail_next(403, operation="member")  # final: no retry mends it
+    assert (await env.post(env.installed(env.hackney, env.hana)))[0] == 200
+    assert env.said(env.hackney) == [INSTALL_UNCONFIRMED]
+    async with env.container.uow() as uow:
+        assert await uow.conversations.by_id(env.hackney.id) is None
 
 
 async def test_when_teams_cannot_confirm_membership_nothing_is_done(teams_env: TeamsEnv) -> None:
