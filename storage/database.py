@@ -67,7 +67,13 @@ def parse_database_url(raw: str | None) -> DatabaseTarget:
         return DatabaseTarget(sync_url=sync, async_url=sync)
     if backend == "sqlite":
         database = url.database or ""
-        if database and database != ":memory:" and not database.startswith("file:"):
+        if database.startswith("file:") and not _is_uri(url):
+            # SQLite may read it as a URI or as a file's name depending on how it was built
+            raise DatabaseUrlError(
+                "DATABASE_URL names a 'file:' URI without '?uri=true': add it, or give a plain "
+                "path (sqlite:///var/cir.db)."
+            )
+        if database and database != ":memory:" and not _is_uri(url):
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         return DatabaseTarget(
             sync_url=url.set(drivername="sqlite"), async_url=url.set(drivername="sqlite+aiosqlite")
@@ -108,7 +114,7 @@ def _use_wal(target: DatabaseTarget) -> None:
     options = {k: v for k, v in url.query.items() if k != "uri"}
     if not database or ":memory:" in database or options.get("mode") in ("ro", "memory"):
         return
-    uri = database.startswith("file:")
+    uri = _is_uri(url)
     if uri and options:
         database += "?" + urlencode(options, doseq=True)
     deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
@@ -124,6 +130,12 @@ def _use_wal(target: DatabaseTarget) -> None:
         # e.g. a filesystem without shared memory: the service still runs, but readers now
         # wait for the writer, which the answer times under load assume they do not
         _log.warning("SQLite kept journal mode %r instead of WAL for the database file", mode)
+
+
+def _is_uri(url: URL) -> bool:
+    """A `file:` URI only with `uri=true`, as SQLAlchemy's SQLite driver reads the URL (one
+    without it is refused by `parse_database_url`)."""
+    return str(url.query.get("uri", "")).lower() == "true"
 
 
 def _switch_to_wal(database: str, uri: bool) -> str:

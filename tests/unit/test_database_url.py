@@ -43,3 +43,13 @@ def test_empty_means_the_embedded_sqlite_default() -> None:
 def test_malformed_urls_are_refused_clearly(raw: str, message: str) -> None:
     with pytest.raises(DatabaseUrlError, match=message):
         parse_database_url(raw)
+
+
+def test_a_file_uri_without_uri_true_is_refused_with_what_to_write(tmp_path, monkeypatch) -> None:
+    """SQLite reads `file:…` as a URI or as a name depending on how it was built, so the switch
+    to WAL and the engine could open different files: refused before anything is made."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(DatabaseUrlError, match=r"\?uri=true"):
+        parse_database_url("sqlite:///file:data/cir.db")
+    assert list(tmp_path.iterdir()) == []
+    assert parse_database_url("sqlite:///file:data/cir.db?uri=true").is_sqlite
