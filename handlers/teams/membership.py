@@ -169,14 +169,10 @@ class Membership:
         cached = self._cached(key)
         if cached is not None:
             return cached
-        budget, patience = (
-            (INSTALL_BUDGET, MAX_RETRY_AFTER)
-            if patient
-            else (
-                self._budget,
-                self._patience,
-            )
-        )
+        if patient:  # an installation: the connector's own retries, within its budget
+            budget, patience = INSTALL_BUDGET, MAX_RETRY_AFTER
+        else:
+            budget, patience = self._budget, self._patience
         try:
             async with asyncio.timeout(budget):
                 account = await self._connector.member(
