@@ -4,7 +4,7 @@ bot does (a token from the token endpoint, then the v3 REST API)."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -12,6 +12,7 @@ from urllib.parse import quote
 import aiohttp
 import pytest
 
+from handlers.teams.connector import BotConnector
 from sandbox.teams.directory import Conversation, Person
 from sandbox.teams.identity import App
 from sandbox.teams.standins import TeamsStandIns
@@ -40,6 +41,17 @@ def alice(teams: TeamsStandIns) -> Person:
 @pytest.fixture
 def channel(teams: TeamsStandIns) -> Conversation:
     return teams.connector.add_channel(TENANT, teams.app, "Cyber incidents")
+
+
+def bots_client(teams: TeamsStandIns, sleep: Callable[[float], Awaitable[None]]) -> BotConnector:
+    """The bot's own connector client (handlers.teams.connector), as the service builds it,
+    against these stand-ins; `sleep` stands in for its waits (Retry-After, backoff)."""
+    return BotConnector(
+        app_id=teams.app.app_id,
+        app_password=teams.app.password,
+        token_url=teams.identity.token_url(),
+        sleep=sleep,
+    )
 
 
 @dataclass

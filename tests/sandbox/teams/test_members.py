@@ -12,7 +12,7 @@ import pytest
 from handlers.teams.connector import BotConnector, ConnectorError
 from sandbox.teams.directory import Conversation, Person
 from sandbox.teams.standins import TeamsStandIns
-from tests.sandbox.teams.conftest import OTHER_TENANT, TENANT, Bot, q
+from tests.sandbox.teams.conftest import OTHER_TENANT, TENANT, Bot, bots_client, q
 
 
 def path(conversation_id: str, member_id: str) -> str:
@@ -121,12 +121,7 @@ async def client(teams: TeamsStandIns, waited: list[float]) -> BotConnector:
     async def sleep(seconds: float) -> None:
         waited.append(seconds)
 
-    return BotConnector(
-        app_id=teams.app.app_id,
-        app_password=teams.app.password,
-        token_url=teams.identity.token_url(),
-        sleep=sleep,
-    )
+    return bots_client(teams, sleep)
 
 
 async def test_the_client_reads_a_member(

@@ -16,7 +16,7 @@ from handlers.teams.membership import GuestRefused, Membership, MembershipUnconf
 from sandbox.teams import activities
 from sandbox.teams.directory import Conversation, Person
 from sandbox.teams.standins import TeamsStandIns
-from tests.sandbox.teams.conftest import OTHER_TENANT, TENANT
+from tests.sandbox.teams.conftest import OTHER_TENANT, TENANT, bots_client
 
 
 @pytest.fixture
@@ -24,12 +24,7 @@ async def connector(teams: TeamsStandIns) -> AsyncIterator[BotConnector]:
     async def no_wait(seconds: float) -> None:
         return None
 
-    client = BotConnector(
-        app_id=teams.app.app_id,
-        app_password=teams.app.password,
-        token_url=teams.identity.token_url(),
-        sleep=no_wait,
-    )
+    client = bots_client(teams, no_wait)
     yield client
     await client.close()
 

@@ -12,7 +12,7 @@ from sandbox.teams.directory import Conversation, Person
 from sandbox.teams.keys import fresh_key
 from sandbox.teams.rules import MESSAGE_SIZE_LIMIT
 from sandbox.teams.standins import TeamsStandIns
-from tests.sandbox.teams.conftest import card
+from tests.sandbox.teams.conftest import bots_client, card
 
 
 class Sleeps:
@@ -24,12 +24,7 @@ class Sleeps:
 
 
 def client(teams: TeamsStandIns, sleep: Sleeps) -> BotConnector:
-    return BotConnector(
-        app_id=teams.app.app_id,
-        app_password=teams.app.password,
-        token_url=teams.identity.token_url(),
-        sleep=sleep,
-    )
+    return bots_client(teams, sleep)
 
 
 async def test_send_update_and_open_a_personal_chat(
